@@ -1,0 +1,28 @@
+"""The ``vpt`` command: a thin shell over the store's queries."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .history import run, runs, tests
+from .context import StoreOption
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="vpt")
+@click.option("--store", metavar="URL", help="store URL (default: VPT_STORE, the ini file's vpt_store, "
+              "or .vpt/vpt.db in the project directory)")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None) -> None:
+    """pytest-vpt: the history of your test runs."""
+    ctx.obj = StoreOption(store)
+
+
+cli.add_command(runs)
+cli.add_command(run)
+cli.add_command(tests)
+
+
+def main() -> None:
+    cli(prog_name="vpt")

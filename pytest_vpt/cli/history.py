@@ -1,0 +1,128 @@
+"""``vpt runs``, ``vpt run RUN_ID`` and ``vpt tests NODEID``: the recorded history."""
+
+from __future__ import annotations
+
+import click
+
+from ..events import OUTCOMES
+from ..summary import pass_rate
+from . import render
+from .context import StoreOption
+
+_RUN_COUNTS = ("passed", "failed", "error", "skipped", "rerun")  # the table's; --json has all
+_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+
+
+@click.command()
+@click.option("--project", help="only this project's runs")
+@click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="how many runs")
+@_json_option
+@click.pass_obj
+def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bool) -> None:
+    """Recent runs, newest first."""
+    with store_option.open() as store:
+        found = store.read("runs", project=project, limit=limit)
+    if as_json:
+        render.emit_json(found)
+        return
+    if not found:
+        click.echo("no runs recorded yet" + (f" for project {project!r}" if project else ""))
+        return
+    render.table(
+        None,
+        ["run", "project", "started", "duration", "status", "tests", *_RUN_COUNTS, "pass rate", "branch", "commit"],
+        [
+            [
+                r["run_id"][:8], r["project"], render.when(r["started_at"]), render.seconds(r["duration"]),
+                _status(r), r["tests"], *(r[o] or "" for o in _RUN_COUNTS), render.percent(pass_rate(r)),
+                r["vcs_branch"], (r["vcs_revision"] or "")[:10],
+            ]
+            for r in found
+        ],
+        right=["duration", "tests", *_RUN_COUNTS, "pass rate"],
+        wrap=["project", "branch"],
+    )
+
+
+def _status(run: dict) -> str:
+    if run["status"] != "finished":
+        return run["status"]
+    return "ok" if run["exit_status"] == 0 else f"exit {run['exit_status']}"
+
+
+@click.command()
+@click.argument("run_id")
+@click.option("--outcome", "outcomes", multiple=True, type=click.Choice(OUTCOMES),
+              help="only tests with this outcome (repeatable)")
+@click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each test's final one")
+@_json_option
+@click.pass_obj
+def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool) -> None:
+    """The tests of one run (RUN_ID may be abbreviated)."""
+    with store_option.open() as store:
+        found = store.read("find_runs", run_id)
+        if not found:
+            raise click.ClickException(f"no run {run_id!r} in {store.url}")
+        if len(found) > 1:
+            raise click.ClickException(f"run id {run_id!r} is ambiguous: give more characters")
+        the_run = found[0]
+        rows = store.read("run_tests", the_run["run_id"], outcomes=list(outcomes), all_attempts=all_attempts)
+    if as_json:
+        render.emit_json({"run": the_run, "tests": rows})
+        return
+    title = (f"run {the_run['run_id']} · {the_run['project']} · {render.when(the_run['started_at'])} · "
+             f"{the_run['tests']} tests · {_status(the_run)}")
+    render.table(
+        title,
+        ["test", "outcome", "attempt", "duration", "worker", "error"],
+        [
+            [
+                r["nodeid"], render.outcome(r["outcome"]),
+                f"{r['attempt']}/{r['attempts']}" if r["attempts"] > 1 else r["attempt"],
+                render.seconds(r["duration"]), r["worker"], _error(r),
+            ]
+            for r in rows
+        ],
+        right=["attempt", "duration"],
+        wrap=["test", "error"],
+    )
+    if not rows:
+        click.echo("no tests" + (f" with outcome {', '.join(outcomes)}" if outcomes else ""))
+
+
+@click.command()
+@click.argument("nodeid")
+@click.option("--project", help="only this project's history of the test")
+@click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each run's final one")
+@_json_option
+@click.pass_obj
+def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: int, all_attempts: bool,
+          as_json: bool) -> None:
+    """The history of one test (its pytest node id), newest first."""
+    with store_option.open() as store:
+        rows = store.read("history", nodeid, project=project, limit=limit, all_attempts=all_attempts)
+    if as_json:
+        render.emit_json(rows)
+        return
+    if not rows:
+        raise click.ClickException(f"no test {nodeid!r} recorded (node ids look like tests/test_x.py::test_y)")
+    render.table(
+        f"{nodeid}",
+        ["run", "started", "outcome", "attempt", "duration", "branch", "commit", "error"],
+        [
+            [
+                r["run_id"][:8], render.when(r["started_at"]), render.outcome(r["outcome"]), r["attempt"],
+                render.seconds(r["duration"]), r["vcs_branch"], (r["vcs_revision"] or "")[:10], _error(r),
+            ]
+            for r in rows
+        ],
+        right=["attempt", "duration"],
+        wrap=["error"],
+    )
+
+
+def _error(row: dict) -> str:
+    if row["error_type"] and row["error_message"]:
+        return f"{row['error_type']}: {row['error_message']}"
+    return row["error_type"] or row["error_message"] or ""

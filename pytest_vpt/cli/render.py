@@ -1,0 +1,57 @@
+"""Output for people (tables) and for programs (``--json``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+OUTCOME_STYLES = {
+    "passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
+    "xfailed": "yellow", "xpassed": "magenta", "rerun": "yellow",
+}
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=False))
+
+
+def table(
+    title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+    right: Sequence[str] = (), wrap: Sequence[str] = (),
+) -> None:
+    """Print a table; ``right`` names the columns to right-align (numbers), ``wrap`` those that
+    may fold when the terminal is narrow (the others keep their width)."""
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
+        console = Console(highlight=False, width=200)
+    grid = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
+    for name in columns:
+        grid.add_column(name, justify="right" if name in right else "left", overflow="fold", no_wrap=name not in wrap)
+    for row in rows:
+        grid.add_row(*(cell if isinstance(cell, Text) else Text("" if cell is None else str(cell)) for cell in row))
+    console.print(grid)
+
+
+def outcome(text: str | None) -> Text:
+    return Text(text or "", style=OUTCOME_STYLES.get(text or "", ""))
+
+
+def when(epoch: float | None) -> str:
+    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"

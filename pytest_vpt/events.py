@@ -1,0 +1,193 @@
+"""The wire format: the event types every producer emits and every sink accepts.
+
+An event is a flat JSON object. Attribute names follow the OpenTelemetry semantic
+conventions where one exists (``test.case.name``, ``cicd.pipeline.run.id``,
+``vcs.ref.head.revision``) and use ``vpt.*`` names for what OpenTelemetry lacks.
+Every event carries ``schema_version``, ``type`` and a stable ``id``: sending the same
+event twice stores it once.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+#: Outcomes of one test attempt, as pytest names its report categories.
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
+#: Outcomes a test can end with (``rerun`` is never final).
+FINAL_OUTCOMES = OUTCOMES[:-1]
+#: Counts a run event may carry: tests with a final outcome, then pytest's totals.
+RUN_COUNT_KEYS = ("tests", *OUTCOMES)
+RUN_STATUSES = ("running", "finished", "interrupted")
+METRIC_KINDS = ("gauge", "counter", "timer")
+
+_ID_NAMESPACE = uuid.UUID("5f0e7a53-76d1-4b8e-9a6c-2a8f3c1d9b47")
+_METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}\Z")
+_TAG_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}\Z")
+
+_NUMBER = (int, float)
+_TEXT = (str,)
+_OPT_TEXT = (str, type(None))
+_OPT_NUMBER = (int, float, type(None))
+_OPT_INT = (int, type(None))
+
+# The run's context: CI provider, pipeline, commit, host (see pytest_vpt.context).
+CONTEXT_KEYS = (
+    "vpt.ci.provider",
+    "cicd.pipeline.name",
+    "cicd.pipeline.run.id",
+    "cicd.pipeline.run.url.full",
+    "cicd.pipeline.task.name",
+    "cicd.pipeline.task.run.id",
+    "vcs.repository.url.full",
+    "vcs.ref.head.revision",
+    "vcs.ref.head.name",
+    "vcs.change.id",
+    "host.name",
+    "process.runtime.version",
+    "vpt.pytest.version",
+    "vpt.version",
+)
+
+#: For each event type: attribute -> (accepted types, required).
+SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
+    "run": {
+        "vpt.run.id": (_TEXT, True),
+        "vpt.project": (_TEXT, True),
+        "vpt.run.status": (_TEXT, True),
+        "vpt.run.started_at": (_NUMBER, True),
+        "vpt.run.finished_at": (_OPT_NUMBER, False),
+        "vpt.run.exit_status": (_OPT_INT, False),
+        "vpt.run.counts": ((dict,), False),
+        "vpt.run.labels": ((dict,), False),
+        **{key: (_OPT_TEXT, False) for key in CONTEXT_KEYS},
+    },
+    "test": {
+        "vpt.run.id": (_TEXT, True),
+        "vpt.project": (_TEXT, True),
+        "test.case.name": (_TEXT, True),
+        "test.suite.name": (_OPT_TEXT, False),
+        "code.file.path": (_OPT_TEXT, False),
+        "code.function.name": (_OPT_TEXT, False),
+        "code.line.number": (_OPT_INT, False),
+        "vpt.test.params": (_OPT_TEXT, False),
+        "vpt.test.markers": ((list,), False),
+        "vpt.test.outcome": (_TEXT, True),
+        "vpt.test.attempt": ((int,), True),
+        "vpt.test.final": ((bool,), True),
+        "vpt.test.started_at": (_NUMBER, True),
+        "vpt.test.finished_at": (_OPT_NUMBER, False),
+        "vpt.test.duration.setup": (_OPT_NUMBER, False),
+        "vpt.test.duration.call": (_OPT_NUMBER, False),
+        "vpt.test.duration.teardown": (_OPT_NUMBER, False),
+        "error.type": (_OPT_TEXT, False),
+        "exception.message": (_OPT_TEXT, False),
+        "vpt.worker.id": (_OPT_TEXT, False),
+        "vpt.worker.seq": (_OPT_INT, False),
+        "vpt.device.id": (_OPT_TEXT, False),
+    },
+    "metric": {
+        "vpt.project": (_TEXT, True),
+        "vpt.run.id": (_OPT_TEXT, False),
+        "test.case.name": (_OPT_TEXT, False),
+        "vpt.test.attempt": (_OPT_INT, False),
+        "vpt.metric.name": (_TEXT, True),
+        "vpt.metric.value": (_NUMBER, True),
+        "vpt.metric.kind": (_TEXT, True),
+        "vpt.metric.unit": (_OPT_TEXT, False),
+        "vpt.metric.tags": ((dict,), False),
+        "vpt.metric.time": (_NUMBER, True),
+    },
+}
+
+_ENUMS = {
+    "vpt.run.status": RUN_STATUSES,
+    "vpt.test.outcome": OUTCOMES,
+    "vpt.metric.kind": METRIC_KINDS,
+}
+
+
+class EventError(ValueError):
+    """An event that does not follow the wire format; the message names the field."""
+
+
+def event_id(*parts: object) -> str:
+    """A stable id from the parts that identify an event (the same parts, the same id)."""
+    return str(uuid.uuid5(_ID_NAMESPACE, "\x1f".join(map(str, parts))))
+
+
+def make_event(kind: str, ident: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """Build an event of type ``kind`` with id ``ident``; ``None`` attributes are dropped."""
+    event = {"schema_version": SCHEMA_VERSION, "type": kind, "id": ident}
+    event.update((key, value) for key, value in attributes.items() if value is not None)
+    return event
+
+
+def validate(event: Any) -> dict[str, Any]:
+    """Return ``event`` if it follows the wire format, else raise :class:`EventError`."""
+    if not isinstance(event, dict):
+        raise EventError(f"an event must be a JSON object, not {type(event).__name__}")
+    kind = event.get("type")
+    schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        raise EventError(f"field 'type': unknown event type {kind!r} (known: {', '.join(SCHEMAS)})")
+    if event.get("schema_version") != SCHEMA_VERSION:
+        raise EventError(f"field 'schema_version': expected {SCHEMA_VERSION}, got {event.get('schema_version')!r}")
+    if not isinstance(event.get("id"), str) or not event["id"]:
+        raise EventError("field 'id': a non-empty string is required")
+    for key, value in event.items():
+        if key in ("schema_version", "type", "id"):
+            continue
+        spec = schema.get(key)
+        if spec is None:
+            raise EventError(f"field {key!r}: not an attribute of a {kind} event")
+        types, _ = spec
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            names = " or ".join(t.__name__ for t in types if t is not type(None))
+            raise EventError(f"field {key!r}: expected {names}, got {type(value).__name__}")
+        allowed = _ENUMS.get(key)
+        if allowed and value not in allowed:
+            raise EventError(f"field {key!r}: {value!r} is not one of {', '.join(allowed)}")
+    for key, (_, required) in schema.items():
+        if required and event.get(key) is None:
+            raise EventError(f"field {key!r}: required in a {kind} event")
+    if kind == "run":
+        _check_counts(event.get("vpt.run.counts") or {})
+    if kind == "metric":
+        check_metric_name(event["vpt.metric.name"])
+        check_tags(event.get("vpt.metric.tags") or {})
+    return event
+
+
+def _check_counts(counts: dict) -> None:
+    for key, value in counts.items():
+        if key not in RUN_COUNT_KEYS:
+            raise EventError(f"field 'vpt.run.counts': unknown count {key!r} (known: {', '.join(RUN_COUNT_KEYS)})")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise EventError(f"field 'vpt.run.counts': {key!r} must be a non-negative integer")
+
+
+def check_metric_name(name: object) -> str:
+    """Return ``name`` if it is a valid metric name, else raise :class:`EventError`."""
+    if not isinstance(name, str) or not _METRIC_NAME.match(name):
+        raise EventError(
+            f"metric name {name!r} is invalid: use letters, digits, '_', '.', ':' or '-', "
+            "start with a letter or '_', at most 200 characters"
+        )
+    return name
+
+
+def check_tags(tags: object) -> dict[str, str]:
+    """Return ``tags`` if every key is a valid tag key and every value a string."""
+    if not isinstance(tags, Mapping):
+        raise EventError(f"tags must be a mapping of strings, not {type(tags).__name__}")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not _TAG_KEY.match(key):
+            raise EventError(f"tag key {key!r} is invalid: use letters, digits, '_', '.' or '-'")
+        if not isinstance(value, str):
+            raise EventError(f"tag {key!r}: values are strings, got {type(value).__name__}")
+    return dict(tags)

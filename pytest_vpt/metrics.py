@@ -1,0 +1,158 @@
+"""Custom metrics: ``MetricsCollector().record("app_launch_time", 2.3, tags={"app": "netflix"})``.
+
+Inside a pytest run recorded with ``--vpt`` the samples belong to the test that is running
+and travel with its report (also from xdist workers). Outside pytest a collector writes to
+the configured store when it is flushed, closed, or the interpreter exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from .events import EventError, check_metric_name, check_tags, make_event
+
+Sample = dict[str, Any]
+
+
+class SampleBuffer:
+    """Samples recorded inside a pytest process, waiting for the next test report."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._samples: list[Sample] = []
+        self._lock = threading.Lock()
+
+    def add(self, sample: Sample) -> None:
+        if self.enabled:
+            with self._lock:
+                self._samples.append(sample)
+
+    def drain(self) -> list[Sample]:
+        with self._lock:
+            samples, self._samples = self._samples, []
+        return samples
+
+
+#: Set by the pytest plugin for the duration of a session.
+_session_buffer: SampleBuffer | None = None
+
+
+def install_session_buffer(buffer: SampleBuffer | None) -> SampleBuffer | None:
+    """Route samples recorded in this process to ``buffer``; return the buffer it replaces."""
+    global _session_buffer
+    previous, _session_buffer = _session_buffer, buffer
+    return previous
+
+
+class MetricsCollector:
+    """Records gauges (:meth:`record`), counters (:meth:`increment`) and timings (:meth:`timer`).
+
+    ``tags`` given here are added to every sample; tag values are strings. Outside pytest,
+    ``store`` and ``project`` default to the configured ones (``VPT_STORE``, ini, defaults).
+    """
+
+    def __init__(
+        self, tags: Mapping[str, str] | None = None, store: str | None = None, project: str | None = None
+    ) -> None:
+        self.tags = check_tags(tags or {})
+        self._store = store
+        self._project = project
+        self._sink = None
+
+    def record(self, name: str, value: float, tags: Mapping[str, str] | None = None, unit: str | None = None) -> None:
+        """Record one measured value (a gauge)."""
+        self._add(name, value, "gauge", tags, unit)
+
+    def increment(self, name: str, value: float = 1, tags: Mapping[str, str] | None = None) -> None:
+        """Count something that happened (a counter increment, 1 by default)."""
+        self._add(name, value, "counter", tags, None)
+
+    @contextmanager
+    def timer(self, name: str, tags: Mapping[str, str] | None = None) -> Iterator[None]:
+        """Time the ``with`` block and record its duration in seconds (also when it raises)."""
+        check_metric_name(name)
+        merged = self._merge(tags)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._add(name, time.perf_counter() - started, "timer", merged, "s")
+
+    def flush(self) -> None:
+        """Outside pytest: write the samples recorded so far to the store."""
+        if self._sink is not None:
+            self._sink.flush()
+
+    def close(self):
+        """Outside pytest: write what is left and release the store; returns the sink's report."""
+        sink, self._sink = self._sink, None
+        if sink is None:
+            return None
+        atexit.unregister(self.close)
+        return sink.close()
+
+    def __enter__(self) -> MetricsCollector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _merge(self, tags: Mapping[str, str] | None) -> dict[str, str]:
+        return {**self.tags, **check_tags(tags)} if tags else self.tags
+
+    def _add(self, name: str, value: float, kind: str, tags: Mapping[str, str] | None, unit: str | None) -> None:
+        check_metric_name(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise EventError(f"metric {name!r}: the value must be a finite number, got {value!r}")
+        if unit is not None and not isinstance(unit, str):
+            raise EventError(f"metric {name!r}: the unit must be a string, got {type(unit).__name__}")
+        sample = {"name": name, "value": value, "kind": kind, "unit": unit, "tags": self._merge(tags), "time": time.time()}
+        if _session_buffer is not None:
+            _session_buffer.add(sample)
+        else:
+            self._standalone_sink().emit(self._standalone_event(sample))
+
+    def _standalone_sink(self):
+        if self._sink is None:
+            from .config import settings_outside_pytest
+            from .sinks import StoreSink
+
+            settings, _ = settings_outside_pytest(store=self._store, project=self._project)
+            self._project = settings.project
+            self._sink = StoreSink(settings.store)
+            self._sink.open()
+            atexit.register(self.close)
+        return self._sink
+
+    def _standalone_event(self, sample: Sample) -> dict[str, Any]:
+        return metric_event(sample, project=self._project, ident=str(uuid.uuid4()))
+
+
+def metric_event(
+    sample: Sample, project: str, ident: str, run_id: str | None = None,
+    nodeid: str | None = None, attempt: int | None = None,
+) -> dict[str, Any]:
+    """The wire event for one sample."""
+    return make_event(
+        "metric",
+        ident,
+        {
+            "vpt.project": project,
+            "vpt.run.id": run_id,
+            "test.case.name": nodeid,
+            "vpt.test.attempt": attempt,
+            "vpt.metric.name": sample["name"],
+            "vpt.metric.value": sample["value"],
+            "vpt.metric.kind": sample["kind"],
+            "vpt.metric.unit": sample["unit"],
+            "vpt.metric.tags": sample["tags"] or None,
+            "vpt.metric.time": sample["time"],
+        },
+    )

@@ -1,0 +1,90 @@
+"""The pytest plugin: options, fixtures and the hooks that connect pytest to the recorder.
+
+It observes and never steers: it reads reports, never owns ``pytest_runtest_protocol`` and
+never wraps the test call, so outcomes and the exit code are what they are without it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from . import __version__
+from .config import OPTIONS, SettingsError, resolve, resolve_enabled
+from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
+from .recording.annotate import ReportAnnotator
+
+_PREVIOUS_BUFFER = pytest.StashKey[Any]()
+RUN_ID = pytest.StashKey[str]()
+_INI_DEFAULTS = {"bool": False, "string": "", "linelist": []}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("vpt", "pytest-vpt: record runs, tests and metrics")
+    by_name = {option.name: option for option in OPTIONS}
+    env_note = lambda name: f" [env {by_name[name].env}, ini {by_name[name].ini}]"  # noqa: E731
+    group.addoption("--vpt", action="store_true", default=None, dest="vpt_enabled",
+                    help=by_name["enabled"].help + env_note("enabled"))
+    group.addoption("--no-vpt", action="store_false", dest="vpt_enabled",
+                    help="do not record, whatever VPT_ENABLED or the ini file say")
+    group.addoption("--vpt-store", dest="vpt_store", metavar="URL",
+                    help=by_name["store"].help + env_note("store"))
+    group.addoption("--vpt-project", dest="vpt_project", metavar="NAME",
+                    help=by_name["project"].help + env_note("project"))
+    group.addoption("--vpt-label", dest="vpt_labels", action="append", metavar="KEY=VALUE",
+                    help=by_name["labels"].help + env_note("labels"))
+    for option in OPTIONS:
+        parser.addini(option.ini, option.help, type=option.ini_type, default=_INI_DEFAULTS[option.ini_type])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Inside pytest, samples go to the run being recorded, or nowhere: never to a store directly.
+    config.stash[_PREVIOUS_BUFFER] = install_session_buffer(SampleBuffer(enabled=False))
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: annotate reports, never write
+        if workerinput.get("vpt_run_id"):
+            from .recording.controller import WorkerSamples
+
+            config.stash[RUN_ID] = workerinput["vpt_run_id"]
+            config.pluginmanager.register(WorkerSamples(_annotate(config)), "vpt-worker-samples")
+        return
+    cli = {option.name: config.getoption(f"vpt_{option.name}") for option in OPTIONS}
+    ini = {option.name: config.getini(option.ini) for option in OPTIONS}
+    try:
+        if not resolve_enabled(cli, os.environ, ini):
+            return
+        settings = resolve(cli, os.environ, ini, config.rootpath)
+    except SettingsError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    from .recording.controller import RecorderPlugin
+
+    recorder_plugin = RecorderPlugin(config, settings, _annotate(config))
+    config.stash[RUN_ID] = recorder_plugin.recorder.run_id
+    config.pluginmanager.register(recorder_plugin, "vpt-recorder")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    install_session_buffer(config.stash.get(_PREVIOUS_BUFFER, None))
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    plugin = config.pluginmanager.get_plugin("vpt-recorder")
+    if plugin is None:
+        return None
+    return f"vpt {__version__}: recording run {plugin.recorder.run_id} into {plugin.settings.store}"
+
+
+@pytest.fixture
+def vpt_metrics() -> MetricsCollector:
+    """A :class:`MetricsCollector` whose samples belong to the current test."""
+    return MetricsCollector()
+
+
+def _annotate(config: pytest.Config) -> SampleBuffer:
+    """Collect this process's metric samples and attach them, with test data, to its reports."""
+    buffer = SampleBuffer(enabled=True)
+    install_session_buffer(buffer)
+    config.pluginmanager.register(ReportAnnotator(buffer), "vpt-annotator")
+    return buffer

@@ -1,0 +1,28 @@
+"""What every sink reports when it closes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SinkReport:
+    """What a sink did with the events it was given: written, lost, and why."""
+
+    target: str
+    written: Counter = field(default_factory=Counter)
+    lost: Counter = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.lost and not self.errors
+
+    def count(self, events: list[dict], into: Counter) -> None:
+        into.update(event["type"] for event in events)
+
+    def fail(self, events: list[dict], reason: str) -> None:
+        self.count(events, self.lost)
+        if reason not in self.errors:
+            self.errors.append(reason)

@@ -1,0 +1,121 @@
+"""Read queries over the store's tables; each returns plain dicts ready for JSON."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from .rows import COUNT_COLUMNS
+
+_RUN_FIELDS = (
+    "run_id, project, status, started_at, finished_at, exit_status, labels, "
+    "ci_provider, ci_pipeline, ci_run_id, ci_run_url, ci_job, vcs_revision, vcs_branch, "
+    "vcs_change_id, host_name, python_version, pytest_version, vpt_version, " + ", ".join(COUNT_COLUMNS)
+)
+
+
+def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
+    run = dict(row)
+    run["labels"] = json.loads(run["labels"] or "{}")
+    finished = run["finished_at"]
+    run["duration"] = None if finished is None else finished - run["started_at"]
+    return run
+
+
+def runs(conn: sqlite3.Connection, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """Recent runs, newest first, with their counts under the outcome names."""
+    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    rows = conn.execute(
+        f"SELECT {_RUN_FIELDS} FROM runs {where} ORDER BY started_at DESC, run_id LIMIT ?", [*args, limit]
+    )
+    return [_run_dict(row) for row in rows]
+
+
+def find_runs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+    """The runs whose id is ``run_id`` or starts with it (at most two: enough to tell it is ambiguous)."""
+    prefix = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = conn.execute(
+        f"SELECT {_RUN_FIELDS} FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' "
+        "ORDER BY run_id = ? DESC LIMIT 2",
+        [run_id, prefix + "%", run_id],
+    )
+    found = [_run_dict(row) for row in rows]
+    return found[:1] if found and found[0]["run_id"] == run_id else found
+
+
+_ATTEMPT_FIELDS = (
+    "c.nodeid, c.file, c.function, c.params, a.attempt, a.is_final, a.outcome, a.started_at, a.duration, "
+    "a.setup_duration, a.call_duration, a.teardown_duration, a.error_type, a.error_message, a.markers, "
+    "a.worker, a.worker_seq, a.device_id"
+)
+
+
+def _attempt_dict(row: sqlite3.Row) -> dict[str, Any]:
+    attempt = dict(row)
+    attempt["is_final"] = bool(attempt["is_final"])
+    attempt["markers"] = json.loads(attempt["markers"] or "[]")
+    return attempt
+
+
+def run_tests(
+    conn: sqlite3.Connection, run_id: str, outcomes: list[str] | None = None, all_attempts: bool = False
+) -> list[dict[str, Any]]:
+    """The tests of one run in the order they started: final attempts (with their attempt
+    count), or every attempt; optionally only those with one of ``outcomes``."""
+    where = ["a.run_id = ?"]
+    args: list[Any] = [run_id]
+    if not all_attempts:
+        where.append("a.is_final = 1")
+    if outcomes:
+        where.append(f"a.outcome IN ({', '.join('?' * len(outcomes))})")
+        args.extend(outcomes)
+    rows = conn.execute(
+        f"SELECT {_ATTEMPT_FIELDS}, (SELECT count(*) FROM test_attempts b "
+        "WHERE b.run_id = a.run_id AND b.test_id = a.test_id) AS attempts "
+        "FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
+        f"WHERE {' AND '.join(where)} ORDER BY a.started_at, c.nodeid, a.attempt",
+        args,
+    )
+    return [_attempt_dict(row) for row in rows]
+
+
+def history(
+    conn: sqlite3.Connection, nodeid: str, project: str | None = None, limit: int = 50, all_attempts: bool = False
+) -> list[dict[str, Any]]:
+    """The attempts of one test across runs, newest first, with each run's commit and branch."""
+    where = ["c.nodeid = ?"]
+    args: list[Any] = [nodeid]
+    if project:
+        where.append("c.project = ?")
+        args.append(project)
+    if not all_attempts:
+        where.append("a.is_final = 1")
+    rows = conn.execute(
+        f"SELECT a.run_id, c.project, r.vcs_revision, r.vcs_branch, {_ATTEMPT_FIELDS} "
+        "FROM test_cases c JOIN test_attempts a ON a.test_id = c.test_id "
+        "LEFT JOIN runs r ON r.run_id = a.run_id "
+        f"WHERE {' AND '.join(where)} ORDER BY a.started_at DESC, a.attempt DESC LIMIT ?",
+        [*args, limit],
+    )
+    return [_attempt_dict(row) for row in rows]
+
+
+def metrics(
+    conn: sqlite3.Connection, run_id: str | None = None, name: str | None = None, limit: int = 1000
+) -> list[dict[str, Any]]:
+    """Metric samples, oldest first, with the test they belong to (if any)."""
+    where, args = [], []
+    if run_id:
+        where.append("m.run_id = ?")
+        args.append(run_id)
+    if name:
+        where.append("m.name = ?")
+        args.append(name)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = conn.execute(
+        "SELECT m.project, m.run_id, c.nodeid, m.attempt, m.name, m.kind, m.value, m.unit, m.tags, m.time "
+        f"FROM metrics m LEFT JOIN test_cases c ON c.test_id = m.test_id {clause} ORDER BY m.time LIMIT ?",
+        [*args, limit],
+    )
+    return [{**dict(row), "tags": json.loads(row["tags"])} for row in rows]
