@@ -160,15 +160,20 @@ def _vpt_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return found
 
 
-def _read_toml(path: Path) -> dict[str, Any] | None:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return None
-    pytest_table = data.get("tool", {}).get("pytest")
-    if not isinstance(pytest_table, dict):
-        return None
-    return pytest_table.get("ini_options", pytest_table)
+def _read_toml(*table: str):
+    def read(path: Path) -> dict[str, Any] | None:
+        try:
+            data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            return None
+        for key in table:
+            data = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            return None
+        options = data.get("ini_options", data)  # [tool.pytest.ini_options], or pytest 9's [tool.pytest]
+        return options if isinstance(options, dict) else None
+
+    return read
 
 
 def _read_ini(section: str, required: bool):
@@ -185,10 +190,13 @@ def _read_ini(section: str, required: bool):
     return read
 
 
+# The files pytest looks for, in its order.
 _INI_READERS = (
+    ("pytest.toml", _read_toml("pytest")),
+    (".pytest.toml", _read_toml("pytest")),
     ("pytest.ini", _read_ini("pytest", required=False)),
     (".pytest.ini", _read_ini("pytest", required=False)),
-    ("pyproject.toml", _read_toml),
+    ("pyproject.toml", _read_toml("tool", "pytest")),
     ("tox.ini", _read_ini("pytest", required=True)),
     ("setup.cfg", _read_ini("tool:pytest", required=True)),
 )

@@ -31,18 +31,15 @@ def _where(result: RunResult, store: str) -> list[str]:
     sink = result.sink
     lines = [f"vpt internal error: {problem}" for problem in result.problems]
     what = f"{result.tests} tests, {result.attempts} attempts, {result.metrics} metrics"
-    if sink is None:
-        return [*lines, f"NOT recorded: run {result.run_id} ({what})"]
-    if sink.ok:
+    if sink is not None and sink.ok:
         return [*lines, f"recorded run {result.run_id} ({what}) into {store}"]
-    lost = sink.lost.get("test", 0)
-    written = sink.written.get("test", 0)
-    if not sink.written:
-        lines.append(f"NOT recorded: run {result.run_id} ({what}) was not written to {store}")
-    else:
+    written = sink.written.get("test", 0) if sink else 0
+    if written:
         lines.append(
-            f"PARTLY recorded: run {result.run_id} into {store}: {written} test attempts written, "
-            f"{lost} not written, {sink.lost.get('metric', 0)} metrics not written"
+            f"PARTLY recorded: run {result.run_id} into {store}: {written} of {result.attempts} test attempts "
+            f"and {sink.written.get('metric', 0)} of {result.metrics} metrics written"
         )
-    lines.extend(f"  reason: {error}" for error in sink.errors)
+    else:
+        lines.append(f"NOT recorded: run {result.run_id} ({what}) was not written to {store}")
+    lines.extend(f"  reason: {error}" for error in (sink.errors if sink else ()))
     return lines

@@ -88,6 +88,7 @@ class WorkerSamples:
     def __init__(self, buffer: SampleBuffer) -> None:
         self.buffer = buffer
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         samples = self.buffer.drain()
         if samples:

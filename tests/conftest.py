@@ -1,0 +1,53 @@
+"""Shared helpers: run a suite through pytester with --vpt and read back what was recorded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pytest_vpt.store import open_store
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs under test must not see the settings or CI variables of the machine running them."""
+    for name in list(os.environ):
+        if name.startswith(("VPT_", "GITHUB_", "GITLAB_", "CI_", "JENKINS_")) or name in ("BUILD_URL", "GIT_COMMIT"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+
+
+class Recorded:
+    """What a store holds, read through the same API the CLI uses."""
+
+    def __init__(self, path) -> None:
+        self.path = path
+
+    def _read(self, query: str, *args, **kwargs):
+        with open_store(f"sqlite:///{self.path}", create=False) as store:
+            return store.read(query, *args, **kwargs)
+
+    def runs(self, **kwargs) -> list[dict]:
+        return self._read("runs", **kwargs)
+
+    def last_run(self) -> dict:
+        runs = self.runs(limit=1)
+        assert runs, f"no run recorded in {self.path}"
+        return runs[0]
+
+    def tests(self, run_id: str | None = None, **kwargs) -> list[dict]:
+        return self._read("run_tests", run_id or self.last_run()["run_id"], **kwargs)
+
+    def attempts(self, run_id: str | None = None) -> list[dict]:
+        return self.tests(run_id, all_attempts=True)
+
+    def metrics(self, **kwargs) -> list[dict]:
+        return self._read("metrics", **kwargs)
+
+
+@pytest.fixture
+def recorded(pytester: pytest.Pytester) -> Recorded:
+    return Recorded(pytester.path / ".vpt" / "vpt.db")
