@@ -121,10 +121,8 @@ def event_id(*parts: object) -> str:
 
 
 def make_event(kind: str, ident: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
-    """Build an event of type ``kind`` with id ``ident``; ``None`` attributes are dropped."""
-    event = {"schema_version": SCHEMA_VERSION, "type": kind, "id": ident}
-    event.update((key, value) for key, value in attributes.items() if value is not None)
-    return event
+    """Build an event of type ``kind`` with id ``ident`` (a ``None`` attribute means unknown)."""
+    return {"schema_version": SCHEMA_VERSION, "type": kind, "id": ident, **attributes}
 
 
 def validate(event: Any) -> dict[str, Any]:
@@ -146,6 +144,8 @@ def validate(event: Any) -> dict[str, Any]:
         if spec is None:
             raise EventError(f"field {key!r}: not an attribute of a {kind} event")
         types, _ = spec
+        if value is None:  # unknown; a required attribute is checked below
+            continue
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join(t.__name__ for t in types if t is not type(None))
             raise EventError(f"field {key!r}: expected {names}, got {type(value).__name__}")

@@ -35,6 +35,8 @@ class SampleBuffer:
                 self._samples.append(sample)
 
     def drain(self) -> list[Sample]:
+        if not self._samples:  # the common case, without taking the lock
+            return []
         with self._lock:
             samples, self._samples = self._samples, []
         return samples

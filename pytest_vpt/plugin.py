@@ -14,7 +14,7 @@ import pytest
 from . import __version__
 from .config import OPTIONS, SettingsError, resolve, resolve_enabled
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
-from .recording.annotate import ReportAnnotator
+from .recording.annotate import ReportAnnotator, WorkerAnnotations
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
 RUN_ID = pytest.StashKey[str]()
@@ -45,10 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: annotate reports, never write
         if workerinput.get("vpt_run_id"):
-            from .recording.controller import WorkerSamples
-
             config.stash[RUN_ID] = workerinput["vpt_run_id"]
-            config.pluginmanager.register(WorkerSamples(_annotate(config)), "vpt-worker-samples")
+            config.pluginmanager.register(WorkerAnnotations(_annotate(config)), "vpt-worker")
         return
     cli = {option.name: config.getoption(f"vpt_{option.name}") for option in OPTIONS}
     ini = {option.name: config.getini(option.ini) for option in OPTIONS}
@@ -82,9 +80,10 @@ def vpt_metrics() -> MetricsCollector:
     return MetricsCollector()
 
 
-def _annotate(config: pytest.Config) -> SampleBuffer:
-    """Collect this process's metric samples and attach them, with test data, to its reports."""
+def _annotate(config: pytest.Config) -> ReportAnnotator:
+    """Collect the metric samples of this process's tests, and know which test is running."""
     buffer = SampleBuffer(enabled=True)
     install_session_buffer(buffer)
-    config.pluginmanager.register(ReportAnnotator(buffer), "vpt-annotator")
-    return buffer
+    annotator = ReportAnnotator(buffer)
+    config.pluginmanager.register(annotator, "vpt-annotator")
+    return annotator

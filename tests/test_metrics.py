@@ -129,3 +129,12 @@ def test_bad_input_is_a_clear_error(call, message: str) -> None:
 def test_collector_tags_are_validated_at_creation() -> None:
     with pytest.raises(EventError, match="tag 'build': values are strings, got int"):
         MetricsCollector(tags={"build": 7})
+
+
+def test_metric_events_follow_the_wire_format() -> None:
+    from pytest_vpt.events import validate
+    from pytest_vpt.metrics import metric_event
+
+    sample = {"name": "bitrate", "value": 4.5, "kind": "gauge", "unit": "Mbit/s", "tags": {"stream": "a"}, "time": 1.0}
+    event = validate(metric_event(sample, "demo", "id-1", run_id="r", nodeid="t.py::test_a", attempt=2))
+    assert (event["vpt.metric.unit"], event["vpt.test.attempt"]) == ("Mbit/s", 2)

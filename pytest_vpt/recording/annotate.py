@@ -1,8 +1,10 @@
-"""The test process's side: attach what only it knows to each report.
+"""The test process's side: what only the process running a test knows about it.
 
-Runs wherever tests run (an xdist worker, or the one pytest process). The data rides on
-``report.user_properties`` as one ``("vpt", {...})`` entry of JSON-safe values, the only
-carrier that survives xdist's serialisation; the recorder takes it off again.
+That is the test's markers and parametrization (from the item) and the metric samples
+recorded while it ran. In a single pytest process the recorder asks for them directly;
+an xdist worker sends them on ``report.user_properties`` as one ``("vpt", {...})`` entry
+of JSON-safe values (the only carrier that survives xdist's serialisation), and the
+controller's recorder takes the entry off again.
 """
 
 from __future__ import annotations
@@ -14,39 +16,63 @@ import pytest
 from ..metrics import SampleBuffer
 
 KEY = "vpt"
-_IMPLIED_MARKERS = {"parametrize", "usefixtures", "filterwarnings"}
+_IMPLIED_MARKERS = frozenset({"parametrize", "usefixtures", "filterwarnings"})
+_WORKER_SAMPLES = "vpt_samples"
 
 
 class ReportAnnotator:
-    """Numbers each test in this process's sequence and sends its markers and metric samples."""
+    """Knows the item being run, and drains the samples recorded since the last report."""
 
     def __init__(self, buffer: SampleBuffer) -> None:
         self.buffer = buffer
-        self.seq = 0
+        self.item: pytest.Item | None = None
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
-        report = yield
-        data: dict[str, Any] = {}
-        if call.when == "setup":
-            self.seq += 1
-            data["seq"] = self.seq
-            data["markers"] = sorted({mark.name for mark in item.iter_markers()} - _IMPLIED_MARKERS)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+        """Observe which item runs (all its attempts included); the protocol is not touched."""
+        self.item = item
+        try:
+            return (yield)
+        finally:
+            self.item = None
+
+    def data_for(self, report: Any) -> dict[str, Any] | None:
+        """The test's data for one of its reports: item data on setup, samples when there are any."""
+        data = None
+        item = self.item
+        if report.when == "setup" and item is not None and item.nodeid == report.nodeid:
+            data = {"markers": sorted({mark.name for mark in item.iter_markers()} - _IMPLIED_MARKERS)}
             callspec = getattr(item, "callspec", None)
             if callspec is not None:
                 data["params"] = callspec.id
-        if report.failed and call.excinfo is not None:
-            data["error_type"] = exception_name(call.excinfo.type)
         samples = self.buffer.drain()
         if samples:
-            data["metrics"] = samples
+            data = {**(data or {}), "metrics": samples}
+        return data
+
+
+class WorkerAnnotations:
+    """In an xdist worker: put the test's data on each report before xdist sends it."""
+
+    def __init__(self, annotator: ReportAnnotator) -> None:
+        self.annotator = annotator
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = self.annotator.data_for(report)
         if data:
             report.user_properties.append((KEY, data))
-        return report
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Samples recorded after the last test travel with the worker's final output."""
+        samples = self.annotator.buffer.drain()
+        if samples:
+            session.config.workeroutput[_WORKER_SAMPLES] = samples
 
 
 def take(report: Any) -> dict[str, Any] | None:
-    """Remove this plugin's entry from ``report.user_properties`` and return it."""
+    """Remove a worker's entry from ``report.user_properties`` and return it."""
     props = report.user_properties
     for index in range(len(props) - 1, -1, -1):
         entry = props[index]
@@ -56,7 +82,6 @@ def take(report: Any) -> dict[str, Any] | None:
     return None
 
 
-def exception_name(kind: type) -> str:
-    """``ValueError`` for a builtin, ``package.module.Error`` otherwise."""
-    module = kind.__module__
-    return kind.__qualname__ if module in ("builtins", "__main__") else f"{module}.{kind.__qualname__}"
+def worker_samples(node: Any) -> list[dict[str, Any]]:
+    """The samples a finished worker sent with its final output."""
+    return getattr(node, "workeroutput", {}).get(_WORKER_SAMPLES) or []

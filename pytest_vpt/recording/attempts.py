@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import OUTCOMES
 
 _MESSAGE_LIMIT = 1000
 # An exception's type is a dotted name whose last part is capitalised: "pkg.mod.MyError".
@@ -15,60 +13,76 @@ _TYPED_MESSAGE = re.compile(rf"({_TYPE}): ?(.*)\Z", re.S)
 _BARE_TYPE = re.compile(rf"{_TYPE}\Z")
 
 
-@dataclass(slots=True)
 class Attempt:
     """One attempt of one test, assembled from the reports of its phases."""
 
-    nodeid: str
-    number: int
-    worker: str | None
-    location: tuple | None = None
-    outcome: str | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    durations: dict[str, float] = field(default_factory=dict)
-    error_type: str | None = None
-    error_message: str | None = None
-    seq: int | None = None
-    markers: list[str] | None = None
-    params: str | None = None
-    samples: list[dict[str, Any]] = field(default_factory=list)
+    __slots__ = (
+        "nodeid", "number", "worker", "seq", "location", "outcome", "started_at", "finished_at",
+        "setup", "call", "teardown", "error_type", "error_message", "markers", "params", "samples",
+    )
 
-    def add(self, report: Any, category: str, error_type: str | None = None) -> None:
-        """Fold in one phase report whose pytest status category is ``category``.
+    def __init__(self, nodeid: str, number: int, worker: str | None, seq: int | None = None) -> None:
+        self.nodeid = nodeid
+        self.number = number
+        self.worker = worker
+        self.seq = seq
+        self.location: tuple | None = None
+        self.outcome: str | None = None
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self.setup: float | None = None  # phase durations in seconds
+        self.call: float | None = None
+        self.teardown: float | None = None
+        self.error_type: str | None = None
+        self.error_message: str | None = None
+        self.markers: list[str] | None = None
+        self.params: str | None = None
+        self.samples: list[dict[str, Any]] = []
 
-        ``error_type`` is the exception's name as the test process saw it, when known.
-        """
+    def add(self, report: Any, category: str) -> None:
+        """Fold in one phase report whose status category (see :func:`category`) is ``category``."""
         when = report.when
-        if when in ("setup", "call", "teardown"):
-            self.durations[when] = self.durations.get(when, 0.0) + (report.duration or 0.0)
-        start = getattr(report, "start", None)
-        if start is not None and (self.started_at is None or start < self.started_at):
-            self.started_at = start
-        stop = getattr(report, "stop", None)
-        if stop is not None and (self.finished_at is None or stop > self.finished_at):
-            self.finished_at = stop
+        if when == "setup":
+            self.setup = report.duration
+            self.started_at = report.start or None  # 0 on reports made up by a plugin
+            self.location = report.location
+        elif when == "call":
+            self.call = report.duration
+        elif when == "teardown":
+            self.teardown = report.duration
         if self.location is None:
             self.location = report.location
-        outcome = category if category in OUTCOMES else default_category(report)
-        if outcome and (self.outcome in (None, "passed") or outcome == "rerun"):
-            self.outcome = outcome
-            if outcome != "passed" and self.error_message is None:
+        self.finished_at = report.stop or self.finished_at
+        if category and (self.outcome is None or self.outcome == "passed" or category == "rerun"):
+            self.outcome = category
+            if category != "passed" and self.error_message is None:
                 self.error_type, self.error_message = describe(report)
-                self.error_type = error_type or self.error_type
+
+    @property
+    def duration(self) -> float:
+        return (self.setup or 0.0) + (self.call or 0.0) + (self.teardown or 0.0)
 
     @property
     def final(self) -> bool:
         return self.outcome != "rerun"
 
 
-def default_category(report: Any) -> str:
-    """pytest's own status category for a report (used for categories it does not know)."""
-    if report.passed:
+def category(report: Any) -> str:
+    """A report's status category as pytest's terminal counts it ("" for a passing setup or
+    teardown), with pytest-rerunfailures' "rerun"; the same rules as pytest_report_teststatus."""
+    outcome = report.outcome
+    if outcome == "rerun":
+        return "rerun"
+    if "wasxfail" in report.__dict__:
+        if outcome == "skipped":
+            return "xfailed"
+        if outcome == "passed":
+            return "xpassed"
+    if outcome == "passed":
         return "passed" if report.when == "call" else ""
-    if report.skipped:
+    if outcome == "skipped":
         return "skipped"
-    return "failed" if report.when == "call" else "error"
+    return "error" if report.when in ("setup", "teardown") else "failed"
 
 
 def describe(report: Any) -> tuple[str | None, str | None]:
@@ -95,6 +109,8 @@ def describe(report: Any) -> tuple[str | None, str | None]:
 def split_error(message: str) -> tuple[str | None, str]:
     """``"ValueError: boom"`` -> ``("ValueError", "boom")``; the message cut to its first line."""
     message = message.strip()
+    if message.startswith("assert "):  # pytest's rewritten assert: the message is the expression
+        return "AssertionError", _first_line(message)
     typed = _TYPED_MESSAGE.match(message)
     if typed:
         return typed.group(1), _first_line(typed.group(2))

@@ -1,4 +1,5 @@
-"""The controller's hooks: feed reports to the recorder, tell workers the run id, print the summary."""
+"""The recording process's hooks: feed reports to the recorder, tell workers the run id,
+print the summary. Registered only where results are recorded (never in an xdist worker)."""
 
 from __future__ import annotations
 
@@ -10,41 +11,35 @@ import pytest
 from .. import __version__
 from ..config import Settings
 from ..context import detect
-from ..metrics import SampleBuffer
+from ..events import OUTCOMES
 from ..sinks import StoreSink
 from ..summary import summary_lines
+from .annotate import ReportAnnotator, take, worker_samples
 from .recorder import RunRecorder, RunResult
-
-_WORKER_SAMPLES = "vpt_samples"
 
 
 class RecorderPlugin:
-    """Registered in the process that records (never in an xdist worker)."""
+    """Feeds one run's reports to a :class:`RunRecorder`; a bug here never fails the run."""
 
-    def __init__(self, config: pytest.Config, settings: Settings, samples: SampleBuffer) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings, annotator: ReportAnnotator) -> None:
         self.config = config
-        self.samples = samples
         self.settings = settings
+        self.annotator = annotator
         context = detect(os.environ, cwd=config.rootpath)
         context.update({"vpt.pytest.version": pytest.__version__, "vpt.version": __version__})
-        self.recorder = RunRecorder(settings, context, StoreSink(settings.store), self._teststatus)
+        self.recorder = RunRecorder(settings, context, StoreSink(settings.store))
         self.result: RunResult | None = None
 
-    def _teststatus(self, report: Any) -> str:
-        category = self.config.hook.pytest_report_teststatus(report=report, config=self.config)[0]
-        return category if isinstance(category, str) else ""
-
-    def _guarded(self, what: str, action, *args) -> None:
-        """Run ``action``; a bug in it is reported in the summary and never fails the run."""
-        try:
-            action(*args)
-        except Exception as exc:  # noqa: BLE001 - the test run must go on
-            problem = f"{what}: {type(exc).__name__}: {exc}"
-            if problem not in self.recorder.problems:
-                self.recorder.problems.append(problem)
+    def _problem(self, what: str, exc: Exception) -> None:
+        problem = f"{what}: {type(exc).__name__}: {exc}"
+        if problem not in self.recorder.problems:
+            self.recorder.problems.append(problem)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        self._guarded("starting the run", self.recorder.start)
+        try:
+            self.recorder.start()
+        except Exception as exc:  # noqa: BLE001 - the test run must go on
+            self._problem("starting the run", exc)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -52,25 +47,45 @@ class RecorderPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        samples = getattr(node, "workeroutput", {}).get(_WORKER_SAMPLES)
-        if samples:
-            self._guarded("receiving a worker's metrics", self.recorder.add_samples, samples)
+        try:
+            self.recorder.add_samples(worker_samples(node))
+        except Exception as exc:  # noqa: BLE001
+            self._problem("receiving a worker's metrics", exc)
 
-    @pytest.hookimpl(tryfirst=True)  # take our data off the report before other plugins see it
+    @pytest.hookimpl(tryfirst=True)  # take a worker's data off the report before other plugins see it
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self._guarded("recording a test report", self.recorder.on_report, report)
+        try:
+            # From an xdist worker the test's data rides on the report; here, ask the annotator.
+            data = take(report) if hasattr(report, "node") else self.annotator.data_for(report)
+            self.recorder.on_report(report, data)
+        except Exception as exc:  # noqa: BLE001
+            self._problem("recording a test report", exc)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed or report.skipped:
-            self._guarded("recording a collection report", self.recorder.on_collect_problem, report)
+            try:
+                self.recorder.on_collect_problem(report)
+            except Exception as exc:  # noqa: BLE001
+                self._problem("recording a collection report", exc)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self._guarded("recording session metrics", self.recorder.add_samples, self.samples.drain())
         try:
-            self.result = self.recorder.finish(exitstatus)
+            self.recorder.add_samples(self.annotator.buffer.drain())
+            self.result = self.recorder.finish(exitstatus, printed=self._printed_totals())
         except Exception as exc:  # noqa: BLE001
-            self.recorder.problems.append(f"finishing the run: {type(exc).__name__}: {exc}")
+            self._problem("finishing the run", exc)
+
+    def _printed_totals(self) -> dict[str, int] | None:
+        """The totals of pytest's last summary line, as its terminal reporter counted them."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        stats = getattr(terminal, "stats", None)
+        if stats is None:
+            return None
+        return {
+            key: sum(1 for report in stats.get(key, ()) if getattr(report, "count_towards_summary", True))
+            for key in OUTCOMES
+        }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("vpt")
@@ -80,16 +95,3 @@ class RecorderPlugin:
             return
         for line in summary_lines(self.result, str(self.settings.store)):
             terminalreporter.write_line(line)
-
-
-class WorkerSamples:
-    """In an xdist worker: hand samples recorded after the last test to the controller."""
-
-    def __init__(self, buffer: SampleBuffer) -> None:
-        self.buffer = buffer
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        samples = self.buffer.drain()
-        if samples:
-            session.config.workeroutput[_WORKER_SAMPLES] = samples

@@ -1,43 +1,36 @@
-"""A sink that writes events to a store in batches, from a background thread."""
+"""A sink that writes events to a store in batches."""
 
 from __future__ import annotations
 
-import queue
-import threading
 from typing import Any
 
 from ..store import StoreError, StoreURL, open_store
 from .base import SinkReport
 
-_STOP = None
-
 
 class StoreSink:
-    """Buffers events and writes them to a store off the caller's thread.
+    """Buffers events and writes them to a store a batch at a time, in one transaction each.
 
-    Nothing in :meth:`emit` touches the disk: full batches are handed to a writer thread
-    through a bounded queue. A failed batch is counted as lost with its reason; the sink
-    never raises into its caller.
+    :meth:`emit` only appends to a list; a full batch is written between two tests (a
+    SQLite batch of a thousand events takes a few milliseconds). After a failed write the
+    sink stops writing, so a locked or full store costs one wait, not one per batch; the
+    events it could not write are counted with the reason. It never raises into its caller.
     """
 
-    def __init__(self, url: StoreURL, batch_size: int = 500, queue_batches: int = 8) -> None:
+    def __init__(self, url: StoreURL, batch_size: int = 1000) -> None:
         self.url = url
         self.batch_size = batch_size
         self.report = SinkReport(target=str(url))
         self._buffer: list[dict[str, Any]] = []
-        self._queue: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=queue_batches)
         self._store = None
-        self._thread: threading.Thread | None = None
 
     def open(self) -> bool:
-        """Open the store and start the writer; False (with the reason kept) if it cannot."""
+        """Open the store; False (with the reason kept) if it cannot be opened."""
         try:
             self._store = open_store(self.url)
         except StoreError as exc:
             self.report.errors.append(str(exc))
             return False
-        self._thread = threading.Thread(target=self._write_batches, name="vpt-store-writer", daemon=True)
-        self._thread.start()
         return True
 
     def emit(self, event: dict[str, Any]) -> None:
@@ -46,34 +39,31 @@ class StoreSink:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the buffered events to the writer (they are lost, and counted, if none runs)."""
+        """Write the buffered events (or count them as lost if the store is unusable)."""
         batch, self._buffer = self._buffer, []
         if not batch:
             return
-        if self._thread is None:
+        if self._store is None:
             self.report.fail(batch, self.report.errors[0] if self.report.errors else f"{self.url}: not open")
+            return
+        try:
+            self._store.write(batch)
+        except StoreError as exc:
+            self.report.fail(batch, str(exc))
+            self._close_store()
+        except Exception as exc:  # a bug must not break the run
+            self.report.fail(batch, f"{self.url}: {type(exc).__name__}: {exc}")
+            self._close_store()
         else:
-            self._queue.put(batch)
+            self.report.count(batch, self.report.written)
 
     def close(self) -> SinkReport:
-        """Write what is buffered, stop the writer and say what happened."""
+        """Write what is buffered, release the store and say what happened."""
         self.flush()
-        if self._thread is not None:
-            self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
+        self._close_store()
+        return self.report
+
+    def _close_store(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
-        return self.report
-
-    def _write_batches(self) -> None:
-        while (batch := self._queue.get()) is not _STOP:
-            try:
-                self._store.write(batch)
-            except StoreError as exc:
-                self.report.fail(batch, str(exc))
-            except Exception as exc:  # a bug must not kill the writer and block the run
-                self.report.fail(batch, f"{self.url}: {type(exc).__name__}: {exc}")
-            else:
-                self.report.count(batch, self.report.written)

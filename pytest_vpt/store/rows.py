@@ -1,10 +1,6 @@
-"""Events to table rows: one mapping from wire attributes to columns, for every engine."""
+"""Where each wire attribute lands: one mapping from event attributes to table columns."""
 
 from __future__ import annotations
-
-import hashlib
-import json
-from typing import Any
 
 from ..events import OUTCOMES
 
@@ -31,9 +27,10 @@ RUN_COLUMNS = {
     "pytest_version": "vpt.pytest.version",
     "vpt_version": "vpt.version",
 }
+#: runs columns filled from the run event's ``vpt.run.counts``
 COUNT_COLUMNS = ("tests", *OUTCOMES)
 
-#: test_attempts column -> test event attribute (test_id and markers are derived)
+#: test_attempts column -> test event attribute (test_id, duration and markers are derived)
 ATTEMPT_COLUMNS = {
     "event_id": "id",
     "run_id": "vpt.run.id",
@@ -63,6 +60,7 @@ TEST_CASE_COLUMNS = {
     "params": "vpt.test.params",
 }
 
+#: metrics column -> metric event attribute (test_id and tags are derived)
 METRIC_COLUMNS = {
     "event_id": "id",
     "project": "vpt.project",
@@ -74,42 +72,3 @@ METRIC_COLUMNS = {
     "unit": "vpt.metric.unit",
     "time": "vpt.metric.time",
 }
-
-
-def stable_test_id(project: str, nodeid: str) -> int:
-    """The stable 64-bit id of a test: the same in every store, no look-up needed."""
-    digest = hashlib.blake2b(f"{project}\x00{nodeid}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-def run_row(event: dict[str, Any]) -> dict[str, Any]:
-    row = {column: event.get(key) for column, key in RUN_COLUMNS.items()}
-    counts = event.get("vpt.run.counts") or {}
-    row.update((column, counts.get(column, 0)) for column in COUNT_COLUMNS)
-    row["labels"] = json.dumps(event.get("vpt.run.labels") or {}, sort_keys=True)
-    return row
-
-
-def attempt_row(event: dict[str, Any]) -> dict[str, Any]:
-    row = {column: event.get(key) for column, key in ATTEMPT_COLUMNS.items()}
-    row["test_id"] = stable_test_id(event["vpt.project"], event["test.case.name"])
-    row["is_final"] = int(row["is_final"])
-    phases = [row[c] for c in ("setup_duration", "call_duration", "teardown_duration") if row[c] is not None]
-    row["duration"] = sum(phases) if phases else None
-    row["markers"] = json.dumps(event.get("vpt.test.markers") or [])
-    return row
-
-
-def case_row(event: dict[str, Any]) -> dict[str, Any]:
-    row = {column: event.get(key) for column, key in TEST_CASE_COLUMNS.items()}
-    row["test_id"] = stable_test_id(event["vpt.project"], event["test.case.name"])
-    row["first_seen"] = row["last_seen"] = event["vpt.test.started_at"]
-    return row
-
-
-def metric_row(event: dict[str, Any]) -> dict[str, Any]:
-    row = {column: event.get(key) for column, key in METRIC_COLUMNS.items()}
-    nodeid = event.get("test.case.name")
-    row["test_id"] = stable_test_id(event["vpt.project"], nodeid) if nodeid else None
-    row["tags"] = json.dumps(event.get("vpt.metric.tags") or {}, sort_keys=True)
-    return row

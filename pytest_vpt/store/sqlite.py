@@ -2,50 +2,89 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import queries
 from .base import StoreError
 from .migrate import SchemaError, migrate_sqlite
-from .rows import RUN_COLUMNS, COUNT_COLUMNS, attempt_row, case_row, metric_row, run_row
+from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .url import StoreURL
 
-
-def _insert(table: str, columns: Iterable[str], conflict: str = "DO NOTHING") -> str:
-    columns = list(columns)
-    names = ", ".join(columns)
-    values = ", ".join(f":{c}" for c in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT {conflict}"
+# A test's id is this store's key for (project, node id), looked up by SQLite.
+_TEST_ID = "(SELECT test_id FROM test_cases WHERE project = ? AND nodeid = ?)"
 
 
-_RUN_VALUES = [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"]
-# A run's start event never overwrites its finish, whatever order they arrive in.
-_UPSERT_RUN = _insert(
-    "runs",
-    _RUN_VALUES,
+def _json(value: Any, empty: str) -> str:
+    return json.dumps(value, sort_keys=True) if value else empty
+
+
+def _duration(event: dict[str, Any]) -> float | None:
+    phases = [event.get(f"vpt.test.duration.{p}") for p in ("setup", "call", "teardown")]
+    known = [p for p in phases if p is not None]
+    return sum(known) if known else None
+
+
+class _Table:
+    """How one event type becomes rows of one table: attributes copied as they are, plus
+    derived values (each with the SQL placeholder that receives it)."""
+
+    def __init__(
+        self, table: str, attributes: dict[str, str],
+        derived: Iterable[tuple[str, str, Callable[[dict[str, Any]], Any]]] = (), conflict: str = "DO NOTHING",
+    ) -> None:
+        self.keys = tuple(attributes.values())
+        self.derive = [fn for _, _, fn in derived]
+        columns = [*attributes, *(column for column, _, _ in derived)]
+        values = ["?"] * len(attributes) + [placeholder for _, placeholder, _ in derived]
+        self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)}) ON CONFLICT {conflict}"
+
+    def rows(self, events: list[dict[str, Any]]) -> list[tuple]:
+        keys, derive = self.keys, self.derive
+        return [(*map(event.get, keys), *(value for fn in derive for value in _flat(fn(event)))) for event in events]
+
+
+def _flat(value: Any) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _test_key(event: dict[str, Any]) -> tuple[str, str]:
+    return event["vpt.project"], event["test.case.name"]
+
+
+def _metric_test_key(event: dict[str, Any]) -> tuple[str | None, str | None]:
+    return event["vpt.project"], event.get("test.case.name")
+
+
+_RUNS = _Table(
+    "runs", RUN_COLUMNS,
+    [(c, "?", lambda e, c=c: (e.get("vpt.run.counts") or {}).get(c, 0)) for c in COUNT_COLUMNS]
+    + [("labels", "?", lambda e: _json(e.get("vpt.run.labels"), "{}"))],
+    # A run's start event never overwrites its finish, whatever order they arrive in.
     "(run_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _RUN_VALUES if c != "run_id")
+    + ", ".join(f"{c} = excluded.{c}" for c in [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"] if c != "run_id")
     + " WHERE runs.status = 'running' OR excluded.status != 'running'",
 )
-_UPSERT_CASE = _insert(
-    "test_cases",
-    ["test_id", "project", "nodeid", "suite", "file", "function", "line", "params", "first_seen", "last_seen"],
-    "(test_id) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
-    "last_seen = max(last_seen, excluded.last_seen), line = coalesce(excluded.line, line)",
+_CASES = _Table(
+    "test_cases", TEST_CASE_COLUMNS,
+    [("first_seen", "?", lambda e: e["vpt.test.started_at"]), ("last_seen", "?", lambda e: e["vpt.test.started_at"])],
+    "(project, nodeid) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+    "last_seen = max(last_seen, excluded.last_seen), line = coalesce(excluded.line, line), "
+    "suite = coalesce(excluded.suite, suite), params = coalesce(excluded.params, params)",
 )
-_INSERT_ATTEMPT = _insert(
-    "test_attempts",
+_ATTEMPTS = _Table(
+    "test_attempts", ATTEMPT_COLUMNS,
     [
-        "event_id", "run_id", "test_id", "attempt", "is_final", "outcome", "started_at", "finished_at",
-        "duration", "setup_duration", "call_duration", "teardown_duration", "error_type", "error_message",
-        "markers", "worker", "worker_seq", "device_id",
+        ("test_id", _TEST_ID, _test_key),
+        ("duration", "?", _duration),
+        ("markers", "?", lambda e: _json(e.get("vpt.test.markers"), "[]")),
     ],
 )
-_INSERT_METRIC = _insert(
-    "metrics",
-    ["event_id", "project", "run_id", "test_id", "attempt", "name", "kind", "value", "unit", "tags", "time"],
+_METRICS = _Table(
+    "metrics", METRIC_COLUMNS,
+    [("test_id", _TEST_ID, _metric_test_key), ("tags", "?", lambda e: _json(e.get("vpt.metric.tags"), "{}"))],
 )
 
 
@@ -89,28 +128,18 @@ class SQLiteStore:
         return self._conn
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch of validated events in one transaction: all of it or none of it."""
-        runs, attempts, cases, metrics = [], [], {}, []
+        """Write a batch of valid events in one transaction: all of it or none of it."""
+        by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": []}
         for event in events:
-            kind = event["type"]
-            if kind == "test":
-                attempts.append(attempt_row(event))
-                case = case_row(event)
-                known = cases.get(case["test_id"])
-                if known is None or case["last_seen"] > known["last_seen"]:
-                    cases[case["test_id"]] = case
-            elif kind == "run":
-                runs.append(run_row(event))
-            elif kind == "metric":
-                metrics.append(metric_row(event))
+            by_type[event["type"]].append(event)
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(_UPSERT_RUN, runs)
-                conn.executemany(_UPSERT_CASE, cases.values())
-                conn.executemany(_INSERT_ATTEMPT, attempts)
-                conn.executemany(_INSERT_METRIC, metrics)
+                conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
+                conn.executemany(_CASES.sql, _CASES.rows(by_type["test"]))
+                conn.executemany(_ATTEMPTS.sql, _ATTEMPTS.rows(by_type["test"]))
+                conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

@@ -35,6 +35,7 @@ CREATE TABLE runs (
 CREATE INDEX runs_project_started ON runs (project, started_at);
 CREATE INDEX runs_started ON runs (started_at);
 
+-- A test's identity in a project; test_id is this store's key for it.
 CREATE TABLE test_cases (
     test_id     INTEGER PRIMARY KEY,
     project     TEXT NOT NULL,
@@ -49,9 +50,11 @@ CREATE TABLE test_cases (
     UNIQUE (project, nodeid)
 );
 
+-- One row per attempt, clustered by run: (run_id, event_id) keeps a retried batch from
+-- being stored twice and serves every per-run query without another index.
 CREATE TABLE test_attempts (
-    event_id          TEXT PRIMARY KEY,
     run_id            TEXT NOT NULL,
+    event_id          TEXT NOT NULL,
     test_id           INTEGER NOT NULL,
     attempt           INTEGER NOT NULL,
     is_final          INTEGER NOT NULL,
@@ -68,9 +71,9 @@ CREATE TABLE test_attempts (
     markers           TEXT NOT NULL DEFAULT '[]',
     worker            TEXT,
     worker_seq        INTEGER,
-    device_id         TEXT
-);
-CREATE INDEX test_attempts_run ON test_attempts (run_id);
+    device_id         TEXT,
+    PRIMARY KEY (run_id, event_id)
+) WITHOUT ROWID;
 CREATE INDEX test_attempts_test_started ON test_attempts (test_id, started_at);
 
 CREATE TABLE metrics (

@@ -1,0 +1,95 @@
+"""The vpt section of the terminal summary, and the events behind it."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_vpt.config import Settings
+from pytest_vpt.events import validate
+from pytest_vpt.recording.recorder import RunRecorder
+from pytest_vpt.store import parse_store_url
+
+SUITE = """
+import time, pytest
+from pytest_vpt import MetricsCollector
+calls = []
+
+def test_slow():
+    time.sleep(0.3)
+
+def test_slower():
+    time.sleep(0.6)
+
+@pytest.mark.flaky(reruns=2)
+def test_flaky(vpt_metrics):
+    calls.append(1)
+    vpt_metrics.record("tries", len(calls))
+    assert len(calls) == 2
+
+def test_broken():
+    assert False
+
+@pytest.mark.skip
+def test_skipped():
+    pass
+"""
+
+
+def test_summary_section(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_box=SUITE)
+    result = pytester.runpytest("--vpt")
+    result.stdout.fnmatch_lines([
+        "*= vpt =*",
+        "pass rate 75.0% (3 passed, 1 failed, 1 skipped, 1 rerun)",
+        "slowest:",
+        "*0.6?s  test_box.py::test_slower",
+        "*0.3?s  test_box.py::test_slow",
+        "*s  test_box.py::test_*",
+        "*s  test_box.py::test_*",
+        "passed on a rerun (1):",
+        "  test_box.py::test_flaky (attempt 2)",
+        "recorded run * (5 tests, 6 attempts, 2 metrics) into sqlite:///.vpt/vpt.db",
+    ])
+    assert "test_skipped" not in "\n".join(result.stdout.lines[result.stdout.lines.index("slowest:"):])
+
+
+def test_summary_when_nothing_ran_to_a_verdict(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("import pytest\n@pytest.mark.skip\ndef test_s(): pass")
+    pytester.runpytest("--vpt").stdout.fnmatch_lines(["no test ran to a verdict (1 skipped)"])
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.events: list[dict] = []
+
+    def open(self) -> bool:
+        return True
+
+    def emit(self, event: dict) -> None:
+        self.events.append(event)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self):
+        return None
+
+
+def test_every_recorded_event_follows_the_wire_format(pytester: pytest.Pytester) -> None:
+    """Feed the reports of a real run to a recorder and validate everything it emits."""
+    pytester.makepyfile(test_box=SUITE)
+    reprec = pytester.inline_run("--vpt")
+    sink = ListSink()
+    settings = Settings(enabled=True, store=parse_store_url("sqlite:///x.db"), project="demo", labels={"rig": "1"})
+    recorder = RunRecorder(settings, {"host.name": "bench"}, sink)
+    recorder.start()
+    for report in reprec.getreports("pytest_runtest_logreport"):
+        recorder.on_report(report, {"markers": ["smoke"], "metrics": [
+            {"name": "tries", "value": 1, "kind": "gauge", "unit": None, "tags": {}, "time": 1.0}]})
+    recorder.finish(1)
+    kinds = [validate(event)["type"] for event in sink.events]
+    assert kinds.count("run") == 2 and kinds.count("test") == 6 and kinds.count("metric") == 17  # one per report: a skipped test has no call
+    assert len({event["id"] for event in sink.events}) == len(sink.events)
+    finished = sink.events[-1]
+    assert finished["vpt.run.status"] == "finished" and finished["vpt.run.counts"]["tests"] == 5
+
