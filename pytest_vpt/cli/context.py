@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import click
 
 from ..config import SettingsError, settings_outside_pytest
-from ..store import SQLiteStore, StoreError, open_store
+from ..store import StoreError, open_store
+from ..store.sqlite import SQLiteStore
 
 
 class StoreOption:

@@ -12,7 +12,7 @@ from .. import __version__
 from ..config import Settings
 from ..context import detect
 from ..events import OUTCOMES
-from ..sinks import StoreSink
+from ..sinks.writer import WriterProcessSink
 from ..summary import summary_lines
 from .annotate import ReportAnnotator, take, worker_samples
 from .recorder import RunRecorder, RunResult
@@ -27,7 +27,7 @@ class RecorderPlugin:
         self.annotator = annotator
         context = detect(os.environ, cwd=config.rootpath)
         context.update({"vpt.pytest.version": pytest.__version__, "vpt.version": __version__})
-        self.recorder = RunRecorder(settings, context, StoreSink(settings.store))
+        self.recorder = RunRecorder(settings, context, WriterProcessSink(settings.store, config.rootpath))
         self.result: RunResult | None = None
 
     def _problem(self, what: str, exc: Exception) -> None:

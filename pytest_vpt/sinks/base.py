@@ -24,5 +24,15 @@ class SinkReport:
 
     def fail(self, events: list[dict], reason: str) -> None:
         self.count(events, self.lost)
+        self.note(reason)
+
+    def note(self, reason: str) -> None:
         if reason not in self.errors:
             self.errors.append(reason)
+
+    def to_json(self) -> dict:
+        return {"target": self.target, "written": self.written, "lost": self.lost, "errors": self.errors}
+
+    @classmethod
+    def from_json(cls, data: dict) -> SinkReport:
+        return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]))

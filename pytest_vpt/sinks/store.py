@@ -41,8 +41,11 @@ class StoreSink:
     def flush(self) -> None:
         """Write the buffered events (or count them as lost if the store is unusable)."""
         batch, self._buffer = self._buffer, []
-        if not batch:
-            return
+        if batch:
+            self.write(batch)
+
+    def write(self, batch: list[dict[str, Any]]) -> None:
+        """Write one batch in one transaction, or count it as lost with the reason."""
         if self._store is None:
             self.report.fail(batch, self.report.errors[0] if self.report.errors else f"{self.url}: not open")
             return

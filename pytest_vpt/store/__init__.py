@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import StoreError
-from .sqlite import SQLiteStore
 from .url import StoreURL, StoreURLError, parse_store_url
 
-__all__ = ["StoreError", "StoreURL", "StoreURLError", "SQLiteStore", "open_store", "parse_store_url"]
+if TYPE_CHECKING:
+    from .sqlite import SQLiteStore
+
+__all__ = ["StoreError", "StoreURL", "StoreURLError", "open_store", "parse_store_url"]
 
 
 def open_store(url: StoreURL | str, base_dir: Path | str = ".", create: bool = True) -> SQLiteStore:
-    """Open the store at ``url`` (a URL string is resolved against ``base_dir``)."""
+    """Open the store at ``url`` (a URL string is resolved against ``base_dir``).
+
+    The engine is imported here, not with the package: the test process that only hands
+    events to a writer never loads it.
+    """
+    from .sqlite import SQLiteStore
+
     if isinstance(url, str):
         url = parse_store_url(url, base_dir)
     return SQLiteStore(url).open(create=create)
