@@ -34,9 +34,11 @@ class SampleBuffer:
             with self._lock:
                 self._samples.append(sample)
 
+    @property
+    def pending(self) -> bool:
+        return bool(self._samples)
+
     def drain(self) -> list[Sample]:
-        if not self._samples:  # the common case, without taking the lock
-            return []
         with self._lock:
             samples, self._samples = self._samples, []
         return samples

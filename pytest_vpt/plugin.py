@@ -59,7 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from .recording.controller import RecorderPlugin
 
     recorder_plugin = RecorderPlugin(config, settings, _annotate(config))
-    config.stash[RUN_ID] = recorder_plugin.recorder.run_id
+    config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
 
 
@@ -71,7 +71,13 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     plugin = config.pluginmanager.get_plugin("vpt-recorder")
     if plugin is None:
         return None
-    return f"vpt {__version__}: recording run {plugin.recorder.run_id} into {plugin.settings.store}"
+    return f"vpt {__version__}: recording run {plugin.run_id} into {plugin.settings.store}"
+
+
+@pytest.fixture(scope="session")
+def vpt_run_id(pytestconfig: pytest.Config) -> str | None:
+    """The id of the run being recorded (the same in every xdist worker), or None."""
+    return pytestconfig.stash.get(RUN_ID, None)
 
 
 @pytest.fixture

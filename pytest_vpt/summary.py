@@ -12,9 +12,11 @@ def pass_rate(counts: dict) -> float | None:
     return counts.get("passed", 0) / judged if judged else None
 
 
-def summary_lines(result: RunResult, store: str) -> list[str]:
+def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()) -> list[str]:
     """Pass rate and counts, the slowest tests, tests that passed on a rerun, where the data went."""
-    counts = ", ".join(f"{result.totals[o]} {o}" for o in OUTCOMES if result.totals[o])
+    if result is None:
+        return [f"NOT recorded: {problem}" for problem in problems] or ["NOT recorded: the run did not finish"]
+    counts = ", ".join(f"{result.totals.get(o, 0)} {o}" for o in OUTCOMES if result.totals.get(o))
     rate = pass_rate(result.totals)
     lines = [f"pass rate {rate:.1%}" + (f" ({counts})" if counts else "") if rate is not None else f"no test ran to a verdict ({counts or 'nothing ran'})"]
     if result.slowest:
@@ -23,23 +25,25 @@ def summary_lines(result: RunResult, store: str) -> list[str]:
     if result.passed_on_rerun:
         lines.append(f"passed on a rerun ({len(result.passed_on_rerun)}):")
         lines.extend(f"  {nodeid} (attempt {attempt})" for nodeid, attempt in result.passed_on_rerun)
+    lines.extend(f"vpt internal error: {problem}" for problem in problems)
     lines.extend(_where(result, store))
     return lines
 
 
 def _where(result: RunResult, store: str) -> list[str]:
     sink = result.sink
-    lines = [f"vpt internal error: {problem}" for problem in result.problems]
+    lines = []
     what = f"{result.tests} tests, {result.attempts} attempts, {result.metrics} metrics"
-    if sink is not None and sink.ok:
-        return [*lines, f"recorded run {result.run_id} ({what}) into {store}"]
-    written = sink.written.get("test", 0) if sink else 0
+    if sink.ok:
+        return [f"recorded run {result.run_id} ({what}) into {store}"]
+    written = sink.written.get("test", 0)
     if written:
         lines.append(
             f"PARTLY recorded: run {result.run_id} into {store}: {written} of {result.attempts} test attempts "
             f"and {sink.written.get('metric', 0)} of {result.metrics} metrics written"
         )
     else:
-        lines.append(f"NOT recorded: run {result.run_id} ({what}) was not written to {store}")
-    lines.extend(f"  reason: {error}" for error in (sink.errors if sink else ()))
+        counted = f" ({what})" if result.attempts else ""
+        lines.append(f"NOT recorded: run {result.run_id}{counted} was not written to {store}")
+    lines.extend(f"  reason: {error}" for error in sink.errors)
     return lines

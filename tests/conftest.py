@@ -8,7 +8,6 @@ import pytest
 
 from pytest_vpt.store import open_store
 
-pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(autouse=True)

@@ -177,3 +177,22 @@ def test_teardown_error_after_a_pass(pytester: pytest.Pytester, recorded) -> Non
     assert (run["passed"], run["error"], run["tests"]) == (1, 1, 1)
     [test] = recorded.tests()
     assert (test["outcome"], test["error_type"], test["error_message"]) == ("error", "OSError", "cannot release the rig")
+
+
+def test_every_worker_shares_the_run_id(pytester: pytest.Pytester, recorded) -> None:
+    pytester.makepyfile(
+        "\n".join(
+            f"def test_{i}(vpt_run_id, worker_id):\n"
+            f"    open(f'id-{{worker_id}}-{i}', 'w').write(vpt_run_id)\n"
+            for i in range(6)
+        )
+    )
+    pytester.runpytest_subprocess("--vpt", "-n", "2").assert_outcomes(passed=6)
+    seen = {path.name.split("-")[1]: path.read_text() for path in pytester.path.glob("id-*")}
+    assert set(seen) == {"gw0", "gw1"}
+    assert set(seen.values()) == {recorded.last_run()["run_id"]}
+
+
+def test_no_run_id_when_not_recording(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_id(vpt_run_id):\n    assert vpt_run_id is None\n")
+    pytester.runpytest().assert_outcomes(passed=1)

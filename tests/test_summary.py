@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_vpt.config import Settings
+import marshal
+
 from pytest_vpt.events import validate
-from pytest_vpt.recording.recorder import RunRecorder
-from pytest_vpt.store import parse_store_url
+from pytest_vpt.recording.phases import phase_message
+from pytest_vpt.recording.recorder import RunInfo, RunRecorder
+from pytest_vpt.sinks.base import SinkReport
 
 SUITE = """
 import time, pytest
@@ -62,34 +64,32 @@ class ListSink:
     def __init__(self) -> None:
         self.events: list[dict] = []
 
-    def open(self) -> bool:
-        return True
-
     def emit(self, event: dict) -> None:
         self.events.append(event)
 
     def flush(self) -> None:
         pass
 
-    def close(self):
-        return None
+    def close(self) -> SinkReport:
+        return SinkReport("memory")
 
 
 def test_every_recorded_event_follows_the_wire_format(pytester: pytest.Pytester) -> None:
-    """Feed the reports of a real run to a recorder and validate everything it emits."""
+    """Feed the reports of a real run, as phase messages, to a recorder and validate its events."""
     pytester.makepyfile(test_box=SUITE)
     reprec = pytester.inline_run("--vpt")
     sink = ListSink()
-    settings = Settings(enabled=True, store=parse_store_url("sqlite:///x.db"), project="demo", labels={"rig": "1"})
-    recorder = RunRecorder(settings, {"host.name": "bench"}, sink)
+    recorder = RunRecorder(RunInfo("r1", "demo", 1.0, {"rig": "1"}, {"host.name": "bench"}), sink)
     recorder.start()
+    sample = {"name": "tries", "value": 1, "kind": "gauge", "unit": None, "tags": {}, "time": 1.0}
     for report in reprec.getreports("pytest_runtest_logreport"):
-        recorder.on_report(report, {"markers": ["smoke"], "metrics": [
-            {"name": "tries", "value": 1, "kind": "gauge", "unit": None, "tags": {}, "time": 1.0}]})
-    recorder.finish(1)
+        message = phase_message(report, "main", {"markers": ["smoke"], "metrics": [sample]})
+        recorder.handle(marshal.loads(marshal.dumps(message)))  # as the recorder process gets it
+    result = recorder.finish(1, None)
     kinds = [validate(event)["type"] for event in sink.events]
-    assert kinds.count("run") == 2 and kinds.count("test") == 6 and kinds.count("metric") == 17  # one per report: a skipped test has no call
+    # One metric per report: a skipped test has no call phase.
+    assert kinds.count("run") == 2 and kinds.count("test") == 6 and kinds.count("metric") == 17
     assert len({event["id"] for event in sink.events}) == len(sink.events)
     finished = sink.events[-1]
     assert finished["vpt.run.status"] == "finished" and finished["vpt.run.counts"]["tests"] == 5
-
+    assert result.passed_on_rerun == [("test_box.py::test_flaky", 2)]

@@ -26,6 +26,7 @@ class ReportAnnotator:
     def __init__(self, buffer: SampleBuffer) -> None:
         self.buffer = buffer
         self.item: pytest.Item | None = None
+        self._inherited: dict[str, frozenset[str]] = {}  # parent node id -> its markers
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
@@ -41,14 +42,22 @@ class ReportAnnotator:
         data = None
         item = self.item
         if report.when == "setup" and item is not None and item.nodeid == report.nodeid:
-            data = {"markers": sorted({mark.name for mark in item.iter_markers()} - _IMPLIED_MARKERS)}
+            data = {"markers": self._markers(item)}
             callspec = getattr(item, "callspec", None)
             if callspec is not None:
                 data["params"] = callspec.id
-        samples = self.buffer.drain()
-        if samples:
-            data = {**(data or {}), "metrics": samples}
+        if self.buffer.pending:
+            data = {**(data or {}), "metrics": self.buffer.drain()}
         return data
+
+    def _markers(self, item: pytest.Item) -> list[str]:
+        """The names of the markers that apply to ``item`` (its own and its parents')."""
+        parent = item.parent
+        inherited = self._inherited.get(parent.nodeid) if parent is not None else frozenset()
+        if inherited is None:
+            inherited = self._inherited[parent.nodeid] = frozenset(m.name for m in parent.iter_markers())
+        own = {mark.name for mark in item.own_markers}
+        return sorted((own | inherited) - _IMPLIED_MARKERS) if own or inherited else []
 
 
 class WorkerAnnotations:

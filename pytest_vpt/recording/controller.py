@@ -1,9 +1,12 @@
-"""The recording process's hooks: feed reports to the recorder, tell workers the run id,
-print the summary. Registered only where results are recorded (never in an xdist worker)."""
+"""The recording process's hooks in pytest: pass every report on to the recorder process,
+tell xdist workers the run id, and print the summary. Registered only where results are
+recorded (pytest itself, or xdist's controller; never in a worker)."""
 
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from typing import Any
 
 import pytest
@@ -12,14 +15,15 @@ from .. import __version__
 from ..config import Settings
 from ..context import detect
 from ..events import OUTCOMES
-from ..sinks.writer import WriterProcessSink
 from ..summary import summary_lines
 from .annotate import ReportAnnotator, take, worker_samples
-from .recorder import RunRecorder, RunResult
+from .phases import collect_message, phase_message
+from .process import RecorderProcess
+from .recorder import RunInfo, RunResult
 
 
 class RecorderPlugin:
-    """Feeds one run's reports to a :class:`RunRecorder`; a bug here never fails the run."""
+    """Feeds one run's reports to the recorder process; a bug here never fails the run."""
 
     def __init__(self, config: pytest.Config, settings: Settings, annotator: ReportAnnotator) -> None:
         self.config = config
@@ -27,54 +31,62 @@ class RecorderPlugin:
         self.annotator = annotator
         context = detect(os.environ, cwd=config.rootpath)
         context.update({"vpt.pytest.version": pytest.__version__, "vpt.version": __version__})
-        self.recorder = RunRecorder(settings, context, WriterProcessSink(settings.store, config.rootpath))
+        self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context)
+        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath)
         self.result: RunResult | None = None
+        self.problems: list[str] = []
+
+    @property
+    def run_id(self) -> str:
+        return self.info.run_id
 
     def _problem(self, what: str, exc: Exception) -> None:
         problem = f"{what}: {type(exc).__name__}: {exc}"
-        if problem not in self.recorder.problems:
-            self.recorder.problems.append(problem)
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        try:
-            self.recorder.start()
-        except Exception as exc:  # noqa: BLE001 - the test run must go on
-            self._problem("starting the run", exc)
+        self.recorder.open()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput["vpt_run_id"] = self.recorder.run_id
+        node.workerinput["vpt_run_id"] = self.run_id
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        try:
-            self.recorder.add_samples(worker_samples(node))
-        except Exception as exc:  # noqa: BLE001
-            self._problem("receiving a worker's metrics", exc)
+        samples = worker_samples(node)
+        if samples:
+            self.recorder.send(("samples", samples))
 
     @pytest.hookimpl(tryfirst=True)  # take a worker's data off the report before other plugins see it
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         try:
-            # From an xdist worker the test's data rides on the report; here, ask the annotator.
-            data = take(report) if hasattr(report, "node") else self.annotator.data_for(report)
-            self.recorder.on_report(report, data)
-        except Exception as exc:  # noqa: BLE001
+            node = report.__dict__.get("node")  # set by xdist on a worker's report
+            if node is None:
+                message = phase_message(report, "main", self.annotator.data_for(report))
+            else:
+                message = phase_message(report, node.gateway.id, take(report))
+            self.recorder.send(message)
+        except Exception as exc:  # noqa: BLE001 - the test run must go on
             self._problem("recording a test report", exc)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed or report.skipped:
             try:
-                self.recorder.on_collect_problem(report)
+                self.recorder.send(collect_message(report))
             except Exception as exc:  # noqa: BLE001
                 self._problem("recording a collection report", exc)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        try:
-            self.recorder.add_samples(self.annotator.buffer.drain())
-            self.result = self.recorder.finish(exitstatus, printed=self._printed_totals())
-        except Exception as exc:  # noqa: BLE001
-            self._problem("finishing the run", exc)
+        samples = self.annotator.buffer.drain()
+        if samples:
+            self.recorder.send(("samples", samples))
+        printed = self._printed_totals()
+        self.recorder.send(("finish", int(exitstatus), printed))
+        self.result = self.recorder.close()
+        if not self.result.totals and printed:  # the recorder failed: still show pytest's totals
+            self.result.totals = printed
 
     def _printed_totals(self) -> dict[str, int] | None:
         """The totals of pytest's last summary line, as its terminal reporter counted them."""
@@ -89,9 +101,5 @@ class RecorderPlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("vpt")
-        if self.result is None:
-            for problem in self.recorder.problems:
-                terminalreporter.write_line(f"NOT recorded: {problem}")
-            return
-        for line in summary_lines(self.result, str(self.settings.store)):
+        for line in summary_lines(self.result, str(self.settings.store), self.problems):
             terminalreporter.write_line(line)

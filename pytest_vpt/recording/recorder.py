@@ -1,27 +1,35 @@
-"""The recording side of a run: reports in, events out, and an account of what was kept.
+"""A run's recorder: phase messages in (see phases.py), events out, and an account of the run.
 
-Only the controller records (the one pytest process, or xdist's controller): workers
-send their data on the reports, so one writer owns the store. Everything here runs
-between tests, so it stays small: no I/O, a few dictionary operations per report.
+It knows nothing of pytest objects: it runs in the recorder process (process.py), fed with
+plain messages, and writes the ``run``, ``test`` and ``metric`` events to a sink.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..config import Settings
 from ..events import OUTCOMES, make_event
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
-from .attempts import Attempt, category, describe
+from .attempts import Attempt
 
 SLOWEST = 5
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
+
+
+@dataclass
+class RunInfo:
+    """What is known of a run when it starts."""
+
+    run_id: str
+    project: str
+    started_at: float
+    labels: dict[str, str] = field(default_factory=dict)
+    context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -29,112 +37,130 @@ class RunResult:
     """What the terminal summary shows about a finished run."""
 
     run_id: str
-    totals: Counter
+    totals: dict[str, int]
     tests: int
     attempts: int
     metrics: int
     slowest: list[tuple[float, str]]
     passed_on_rerun: list[tuple[str, int]]
-    sink: SinkReport | None
-    problems: list[str] = field(default_factory=list)
+    sink: SinkReport
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "sink": self.sink.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        return cls(
+            data["run_id"], dict(data["totals"]), data["tests"], data["attempts"], data["metrics"],
+            [tuple(entry) for entry in data["slowest"]], [tuple(entry) for entry in data["passed_on_rerun"]],
+            SinkReport.from_json(data["sink"]),
+        )
 
 
 class RunRecorder:
-    """Turns one run's reports into ``run``, ``test`` and ``metric`` events for a sink."""
+    """Assembles attempts from phase messages and emits the run's events to ``sink``."""
 
-    def __init__(self, settings: Settings, context: dict[str, str], sink: Any) -> None:
-        self.settings = settings
-        self.context = context
+    def __init__(self, info: RunInfo, sink: Any) -> None:
+        self.info = info
         self.sink = sink
-        self.run_id = uuid.uuid4().hex
-        self.started_at = time.time()
         self.totals: Counter = Counter()
         self.finals: Counter = Counter()
         self.attempts = 0
         self.metrics = 0
-        self.problems: list[str] = []
+        self.result: RunResult | None = None
         self._open: dict[tuple[str, str], Attempt] = {}
         self._seq: Counter = Counter()
         self._slowest: list[tuple[float, str]] = []
         self._passed_on_rerun: list[tuple[str, int]] = []
 
     def start(self) -> None:
-        """Open the sink and write the run's start, so even a killed run leaves a trace."""
-        if self.sink.open():
-            self.sink.emit(self._run_event("running"))
-            self.sink.flush()
+        """Write the run's start at once, so even a run that is killed leaves a trace."""
+        self.sink.emit(self._run_event("running"))
+        self.sink.flush()
 
-    def on_report(self, report: Any, data: dict[str, Any] | None) -> None:
-        """One phase report, with the test process's ``data`` for it (see annotate.py)."""
-        status = category(report)
+    def handle(self, message: tuple) -> None:
+        """Dispatch one message: ``phase``, ``collect``, ``samples`` or ``finish``."""
+        kind = message[0]
+        if kind == "phase":
+            self.on_phase(*message[1:])
+        elif kind == "collect":
+            self.on_collect(*message[1:])
+        elif kind == "samples":
+            self.add_samples(message[1])
+        elif kind == "finish":
+            self.finish(*message[1:])
+        else:
+            raise ValueError(f"unknown message {kind!r}")
+
+    def on_phase(
+        self, worker: str, nodeid: str, when: str, status: str, duration: float, start: float, stop: float,
+        rerun: int, location: tuple | None, error: tuple | None, data: dict[str, Any] | None, subtest: bool,
+    ) -> None:
+        """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
         self.totals[status] += 1
-        node = getattr(report, "node", None)  # set by xdist on a worker's report
-        worker = node.gateway.id if node is not None else "main"
-        key = (worker, report.nodeid)
+        key = (worker, nodeid)
         attempt = self._open.get(key)
-        if attempt is None or report.when == "setup":
+        if attempt is None or when == "setup":
             if attempt is not None:
                 self._close(attempt)
             seq = self._seq[worker] = self._seq[worker] + 1
-            attempt = self._open[key] = Attempt(report.nodeid, getattr(report, "rerun", 0) + 1, worker, seq)
+            attempt = self._open[key] = Attempt(nodeid, (rerun or 0) + 1, worker, seq)
         if data:
             attempt.markers = data.get("markers", attempt.markers)
             attempt.params = data.get("params", attempt.params)
             attempt.samples.extend(data.get("metrics", ()))
-        if type(report).__name__ == "SubtestReport":  # part of the call: its failure fails the test
-            if report.failed and attempt.outcome in (None, "passed"):
+        if subtest:  # part of the call: a failing subtest fails the test
+            if status in ("failed", "error") and attempt.outcome in (None, "passed"):
                 attempt.outcome = "failed"
-                attempt.error_type, attempt.error_message = describe(report)
+                attempt.error_type, attempt.error_message = error or (None, None)
             return
-        attempt.add(report, status)
-        if report.when != "setup" and report.when != "call":  # teardown, or "???" for a crashed worker
+        attempt.add(when, status, duration, start, stop, location, error)
+        if when != "setup" and when != "call":
             self._close(self._open.pop(key))
 
-    def on_collect_problem(self, report: Any) -> None:
+    def on_collect(self, nodeid: str, path: str, status: str, error: tuple | None) -> None:
         """A module that failed to collect (an error) or was skipped as a whole."""
-        status = "error" if report.failed else "skipped"
         self.totals[status] += 1
-        attempt = Attempt(report.nodeid or ".", 1, None)
-        attempt.outcome, attempt.started_at = status, time.time()
-        attempt.error_type, attempt.error_message = describe(report)
-        attempt.location = (report.fspath, None, report.nodeid)
-        self._close(attempt, ident=f"{self.run_id}-collect-{report.nodeid}")
+        attempt = Attempt(nodeid, 1, None)
+        attempt.outcome, attempt.started_at, attempt.location = status, time.time(), (path, None, nodeid)
+        attempt.error_type, attempt.error_message = error or (None, None)
+        self._close(attempt, ident=f"{self.info.run_id}-collect-{nodeid}")
 
     def add_samples(self, samples: list[Sample]) -> None:
         """Metric samples recorded outside any test (session hooks, after the last test)."""
         for sample in samples:
-            self._emit_sample(sample, None, None, f"{self.run_id}-session-{self.metrics}")
+            self._emit_sample(sample, None, None, f"{self.info.run_id}-session-{self.metrics}")
 
-    def finish(self, exitstatus: int, printed: dict[str, int] | None = None) -> RunResult:
-        """Close the run; ``printed`` are the totals pytest's terminal prints, when it runs."""
+    def finish(self, exitstatus: int | None, printed: dict[str, int] | None = None) -> RunResult:
+        """Close the run; ``printed`` are the totals pytest's terminal printed, when it ran."""
         for attempt in list(self._open.values()):
             self._close(attempt)
         self._open.clear()
-        if printed is not None:
-            self.totals = Counter({key: printed.get(key, 0) for key in OUTCOMES})
-        status = "interrupted" if int(exitstatus) == INTERRUPTED else "finished"
-        self.sink.emit(self._run_event(status, exitstatus=int(exitstatus)))
-        sink_report = self.sink.close()
-        return RunResult(
-            run_id=self.run_id,
-            totals=self.totals,
+        totals = {key: (printed if printed is not None else self.totals).get(key, 0) for key in OUTCOMES}
+        status = "finished" if exitstatus is not None and exitstatus != INTERRUPTED else "interrupted"
+        self.sink.emit(self._run_event(status, exitstatus, totals))
+        self.result = RunResult(
+            run_id=self.info.run_id,
+            totals=totals,
             tests=sum(self.finals.values()),
             attempts=self.attempts,
             metrics=self.metrics,
             slowest=sorted(self._slowest, reverse=True),
             passed_on_rerun=self._passed_on_rerun,
-            sink=sink_report,
-            problems=self.problems,
+            sink=self.sink.close(),
         )
+        return self.result
 
     def _close(self, attempt: Attempt, ident: str | None = None) -> None:
         if attempt.outcome is None:  # only a passing setup was seen: the run stopped there
             attempt.outcome = "error"
             attempt.error_message = attempt.error_message or "the test did not finish"
+        if attempt.location is None:
+            attempt.location = (attempt.nodeid.split("::")[0], None, None)
         self.attempts += 1
         if attempt.final:
             self._note_final(attempt)
-        ident = ident or f"{self.run_id}-{attempt.worker}-{attempt.seq}"
+        ident = ident or f"{self.info.run_id}-{attempt.worker}-{attempt.seq}"
         self.sink.emit(self._test_event(attempt, ident))
         for index, sample in enumerate(attempt.samples):
             self._emit_sample(sample, attempt.nodeid, attempt.number, f"{ident}-m{index}")
@@ -154,16 +180,16 @@ class RunRecorder:
 
     def _emit_sample(self, sample: Sample, nodeid: str | None, attempt: int | None, ident: str) -> None:
         self.metrics += 1
-        self.sink.emit(metric_event(sample, self.settings.project, ident, self.run_id, nodeid, attempt))
+        self.sink.emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
 
     def _test_event(self, attempt: Attempt, ident: str) -> dict[str, Any]:
-        path, line, domain = attempt.location or (None, None, None)
+        path, line, domain = attempt.location
         return make_event(
             "test",
             ident,
             {
-                "vpt.run.id": self.run_id,
-                "vpt.project": self.settings.project,
+                "vpt.run.id": self.info.run_id,
+                "vpt.project": self.info.project,
                 "test.case.name": attempt.nodeid,
                 "test.suite.name": path,
                 "code.file.path": path,
@@ -186,22 +212,20 @@ class RunRecorder:
             },
         )
 
-    def _run_event(self, status: str, exitstatus: int | None = None) -> dict[str, Any]:
-        finished = status != "running"
-        counts = {"tests": sum(self.finals.values()), **{o: self.totals[o] for o in OUTCOMES}} if finished else None
+    def _run_event(self, status: str, exitstatus: int | None = None, totals: dict | None = None) -> dict[str, Any]:
+        counts = {"tests": sum(self.finals.values()), **totals} if totals is not None else None
         return make_event(
             "run",
-            f"{self.run_id}-{status}",
+            f"{self.info.run_id}-{status}",
             {
-                "vpt.run.id": self.run_id,
-                "vpt.project": self.settings.project,
+                "vpt.run.id": self.info.run_id,
+                "vpt.project": self.info.project,
                 "vpt.run.status": status,
-                "vpt.run.started_at": self.started_at,
-                "vpt.run.finished_at": time.time() if finished else None,
+                "vpt.run.started_at": self.info.started_at,
+                "vpt.run.finished_at": time.time() if status != "running" else None,
                 "vpt.run.exit_status": exitstatus,
                 "vpt.run.counts": counts,
-                "vpt.run.labels": self.settings.labels or None,
-                **self.context,
+                "vpt.run.labels": self.info.labels or None,
+                **self.info.context,
             },
         )
-

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import StoreError, StoreURL, open_store
-from .base import SinkReport
+from .base import BatchingSink, SinkReport
 
 
-class StoreSink:
+class StoreSink(BatchingSink):
     """Buffers events and writes them to a store a batch at a time, in one transaction each.
 
     :meth:`emit` only appends to a list; a full batch is written between two tests (a
@@ -18,10 +18,9 @@ class StoreSink:
     """
 
     def __init__(self, url: StoreURL, batch_size: int = 1000) -> None:
+        super().__init__(batch_size)
         self.url = url
-        self.batch_size = batch_size
         self.report = SinkReport(target=str(url))
-        self._buffer: list[dict[str, Any]] = []
         self._store = None
 
     def open(self) -> bool:
@@ -32,17 +31,6 @@ class StoreSink:
             self.report.errors.append(str(exc))
             return False
         return True
-
-    def emit(self, event: dict[str, Any]) -> None:
-        self._buffer.append(event)
-        if len(self._buffer) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the buffered events (or count them as lost if the store is unusable)."""
-        batch, self._buffer = self._buffer, []
-        if batch:
-            self.write(batch)
 
     def write(self, batch: list[dict[str, Any]]) -> None:
         """Write one batch in one transaction, or count it as lost with the reason."""

@@ -1,0 +1,164 @@
+"""The recorder process: the recording side of a run, on its own core.
+
+Turning reports into events and writing them costs more than a test process should spend
+between two tests, and a thread cannot take it off that process (the sqlite3 module gives
+up the GIL around every row, and a busy interpreter hands it back only every few
+milliseconds). So pytest hands plain messages (see phases.py) to a child process, in
+batches, each one length-prefixed ``marshal`` frame on the child's stdin. The child runs
+the :class:`RunRecorder` over a :class:`StoreSink` and, at end of input, prints the run's
+:class:`RunResult` as one JSON line. If pytest dies, the child still records every message
+it received and closes the run as interrupted.
+
+    python -m pytest_vpt.recording.process STORE_URL BASE_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..sinks.base import SinkReport
+from ..sinks.store import StoreSink
+from ..store import StoreURL, parse_store_url
+from .recorder import RunInfo, RunRecorder, RunResult
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+
+_HEADER = struct.Struct("!Q")
+_CLOSE_TIMEOUT = 300.0  # seconds the recorder may take to finish writing after the run
+_PIPE_SIZE = 1 << 20
+
+
+class RecorderProcess:
+    """pytest's side: buffers messages and hands full batches to the recorder process.
+
+    It never raises into pytest: a recorder that cannot start, or dies, is reported in the
+    :class:`RunResult` that :meth:`close` returns.
+    """
+
+    def __init__(self, info: RunInfo, url: StoreURL, base_dir: Path, batch_size: int = 3000) -> None:
+        self.info = info
+        self.url = url
+        self.base_dir = base_dir
+        self.batch_size = batch_size
+        self._buffer: list[tuple] = []
+        self._proc: subprocess.Popen | None = None
+        self._error: str | None = None
+
+    def open(self) -> None:
+        """Start the recorder and hand it the run's start, written at once."""
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "pytest_vpt.recording.process", self.url.text, str(self.base_dir)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+            )
+        except OSError as exc:
+            self._error = f"cannot start the recorder process: {exc}"
+            return
+        _widen_pipe(self._proc.stdin)
+        self.send(("start", vars(self.info)))
+        self.flush()
+
+    def send(self, message: tuple) -> None:
+        self._buffer.append(message)
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self._buffer = self._buffer, []
+        if not batch or self._proc is None or self._error:
+            return
+        try:
+            payload = marshal.dumps(batch)
+            self._proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+            self._proc.stdin.flush()
+        except (OSError, ValueError) as exc:  # the recorder is gone, or a message held a non-plain value
+            self._error = f"could not hand results to the recorder process: {exc}"
+
+    def close(self) -> RunResult:
+        """Hand over what is buffered, let the recorder finish, and return its account."""
+        self.flush()
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return self._failed(self._error or "the recorder process was not started")
+        try:
+            out, err = proc.communicate(timeout=_CLOSE_TIMEOUT)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            proc.kill()
+            out, err = proc.communicate()
+        try:
+            result = RunResult.from_json(json.loads(out.decode(errors="replace").strip().splitlines()[-1]))
+        except (IndexError, ValueError, KeyError, TypeError):
+            detail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
+            return self._failed(f"the recorder process ended with exit code {proc.returncode}: {detail}")
+        if self._error:
+            result.sink.note(self._error)
+        return result
+
+    def _failed(self, reason: str) -> RunResult:
+        sink = SinkReport(str(self.url))
+        sink.note(f"{self.url}: {reason}")
+        return RunResult(self.info.run_id, {}, 0, 0, 0, [], [], sink)
+
+
+def _widen_pipe(stream: Any) -> None:
+    """Let a whole batch fit in the pipe, so handing it over is one write (Linux; else a no-op)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is not None:
+        try:
+            fcntl.fcntl(stream.fileno(), set_size, _PIPE_SIZE)
+        except OSError:  # above the system's limit: the default size still works
+            pass
+
+
+def _batches(stream: BinaryIO) -> Iterator[list[tuple]]:
+    while header := stream.read(_HEADER.size):
+        if len(header) < _HEADER.size:
+            raise EOFError("a batch header was cut short")
+        (size,) = _HEADER.unpack(header)
+        payload = stream.read(size)
+        if len(payload) < size:
+            raise EOFError("a batch was cut short")
+        yield marshal.loads(payload)
+
+
+def main(argv: list[str]) -> int:
+    """The recorder process: record the messages on stdin, print the run's result."""
+    url, base_dir = argv
+    sink = StoreSink(parse_store_url(url, base_dir))
+    sink.open()
+    recorder: RunRecorder | None = None
+    try:
+        for batch in _batches(sys.stdin.buffer):
+            for message in batch:
+                if message[0] == "start":
+                    recorder = RunRecorder(RunInfo(**message[1]), sink)
+                    recorder.start()
+                elif recorder is not None:
+                    try:
+                        recorder.handle(message)
+                    except Exception as exc:  # a bug loses this message, not the run
+                        sink.report.note(f"internal error recording {message[0]!r}: {type(exc).__name__}: {exc}")
+    except (EOFError, ValueError) as exc:
+        sink.report.note(f"{url}: pytest stopped in the middle of a batch: {exc}")
+    if recorder is None:
+        return 1
+    result = recorder.result or recorder.finish(None)  # no "finish": pytest died mid-run
+    sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
