@@ -72,3 +72,26 @@ def test_full_disk(pytester: pytest.Pytester, recorded) -> None:
     assert "3001 passed, 1 failed" in done.stdout
     assert "NOT recorded: run" in done.stdout or "PARTLY recorded: run" in done.stdout
     assert "reason: sqlite:///.vpt/vpt.db: disk I/O error" in done.stdout or "disk is full" in done.stdout
+
+
+def test_a_killed_run_keeps_what_was_reported(pytester: pytest.Pytester, recorded) -> None:
+    """pytest killed outright: results handed over before (at most a quarter second old) are kept,
+    and the run is closed as interrupted."""
+    pytester.makepyfile(
+        """
+        import os, signal, time
+        def test_a(): pass
+        def test_b(): pass
+        def test_c(): time.sleep(1.5)
+        def test_d(): pass
+        def test_kill(): os.kill(os.getpid(), signal.SIGKILL)
+        def test_never(): pass
+        """
+    )
+    result = pytester.runpytest_subprocess("--vpt", "-p", "no:randomly")
+    assert result.ret == -9
+    run = recorded.last_run()
+    assert run["status"] == "interrupted" and run["exit_status"] is None
+    recorded_tests = [t["nodeid"].split("::")[1] for t in recorded.tests()]
+    assert recorded_tests[:3] == ["test_a", "test_b", "test_c"]
+    assert "test_never" not in recorded_tests

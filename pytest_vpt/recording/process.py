@@ -20,6 +20,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,6 +38,9 @@ except ImportError:  # Windows
 _HEADER = struct.Struct("!Q")
 _CLOSE_TIMEOUT = 300.0  # seconds the recorder may take to finish writing after the run
 _PIPE_SIZE = 1 << 20
+# A batch waits at most this long: the recorder keeps up, little is left to write at the
+# end, and a run killed outright loses at most this much.
+_FLUSH_SECONDS = 0.25
 
 
 class RecorderProcess:
@@ -52,6 +56,7 @@ class RecorderProcess:
         self.base_dir = base_dir
         self.batch_size = batch_size
         self._buffer: list[tuple] = []
+        self._deadline = 0.0
         self._proc: subprocess.Popen | None = None
         self._error: str | None = None
 
@@ -72,11 +77,13 @@ class RecorderProcess:
         self.flush()
 
     def send(self, message: tuple) -> None:
+        """Queue a message; the batch goes when it is full or has waited long enough."""
         self._buffer.append(message)
-        if len(self._buffer) >= self.batch_size:
+        if len(self._buffer) >= self.batch_size or time.monotonic() >= self._deadline:
             self.flush()
 
     def flush(self) -> None:
+        self._deadline = time.monotonic() + _FLUSH_SECONDS
         batch, self._buffer = self._buffer, []
         if not batch or self._proc is None or self._error:
             return
