@@ -6,6 +6,7 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -90,7 +91,9 @@ def test_a_killed_run_keeps_what_was_reported(pytester: pytest.Pytester, recorde
     )
     result = pytester.runpytest_subprocess("--vpt", "-p", "no:randomly")
     assert result.ret == -9
-    run = recorded.last_run()
+    deadline = time.monotonic() + 30  # the recorder process finishes on its own after pytest died
+    while (run := recorded.last_run())["status"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert run["status"] == "interrupted" and run["exit_status"] is None
     recorded_tests = [t["nodeid"].split("::")[1] for t in recorded.tests()]
     assert recorded_tests[:3] == ["test_a", "test_b", "test_c"]

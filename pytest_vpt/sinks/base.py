@@ -1,11 +1,9 @@
-"""What sinks share: batching, and the report a sink gives when it closes."""
+"""The account a sink gives of the events it was handed."""
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -39,25 +37,3 @@ class SinkReport:
     def from_json(cls, data: dict) -> SinkReport:
         return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]))
 
-
-class BatchingSink(ABC):
-    """Collects events and passes them on a batch at a time: :meth:`emit` only appends."""
-
-    def __init__(self, batch_size: int) -> None:
-        self.batch_size = batch_size
-        self._buffer: list[dict[str, Any]] = []
-
-    def emit(self, event: dict[str, Any]) -> None:
-        self._buffer.append(event)
-        if len(self._buffer) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Pass on what is buffered now."""
-        batch, self._buffer = self._buffer, []
-        if batch:
-            self.write(batch)
-
-    @abstractmethod
-    def write(self, batch: list[dict[str, Any]]) -> None:
-        """Deliver one batch, or count it as lost with the reason; never raise."""

@@ -5,21 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import StoreError, StoreURL, open_store
-from .base import BatchingSink, SinkReport
+from .base import SinkReport
 
 
-class StoreSink(BatchingSink):
+class StoreSink:
     """Buffers events and writes them to a store a batch at a time, in one transaction each.
 
-    :meth:`emit` only appends to a list; a full batch is written between two tests (a
-    SQLite batch of a thousand events takes a few milliseconds). After a failed write the
+    :meth:`emit` only appends to a list until a batch is full. After a failed write the
     sink stops writing, so a locked or full store costs one wait, not one per batch; the
     events it could not write are counted with the reason. It never raises into its caller.
     """
 
     def __init__(self, url: StoreURL, batch_size: int = 1000) -> None:
-        super().__init__(batch_size)
         self.url = url
+        self.batch_size = batch_size
+        self._buffer: list[dict[str, Any]] = []
         self.report = SinkReport(target=str(url))
         self._store = None
 
@@ -31,6 +31,17 @@ class StoreSink(BatchingSink):
             self.report.errors.append(str(exc))
             return False
         return True
+
+    def emit(self, event: dict[str, Any]) -> None:
+        self._buffer.append(event)
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is buffered now."""
+        batch, self._buffer = self._buffer, []
+        if batch:
+            self.write(batch)
 
     def write(self, batch: list[dict[str, Any]]) -> None:
         """Write one batch in one transaction, or count it as lost with the reason."""
