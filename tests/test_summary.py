@@ -63,6 +63,7 @@ def test_summary_when_nothing_ran_to_a_verdict(pytester: pytest.Pytester) -> Non
 class ListSink:
     def __init__(self) -> None:
         self.events: list[dict] = []
+        self.report = SinkReport("memory")
 
     def emit(self, event: dict) -> None:
         self.events.append(event)

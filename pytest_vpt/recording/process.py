@@ -20,6 +20,7 @@ import os
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,17 +98,25 @@ class RecorderProcess:
     def close(self) -> RunResult:
         """Hand over what is buffered, let the recorder finish, and return its account."""
         self.flush()
-        proc, self._proc = self._proc, None
+        proc = self._proc  # kept: the recorder may still be tidying up when pytest moves on
         if proc is None:
             return self._failed(self._error or "the recorder process was not started")
+        # The recorder answers once everything is written, then tidies the database up
+        # (a WAL checkpoint) on its own time: wait for the answer, not for it to exit.
+        watchdog = threading.Timer(_CLOSE_TIMEOUT, proc.kill)
+        watchdog.start()
         try:
-            out, err = proc.communicate(timeout=_CLOSE_TIMEOUT)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            proc.kill()
-            out, err = proc.communicate()
+            if proc.stdin is not None:
+                proc.stdin.close()
+            line = proc.stdout.readline()
+        except (OSError, ValueError):
+            line = b""
+        finally:
+            watchdog.cancel()
         try:
-            result = RunResult.from_json(json.loads(out.decode(errors="replace").strip().splitlines()[-1]))
-        except (IndexError, ValueError, KeyError, TypeError):
+            result = RunResult.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            _, err = proc.communicate()
             detail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
             return self._failed(f"the recorder process ended with exit code {proc.returncode}: {detail}")
         if self._error:
@@ -161,9 +170,12 @@ def main(argv: list[str]) -> int:
     except (EOFError, ValueError) as exc:
         sink.report.note(f"{url}: pytest stopped in the middle of a batch: {exc}")
     if recorder is None:
+        sink.close()
         return 1
     result = recorder.result or recorder.finish(None)  # no "finish": pytest died mid-run
     sys.stdout.write(json.dumps(result.to_json()) + "\n")
+    sys.stdout.flush()
+    sink.close()
     return 0
 
 

@@ -147,9 +147,14 @@ class RunRecorder:
             metrics=self.metrics,
             slowest=sorted(self._slowest, reverse=True),
             passed_on_rerun=self._passed_on_rerun,
-            sink=self.sink.close(),
+            sink=self._flushed(),
         )
         return self.result
+
+    def _flushed(self) -> SinkReport:
+        """Everything written: the sink's account is final (closing it may come later)."""
+        self.sink.flush()
+        return self.sink.report
 
     def _close(self, attempt: Attempt, ident: str | None = None) -> None:
         if attempt.outcome is None:  # only a passing setup was seen: the run stopped there
