@@ -98,3 +98,17 @@ def test_a_killed_run_keeps_what_was_reported(pytester: pytest.Pytester, recorde
     recorded_tests = [t["nodeid"].split("::")[1] for t in recorded.tests()]
     assert recorded_tests[:3] == ["test_a", "test_b", "test_c"]
     assert "test_never" not in recorded_tests
+
+
+def test_a_recorder_that_dies_is_reported(pytester: pytest.Pytester, monkeypatch) -> None:
+    """The recorder process cannot run (here: the interpreter it is started with is a shell)."""
+    pytester.makepyfile(test_suite=SUITE)
+    monkeypatch.setattr(sys, "executable", "/bin/sh")
+    result = pytester.runpytest("--vpt")
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "pass rate 50.0% (1 passed, 1 failed)",
+        "NOT recorded: run * was not written to sqlite:///.vpt/vpt.db",
+        "  reason: sqlite:///.vpt/vpt.db: the recorder process ended with exit code *",
+    ])

@@ -116,7 +116,8 @@ class RecorderProcess:
         try:
             result = RunResult.from_json(json.loads(line))
         except (ValueError, KeyError, TypeError):
-            _, err = proc.communicate()
+            err = proc.stderr.read() if proc.stderr is not None else b""
+            proc.wait()
             detail = (err.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
             return self._failed(f"the recorder process ended with exit code {proc.returncode}: {detail}")
         if self._error:
