@@ -18,8 +18,6 @@ SCHEMA_VERSION = 1
 
 #: Outcomes of one test attempt, as pytest names its report categories.
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
-#: Outcomes a test can end with (``rerun`` is never final).
-FINAL_OUTCOMES = OUTCOMES[:-1]
 #: Counts a run event may carry: tests with a final outcome, then pytest's totals.
 RUN_COUNT_KEYS = ("tests", *OUTCOMES)
 RUN_STATUSES = ("running", "finished", "interrupted")
