@@ -8,6 +8,7 @@ by walking up from the current directory, as pytest finds its rootdir.
 from __future__ import annotations
 
 import configparser
+import math
 import os
 import re
 import tomllib
@@ -16,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .analytics.flakiness import FlakinessSettings
+from .quarantine.rules import QuarantinePolicy
 from .store.url import StoreURL, StoreURLError, parse_store_url
 
 DEFAULT_STORE = "sqlite:///.vpt/vpt.db"
+DEFAULT_QUARANTINE_FILE = "vpt-quarantine.txt"
 _LABEL_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}\Z")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -30,21 +34,40 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """One setting and its three spellings."""
+    """One setting and its spellings (``flag`` None: set only by environment or ini)."""
 
     name: str
-    flag: str
+    flag: str | None
     env: str
     ini: str
     help: str
     ini_type: str = "string"
 
 
+_DEFAULT_FLAKINESS = FlakinessSettings()
+_DEFAULT_POLICY = QuarantinePolicy()
+
 OPTIONS = (
     Option("enabled", "--vpt", "VPT_ENABLED", "vpt", "record this run (results, durations, metrics)", "bool"),
     Option("store", "--vpt-store", "VPT_STORE", "vpt_store", f"where to record: a store URL (default {DEFAULT_STORE})"),
     Option("project", "--vpt-project", "VPT_PROJECT", "vpt_project", "project name (default: the rootdir's name)"),
     Option("labels", "--vpt-label", "VPT_LABELS", "vpt_labels", "KEY=VALUE tag on the run (repeatable)", "linelist"),
+    Option("quarantine", "--vpt-quarantine", "VPT_QUARANTINE", "vpt_quarantine",
+           "make failures of quarantined tests non-blocking (shown as QUARANTINED, recorded as failures)"),
+    Option("quarantine_file", None, "VPT_QUARANTINE_FILE", "vpt_quarantine_file",
+           f"the committed list of quarantined tests (default {DEFAULT_QUARANTINE_FILE} in the rootdir)"),
+    Option("quarantine_auto", None, "VPT_QUARANTINE_AUTO", "vpt_quarantine_auto",
+           "quarantine tests whose verdict turns flaky (default true)"),
+    Option("quarantine_passes", None, "VPT_QUARANTINE_PASSES", "vpt_quarantine_passes",
+           f"consecutive clean passes after which a test leaves quarantine (default {_DEFAULT_POLICY.passes})"),
+    Option("flaky_threshold", None, "VPT_FLAKY_THRESHOLD", "vpt_flaky_threshold",
+           f"probability of the flaky explanation needed to call a test flaky (default {_DEFAULT_FLAKINESS.threshold})"),
+    Option("flaky_window", None, "VPT_FLAKY_WINDOW", "vpt_flaky_window",
+           f"the verdict looks at a test's latest N runs (default {_DEFAULT_FLAKINESS.window_runs})"),
+    Option("flaky_days", None, "VPT_FLAKY_DAYS", "vpt_flaky_days",
+           f"... of the last N days (default {_DEFAULT_FLAKINESS.window_days:g})"),
+    Option("flaky_decay", None, "VPT_FLAKY_DECAY", "vpt_flaky_decay",
+           f"the flip rate's exponential decay (default {_DEFAULT_FLAKINESS.decay})"),
 )
 
 
@@ -54,6 +77,10 @@ class Settings:
     store: StoreURL
     project: str
     labels: dict[str, str] = field(default_factory=dict)
+    quarantine: bool = False
+    quarantine_file: Path = Path(DEFAULT_QUARANTINE_FILE)
+    policy: QuarantinePolicy = _DEFAULT_POLICY
+    flakiness: FlakinessSettings = _DEFAULT_FLAKINESS
 
 
 def resolve_enabled(cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any]) -> bool:
@@ -98,7 +125,45 @@ def resolve(
     if option.env in env:
         labels.update(parse_labels([part for part in env[option.env].split(",") if part.strip()], option.env))
     labels.update(parse_labels(cli.get("labels") or [], option.flag))
-    return Settings(enabled=enabled, store=store, project=project, labels=labels)
+
+    def value(name: str, parse: Any, default: Any) -> Any:
+        text, source = pick(name)
+        if text is None or (isinstance(text, str) and not text.strip()):
+            return default
+        return parse(text, source) if isinstance(text, str) else text
+
+    quarantine_file, _ = pick("quarantine_file")
+    return Settings(
+        enabled=enabled, store=store, project=project, labels=labels,
+        quarantine=value("quarantine", _boolean, False),
+        quarantine_file=rootdir / (quarantine_file or DEFAULT_QUARANTINE_FILE),
+        policy=QuarantinePolicy(
+            auto=value("quarantine_auto", _boolean, _DEFAULT_POLICY.auto),
+            passes=value("quarantine_passes", _number(int, 1), _DEFAULT_POLICY.passes),
+        ),
+        flakiness=FlakinessSettings(
+            threshold=value("flaky_threshold", _number(float, 0, 1, above=True, below=True), _DEFAULT_FLAKINESS.threshold),
+            window_runs=value("flaky_window", _number(int, 2), _DEFAULT_FLAKINESS.window_runs),
+            window_days=value("flaky_days", _number(float, 0, above=True), _DEFAULT_FLAKINESS.window_days),
+            decay=value("flaky_decay", _number(float, 0, 1, below=True), _DEFAULT_FLAKINESS.decay),
+        ),
+    )
+
+
+def _number(kind: type, low: float, high: float = math.inf, *, above: bool = False, below: bool = False):
+    """A parser for a number of ``kind`` from ``low`` to ``high``; ``above``/``below`` exclude
+    the bound itself."""
+    def parse(text: str, source: str) -> float:
+        try:
+            number = kind(text.strip())
+        except ValueError:
+            raise SettingsError(f"{source}: expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        if number < low or number > high or (above and number == low) or (below and number == high):
+            interval = f"{'(' if above else '['}{low:g}, {high:g}{')' if below or high == math.inf else ']'}"
+            raise SettingsError(f"{source}: {number:g} is outside {interval}")
+        return number
+
+    return parse
 
 
 def parse_labels(items: list[str], source: str) -> dict[str, str]:

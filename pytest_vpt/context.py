@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import re
 import socket
@@ -100,17 +101,23 @@ def git_context(cwd: Path | None = None) -> Context:
     remote = _git(cwd, "config", "--get", "remote.origin.url")
     if remote:
         context["vcs.repository.url.full"] = _without_credentials(remote.strip())
+    changes = _git_bytes(cwd, "diff", "HEAD", "--no-ext-diff", "--binary")
+    if changes:  # uncommitted changes: the same commit, but not the same code
+        context["vpt.vcs.dirty"] = hashlib.sha1(changes).hexdigest()[:12]
     return context
 
 
 def _git(cwd: Path | None, *args: str) -> str | None:
+    out = _git_bytes(cwd, *args)
+    return None if out is None else out.decode(errors="replace").strip()
+
+
+def _git_bytes(cwd: Path | None, *args: str) -> bytes | None:
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
 
 
 def _without_credentials(url: str) -> str:

@@ -18,8 +18,9 @@ SCHEMA_VERSION = 1
 
 #: Outcomes of one test attempt, as pytest names its report categories.
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun")
-#: Counts a run event may carry: tests with a final outcome, then pytest's totals.
-RUN_COUNT_KEYS = ("tests", *OUTCOMES)
+#: Counts a run event may carry: tests with a final outcome, then pytest's totals (where
+#: "quarantined" counts the failures that --vpt-quarantine made non-blocking).
+RUN_COUNT_KEYS = ("tests", *OUTCOMES, "quarantined")
 RUN_STATUSES = ("running", "finished", "interrupted")
 METRIC_KINDS = ("gauge", "counter", "timer")
 
@@ -45,6 +46,7 @@ CONTEXT_KEYS = (
     "vcs.ref.head.revision",
     "vcs.ref.head.name",
     "vcs.change.id",
+    "vpt.vcs.dirty",
     "host.name",
     "process.runtime.version",
     "vpt.pytest.version",
@@ -87,6 +89,7 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.worker.id": (_OPT_TEXT, False),
         "vpt.worker.seq": (_OPT_INT, False),
         "vpt.device.id": (_OPT_TEXT, False),
+        "vpt.test.quarantined": ((bool, type(None)), False),
     },
     "metric": {
         "vpt.project": (_TEXT, True),

@@ -14,6 +14,7 @@ import pytest
 from . import __version__
 from .config import OPTIONS, SettingsError, resolve, resolve_enabled
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
+from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
@@ -35,20 +36,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=by_name["project"].help + env_note("project"))
     group.addoption("--vpt-label", dest="vpt_labels", action="append", metavar="KEY=VALUE",
                     help=by_name["labels"].help + env_note("labels"))
+    group.addoption("--vpt-quarantine", action="store_true", default=None, dest="vpt_quarantine",
+                    help=by_name["quarantine"].help + env_note("quarantine"))
     for option in OPTIONS:
         parser.addini(option.ini, option.help, type=option.ini_type, default=_INI_DEFAULTS[option.ini_type])
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}(reason): quarantine this test: with --vpt --vpt-quarantine its failures do not "
+        "fail the run (they are still recorded), until it passes enough runs in a row",
+    )
     # Inside pytest, samples go to the run being recorded, or nowhere: never to a store directly.
     config.stash[_PREVIOUS_BUFFER] = install_session_buffer(SampleBuffer(enabled=False))
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: annotate reports, never write
         if workerinput.get("vpt_run_id"):
             config.stash[RUN_ID] = workerinput["vpt_run_id"]
-            config.pluginmanager.register(WorkerAnnotations(_annotate(config)), "vpt-worker")
+            annotator = _annotate(config)
+            config.pluginmanager.register(WorkerAnnotations(annotator), "vpt-worker")
+            quarantine = workerinput.get("vpt_quarantine")
+            if quarantine is not None:
+                config.pluginmanager.register(QuarantineHooks(
+                    annotator, quarantine["active"], set(quarantine["expired"]), quarantine["listed"],
+                    quarantine["list_name"],
+                ), "vpt-quarantine")
         return
-    cli = {option.name: config.getoption(f"vpt_{option.name}") for option in OPTIONS}
+    cli = {option.name: config.getoption(f"vpt_{option.name}", None) for option in OPTIONS}
     ini = {option.name: config.getini(option.ini) for option in OPTIONS}
     try:
         if not resolve_enabled(cli, os.environ, ini):
@@ -58,9 +72,20 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     from .recording.controller import RecorderPlugin
 
-    recorder_plugin = RecorderPlugin(config, settings, _annotate(config))
+    annotator = _annotate(config)
+    recorder_plugin = RecorderPlugin(config, settings, annotator)
     config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
+    quarantine = recorder_plugin.quarantine
+    if quarantine is not None:  # registered last, so it sees each report before the recorder
+        config.pluginmanager.register(QuarantineHooks(
+            annotator, quarantine["active"], set(quarantine["expired"]), quarantine["listed"], quarantine["list_name"],
+        ), "vpt-quarantine")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: Any, config: pytest.Config) -> Any:
+    return teststatus(report)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from .events import OUTCOMES
+from .events import RUN_COUNT_KEYS
 from .recording.recorder import RunResult
 
 
 def pass_rate(counts: dict) -> float | None:
-    """Passed tests among those that ran to a verdict (passed, failed, error); None if none did."""
-    judged = counts.get("passed", 0) + counts.get("failed", 0) + counts.get("error", 0)
+    """Passed tests among those that ran to a verdict (passed, failed, error, and failures
+    made non-blocking by a quarantine); None if none did."""
+    judged = sum(counts.get(key) or 0 for key in ("passed", "failed", "error", "quarantined"))
     return counts.get("passed", 0) / judged if judged else None
 
 
@@ -16,7 +17,7 @@ def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()
     """Pass rate and counts, the slowest tests, tests that passed on a rerun, where the data went."""
     if result is None:
         return [f"NOT recorded: {problem}" for problem in problems] or ["NOT recorded: the run did not finish"]
-    counts = ", ".join(f"{result.totals.get(o, 0)} {o}" for o in OUTCOMES if result.totals.get(o))
+    counts = ", ".join(f"{result.totals.get(o, 0)} {o}" for o in RUN_COUNT_KEYS[1:] if result.totals.get(o))
     rate = pass_rate(result.totals)
     lines = [f"pass rate {rate:.1%}" + (f" ({counts})" if counts else "") if rate is not None else f"no test ran to a verdict ({counts or 'nothing ran'})"]
     if result.slowest:
@@ -25,9 +26,20 @@ def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()
     if result.passed_on_rerun:
         lines.append(f"passed on a rerun ({len(result.passed_on_rerun)}):")
         lines.extend(f"  {nodeid} (attempt {attempt})" for nodeid, attempt in result.passed_on_rerun)
+    _group(lines, "QUARANTINED, failed without failing the run", result.quarantined)
+    for status in ("flaky", "broken"):
+        _group(lines, f"became {status}", [(n, why) for n, s, why in result.changes.became if s == status])
+    for what in ("entered", "left"):
+        _group(lines, f"{what} quarantine", [(n, why) for n, w, why in result.changes.quarantine if w == what])
     lines.extend(f"vpt internal error: {problem}" for problem in problems)
     lines.extend(_where(result, store))
     return lines
+
+
+def _group(lines: list[str], title: str, entries: list[tuple[str, str]]) -> None:
+    if entries:
+        lines.append(f"{title} ({len(entries)}):")
+        lines.extend(f"  {nodeid}: {reason}" for nodeid, reason in entries)
 
 
 def _where(result: RunResult, store: str) -> list[str]:

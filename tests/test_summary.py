@@ -10,6 +10,7 @@ from pytest_vpt.events import validate
 from pytest_vpt.recording.phases import phase_message
 from pytest_vpt.recording.recorder import RunInfo, RunRecorder
 from pytest_vpt.sinks.base import SinkReport
+from pytest_vpt.store.changes import RunChanges
 
 SUITE = """
 import time, pytest
@@ -70,6 +71,9 @@ class ListSink:
 
     def flush(self) -> None:
         pass
+
+    def close_run(self, run_id: str, analysis: dict, explicit: dict) -> RunChanges:
+        return RunChanges()
 
     def close(self) -> SinkReport:
         return SinkReport("memory")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ..metrics import SampleBuffer
+from ..quarantine.hooks import MARKER, marker_reason
 
 KEY = "vpt"
 _IMPLIED_MARKERS = frozenset({"parametrize", "usefixtures", "filterwarnings"})
@@ -42,7 +43,10 @@ class ReportAnnotator:
         data = None
         item = self.item
         if report.when == "setup" and item is not None and item.nodeid == report.nodeid:
-            data = {"markers": self._markers(item)}
+            markers = self._markers(item)
+            data = {"markers": markers}
+            if MARKER in markers:
+                data["quarantine"] = marker_reason(item)
             callspec = getattr(item, "callspec", None)
             if callspec is not None:
                 data["params"] = callspec.id

@@ -11,6 +11,7 @@ class Attempt:
     __slots__ = (
         "nodeid", "number", "worker", "seq", "location", "outcome", "started_at", "finished_at",
         "setup", "call", "teardown", "error_type", "error_message", "markers", "params", "samples",
+        "quarantined",
     )
 
     def __init__(self, nodeid: str, number: int, worker: str | None, seq: int | None = None) -> None:
@@ -30,6 +31,7 @@ class Attempt:
         self.markers: list[str] | None = None
         self.params: str | None = None
         self.samples: list[dict[str, Any]] = []
+        self.quarantined: str | None = None  # the reason, when a quarantine made its failure non-blocking
 
     def add(
         self, when: str, status: str, duration: float, start: float, stop: float,

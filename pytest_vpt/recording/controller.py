@@ -14,7 +14,8 @@ import pytest
 from .. import __version__
 from ..config import Settings
 from ..context import detect
-from ..events import OUTCOMES
+from ..events import RUN_COUNT_KEYS
+from ..quarantine.listfile import ListFileError, read_list
 from ..summary import summary_lines
 from .annotate import ReportAnnotator, take, worker_samples
 from .phases import collect_message, phase_message
@@ -31,10 +32,40 @@ class RecorderPlugin:
         self.annotator = annotator
         context = detect(os.environ, cwd=config.rootpath)
         context.update({"vpt.pytest.version": pytest.__version__, "vpt.version": __version__})
-        self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context)
-        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath)
         self.result: RunResult | None = None
         self.problems: list[str] = []
+        listed = self._listed()
+        analysis = {
+            "flakiness": vars(settings.flakiness), "policy": vars(settings.policy), "listed": listed,
+        }
+        self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis)
+        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath)
+        #: what --vpt-quarantine needs to know (None when it is off)
+        self.quarantine = self._quarantine(listed) if settings.quarantine else None
+
+    def _listed(self) -> dict[str, str]:
+        try:
+            return read_list(self.settings.quarantine_file)
+        except ListFileError as exc:
+            self.problems.append(str(exc))
+            return {}
+
+    def _quarantine(self, listed: dict[str, str]) -> dict[str, Any]:
+        """The tests quarantined in the store, and those whose marker or list line has expired."""
+        from ..store import StoreError, open_store
+
+        active: dict[str, str] = {}
+        expired: list[str] = []
+        try:
+            with open_store(self.settings.store) as store:
+                for entry in store.read("quarantine", self.settings.project):
+                    if entry["left_at"] is None:
+                        active[entry["nodeid"]] = entry["reason"]
+                    elif entry["source"] != "auto":
+                        expired.append(entry["nodeid"])
+        except StoreError as exc:
+            self.problems.append(f"quarantine: only markers and {self.settings.quarantine_file.name} apply: {exc}")
+        return {"active": active, "expired": expired, "listed": listed, "list_name": self.settings.quarantine_file.name}
 
     @property
     def run_id(self) -> str:
@@ -51,6 +82,8 @@ class RecorderPlugin:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["vpt_run_id"] = self.run_id
+        if self.quarantine is not None:
+            node.workerinput["vpt_quarantine"] = self.quarantine
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -96,7 +129,7 @@ class RecorderPlugin:
             return None
         return {
             key: sum(1 for report in stats.get(key, ()) if getattr(report, "count_towards_summary", True))
-            for key in OUTCOMES
+            for key in RUN_COUNT_KEYS if key != "tests"
         }
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

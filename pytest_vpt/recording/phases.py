@@ -21,15 +21,20 @@ def phase_message(report: Any, worker: str, data: dict[str, Any] | None) -> tupl
 
     Fields: worker, node id, phase, status category, duration, start, stop, rerun index,
     location (on setup), (error type, message) unless it passed, the test process's data,
-    and whether it is a subtest's report.
+    whether it is a subtest's report, and the quarantine's reason if it made a failure
+    non-blocking (the status and error are then the failure's).
     """
     when = report.when
-    status = category(report)
+    quarantined = report.__dict__.get("vpt_quarantined")
+    if quarantined is not None:
+        status, error, reason = quarantined["status"], tuple(quarantined["error"]), quarantined["reason"]
+    else:
+        status, reason = category(report), None
+        error = describe(report) if status != "passed" and status else None
     return (
         "phase", worker, report.nodeid, when, status, report.duration, report.start, report.stop,
         report.__dict__.get("rerun", 0), report.location if when == "setup" else None,
-        describe(report) if status != "passed" and status else None, data,
-        type(report).__name__ == "SubtestReport",
+        error, data, type(report).__name__ == "SubtestReport", reason,
     )
 
 

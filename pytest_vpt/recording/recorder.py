@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..events import OUTCOMES, make_event
+from ..events import RUN_COUNT_KEYS, make_event
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
+from ..store.changes import RunChanges
 from .attempts import Attempt
 
 SLOWEST = 5
@@ -30,6 +31,8 @@ class RunInfo:
     started_at: float
     labels: dict[str, str] = field(default_factory=dict)
     context: dict[str, str] = field(default_factory=dict)
+    #: settings of the flakiness verdict and the quarantine, and the quarantine list's entries
+    analysis: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -44,16 +47,19 @@ class RunResult:
     slowest: list[tuple[float, str]]
     passed_on_rerun: list[tuple[str, int]]
     sink: SinkReport
+    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (node id, reason)
+    changes: RunChanges = field(default_factory=RunChanges)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "sink": self.sink.to_json()}
+        return {**asdict(self), "sink": self.sink.to_json(), "changes": self.changes.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         return cls(
             data["run_id"], dict(data["totals"]), data["tests"], data["attempts"], data["metrics"],
             [tuple(entry) for entry in data["slowest"]], [tuple(entry) for entry in data["passed_on_rerun"]],
-            SinkReport.from_json(data["sink"]),
+            SinkReport.from_json(data["sink"]), [tuple(entry) for entry in data["quarantined"]],
+            RunChanges.from_json(data["changes"]),
         )
 
 
@@ -72,6 +78,8 @@ class RunRecorder:
         self._seq: Counter = Counter()
         self._slowest: list[tuple[float, str]] = []
         self._passed_on_rerun: list[tuple[str, int]] = []
+        self._quarantined: list[tuple[str, str]] = []
+        self._marked: dict[str, str] = {}  # node id -> reason of its vpt_quarantine marker
 
     def start(self) -> None:
         """Write the run's start at once, so even a run that is killed leaves a trace."""
@@ -95,9 +103,10 @@ class RunRecorder:
     def on_phase(
         self, worker: str, nodeid: str, when: str, status: str, duration: float, start: float, stop: float,
         rerun: int, location: tuple | None, error: tuple | None, data: dict[str, Any] | None, subtest: bool,
+        quarantined: str | None = None,
     ) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
-        self.totals[status] += 1
+        self.totals["quarantined" if quarantined is not None else status] += 1
         key = (worker, nodeid)
         attempt = self._open.get(key)
         if attempt is None or when == "setup":
@@ -109,6 +118,10 @@ class RunRecorder:
             attempt.markers = data.get("markers", attempt.markers)
             attempt.params = data.get("params", attempt.params)
             attempt.samples.extend(data.get("metrics", ()))
+            if "quarantine" in data:
+                self._marked[nodeid] = data["quarantine"]
+        if quarantined is not None:
+            attempt.quarantined = quarantined
         if subtest:  # part of the call: a failing subtest fails the test
             if status in ("failed", "error") and attempt.outcome in (None, "passed"):
                 attempt.outcome = "failed"
@@ -136,9 +149,10 @@ class RunRecorder:
         for attempt in list(self._open.values()):
             self._close(attempt)
         self._open.clear()
-        totals = {key: (printed if printed is not None else self.totals).get(key, 0) for key in OUTCOMES}
+        totals = {key: (printed if printed is not None else self.totals).get(key, 0) for key in RUN_COUNT_KEYS[1:]}
         status = "finished" if exitstatus is not None and exitstatus != INTERRUPTED else "interrupted"
         self.sink.emit(self._run_event(status, exitstatus, totals))
+        sink = self._flushed()
         self.result = RunResult(
             run_id=self.info.run_id,
             totals=totals,
@@ -147,9 +161,18 @@ class RunRecorder:
             metrics=self.metrics,
             slowest=sorted(self._slowest, reverse=True),
             passed_on_rerun=self._passed_on_rerun,
-            sink=self._flushed(),
+            sink=sink,
+            quarantined=self._quarantined,
         )
+        if status == "finished" and sink.ok:
+            self.result.changes = self.sink.close_run(self.info.run_id, self.info.analysis, self._explicit())
         return self.result
+
+    def _explicit(self) -> dict[str, tuple[str, str]]:
+        """The tests a list file or a marker asks to quarantine: node id -> (source, reason)."""
+        explicit = {nodeid: ("list", reason or "listed") for nodeid, reason in self.info.analysis.get("listed", {}).items()}
+        explicit.update((nodeid, ("marker", reason or "marked vpt_quarantine")) for nodeid, reason in self._marked.items())
+        return explicit
 
     def _flushed(self) -> SinkReport:
         """Everything written: the sink's account is final (closing it may come later)."""
@@ -173,6 +196,8 @@ class RunRecorder:
     def _note_final(self, attempt: Attempt) -> None:
         """Count a test's final outcome; keep it if it is among the slowest or passed on a rerun."""
         self.finals[attempt.outcome] += 1
+        if attempt.quarantined is not None:
+            self._quarantined.append((attempt.nodeid, attempt.quarantined))
         if attempt.number > 1 and attempt.outcome == "passed":
             self._passed_on_rerun.append((attempt.nodeid, attempt.number))
         if attempt.outcome == "skipped":
@@ -214,6 +239,7 @@ class RunRecorder:
                 "exception.message": attempt.error_message,
                 "vpt.worker.id": attempt.worker,
                 "vpt.worker.seq": attempt.seq,
+                "vpt.test.quarantined": True if attempt.quarantined is not None else None,
             },
         )
 

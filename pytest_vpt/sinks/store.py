@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..store import StoreError, StoreURL, open_store
+from ..store.changes import RunChanges
 from .base import SinkReport
 
 
@@ -58,6 +59,23 @@ class StoreSink:
             self._close_store()
         else:
             self.report.count(batch, self.report.written)
+
+    def close_run(self, run_id: str, analysis: dict[str, Any], explicit: dict[str, tuple[str, str]]) -> RunChanges:
+        """Fold the finished run into the flakiness verdicts and the quarantine; what changed."""
+        from ..analytics.flakiness import FlakinessSettings
+        from ..quarantine.rules import QuarantinePolicy
+
+        self.flush()
+        if self._store is None:
+            return RunChanges()
+        try:
+            return self._store.refresh_flakiness(
+                run_id, FlakinessSettings(**analysis.get("flakiness", {})),
+                QuarantinePolicy(**analysis.get("policy", {})), explicit,
+            )
+        except Exception as exc:  # noqa: BLE001 - the run is recorded; its verdicts wait for a rebuild
+            self.report.note(f"{self.url}: updating flakiness verdicts: {type(exc).__name__}: {exc}")
+            return RunChanges()
 
     def close(self) -> SinkReport:
         """Write what is buffered, release the store and say what happened."""

@@ -119,3 +119,13 @@ def metrics(
         [*args, limit],
     )
     return [{**dict(row), "tags": json.loads(row["tags"])} for row in rows]
+
+
+def quarantine(conn: sqlite3.Connection, project: str | None = None) -> list[dict[str, Any]]:
+    """Every test's latest quarantine (in force while ``left_at`` is None), newest first."""
+    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    rows = conn.execute(
+        "SELECT project, nodeid, source, reason, entered_at, entered_run, passes, left_at, left_reason "
+        f"FROM quarantine {where} ORDER BY left_at IS NULL DESC, entered_at DESC, nodeid", args
+    )
+    return [dict(row) for row in rows]

@@ -22,13 +22,14 @@ RUN_COLUMNS = {
     "vcs_revision": "vcs.ref.head.revision",
     "vcs_branch": "vcs.ref.head.name",
     "vcs_change_id": "vcs.change.id",
+    "vcs_dirty": "vpt.vcs.dirty",
     "host_name": "host.name",
     "python_version": "process.runtime.version",
     "pytest_version": "vpt.pytest.version",
     "vpt_version": "vpt.version",
 }
 #: runs columns filled from the run event's ``vpt.run.counts``
-COUNT_COLUMNS = ("tests", *OUTCOMES)
+COUNT_COLUMNS = ("tests", *OUTCOMES, "quarantined")
 
 #: test_attempts column -> test event attribute (test_id, duration and markers are derived)
 ATTEMPT_COLUMNS = {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from . import queries
+from . import flakiness, queries
 from .base import StoreError
 from .migrate import SchemaError, migrate_sqlite
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
@@ -80,6 +81,7 @@ _ATTEMPTS = _Table(
         ("test_id", _TEST_ID, _test_key),
         ("duration", "?", _duration),
         ("markers", "?", lambda e: _json(e.get("vpt.test.markers"), "[]")),
+        ("quarantined", "?", lambda e: int(bool(e.get("vpt.test.quarantined")))),
     ],
 )
 _METRICS = _Table(
@@ -132,14 +134,30 @@ class SQLiteStore:
         by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": []}
         for event in events:
             by_type[event["type"]].append(event)
+        with self.transaction() as conn:
+            conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
+            conn.executemany(_CASES.sql, _CASES.rows(by_type["test"]))
+            conn.executemany(_ATTEMPTS.sql, _ATTEMPTS.rows(by_type["test"]))
+            conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
+
+    def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> flakiness.RunChanges:
+        """Fold a finished run into the flakiness rollup and the quarantine (see store.flakiness)."""
+        with self.transaction() as conn:
+            return flakiness.refresh(conn, run_id, *args, **kwargs)
+
+    def rebuild_flakiness(self, *args: Any, **kwargs: Any) -> int:
+        """Recompute the flakiness rollup from every finished run."""
+        with self.transaction() as conn:
+            return flakiness.rebuild(conn, *args, **kwargs)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it or none of it."""
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
-                conn.executemany(_CASES.sql, _CASES.rows(by_type["test"]))
-                conn.executemany(_ATTEMPTS.sql, _ATTEMPTS.rows(by_type["test"]))
-                conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:

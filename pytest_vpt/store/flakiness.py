@@ -1,0 +1,216 @@
+"""The flakiness rollup (``test_flakiness``) and the quarantine, kept up to date per run.
+
+:func:`refresh` folds one finished run into the rows of the tests it ran: counters grow,
+and the verdict is recomputed from the test's latest runs, which are read only when the
+test failed recently (a test with a window of clean passes gets the clean verdict without
+reading anything). :func:`rebuild` replays every finished run in order through the same
+fold, so it gives the same table.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..analytics.flakiness import PASS, Assessment, FlakinessSettings, TestRun, assess, clean_assessment
+from ..analytics.flakiness.verdict import PFS_RUNS
+from ..quarantine.rules import Entry, QuarantinePolicy, next_entry
+from .changes import RunChanges
+
+#: An attempt's outcome as a verdict: "P" passed, "F" failed; absent: no verdict (skipped, xfailed).
+VERDICTS = {"passed": "P", "xpassed": "P", "failed": "F", "error": "F", "rerun": "F"}
+
+_ROW = (
+    "test_id", "project", "status", "reason", "probability", "score", "flip_rate", "runs", "attempts",
+    "failures", "failed_runs", "pass_on_retry", "mixed_commits", "consecutive_passes", "last_unclean_at",
+    "first_flaky_at", "last_flaky_at", "flaky_branches", "previous_status", "status_since", "first_run_at",
+    "last_run_at", "last_run_id", "last_branch",
+)
+_UPSERT = (
+    f"INSERT INTO test_flakiness ({', '.join(_ROW)}) VALUES ({', '.join('?' * len(_ROW))}) "
+    f"ON CONFLICT (test_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _ROW[1:])}"
+)
+_ENTRY = ("project", "nodeid", "source", "reason", "entered_at", "entered_run", "passes", "left_at", "left_reason")
+_UPSERT_ENTRY = (
+    f"INSERT INTO quarantine ({', '.join(_ENTRY)}) VALUES ({', '.join('?' * len(_ENTRY))}) "
+    f"ON CONFLICT (project, nodeid) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _ENTRY[2:])}"
+)
+
+
+@dataclass
+class _RunOfTest:
+    test_id: int
+    nodeid: str
+    attempts: str = ""
+    attempt_count: int = 0
+
+
+def refresh(
+    conn: sqlite3.Connection, run_id: str, settings: FlakinessSettings = FlakinessSettings(),
+    policy: QuarantinePolicy | None = QuarantinePolicy(), explicit: dict[str, tuple[str, str]] | None = None,
+) -> RunChanges:
+    """Fold the finished run ``run_id`` into its tests' rows (inside the caller's transaction).
+
+    ``policy`` None leaves the quarantine untouched (a rebuild); ``explicit`` maps node ids
+    to the (source, reason) of a list file or marker that asks for their quarantine.
+    """
+    changes = RunChanges()
+    run = conn.execute(
+        "SELECT project, started_at, vcs_revision, vcs_dirty, vcs_branch FROM runs "
+        "WHERE run_id = ? AND status = 'finished'", (run_id,)
+    ).fetchone()
+    if run is None:
+        return changes
+    project, started_at, revision, dirty, branch = run
+    tests = _tests_of(conn, run_id)
+    if not tests:
+        return changes
+    rows = {row["test_id"]: dict(row) for row in conn.execute(
+        "SELECT * FROM test_flakiness WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ?)", (run_id,)
+    )}
+    entries = _entries(conn, project) if policy is not None else {}
+    new_rows, new_entries = [], []
+    this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
+    for test in tests:
+        old = rows.get(test.test_id)
+        if old is not None and old["last_run_id"] == run_id:
+            continue  # folded in already
+        row, verdict = _fold(conn, old, test, project, this_run, settings)
+        new_rows.append(tuple(row[c] for c in _ROW))
+        if verdict.status in ("flaky", "broken") and (old is None or old["status"] != verdict.status):
+            changes.became.append((test.nodeid, verdict.status, verdict.reason))
+        if policy is None:
+            continue
+        entry, happened = next_entry(
+            entries.get(test.nodeid), nodeid=test.nodeid, run_id=run_id, at=started_at,
+            clean=test.attempts == PASS, status=row["status"], reason=row["reason"],
+            last_flaky_at=row["last_flaky_at"], explicit=(explicit or {}).get(test.nodeid), policy=policy,
+        )
+        if entry is not None and entry != entries.get(test.nodeid):
+            new_entries.append((project, *(getattr(entry, c) for c in _ENTRY[1:])))
+        if happened:
+            changes.quarantine.append(
+                (test.nodeid, happened, entry.reason if happened == "entered" else entry.left_reason)
+            )
+    conn.executemany(_UPSERT, new_rows)
+    conn.executemany(_UPSERT_ENTRY, new_entries)
+    return changes
+
+
+def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSettings(),
+            project: str | None = None) -> int:
+    """Recompute ``test_flakiness`` from every finished run, oldest first; return the runs
+    replayed. The quarantine, which also holds decisions made by hand, is left as it is."""
+    where, args = ("WHERE project = ?", (project,)) if project else ("", ())
+    conn.execute(f"DELETE FROM test_flakiness {where}", args)
+    run_ids = [r[0] for r in conn.execute(
+        f"SELECT run_id FROM runs {where} {'AND' if where else 'WHERE'} status = 'finished' "
+        "ORDER BY started_at, run_id", args
+    )]
+    for run_id in run_ids:
+        refresh(conn, run_id, settings, policy=None)
+    return len(run_ids)
+
+
+def _tests_of(conn: sqlite3.Connection, run_id: str) -> list[_RunOfTest]:
+    """The tests of a run with a verdict, each with its attempts' verdicts in order."""
+    tests: dict[int, _RunOfTest] = {}
+    for test_id, nodeid, outcome in conn.execute(
+        "SELECT a.test_id, c.nodeid, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
+        "WHERE a.run_id = ? ORDER BY a.test_id, a.attempt", (run_id,)
+    ):
+        verdict = VERDICTS.get(outcome)
+        if verdict is None:
+            continue
+        test = tests.get(test_id)
+        if test is None:
+            test = tests[test_id] = _RunOfTest(test_id, nodeid)
+        test.attempts += verdict
+        test.attempt_count += 1
+    return list(tests.values())
+
+
+def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project: str, run: dict,
+          settings: FlakinessSettings) -> tuple[dict[str, Any], Assessment]:
+    """The test's row after this run, and its verdict."""
+    at, attempts = run["started_at"], test.attempts
+    clean = attempts == PASS
+    row = dict(old) if old is not None else {
+        "test_id": test.test_id, "project": project, "status": "new", "runs": 0, "attempts": 0, "failures": 0,
+        "failed_runs": 0, "pass_on_retry": 0, "consecutive_passes": 0, "last_unclean_at": None,
+        "first_flaky_at": None, "last_flaky_at": None, "previous_status": None, "status_since": at,
+        "first_run_at": at, "last_run_at": at, "last_run_id": run["run_id"], "last_branch": run["branch"],
+    }
+    newest = at >= row["last_run_at"]
+    row["runs"] += 1
+    row["attempts"] += test.attempt_count
+    row["failures"] += attempts.count("F")
+    row["failed_runs"] += PASS not in attempts
+    row["pass_on_retry"] += "F" in attempts and PASS in attempts[attempts.index("F"):]
+    row["first_run_at"] = min(row["first_run_at"], at)
+    if not clean:
+        row["last_unclean_at"] = max(row["last_unclean_at"] or at, at)
+    if newest:
+        row["consecutive_passes"] = row["consecutive_passes"] + 1 if clean else 0
+        row["last_run_at"], row["last_run_id"], row["last_branch"] = at, run["run_id"], run["branch"]
+
+    passes = row["consecutive_passes"]
+    quiet_since = at - settings.window_days * 86400.0
+    if newest and clean and passes >= PFS_RUNS and (
+        passes >= settings.window_runs or row["last_unclean_at"] is None or row["last_unclean_at"] < quiet_since
+    ):
+        verdict = clean_assessment(row["runs"], passes)
+        branches: Iterable[str] = []
+    else:
+        history = _history(conn, test.test_id, max(settings.window_runs, PFS_RUNS))
+        verdict = assess(history, row["runs"], settings)
+        if not newest:  # an older run arrived late: count the clean streak from what was read
+            streak = next((i for i, r in enumerate(reversed(history)) if not r.clean), None)
+            if streak is not None:
+                row["consecutive_passes"] = streak
+        evidence = {e.run_id for e in verdict.evidence}
+        branches = {r.branch for r in history if r.run_id in evidence and r.branch} if verdict.status == "flaky" else []
+    if verdict.status == "flaky" and verdict.flaky_times:
+        times = verdict.flaky_times
+        row["first_flaky_at"] = min(row["first_flaky_at"] or times[0], *times)
+        row["last_flaky_at"] = max(row["last_flaky_at"] or times[-1], *times)
+    if old is None or verdict.status != old["status"]:
+        row["previous_status"] = old["status"] if old is not None else None
+        row["status_since"] = at
+    row.update(status=verdict.status, reason=verdict.reason, probability=verdict.probability, score=verdict.score,
+               flip_rate=verdict.flip_rate, mixed_commits=verdict.mixed_commits,
+               flaky_branches=json.dumps(sorted(branches)))
+    return row, verdict
+
+
+def _history(conn: sqlite3.Connection, test_id: int, runs: int) -> list[TestRun]:
+    """The test's latest ``runs`` finished runs with a verdict, oldest first."""
+    found: dict[str, list] = {}
+    for run_id, started_at, revision, dirty, branch, attempt, outcome in conn.execute(
+        "SELECT a.run_id, r.started_at, r.vcs_revision, r.vcs_dirty, r.vcs_branch, a.attempt, a.outcome "
+        "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
+        "WHERE a.test_id = ? AND r.status = 'finished' ORDER BY a.started_at DESC", (test_id,)
+    ):
+        verdict = VERDICTS.get(outcome)
+        if verdict is None:
+            continue
+        if run_id not in found:
+            if len(found) == runs:
+                break
+            found[run_id] = [started_at, revision, dirty, branch, []]
+        found[run_id][4].append((attempt, verdict))
+    return sorted(
+        (TestRun(run_id, s, "".join(v for _, v in sorted(a)), rev, d, b) for run_id, (s, rev, d, b, a) in found.items()),
+        key=lambda r: (r.started_at, r.run_id),
+    )
+
+
+def _entries(conn: sqlite3.Connection, project: str) -> dict[str, Entry]:
+    return {
+        row[0]: Entry(*row) for row in conn.execute(
+            f"SELECT {', '.join(_ENTRY[1:])} FROM quarantine WHERE project = ?", (project,)
+        )
+    }
