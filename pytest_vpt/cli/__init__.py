@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from .history import run, runs, tests
 from .context import StoreOption
+from .flaky import flaky
+from .history import run, runs, tests
+from .quarantine import quarantine
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,6 +24,8 @@ def cli(ctx: click.Context, store: str | None) -> None:
 cli.add_command(runs)
 cli.add_command(run)
 cli.add_command(tests)
+cli.add_command(flaky)
+cli.add_command(quarantine)
 
 
 def main() -> None:

@@ -1,13 +1,14 @@
-"""What every command needs: the store, opened read-only from the resolved settings."""
+"""What every command needs: the settings, and the store they point to."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from collections.abc import Iterator
+from functools import cached_property
 
 import click
 
-from ..config import SettingsError, settings_outside_pytest
+from ..config import Settings, SettingsError, settings_outside_pytest
 from ..store import StoreError, open_store
 from ..store.sqlite import SQLiteStore
 
@@ -18,12 +19,20 @@ class StoreOption:
     def __init__(self, url: str | None) -> None:
         self.url = url
 
+    @cached_property
+    def settings(self) -> Settings:
+        """Settings as pytest would resolve them here (environment, ini files, defaults)."""
+        try:
+            settings, _ = settings_outside_pytest(store=self.url)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        return settings
+
     @contextmanager
     def open(self) -> Iterator[SQLiteStore]:
         try:
-            settings, _ = settings_outside_pytest(store=self.url)
-            store = open_store(settings.store, create=False)
-        except (SettingsError, StoreError) as exc:
+            store = open_store(self.settings.store, create=False)
+        except StoreError as exc:
             raise click.ClickException(f"{exc}\n(record a run first with: pytest --vpt)"
                                        if "no database" in str(exc) else str(exc)) from None
         try:
@@ -32,3 +41,7 @@ class StoreOption:
             raise click.ClickException(str(exc)) from None
         finally:
             store.close()
+
+    def exists(self) -> bool:
+        """Whether the store has a database yet."""
+        return self.settings.store.path.exists()

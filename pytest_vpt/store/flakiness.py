@@ -115,6 +115,28 @@ def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSet
     return len(run_ids)
 
 
+def explain(conn: sqlite3.Connection, test_id: int, total_runs: int,
+            settings: FlakinessSettings = FlakinessSettings()) -> tuple[Assessment, list[TestRun]]:
+    """The verdict on a test now, with its evidence, and the runs it was drawn from."""
+    history = _history(conn, test_id, max(settings.window_runs, PFS_RUNS))
+    return assess(history, total_runs, settings), history
+
+
+def release(conn: sqlite3.Connection, project: str, nodeid: str, reason: str, at: float) -> bool:
+    """End a test's quarantine now; False if it was not in force."""
+    return conn.execute(
+        "UPDATE quarantine SET left_at = ?, left_reason = ? WHERE project = ? AND nodeid = ? AND left_at IS NULL",
+        (at, reason, project, nodeid),
+    ).rowcount > 0
+
+
+def forget(conn: sqlite3.Connection, project: str, nodeid: str) -> bool:
+    """Drop a test's ended quarantine, so a list line or marker puts it back; False if none."""
+    return conn.execute(
+        "DELETE FROM quarantine WHERE project = ? AND nodeid = ? AND left_at IS NOT NULL", (project, nodeid)
+    ).rowcount > 0
+
+
 def _tests_of(conn: sqlite3.Connection, run_id: str) -> list[_RunOfTest]:
     """The tests of a run with a verdict, each with its attempts' verdicts in order."""
     tests: dict[int, _RunOfTest] = {}
@@ -145,6 +167,7 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
         "first_run_at": at, "last_run_at": at, "last_run_id": run["run_id"], "last_branch": run["branch"],
     }
     newest = at >= row["last_run_at"]
+    until = max(at, row["last_run_at"])  # runs folded so far: a rebuild must not see later ones
     row["runs"] += 1
     row["attempts"] += test.attempt_count
     row["failures"] += attempts.count("F")
@@ -165,7 +188,7 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
         verdict = clean_assessment(row["runs"], passes)
         branches: Iterable[str] = []
     else:
-        history = _history(conn, test.test_id, max(settings.window_runs, PFS_RUNS))
+        history = _history(conn, test.test_id, max(settings.window_runs, PFS_RUNS), until)
         verdict = assess(history, row["runs"], settings)
         if not newest:  # an older run arrived late: count the clean streak from what was read
             streak = next((i for i, r in enumerate(reversed(history)) if not r.clean), None)
@@ -186,13 +209,14 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
     return row, verdict
 
 
-def _history(conn: sqlite3.Connection, test_id: int, runs: int) -> list[TestRun]:
-    """The test's latest ``runs`` finished runs with a verdict, oldest first."""
+def _history(conn: sqlite3.Connection, test_id: int, runs: int, until: float | None = None) -> list[TestRun]:
+    """The test's latest ``runs`` finished runs with a verdict (up to ``until``), oldest first."""
     found: dict[str, list] = {}
     for run_id, started_at, revision, dirty, branch, attempt, outcome in conn.execute(
         "SELECT a.run_id, r.started_at, r.vcs_revision, r.vcs_dirty, r.vcs_branch, a.attempt, a.outcome "
         "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
-        "WHERE a.test_id = ? AND r.status = 'finished' ORDER BY a.started_at DESC", (test_id,)
+        "WHERE a.test_id = ? AND r.status = 'finished' AND r.started_at <= ? ORDER BY a.started_at DESC",
+        (test_id, until if until is not None else float("inf")),
     ):
         verdict = VERDICTS.get(outcome)
         if verdict is None:

@@ -129,3 +129,55 @@ def quarantine(conn: sqlite3.Connection, project: str | None = None) -> list[dic
         f"FROM quarantine {where} ORDER BY left_at IS NULL DESC, entered_at DESC, nodeid", args
     )
     return [dict(row) for row in rows]
+
+
+_FLAKY_FIELDS = (
+    "c.project, c.nodeid, f.status, f.reason, f.probability, f.score, f.flip_rate, f.runs, f.attempts, "
+    "f.failures, f.failed_runs, f.pass_on_retry, f.mixed_commits, f.consecutive_passes, f.first_flaky_at, "
+    "f.last_flaky_at, f.flaky_branches, f.previous_status, f.status_since, f.first_run_at, f.last_run_at, "
+    "f.last_run_id, f.last_branch"
+)
+
+
+def _flaky_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {**dict(row), "flaky_branches": json.loads(row["flaky_branches"])}
+
+
+def flaky(
+    conn: sqlite3.Connection, project: str | None = None, branch: str | None = None, since: float | None = None,
+    statuses: list[str] | None = None, limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Tests by flakiness score, highest first: with one of ``statuses``, flaky on ``branch``
+    (or last run there), run since ``since``."""
+    where, args = [], []
+    if project:
+        where.append("c.project = ?")
+        args.append(project)
+    if statuses:
+        where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
+        args.extend(statuses)
+    if branch:
+        where.append("(f.last_branch = ? OR EXISTS (SELECT 1 FROM json_each(f.flaky_branches) WHERE value = ?))")
+        args.extend([branch, branch])
+    if since is not None:
+        where.append("f.last_run_at >= ?")
+        args.append(since)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = conn.execute(
+        f"SELECT {_FLAKY_FIELDS} FROM test_flakiness f JOIN test_cases c ON c.test_id = f.test_id {clause} "
+        "ORDER BY f.score DESC, f.probability DESC, c.nodeid LIMIT ?", [*args, limit]
+    )
+    return [_flaky_dict(row) for row in rows]
+
+
+def flakiness_of(conn: sqlite3.Connection, nodeid: str, project: str | None = None) -> list[dict[str, Any]]:
+    """The flakiness row of one test (one per project that has it), with its test id."""
+    where, args = "c.nodeid = ?", [nodeid]
+    if project:
+        where += " AND c.project = ?"
+        args.append(project)
+    rows = conn.execute(
+        f"SELECT c.test_id, {_FLAKY_FIELDS} FROM test_cases c JOIN test_flakiness f ON f.test_id = c.test_id "
+        f"WHERE {where} ORDER BY c.project", args
+    )
+    return [_flaky_dict(row) for row in rows]

@@ -142,13 +142,12 @@ class SQLiteStore:
 
     def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> flakiness.RunChanges:
         """Fold a finished run into the flakiness rollup and the quarantine (see store.flakiness)."""
-        with self.transaction() as conn:
-            return flakiness.refresh(conn, run_id, *args, **kwargs)
+        return self.apply(flakiness.refresh, run_id, *args, **kwargs)
 
-    def rebuild_flakiness(self, *args: Any, **kwargs: Any) -> int:
-        """Recompute the flakiness rollup from every finished run."""
+    def apply(self, change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``change(connection, ...)`` (one of the store modules' functions) in one transaction."""
         with self.transaction() as conn:
-            return flakiness.rebuild(conn, *args, **kwargs)
+            return change(conn, *args, **kwargs)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

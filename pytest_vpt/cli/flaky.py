@@ -1,0 +1,145 @@
+"""``vpt flaky``: tests ranked by flakiness, the evidence behind a verdict, and a rebuild."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+import click
+
+from ..analytics.flakiness import STATUSES
+from ..store import flakiness as rollup
+from . import render
+from .context import StoreOption
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+_STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable": "", "new": "cyan"}
+_AGO = re.compile(r"(\d+(?:\.\d+)?)([mhdw])\Z")
+_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_since(text: str) -> float:
+    """``7d``, ``12h``, ``30m``, ``2w`` ago, or an ISO date/time (UTC unless it says otherwise)."""
+    ago = _AGO.match(text.strip())
+    if ago:
+        return time.time() - float(ago.group(1)) * _UNIT[ago.group(2)]
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use a duration like 7d, 12h, 30m, 2w, or a date like 2026-11-01") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+@click.group(invoke_without_command=True)
+@click.option("--project", help="only this project's tests")
+@click.option("--branch", help="only tests flaky on this branch, or last run on it")
+@click.option("--since", metavar="WHEN", help="only tests run since WHEN (7d, 12h, 2026-11-01)")
+@click.option("--status", "statuses", multiple=True, type=click.Choice([*STATUSES, "all"]),
+              help="only tests with this status (repeatable; default flaky)")
+@click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--explain", metavar="NODEID", help="the evidence behind one test's verdict")
+@_json_option
+@click.pass_context
+def flaky(ctx: click.Context, project: str | None, branch: str | None, since: str | None,
+          statuses: tuple[str, ...], limit: int, explain: str | None, as_json: bool) -> None:
+    """Tests ranked by flakiness score (PFS), with their status and why."""
+    if ctx.invoked_subcommand:
+        return
+    store_option: StoreOption = ctx.obj
+    if explain:
+        _explain(store_option, explain, project, as_json)
+        return
+    chosen = [] if "all" in statuses else list(statuses or ["flaky"])
+    with store_option.open() as store:
+        rows = store.read("flaky", project=project, branch=branch, since=parse_since(since) if since else None,
+                          statuses=chosen, limit=limit)
+    if as_json:
+        render.emit_json(rows)
+        return
+    if not rows:
+        click.echo(f"no {'/'.join(chosen) or ''} tests".replace("no  tests", "no tests") + " recorded"
+                   + (f" for project {project!r}" if project else ""))
+        return
+    render.table(
+        None,
+        ["test", "status", "score", "P(flaky)", "flip rate", "runs", "failed", "retry-pass", "since", "reason"],
+        [
+            [
+                r["nodeid"], status_text(r["status"]), f"{r['score']:.3f}", f"{r['probability']:.2f}",
+                f"{r['flip_rate']:.2f}", r["runs"], r["failed_runs"] or "", r["pass_on_retry"] or "",
+                render.when(r["status_since"]), r["reason"],
+            ]
+            for r in rows
+        ],
+        right=["score", "P(flaky)", "flip rate", "runs", "failed", "retry-pass"],
+        wrap=["test", "reason"],
+    )
+
+
+def status_text(status: str) -> render.Text:
+    return render.Text(status, style=_STATUS_STYLES.get(status, ""))
+
+
+def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_json: bool) -> None:
+    settings = store_option.settings.flakiness
+    with store_option.open() as store:
+        found = store.read("flakiness_of", nodeid, project=project)
+        if not found:
+            raise click.ClickException(f"no verdict on {nodeid!r} yet (node ids look like tests/test_x.py::test_y; "
+                                       "a test gets one after a finished run)")
+        if len(found) > 1:
+            raise click.ClickException(f"{nodeid!r} is in several projects ({', '.join(r['project'] for r in found)}): "
+                                       "give --project")
+        row = found[0]
+        verdict, history = rollup.explain(store.conn, row.pop("test_id"), row["runs"], settings)
+    evidence = {e.run_id: e for e in verdict.evidence}
+    if as_json:
+        render.emit_json({
+            "test": row,
+            "verdict": {k: getattr(verdict, k) for k in ("status", "reason", "probability", "score", "flip_rate",
+                                                           "window", "mixed_commits")},
+            "evidence": [vars(e) for e in verdict.evidence],
+            "runs": [{**vars(run), "evidence": evidence[run.run_id].kind if run.run_id in evidence else None}
+                     for run in history],
+        })
+        return
+    click.echo(f"{row['nodeid']} ({row['project']})")
+    click.echo(f"  status    {verdict.status}: {verdict.reason}")
+    click.echo(f"  score     PFS {verdict.score:.3f}, flip rate {verdict.flip_rate:.2f}, "
+               f"P(flaky) {verdict.probability:.2f} over the last {verdict.window} runs "
+               f"(window {settings.window_runs} runs / {settings.window_days:g} days)")
+    click.echo(f"  counts    {row['runs']} runs, {row['attempts']} attempts, {row['failed_runs']} failed runs, "
+               f"{row['pass_on_retry']} passed on retry, {verdict.mixed_commits} commits with mixed outcomes")
+    if row["first_flaky_at"]:
+        click.echo(f"  flaky     first evidence {render.when(row['first_flaky_at'])}, "
+                   f"last {render.when(row['last_flaky_at'])}")
+    render.table(
+        "runs behind the verdict (oldest first)",
+        ["run", "started", "branch", "commit", "attempts", "evidence"],
+        [
+            [
+                run.run_id[:8], render.when(run.started_at), run.branch or "",
+                (run.revision or "")[:10] + ("+local" if run.dirty else ""), run.attempts,
+                f"{evidence[run.run_id].kind}: {evidence[run.run_id].detail}" if run.run_id in evidence else "",
+            ]
+            for run in history
+        ],
+        wrap=["evidence"],
+    )
+
+
+@flaky.command()
+@click.option("--project", help="only this project's tests")
+@click.pass_obj
+def rebuild(store_option: StoreOption, project: str | None) -> None:
+    """Recompute every verdict from the whole history (after changing the flaky_* settings)."""
+    settings = store_option.settings.flakiness
+    with store_option.open() as store:
+        runs = store.apply(rollup.rebuild, settings, project)
+        counts = store.read("flaky", project=project, statuses=[], limit=10**9)
+    by_status = {status: sum(r["status"] == status for r in counts) for status in STATUSES}
+    click.echo(f"rebuilt the verdicts of {len(counts)} tests from {runs} runs: "
+               + ", ".join(f"{n} {status}" for status, n in by_status.items() if n))

@@ -1,0 +1,112 @@
+"""``vpt quarantine list|add|remove``: the tests whose failures --vpt-quarantine makes non-blocking."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..quarantine.listfile import ListFileError, add_to_list, read_list, remove_from_list
+from ..store import flakiness as rollup
+from . import render
+from .context import StoreOption
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+
+
+@click.group()
+def quarantine() -> None:
+    """Quarantined tests: from flaky verdicts, vpt_quarantine markers and the committed list file."""
+
+
+@quarantine.command("list")
+@click.option("--all", "show_all", is_flag=True, help="also the tests that have left quarantine")
+@_json_option
+@click.pass_obj
+def list_(store_option: StoreOption, show_all: bool, as_json: bool) -> None:
+    """The project's quarantine: what is in force, since when, and how close to leaving."""
+    settings = store_option.settings
+    listed = _read(settings.quarantine_file)
+    entries = []
+    if store_option.exists():
+        with store_option.open() as store:
+            entries = store.read("quarantine", settings.project)
+    recorded = {entry["nodeid"] for entry in entries}
+    entries += [
+        {"project": settings.project, "nodeid": nodeid, "source": "list", "reason": reason, "entered_at": None,
+         "entered_run": None, "passes": 0, "left_at": None, "left_reason": "not run since it was listed"}
+        for nodeid, reason in listed.items() if nodeid not in recorded
+    ]
+    for entry in entries:
+        entry["in_force"] = entry["left_at"] is None and entry["entered_at"] is not None or (
+            entry["entered_at"] is None and entry["source"] == "list")
+    shown = [e for e in entries if show_all or e["in_force"]]
+    if as_json:
+        render.emit_json({"project": settings.project, "passes_to_leave": settings.policy.passes,
+                          "list_file": str(settings.quarantine_file), "tests": shown})
+        return
+    if not shown:
+        click.echo(f"no test is quarantined in project {settings.project!r}")
+        return
+    render.table(
+        f"quarantine of {settings.project} · leaves after {settings.policy.passes} clean passes in a row · "
+        f"list file {settings.quarantine_file.name}",
+        ["test", "source", "since", "passes", "reason", "left"],
+        [
+            [
+                e["nodeid"], e["source"], render.when(e["entered_at"]) or "next run",
+                f"{e['passes']}/{settings.policy.passes}", e["reason"],
+                f"{render.when(e['left_at'])}: {e['left_reason']}" if e["left_at"] else "",
+            ]
+            for e in shown
+        ],
+        right=["passes"],
+        wrap=["test", "reason", "left"],
+    )
+
+
+@quarantine.command()
+@click.argument("nodeid")
+@click.option("--reason", default="", help="why (kept in the list file)")
+@click.pass_obj
+def add(store_option: StoreOption, nodeid: str, reason: str) -> None:
+    """Quarantine NODEID: add it to the list file (commit the file to share it)."""
+    settings = store_option.settings
+    try:
+        changed = add_to_list(settings.quarantine_file, nodeid, reason)
+    except (ListFileError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if store_option.exists():
+        with store_option.open() as store:
+            store.apply(rollup.forget, settings.project, nodeid)  # a quarantine that ended may start again
+    click.echo(f"{'added' if changed else 'already listed:'} {nodeid} "
+               f"{'to' if changed else 'in'} {settings.quarantine_file}; "
+               "it is quarantined from the next run (commit the file to share it)")
+
+
+@quarantine.command()
+@click.argument("nodeid")
+@click.pass_obj
+def remove(store_option: StoreOption, nodeid: str) -> None:
+    """End NODEID's quarantine: remove it from the list file and end an automatic one."""
+    settings = store_option.settings
+    try:
+        unlisted = remove_from_list(settings.quarantine_file, nodeid)
+    except ListFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    released = False
+    if store_option.exists():
+        with store_option.open() as store:
+            released = store.apply(rollup.release, settings.project, nodeid, "removed with vpt quarantine remove",
+                                   time.time())
+    if not (unlisted or released):
+        raise click.ClickException(f"{nodeid!r} is not quarantined in project {settings.project!r}")
+    done = [f"removed from {settings.quarantine_file.name}"] * unlisted + ["its quarantine ended"] * released
+    click.echo(f"{nodeid}: {', '.join(done)}" + ("; remove its vpt_quarantine marker too, if it has one" if released else ""))
+
+
+def _read(path) -> dict[str, str]:
+    try:
+        return read_list(path)
+    except ListFileError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,150 @@
+"""The flakiness rollup in a real SQLite store: refreshed per run, equal to a full rebuild,
+and the quarantine's entries and exits."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pytest_vpt.analytics.flakiness import FlakinessSettings
+from pytest_vpt.events import make_event
+from pytest_vpt.quarantine.rules import Entry, QuarantinePolicy, next_entry
+from pytest_vpt.store import flakiness, open_store
+
+
+def run_events(run_id: str, at: float, commit: str, tests: dict[str, str], branch: str = "main") -> list[dict]:
+    """A finished run whose tests had the given attempts ("P"/"F" each, e.g. "FP")."""
+    common = {"vpt.run.id": run_id, "vpt.project": "box"}
+    events = [make_event("run", f"{run_id}-finished", {
+        **common, "vpt.run.status": "finished", "vpt.run.started_at": at, "vpt.run.finished_at": at + 60,
+        "vpt.run.exit_status": 0, "vcs.ref.head.revision": commit, "vcs.ref.head.name": branch,
+    })]
+    for nodeid, attempts in tests.items():
+        for number, outcome in enumerate(attempts, start=1):
+            final = number == len(attempts)
+            events.append(make_event("test", f"{run_id}-{nodeid}-{number}", {
+                **common, "test.case.name": nodeid, "vpt.test.attempt": number, "vpt.test.final": final,
+                "vpt.test.outcome": ("passed" if outcome == "P" else "failed") if final or outcome == "P" else "rerun",
+                "vpt.test.started_at": at + number,
+            }))
+    return events
+
+
+def histories(runs: int, seed: int = 5) -> list[tuple[str, float, str, dict[str, str]]]:
+    rng = random.Random(seed)
+    out = []
+    for index in range(runs):
+        tests = {
+            "t.py::test_stable": "P",
+            "t.py::test_flaky": "F" if rng.random() < 0.3 else "P",
+            "t.py::test_retry": "FP" if rng.random() < 0.2 else "P",
+            "t.py::test_broken": "P" if index < runs // 2 else "FF",
+        }
+        if index % 7:  # a test that does not run every time
+            tests["t.py::test_sometimes"] = "P" if rng.random() < 0.9 else "F"
+        out.append((f"run{index:03d}", 1.8e9 + index * 600.0, f"{index // 2:040x}", tests))
+    return out
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as opened:
+        yield opened
+
+
+def table(store) -> list[tuple]:
+    return [tuple(row) for row in store.conn.execute("SELECT * FROM test_flakiness ORDER BY test_id")]
+
+
+def test_refreshing_run_by_run_equals_a_rebuild(store) -> None:
+    settings = FlakinessSettings(window_runs=12)  # small: the clean fast path and the window both matter
+    for run_id, at, commit, tests in histories(40):
+        store.write(run_events(run_id, at, commit, tests))
+        store.refresh_flakiness(run_id, settings)
+    incremental = table(store)
+    assert store.apply(flakiness.rebuild, settings) == 40
+    assert table(store) == incremental
+    statuses = {row["nodeid"]: row["status"] for row in store.read("flaky", statuses=[])}
+    assert statuses == {"t.py::test_stable": "stable", "t.py::test_flaky": "flaky", "t.py::test_retry": "flaky",
+                        "t.py::test_broken": "broken", "t.py::test_sometimes": statuses["t.py::test_sometimes"]}
+
+
+def test_counts_since_first_seen(store) -> None:
+    for run_id, at, commit, tests in histories(10):
+        store.write(run_events(run_id, at, commit, tests))
+        store.refresh_flakiness(run_id)
+    (row,) = store.read("flakiness_of", "t.py::test_broken")
+    assert (row["runs"], row["attempts"], row["failures"], row["failed_runs"]) == (10, 15, 10, 5)
+    (stable,) = store.read("flakiness_of", "t.py::test_stable")
+    assert (stable["runs"], stable["consecutive_passes"], stable["score"]) == (10, 10, pytest.approx(1 / 30))
+
+
+def test_folding_a_run_twice_counts_it_once(store) -> None:
+    store.write(run_events("r1", 1.8e9, "a" * 40, {"t.py::test_x": "FP"}))
+    store.refresh_flakiness("r1")
+    store.refresh_flakiness("r1")
+    (row,) = store.read("flakiness_of", "t.py::test_x")
+    assert (row["runs"], row["attempts"], row["pass_on_retry"], row["status"]) == (1, 2, 1, "flaky")
+
+
+def test_unfinished_runs_do_not_count(store) -> None:
+    events = run_events("r1", 1.8e9, "a" * 40, {"t.py::test_x": "F"})
+    events[0]["vpt.run.status"] = "interrupted"
+    store.write(events)
+    assert store.refresh_flakiness("r1").became == []
+    assert store.read("flakiness_of", "t.py::test_x") == []
+
+
+def test_the_changes_name_tests_that_became_flaky_or_broken(store) -> None:
+    for index in range(5):
+        store.write(run_events(f"r{index}", 1.8e9 + index, f"{index:040x}", {"t.py::a": "P", "t.py::b": "P"}))
+        store.refresh_flakiness(f"r{index}")
+    store.write(run_events("r5", 1.8e9 + 5, f"{5:040x}", {"t.py::a": "FP", "t.py::b": "F"}))
+    changes = store.refresh_flakiness("r5")
+    assert [(nodeid, status) for nodeid, status, _ in changes.became] == [("t.py::a", "flaky"), ("t.py::b", "broken")]
+    assert changes.quarantine == [("t.py::a", "entered", changes.became[0][2])]
+
+
+def test_a_flaky_test_leaves_quarantine_after_enough_clean_passes(store) -> None:
+    policy = QuarantinePolicy(passes=3)
+    store.write(run_events("r0", 1.8e9, "a" * 40, {"t.py::a": "FP"}))
+    assert store.refresh_flakiness("r0", policy=policy).quarantine[0][:2] == ("t.py::a", "entered")
+    left = []
+    for index in range(1, 4):
+        store.write(run_events(f"r{index}", 1.8e9 + index, f"{index:040x}", {"t.py::a": "P"}))
+        left += store.refresh_flakiness(f"r{index}", policy=policy).quarantine
+    assert left == [("t.py::a", "left", "passed 3 consecutive runs")]
+    (entry,) = store.read("quarantine", "box")
+    assert entry["left_at"] == 1.8e9 + 3 and entry["passes"] == 3
+
+
+def test_automatic_quarantine_can_be_turned_off(store) -> None:
+    store.write(run_events("r0", 1.8e9, "a" * 40, {"t.py::a": "FP"}))
+    assert store.refresh_flakiness("r0", policy=QuarantinePolicy(auto=False)).quarantine == []
+
+
+def rule(entry, clean=True, status="stable", last_flaky_at=None, explicit=None, passes=3, auto=True):
+    return next_entry(entry, nodeid="t::a", run_id="r", at=100.0, clean=clean, status=status, reason="why",
+                      last_flaky_at=last_flaky_at, explicit=explicit, policy=QuarantinePolicy(auto, passes))
+
+
+def test_quarantine_rules() -> None:
+    active = Entry("t::a", "auto", "flaky", 1.0, passes=1)
+    assert rule(None, clean=False, status="flaky", last_flaky_at=100.0) == (
+        Entry("t::a", "auto", "why", 100.0, "r", 0), "entered")
+    assert rule(active)[0].passes == 2 and rule(active)[1] is None
+    assert rule(active, clean=False)[0].passes == 0
+    assert rule(Entry("t::a", "auto", "flaky", 1.0, passes=2)) [1] == "left"
+    # a broken test leaves an automatic quarantine at once; an explicit one stays
+    assert rule(active, clean=False, status="broken")[1] == "left"
+    assert rule(Entry("t::a", "list", "x", 1.0), clean=False, status="broken")[1] is None
+    # after leaving, new flaky evidence brings it back; old evidence does not
+    gone = Entry("t::a", "auto", "flaky", 1.0, passes=3, left_at=50.0, left_reason="passed")
+    assert rule(gone, status="flaky", last_flaky_at=40.0)[1] is None
+    assert rule(gone, status="flaky", last_flaky_at=90.0)[1] == "entered"
+    # a marker or list line that has served its time stays out until `vpt quarantine add`
+    expired = Entry("t::a", "marker", "m", 1.0, passes=3, left_at=50.0, left_reason="passed")
+    assert rule(expired, explicit=("marker", "m"))[1] is None
+    assert rule(gone, explicit=("list", "l"))[0].source == "list"
+    assert rule(None, status="flaky", last_flaky_at=100.0, auto=False) == (None, None)
