@@ -6,9 +6,8 @@ import os
 
 import pytest
 
+from pytest_vpt.events import make_event
 from pytest_vpt.store import open_store
-
-
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,3 +49,21 @@ class Recorded:
 @pytest.fixture
 def recorded(pytester: pytest.Pytester) -> Recorded:
     return Recorded(pytester.path / ".vpt" / "vpt.db")
+
+
+def run_events(run_id: str, at: float, commit: str, tests: dict[str, str], branch: str = "main") -> list[dict]:
+    """A finished run whose tests had the given attempts ("P"/"F" each, e.g. "FP")."""
+    common = {"vpt.run.id": run_id, "vpt.project": "box"}
+    events = [make_event("run", f"{run_id}-finished", {
+        **common, "vpt.run.status": "finished", "vpt.run.started_at": at, "vpt.run.finished_at": at + 60,
+        "vpt.run.exit_status": 0, "vcs.ref.head.revision": commit, "vcs.ref.head.name": branch,
+    })]
+    for nodeid, attempts in tests.items():
+        for number, outcome in enumerate(attempts, start=1):
+            final = number == len(attempts)
+            events.append(make_event("test", f"{run_id}-{nodeid}-{number}", {
+                **common, "test.case.name": nodeid, "vpt.test.attempt": number, "vpt.test.final": final,
+                "vpt.test.outcome": ("passed" if outcome == "P" else "failed") if final or outcome == "P" else "rerun",
+                "vpt.test.started_at": at + number,
+            }))
+    return events

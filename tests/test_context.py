@@ -99,6 +99,16 @@ def test_plain_git(repo) -> None:
     assert context["vcs.repository.url.full"] == "https://git.example.com/acme/stb.git"  # no credentials
 
 
+def test_uncommitted_changes_are_told_apart_by_a_hash(repo) -> None:
+    assert "vpt.vcs.dirty" not in git_context(repo)  # a clean checkout
+    (repo / "tuner.py").write_text("FREQ = 474\n")
+    _git(repo, "add", "tuner.py")
+    first = git_context(repo)["vpt.vcs.dirty"]
+    assert git_context(repo)["vpt.vcs.dirty"] == first  # the same changes, the same code
+    (repo / "tuner.py").write_text("FREQ = 482\n")
+    assert git_context(repo)["vpt.vcs.dirty"] != first
+
+
 def test_detached_head_has_no_branch(repo) -> None:
     _git(repo, "checkout", "-q", "--detach")
     assert "vcs.ref.head.name" not in git_context(repo)

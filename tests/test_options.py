@@ -123,3 +123,16 @@ def test_help_documents_every_option(pytester: pytest.Pytester) -> None:
         assert f"env {name}" in text
     for ini in ("vpt (bool)", "vpt_store (string)", "vpt_project (string)", "vpt_labels (linelist)"):
         assert ini in text
+
+
+@pytest.mark.parametrize(("ini", "message"), [
+    ("vpt_flaky_threshold = 1.5", "vpt_flaky_threshold (ini): 1.5 is outside (0, 1)"),
+    ("vpt_quarantine_passes = many", "vpt_quarantine_passes (ini): expected an integer, got 'many'"),
+    ("vpt_quarantine_auto = perhaps", "vpt_quarantine_auto (ini): expected a boolean"),
+])
+def test_bad_flakiness_settings_are_usage_errors(pytester: pytest.Pytester, ini: str, message: str) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile("def test_a(): pass")
+    result = pytester.runpytest("--vpt")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([f"*{message}*"])
