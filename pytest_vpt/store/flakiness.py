@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analytics.flakiness import PASS, Assessment, FlakinessSettings, TestRun, assess, clean_assessment
-from ..analytics.flakiness.verdict import PFS_RUNS
+from ..analytics.flakiness.scores import PFS_PRIOR
+from ..analytics.flakiness.verdict import MIN_RUNS, PFS_RUNS
 from ..quarantine.rules import Entry, QuarantinePolicy, next_entry
 from .changes import RunChanges
 
@@ -65,11 +66,13 @@ def refresh(
     if run is None:
         return changes
     project, started_at, revision, dirty, branch = run
+    _fold_clean_passes(conn, run_id, project, started_at, branch, settings, explicit or {})
     tests = _tests_of(conn, run_id)
     if not tests:
         return changes
     rows = {row["test_id"]: dict(row) for row in conn.execute(
-        "SELECT * FROM test_flakiness WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ?)", (run_id,)
+        "SELECT * FROM test_flakiness WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ?) "
+        "AND last_run_id != ?", (run_id, run_id)
     )}
     entries = _entries(conn, project) if policy is not None else {}
     new_rows, new_entries = [], []
@@ -137,12 +140,47 @@ def forget(conn: sqlite3.Connection, project: str, nodeid: str) -> bool:
     ).rowcount > 0
 
 
+# The common case in one statement: a clean pass of a test whose window holds only clean
+# passes (it never failed, or not among its latest runs), with no quarantine to count for.
+# Its verdict is clean_assessment's; the values come from it, not from a copy of it here.
+_CLEAN_PASSES = """
+UPDATE test_flakiness SET
+    runs = runs + 1, attempts = attempts + 1, consecutive_passes = consecutive_passes + 1,
+    previous_status = CASE WHEN status != :status THEN status ELSE previous_status END,
+    status_since = CASE WHEN status != :status THEN :at ELSE status_since END,
+    status = :status, reason = :reason, probability = 0.0, flip_rate = 0.0, mixed_commits = 0, flaky_branches = '[]',
+    score = :a / (:ab + min(CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END + 1, :pfs_runs)),
+    last_run_at = :at, last_run_id = :run_id, last_branch = :branch
+WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND attempt = 1 AND outcome = 'passed')
+  AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs
+  AND (last_unclean_at IS NULL OR (consecutive_passes + 1 >= :pfs_runs
+       AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
+  AND test_id NOT IN (SELECT c.test_id FROM quarantine q JOIN test_cases c ON c.project = q.project
+                      AND c.nodeid = q.nodeid WHERE q.project = :project AND q.left_at IS NULL)
+  AND test_id NOT IN (SELECT c.test_id FROM test_cases c WHERE c.project = :project
+                      AND c.nodeid IN (SELECT value FROM json_each(:explicit)))
+"""
+
+
+def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: float, branch: str | None,
+                       settings: FlakinessSettings, explicit: dict) -> None:
+    verdict = clean_assessment(MIN_RUNS, PFS_RUNS)
+    a, b = PFS_PRIOR
+    conn.execute(_CLEAN_PASSES, {
+        "status": verdict.status, "reason": verdict.reason, "a": float(a), "ab": float(a + b), "pfs_runs": PFS_RUNS,
+        "min_runs": MIN_RUNS, "window_runs": settings.window_runs, "quiet_since": at - settings.window_days * 86400.0,
+        "at": at, "run_id": run_id, "branch": branch, "project": project, "explicit": json.dumps(list(explicit)),
+    })
+
+
 def _tests_of(conn: sqlite3.Connection, run_id: str) -> list[_RunOfTest]:
-    """The tests of a run with a verdict, each with its attempts' verdicts in order."""
+    """The tests of a run with a verdict not yet folded in, each with its attempts' verdicts in order."""
     tests: dict[int, _RunOfTest] = {}
     for test_id, nodeid, outcome in conn.execute(
         "SELECT a.test_id, c.nodeid, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
-        "WHERE a.run_id = ? ORDER BY a.test_id, a.attempt", (run_id,)
+        "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
+        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) ORDER BY a.test_id, a.attempt",
+        (run_id,),
     ):
         verdict = VERDICTS.get(outcome)
         if verdict is None:
@@ -182,10 +220,11 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
 
     passes = row["consecutive_passes"]
     quiet_since = at - settings.window_days * 86400.0
-    if newest and clean and passes >= PFS_RUNS and (
-        passes >= settings.window_runs or row["last_unclean_at"] is None or row["last_unclean_at"] < quiet_since
-    ):
-        verdict = clean_assessment(row["runs"], passes)
+    never_failed = row["last_unclean_at"] is None
+    if newest and clean and (never_failed or passes >= PFS_RUNS and (
+        passes >= settings.window_runs or row["last_unclean_at"] < quiet_since
+    )):
+        verdict = clean_assessment(row["runs"], row["runs"] if never_failed else passes)
         branches: Iterable[str] = []
     else:
         history = _history(conn, test.test_id, max(settings.window_runs, PFS_RUNS), until)
