@@ -4,7 +4,9 @@ Each history is one test's runs on one branch: commits in order, each tested by 
 runs (a CI build, a re-run, a nightly). Classes: stable; flaky with failure probability p per
 attempt (1, 5, 20, 50 %); order-dependent (fails, on every attempt of a run, when a given
 neighbour ran first: probability p); broken at a commit (passes before, fails on every
-attempt after); fixed at a commit (the reverse). Each is generated without reruns and with
+attempt after); fixed at a commit (the reverse); and, for information, a hotfix: broken at
+a commit and fixed one to three commits later, which no detector can tell from flakiness
+when the broken commit had a single run. Each is generated without reruns and with
 pytest-rerunfailures' --reruns 2, and judged after 10, 30 and 100 runs by pytest-vpt's
 verdict (default settings) and by three baselines computed from the same data:
 same-commit mixed outcomes (Datadog, BuildPulse), pass-on-retry (Trunk, Surefire), failure
@@ -55,10 +57,10 @@ def attempts(fails: callable, reruns: int) -> str:
 def history(kind: str, p: float, runs: int, reruns: int, rng: random.Random) -> list[TestRun]:
     revisions = commits_for(runs, rng)
     commit_numbers = [int(r, 16) for r in revisions]
-    step = rng.randint(commit_numbers[1] if runs > 1 else 1, commit_numbers[-1]) if kind in ("broken", "fixed") else 0
-    if kind in ("broken", "fixed"):  # at least one run on each side of the step
-        while not (commit_numbers[0] < step <= commit_numbers[-1]):
-            step = rng.randint(commit_numbers[0] + 1, commit_numbers[-1])
+    step = 0
+    if kind in ("broken", "fixed", "hotfix"):  # at least one run on each side of the step
+        step = rng.randint(commit_numbers[0] + 1, commit_numbers[-1])
+    fix = step + rng.randint(1, 3)
     out = []
     for index, revision in enumerate(revisions):
         number = commit_numbers[index]
@@ -71,6 +73,8 @@ def history(kind: str, p: float, runs: int, reruns: int, rng: random.Random) -> 
             result = attempts(lambda _: polluted, reruns)
         elif kind == "broken":
             result = attempts(lambda _: number >= step, reruns)
+        elif kind == "hotfix":
+            result = attempts(lambda _: step <= number < fix, reruns)
         else:  # fixed
             result = attempts(lambda _: number < step, reruns)
         out.append(TestRun(f"run-{index:04d}", 1.7e9 + index * HOUR, result, revision, None, "main"))
@@ -111,7 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     classes = [("stable", 0.0), *[("flaky", p) for p in BANDS], *[("order", p) for p in BANDS[1:]],
-               ("broken", 0.0), ("fixed", 0.0)]
+               ("broken", 0.0), ("fixed", 0.0), ("hotfix", 0.0)]
     # flagged[(n, reruns, kind, p)][detector] = count; also the summed bound per cell
     flagged: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     started = time.perf_counter()

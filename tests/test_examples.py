@@ -33,3 +33,12 @@ def test_quick_start(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(cli, ["run", run["run_id"][:8], "--outcome", "failed"])
     assert "test_set_top_box.py::test_epg_has_tomorrow" in result.output
     assert "the programme guide has no entries for tomorrow" in result.output
+
+    result = CliRunner().invoke(cli, ["flaky", "--status", "all", "--json"])
+    verdicts = {row["nodeid"].split("::")[1]: row["status"] for row in json.loads(result.output)}
+    assert len(verdicts) == 7  # the skipped and the xfailed test have no verdict
+    pairing = [t for t in json.loads(CliRunner().invoke(cli, ["run", run["run_id"], "--attempts", "--json"]).output)["tests"]
+               if t["nodeid"].endswith("test_remote_control_pairing")]
+    passed_on_retry = pairing[-1]["outcome"] == "passed" and len(pairing) > 1
+    assert verdicts["test_remote_control_pairing"] == ("flaky" if passed_on_retry else "new")
+    assert verdicts["test_epg_has_tomorrow"] == "new"
