@@ -166,8 +166,7 @@ def assess(history: Sequence[TestRun], total_runs: int | None = None,
     probability = math.exp(flaky - top) / sum(math.exp(w - top) for w in weights)
     rate = flip_rate([outcome for run in window for outcome in run.attempts], settings.decay)
 
-    settings_threshold = settings.threshold
-    if probability >= settings_threshold:
+    if probability >= settings.threshold:
         evidence = _flaky_evidence(window, mixed)
         status, reason = "flaky", _flaky_reason(retries, mixed, evidence, probability)
     elif window[-1].failed:
