@@ -54,6 +54,10 @@ OPTIONS = (
     Option("labels", "--vpt-label", "VPT_LABELS", "vpt_labels", "KEY=VALUE tag on the run (repeatable)", "linelist"),
     Option("quarantine", "--vpt-quarantine", "VPT_QUARANTINE", "vpt_quarantine",
            "make failures of quarantined tests non-blocking (shown as QUARANTINED, recorded as failures)"),
+    Option("config", "--vpt-config", "VPT_CONFIG", "vpt_config",
+           "the vpt.yaml holding the device registry (default: vpt.yaml in the rootdir, else [tool.vpt] of pyproject.toml)"),
+    Option("skip_offline", "--vpt-skip-offline", "VPT_SKIP_OFFLINE", "vpt_skip_offline",
+           "skip a test whose device does not answer its probe before the test, instead of running it"),
     Option("quarantine_file", None, "VPT_QUARANTINE_FILE", "vpt_quarantine_file",
            f"the committed list of quarantined tests (default {DEFAULT_QUARANTINE_FILE} in the rootdir)"),
     Option("quarantine_auto", None, "VPT_QUARANTINE_AUTO", "vpt_quarantine_auto",
@@ -81,6 +85,8 @@ class Settings:
     quarantine_file: Path = Path(DEFAULT_QUARANTINE_FILE)
     policy: QuarantinePolicy = _DEFAULT_POLICY
     flakiness: FlakinessSettings = _DEFAULT_FLAKINESS
+    config_file: Path | None = None  # the device registry's file, when not the default
+    skip_offline: bool = False
 
 
 def resolve_enabled(cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any]) -> bool:
@@ -133,6 +139,7 @@ def resolve(
         return parse(text, source) if isinstance(text, str) else text
 
     quarantine_file, _ = pick("quarantine_file")
+    config_file, _ = pick("config")
     return Settings(
         enabled=enabled, store=store, project=project, labels=labels,
         quarantine=value("quarantine", _boolean, False),
@@ -147,6 +154,8 @@ def resolve(
             window_days=value("flaky_days", _number(float, 0, above=True), _DEFAULT_FLAKINESS.window_days),
             decay=value("flaky_decay", _number(float, 0, 1, below=True), _DEFAULT_FLAKINESS.decay),
         ),
+        config_file=rootdir / config_file if config_file else None,
+        skip_offline=value("skip_offline", _boolean, False),
     )
 
 

@@ -9,6 +9,7 @@ event twice stores it once.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -90,6 +91,8 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.worker.seq": (_OPT_INT, False),
         "vpt.device.id": (_OPT_TEXT, False),
         "vpt.test.quarantined": ((bool, type(None)), False),
+        "vpt.device.offline": ((bool, type(None)), False),
+        "vpt.device.error": (_OPT_TEXT, False),
     },
     "metric": {
         "vpt.project": (_TEXT, True),
@@ -102,6 +105,30 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.metric.unit": (_OPT_TEXT, False),
         "vpt.metric.tags": ((dict,), False),
         "vpt.metric.time": (_NUMBER, True),
+    },
+    # A registered device, as the sampler that probes it knows it.
+    "device": {
+        "vpt.project": (_TEXT, True),
+        "vpt.device.id": (_TEXT, True),
+        "vpt.device.kind": (_TEXT, True),
+        "vpt.device.tags": ((dict,), False),
+        "vpt.device.probe": (_TEXT, True),
+        "vpt.device.interval": (_NUMBER, True),
+        "vpt.device.timeout": (_NUMBER, True),
+        "vpt.device.grace": (_NUMBER, True),
+        "vpt.device.seen_at": (_NUMBER, True),
+    },
+    # One probe of a device: online or not, how long it took, the error, numbers it reported.
+    "device_sample": {
+        "vpt.project": (_TEXT, True),
+        "vpt.device.id": (_TEXT, True),
+        "vpt.run.id": (_OPT_TEXT, False),
+        "vpt.sample.time": (_NUMBER, True),
+        "vpt.device.online": ((bool,), True),
+        "vpt.device.response_time": (_OPT_NUMBER, False),
+        "vpt.device.error": (_OPT_TEXT, False),
+        "vpt.device.interval": (_NUMBER, True),
+        "vpt.device.values": ((dict,), False),
     },
 }
 
@@ -161,7 +188,24 @@ def validate(event: Any) -> dict[str, Any]:
     if kind == "metric":
         check_metric_name(event["vpt.metric.name"])
         check_tags(event.get("vpt.metric.tags") or {})
+    if kind == "device":
+        check_tags(event.get("vpt.device.tags") or {})
+    if kind in ("device", "device_sample"):
+        _check_device(event)
     return event
+
+
+def _check_device(event: dict) -> None:
+    for key in ("vpt.device.interval", "vpt.device.timeout", "vpt.device.grace", "vpt.device.response_time"):
+        value = event.get(key)
+        if value is None:
+            continue
+        if not 0 <= value < math.inf or (key == "vpt.device.interval" and value == 0):
+            raise EventError(f"field {key!r}: expected a finite number of seconds{' above 0' if key.endswith('interval') else ''}, got {value!r}")
+    for name, value in (event.get("vpt.device.values") or {}).items():
+        check_metric_name(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise EventError(f"field 'vpt.device.values': {name!r} must be a finite number, got {value!r}")
 
 
 def _check_counts(counts: dict) -> None:

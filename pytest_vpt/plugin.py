@@ -14,11 +14,15 @@ import pytest
 from . import __version__
 from .config import OPTIONS, SettingsError, resolve, resolve_enabled
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
+from .devices import Device, DeviceConfigError, load_devices
 from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
+from .recording.devices import MARKER as DEVICE_MARKER
+from .recording.devices import DeviceHooks, device_of
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
 RUN_ID = pytest.StashKey[str]()
+_REGISTRY = pytest.StashKey[dict[str, Device]]()
 _INI_DEFAULTS = {"bool": False, "string": "", "linelist": []}
 
 
@@ -38,6 +42,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=by_name["labels"].help + env_note("labels"))
     group.addoption("--vpt-quarantine", action="store_true", default=None, dest="vpt_quarantine",
                     help=by_name["quarantine"].help + env_note("quarantine"))
+    group.addoption("--vpt-config", dest="vpt_config", metavar="PATH",
+                    help=by_name["config"].help + env_note("config"))
+    group.addoption("--vpt-skip-offline", action="store_true", default=None, dest="vpt_skip_offline",
+                    help=by_name["skip_offline"].help + env_note("skip_offline"))
     for option in OPTIONS:
         parser.addini(option.ini, option.help, type=option.ini_type, default=_INI_DEFAULTS[option.ini_type])
 
@@ -46,6 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}(reason): quarantine this test: with --vpt --vpt-quarantine its failures do not "
         "fail the run (they are still recorded), until it passes enough runs in a row",
+    )
+    config.addinivalue_line(
+        "markers", f"{DEVICE_MARKER}(id): this test uses the registered device 'id': with --vpt it is probed "
+        "before the test and when the test fails, and a failure while it is offline is marked as such",
     )
     # Inside pytest, samples go to the run being recorded, or nowhere: never to a store directly.
     config.stash[_PREVIOUS_BUFFER] = install_session_buffer(SampleBuffer(enabled=False))
@@ -61,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
                     annotator, quarantine["active"], set(quarantine["expired"]), quarantine["listed"],
                     quarantine["list_name"],
                 ), "vpt-quarantine")
+            devices = workerinput.get("vpt_devices")
+            if devices is not None:
+                registry = _load_registry(config, devices["config"], resolve_hosts=False)
+                config.pluginmanager.register(DeviceHooks(registry, devices["skip_offline"]), "vpt-devices")
         return
     cli = {option.name: config.getoption(f"vpt_{option.name}", None) for option in OPTIONS}
     ini = {option.name: config.getini(option.ini) for option in OPTIONS}
@@ -70,10 +86,13 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = resolve(cli, os.environ, ini, config.rootpath)
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
+    registry = _load_registry(config, settings.config_file)
     from .recording.controller import RecorderPlugin
 
     annotator = _annotate(config)
-    recorder_plugin = RecorderPlugin(config, settings, annotator)
+    if registry:
+        config.pluginmanager.register(DeviceHooks(registry, settings.skip_offline), "vpt-devices")
+    recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()))
     config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
     quarantine = recorder_plugin.quarantine
@@ -109,6 +128,42 @@ def vpt_run_id(pytestconfig: pytest.Config) -> str | None:
 def vpt_metrics() -> MetricsCollector:
     """A :class:`MetricsCollector` whose samples belong to the current test."""
     return MetricsCollector()
+
+
+@pytest.fixture
+def vpt_device(request: pytest.FixtureRequest) -> Device:
+    """The registered device this test uses: named by ``@pytest.mark.vpt_device("id")`` or by
+    parametrizing this fixture ``indirect``-ly with device ids."""
+    ident = getattr(request, "param", None) or device_of(request.node)
+    if not ident:
+        pytest.fail("vpt_device: name the device with @pytest.mark.vpt_device('id'), or parametrize "
+                    "vpt_device with device ids (indirect=True)", pytrace=False)
+    registry = _registry(request.config)
+    if ident not in registry:
+        known = ", ".join(sorted(registry)) or "none: add a 'devices' list to vpt.yaml"
+        pytest.fail(f"vpt_device: no device {ident!r} in the device registry (registered: {known})", pytrace=False)
+    return registry[ident]
+
+
+def _registry(config: pytest.Config) -> dict[str, Device]:
+    """The device registry, loaded once (also without --vpt, for the fixture)."""
+    registry = config.stash.get(_REGISTRY, None)
+    if registry is None:
+        path = config.getoption("vpt_config", None) or os.environ.get("VPT_CONFIG") or config.getini("vpt_config")
+        try:
+            registry = _load_registry(config, config.rootpath / path if path else None)
+        except pytest.UsageError as exc:
+            pytest.fail(str(exc), pytrace=False)
+    return registry
+
+
+def _load_registry(config: pytest.Config, path: Any, resolve_hosts: bool = True) -> dict[str, Device]:
+    try:
+        devices = load_devices(config.rootpath, path and config.rootpath / path, resolve_hosts)
+    except DeviceConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_REGISTRY] = registry = {device.id: device for device in devices}
+    return registry
 
 
 def _annotate(config: pytest.Config) -> ReportAnnotator:

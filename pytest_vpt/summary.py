@@ -27,6 +27,9 @@ def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()
         lines.append(f"passed on a rerun ({len(result.passed_on_rerun)}):")
         lines.extend(f"  {nodeid} (attempt {attempt})" for nodeid, attempt in result.passed_on_rerun)
     _group(lines, "QUARANTINED, failed without failing the run", result.quarantined)
+    _group(lines, "device offline, not a product failure", [
+        (nodeid, f"{outcome}; device {device} offline: {error}") for nodeid, outcome, device, error in result.device_offline
+    ])
     for status in ("flaky", "broken"):
         _group(lines, f"became {status}", [(n, why) for n, s, why in result.changes.became if s == status])
     for what in ("entered", "left"):

@@ -6,6 +6,7 @@ import click
 
 from .. import __version__
 from .context import StoreOption
+from .devices import devices, monitor
 from .flaky import flaky
 from .history import run, runs, tests
 from .quarantine import quarantine
@@ -26,6 +27,8 @@ cli.add_command(run)
 cli.add_command(tests)
 cli.add_command(flaky)
 cli.add_command(quarantine)
+cli.add_command(devices)
+cli.add_command(monitor)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 
 import click
 
@@ -20,13 +21,21 @@ class StoreOption:
         self.url = url
 
     @cached_property
-    def settings(self) -> Settings:
-        """Settings as pytest would resolve them here (environment, ini files, defaults)."""
+    def _resolved(self) -> tuple[Settings, Path]:
         try:
-            settings, _ = settings_outside_pytest(store=self.url)
+            return settings_outside_pytest(store=self.url)
         except SettingsError as exc:
             raise click.ClickException(str(exc)) from None
-        return settings
+
+    @property
+    def settings(self) -> Settings:
+        """Settings as pytest would resolve them here (environment, ini files, defaults)."""
+        return self._resolved[0]
+
+    @property
+    def rootdir(self) -> Path:
+        """The project's directory, as pytest would find it from here."""
+        return self._resolved[1]
 
     @contextmanager
     def open(self) -> Iterator[SQLiteStore]:

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import time
-from datetime import datetime, timezone
-
 import click
 
 from ..analytics.flakiness import STATUSES
 from ..store import flakiness as rollup
 from . import render
 from .context import StoreOption
+from .timespec import parse_since
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 _STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable": "", "new": "cyan"}
-_AGO = re.compile(r"(\d+(?:\.\d+)?)([mhdw])\Z")
-_UNIT = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_since(text: str) -> float:
-    """``7d``, ``12h``, ``30m``, ``2w`` ago, or an ISO date/time (UTC unless it says otherwise)."""
-    ago = _AGO.match(text.strip())
-    if ago:
-        return time.time() - float(ago.group(1)) * _UNIT[ago.group(2)]
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: use a duration like 7d, 12h, 30m, 2w, or a date like 2026-11-01") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 @click.group(invoke_without_command=True)

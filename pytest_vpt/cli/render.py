@@ -55,3 +55,16 @@ def seconds(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "" if value is None else f"{value:.1%}"
+
+
+def span(value: float | None) -> str:
+    """A duration for people: ``850ms``, ``42s``, ``12m 05s``, ``3h 20m``, ``2d 04h``."""
+    if value is None:
+        return ""
+    if value < 1:
+        return f"{value * 1000:.0f}ms"
+    whole = int(round(value))
+    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
+        if whole >= size:
+            return f"{whole // size}{unit} {whole % size // small_size:02d}{small}"
+    return f"{value:.0f}s" if value >= 10 else f"{value:.1f}s"

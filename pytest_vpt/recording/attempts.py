@@ -11,7 +11,7 @@ class Attempt:
     __slots__ = (
         "nodeid", "number", "worker", "seq", "location", "outcome", "started_at", "finished_at",
         "setup", "call", "teardown", "error_type", "error_message", "markers", "params", "samples",
-        "quarantined",
+        "quarantined", "device", "device_offline", "device_error",
     )
 
     def __init__(self, nodeid: str, number: int, worker: str | None, seq: int | None = None) -> None:
@@ -32,6 +32,9 @@ class Attempt:
         self.params: str | None = None
         self.samples: list[dict[str, Any]] = []
         self.quarantined: str | None = None  # the reason, when a quarantine made its failure non-blocking
+        self.device: str | None = None  # the device it used
+        self.device_offline: bool | None = None  # whether the device answered its probes (None: not probed)
+        self.device_error: str | None = None
 
     def add(
         self, when: str, status: str, duration: float, start: float, stop: float,
@@ -52,6 +55,14 @@ class Attempt:
             self.outcome = status
             if error is not None and self.error_message is None:
                 self.error_type, self.error_message = error
+
+    def add_device(self, probed: dict) -> None:
+        """What a probe of the test's device found; once offline, the attempt stays marked so."""
+        self.device = probed["id"]
+        if probed["online"] is False:
+            self.device_offline, self.device_error = True, probed["error"]
+        elif probed["online"] and self.device_offline is None:
+            self.device_offline = False
 
     @property
     def duration(self) -> float:

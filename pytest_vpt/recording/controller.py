@@ -17,7 +17,9 @@ from ..context import detect
 from ..events import RUN_COUNT_KEYS
 from ..quarantine.listfile import ListFileError, read_list
 from ..summary import summary_lines
+from ..devices import Device
 from .annotate import ReportAnnotator, take, worker_samples
+from .devices import RunSampling
 from .phases import collect_message, phase_message
 from .process import RecorderProcess
 from .recorder import RunInfo, RunResult
@@ -26,7 +28,9 @@ from .recorder import RunInfo, RunResult
 class RecorderPlugin:
     """Feeds one run's reports to the recorder process; a bug here never fails the run."""
 
-    def __init__(self, config: pytest.Config, settings: Settings, annotator: ReportAnnotator) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: Settings, annotator: ReportAnnotator, devices: list[Device] = (),
+    ) -> None:
         self.config = config
         self.settings = settings
         self.annotator = annotator
@@ -42,6 +46,8 @@ class RecorderPlugin:
         self.recorder = RecorderProcess(self.info, settings.store, config.rootpath)
         #: what --vpt-quarantine needs to know (None when it is off)
         self.quarantine = self._quarantine(listed) if settings.quarantine else None
+        #: the registered devices, sampled in the background while the session lasts
+        self.sampling = RunSampling(list(devices)) if devices else None
 
     def _listed(self) -> dict[str, str]:
         try:
@@ -78,12 +84,22 @@ class RecorderPlugin:
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.recorder.open()
+        if self.sampling is not None:
+            try:
+                self.recorder.send(self.sampling.start())
+            except Exception as exc:  # noqa: BLE001 - the test run must go on
+                self._problem("starting the device sampler", exc)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput["vpt_run_id"] = self.run_id
         if self.quarantine is not None:
             node.workerinput["vpt_quarantine"] = self.quarantine
+        if self.sampling is not None:
+            config_file = self.settings.config_file
+            node.workerinput["vpt_devices"] = {
+                "config": str(config_file) if config_file else None, "skip_offline": self.settings.skip_offline,
+            }
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -100,6 +116,8 @@ class RecorderPlugin:
             else:
                 message = phase_message(report, node.gateway.id, take(report))
             self.recorder.send(message)
+            if self.sampling is not None and self.sampling.pending:
+                self.recorder.send(self.sampling.drain())
         except Exception as exc:  # noqa: BLE001 - the test run must go on
             self._problem("recording a test report", exc)
 
@@ -112,6 +130,10 @@ class RecorderPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.sampling is not None:
+            stats = self.sampling.stop()
+            self.recorder.send(self.sampling.drain())
+            self.problems.extend(f"device sampler: {error}" for error in stats.errors)
         samples = self.annotator.buffer.drain()
         if samples:
             self.recorder.send(("samples", samples))

@@ -21,8 +21,9 @@ def phase_message(report: Any, worker: str, data: dict[str, Any] | None) -> tupl
 
     Fields: worker, node id, phase, status category, duration, start, stop, rerun index,
     location (on setup), (error type, message) unless it passed, the test process's data,
-    whether it is a subtest's report, and the quarantine's reason if it made a failure
-    non-blocking (the status and error are then the failure's).
+    whether it is a subtest's report, the quarantine's reason if it made a failure
+    non-blocking (the status and error are then the failure's), and what the probe of the
+    test's device found (``{"id", "online", "error"}``, see recording/devices.py).
     """
     when = report.when
     quarantined = report.__dict__.get("vpt_quarantined")
@@ -34,7 +35,7 @@ def phase_message(report: Any, worker: str, data: dict[str, Any] | None) -> tupl
     return (
         "phase", worker, report.nodeid, when, status, report.duration, report.start, report.stop,
         report.__dict__.get("rerun", 0), report.location if when == "setup" else None,
-        error, data, type(report).__name__ == "SubtestReport", reason,
+        error, data, type(report).__name__ == "SubtestReport", reason, report.__dict__.get("vpt_device"),
     )
 
 

@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..devices.events import device_event, sample_event
+from ..devices.sampler import Sample as DeviceSample
 from ..events import RUN_COUNT_KEYS, make_event
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
@@ -49,6 +51,9 @@ class RunResult:
     sink: SinkReport
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (node id, reason)
     changes: RunChanges = field(default_factory=RunChanges)
+    #: tests that did not pass while their device was offline: (node id, outcome, device, error)
+    device_offline: list[tuple[str, str, str, str]] = field(default_factory=list)
+    device_samples: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "sink": self.sink.to_json(), "changes": self.changes.to_json()}
@@ -59,7 +64,8 @@ class RunResult:
             data["run_id"], dict(data["totals"]), data["tests"], data["attempts"], data["metrics"],
             [tuple(entry) for entry in data["slowest"]], [tuple(entry) for entry in data["passed_on_rerun"]],
             SinkReport.from_json(data["sink"]), [tuple(entry) for entry in data["quarantined"]],
-            RunChanges.from_json(data["changes"]),
+            RunChanges.from_json(data["changes"]), [tuple(entry) for entry in data["device_offline"]],
+            data["device_samples"],
         )
 
 
@@ -80,6 +86,8 @@ class RunRecorder:
         self._passed_on_rerun: list[tuple[str, int]] = []
         self._quarantined: list[tuple[str, str]] = []
         self._marked: dict[str, str] = {}  # node id -> reason of its vpt_quarantine marker
+        self._device_offline: list[tuple[str, str, str, str]] = []
+        self.device_samples = 0
 
     def start(self) -> None:
         """Write the run's start at once, so even a run that is killed leaves a trace."""
@@ -87,7 +95,8 @@ class RunRecorder:
         self.sink.flush()
 
     def handle(self, message: tuple) -> None:
-        """Dispatch one message: ``phase``, ``collect``, ``samples`` or ``finish``."""
+        """Dispatch one message: ``phase``, ``collect``, ``samples``, ``devices``,
+        ``device_samples`` or ``finish``."""
         kind = message[0]
         if kind == "phase":
             self.on_phase(*message[1:])
@@ -95,6 +104,13 @@ class RunRecorder:
             self.on_collect(*message[1:])
         elif kind == "samples":
             self.add_samples(message[1])
+        elif kind == "devices":
+            for device in message[1]:
+                self.sink.emit(device_event(device, self.info.project, message[2]))
+        elif kind == "device_samples":
+            self.device_samples += len(message[1])
+            for sample in message[1]:
+                self.sink.emit(sample_event(DeviceSample(*sample), self.info.project, self.info.run_id))
         elif kind == "finish":
             self.finish(*message[1:])
         else:
@@ -103,7 +119,7 @@ class RunRecorder:
     def on_phase(
         self, worker: str, nodeid: str, when: str, status: str, duration: float, start: float, stop: float,
         rerun: int, location: tuple | None, error: tuple | None, data: dict[str, Any] | None, subtest: bool,
-        quarantined: str | None = None,
+        quarantined: str | None = None, device: dict | None = None,
     ) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
         self.totals["quarantined" if quarantined is not None else status] += 1
@@ -122,6 +138,8 @@ class RunRecorder:
                 self._marked[nodeid] = data["quarantine"]
         if quarantined is not None:
             attempt.quarantined = quarantined
+        if device is not None:
+            attempt.add_device(device)
         if subtest:  # part of the call: a failing subtest fails the test
             if status in ("failed", "error") and attempt.outcome in (None, "passed"):
                 attempt.outcome = "failed"
@@ -163,6 +181,8 @@ class RunRecorder:
             passed_on_rerun=self._passed_on_rerun,
             sink=sink,
             quarantined=self._quarantined,
+            device_offline=self._device_offline,
+            device_samples=self.device_samples,
         )
         if status == "finished" and sink.ok:
             self.result.changes = self.sink.close_run(self.info.run_id, self.info.analysis, self._explicit())
@@ -198,6 +218,8 @@ class RunRecorder:
         self.finals[attempt.outcome] += 1
         if attempt.quarantined is not None:
             self._quarantined.append((attempt.nodeid, attempt.quarantined))
+        if attempt.device_offline and (attempt.outcome in ("failed", "error", "skipped") or attempt.quarantined):
+            self._device_offline.append((attempt.nodeid, attempt.outcome, attempt.device, attempt.device_error or ""))
         if attempt.number > 1 and attempt.outcome == "passed":
             self._passed_on_rerun.append((attempt.nodeid, attempt.number))
         if attempt.outcome == "skipped":
@@ -240,6 +262,9 @@ class RunRecorder:
                 "vpt.worker.id": attempt.worker,
                 "vpt.worker.seq": attempt.seq,
                 "vpt.test.quarantined": True if attempt.quarantined is not None else None,
+                "vpt.device.id": attempt.device,
+                "vpt.device.offline": attempt.device_offline,
+                "vpt.device.error": attempt.device_error,
             },
         )
 

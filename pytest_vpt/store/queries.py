@@ -6,6 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
+from .device_queries import device_incidents, devices  # noqa: F401 - read by name
 from .rows import COUNT_COLUMNS
 
 _RUN_FIELDS = (

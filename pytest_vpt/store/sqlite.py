@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import flakiness, queries
+from . import devices, flakiness, queries
 from .base import StoreError
 from .migrate import SchemaError, migrate_sqlite
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
@@ -82,6 +82,7 @@ _ATTEMPTS = _Table(
         ("duration", "?", _duration),
         ("markers", "?", lambda e: _json(e.get("vpt.test.markers"), "[]")),
         ("quarantined", "?", lambda e: int(bool(e.get("vpt.test.quarantined")))),
+        ("device_offline", "?", lambda e: int(bool(e.get("vpt.device.offline")))),
     ],
 )
 _METRICS = _Table(
@@ -131,7 +132,7 @@ class SQLiteStore:
 
     def write(self, events: list[dict[str, Any]]) -> None:
         """Write a batch of valid events in one transaction: all of it or none of it."""
-        by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": []}
+        by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": [], "device": [], "device_sample": []}
         for event in events:
             by_type[event["type"]].append(event)
         with self.transaction() as conn:
@@ -139,6 +140,8 @@ class SQLiteStore:
             conn.executemany(_CASES.sql, _CASES.rows(by_type["test"]))
             conn.executemany(_ATTEMPTS.sql, _ATTEMPTS.rows(by_type["test"]))
             conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
+            if by_type["device"] or by_type["device_sample"]:
+                devices.write(conn, by_type["device"], by_type["device_sample"])
 
     def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> flakiness.RunChanges:
         """Fold a finished run into the flakiness rollup and the quarantine (see store.flakiness)."""

@@ -1,0 +1,147 @@
+"""``vpt devices`` (state and health of each device) and ``vpt monitor`` (sample them 24/7)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..devices import Device, DeviceConfigError, load_devices
+from ..recording.monitor import Monitor, MonitorStatus, run_until_signalled
+from ..store import devices as device_rollup
+from . import render
+from .context import StoreOption
+from .timespec import parse_span
+
+_STATE_STYLES = {"online": "green", "offline": "red", "stale": "yellow", "unknown": "dim"}
+
+
+def _state(text: str) -> Text:
+    return Text(text, style=_STATE_STYLES.get(text, ""))
+
+
+@click.group(invoke_without_command=True)
+@click.option("--project", help="only this project's devices")
+@click.option("--window", default="24h", show_default=True, metavar="SPAN",
+              help="health over this span (30m, 24h, 7d), in whole hours")
+@click.option("--incidents", "show_incidents", is_flag=True, help="list the incidents in the window instead")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.pass_context
+def devices(ctx: click.Context, project: str | None, window: str, show_incidents: bool, as_json: bool) -> None:
+    """Devices: current state, uptime, error rate, flaps, response times, MTBF and MTTR."""
+    if ctx.invoked_subcommand is not None:
+        return
+    span = parse_span(window)
+    with ctx.obj.open() as store:
+        if show_incidents:
+            found = store.read("device_incidents", project=project, since=time.time() - span, limit=1000)
+        else:
+            found = store.read("devices", project=project, window=span)
+    if as_json:
+        render.emit_json(found)
+    elif not found:
+        click.echo("no incidents in the window" if show_incidents else
+                   "no devices recorded yet: list them in vpt.yaml, then run pytest --vpt or vpt monitor")
+    elif show_incidents:
+        render.table(None, ["device", "started", "ended", "duration", "error"], [
+            [i["device"], render.when(i["started_at"]), render.when(i["ended_at"]) or Text("ongoing", style="red"),
+             render.span(i["duration"] if i["ended_at"] is not None else time.time() - i["started_at"]), i["error"]]
+            for i in found
+        ], right=["duration"], wrap=["error"])
+    else:
+        columns = ["device", "kind", "state", "since", "uptime", "errors", "flaps/h", "p50", "p95", "incidents",
+                   "MTBF", "MTTR", "last error"]
+        render.table(None, columns, [
+            [d["device"], d["kind"], _state(d["state"]), render.when(d["since"]), render.percent(d["uptime"]),
+             render.percent(d["error_rate"]), "" if d["flaps_per_hour"] is None else f"{d['flaps_per_hour']:.2f}",
+             render.seconds(d["rt_p50"]), render.seconds(d["rt_p95"]), d["incidents"], render.span(d["mtbf"]),
+             render.span(d["mttr"]), d["last_error"]]
+            for d in found
+        ], right=["uptime", "errors", "flaps/h", "p50", "p95", "incidents", "MTBF", "MTTR"], wrap=["last error"])
+
+
+@devices.command()
+@click.option("--project", help="only this project's devices")
+@click.pass_obj
+def rebuild(store_option: StoreOption, project: str | None) -> None:
+    """Derive incidents and hourly health again from all samples."""
+    with store_option.open() as store:
+        count = store.apply(device_rollup.rebuild, project)
+    click.echo(f"rebuilt the health of {count} device(s)")
+
+
+def registry(store_option: StoreOption, config: str | None) -> list[Device]:
+    """The device registry (``--config``, else VPT_CONFIG / vpt_config, else vpt.yaml or pyproject.toml)."""
+    settings = store_option.settings
+    path = settings.config_file if config is None else store_option.rootdir / config
+    try:
+        found = load_devices(store_option.rootdir, path)
+    except DeviceConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not found:
+        raise click.ClickException(f"no devices registered: add a 'devices' list to {path or 'vpt.yaml'}")
+    return found
+
+
+@click.command()
+@click.option("--config", metavar="PATH", help="the file with the device registry (default: vpt.yaml)")
+@click.option("--project", help="record under this project (default: as pytest --vpt would)")
+@click.option("--flush", "flush_every", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="seconds between writes to the store")
+@click.option("--for", "seconds", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
+@click.pass_obj
+def monitor(store_option: StoreOption, config: str | None, project: str | None, flush_every: float,
+            seconds: str | None) -> None:
+    """Sample every registered device until stopped (Ctrl-C or SIGTERM), writing to the store."""
+    found = registry(store_option, config)
+    settings = store_option.settings
+    watcher = Monitor(found, settings.store, project or settings.project, flush_every)
+    console = Console(highlight=False)
+    click.echo(f"monitoring {len(found)} device(s) into {settings.store}; Ctrl-C stops", err=True)
+    if console.is_terminal:
+        with Live(_view(watcher.status), console=console, refresh_per_second=2, transient=False) as live:
+            status = run_until_signalled(watcher, parse_span(seconds) if seconds else None,
+                                         lambda s: live.update(_view(s)))
+    else:
+        status = run_until_signalled(watcher, parse_span(seconds) if seconds else None, _Changes().print)
+    lost = f", {status.pending} NOT written: {status.error}" if status.pending else ""
+    samples = sum(view.samples for view in status.devices.values())
+    click.echo(f"stopped: {samples} samples, {status.written} events written{lost}", err=True)
+    if status.pending:
+        sys.exit(1)
+
+
+def _view(status: MonitorStatus) -> Table:
+    grid = Table(title=f"vpt monitor: {len(status.devices)} devices since {render.when(status.started_at)}; "
+                 f"{status.written} events written" + (f"; STORE ERROR: {status.error}" if status.error else ""),
+                 title_justify="left", header_style="bold", box=None, pad_edge=False)
+    for name in ("device", "state", "since", "response", "samples", "failed", "incidents", "last error"):
+        grid.add_column(name, justify="right" if name in ("response", "samples", "failed", "incidents") else "left")
+    for ident, view in status.devices.items():
+        last = view.last
+        state = "unknown" if last is None else "online" if last.online else "offline"
+        grid.add_row(ident, _state(state), render.when(view.state.since), render.seconds(last and last.response_time),
+                     str(view.samples), str(view.failed), str(view.incidents), (last and last.error) or "")
+    return grid
+
+
+class _Changes:
+    """Without a terminal: one line per change of state."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bool | None] = {}
+
+    def print(self, status: MonitorStatus) -> None:
+        for ident, view in status.devices.items():
+            online = view.last.online if view.last else None
+            if online is not None and self.seen.get(ident) != online:
+                detail = "online" if online else f"offline: {view.last.error}"
+                click.echo(f"{render.when(view.last.time)} {ident} {detail}")
+            self.seen[ident] = online
+        if status.error:
+            click.echo(f"store error ({status.pending} events waiting): {status.error}", err=True)

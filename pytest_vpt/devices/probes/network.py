@@ -1,0 +1,140 @@
+"""Probes over the network: a TCP connect, an HTTP request."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import h11
+
+from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, port_field, text_field
+
+_BODY_LIMIT = 1 << 20  # bytes of a response a content check reads at most
+
+
+async def _address(host: str, port: int) -> tuple[int, tuple]:
+    """The socket family and address to connect to (a host name is resolved off the loop)."""
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _, _, _, address = infos[0]
+        return family, address
+    return (socket.AF_INET6, (str(ip), port)) if ip.version == 6 else (socket.AF_INET, (str(ip), port))
+
+
+@dataclass(frozen=True)
+class TcpProbe(Probe):
+    """Online when a TCP connection to host:port is accepted."""
+
+    host: str
+    port: int
+    kind = "tcp"
+    fields = ("host", "port")
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> TcpProbe:
+        return cls(text_field(config, "host"), port_field(config))
+
+    async def check(self) -> ProbeOutcome:
+        family, address = await _address(self.host, self.port)
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, address)
+        finally:
+            sock.close()
+        return ProbeOutcome(True)
+
+    def describe(self) -> str:
+        return f"tcp {self.host}:{self.port}"
+
+    def resolve(self) -> None:
+        check_host(self.host)
+
+
+@dataclass(frozen=True)
+class HttpProbe(Probe):
+    """Online when a GET of the URL answers with an expected status (and holds the expected text)."""
+
+    url: str
+    status: tuple[int, ...] = (200,)
+    contains: str | None = None
+    verify_tls: bool = True
+    kind = "http"
+    fields = ("url", "status", "contains", "verify_tls")
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> HttpProbe:
+        url = text_field(config, "url")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ProbeConfigError(f"field 'probe.url': expected an http:// or https:// URL, got {url!r}")
+        try:
+            parts.port
+        except ValueError as exc:
+            raise ProbeConfigError(f"field 'probe.url': {exc}") from None
+        status = config.get("status", 200)
+        statuses = status if isinstance(status, list) else [status]
+        if not statuses or not all(isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses):
+            raise ProbeConfigError(f"field 'probe.status': expected an HTTP status (100-599) or a list of them, got {status!r}")
+        verify = config.get("verify_tls", True)
+        if not isinstance(verify, bool):
+            raise ProbeConfigError(f"field 'probe.verify_tls': expected true or false, got {verify!r}")
+        return cls(url, tuple(statuses), text_field(config, "contains", required=False), verify)
+
+    async def check(self) -> ProbeOutcome:
+        parts = urlsplit(self.url)
+        secure = parts.scheme == "https"
+        port = parts.port or (443 if secure else 80)
+        context = None
+        if secure:
+            context = ssl.create_default_context()
+            if not self.verify_tls:
+                context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=context)
+        try:
+            return await self._exchange(reader, writer, parts)
+        finally:
+            writer.close()
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, parts: Any) -> ProbeOutcome:
+        conn = h11.Connection(h11.CLIENT)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = [("Host", parts.netloc.rpartition("@")[2]), ("User-Agent", "pytest-vpt"), ("Connection", "close")]
+        writer.write(conn.send(h11.Request(method="GET", target=target, headers=headers)) + conn.send(h11.EndOfMessage()))
+        status, body = None, bytearray()
+        try:
+            while True:
+                event = conn.next_event()
+                if event is h11.NEED_DATA:
+                    conn.receive_data(await reader.read(65536))
+                elif isinstance(event, h11.Response):
+                    status = event.status_code
+                    if status not in self.status:
+                        raise ProbeFailed(f"HTTP {status} {event.reason.decode(errors='replace')}".strip())
+                    if self.contains is None:
+                        break
+                elif isinstance(event, h11.Data):
+                    body += event.data
+                    if len(body) >= _BODY_LIMIT:
+                        break
+                elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+                    break
+        except h11.RemoteProtocolError as exc:
+            raise ProbeFailed(f"not an HTTP answer: {exc}") from None
+        if self.contains is not None and self.contains not in body.decode("utf-8", errors="replace"):
+            raise ProbeFailed(f"HTTP {status}: the response does not contain {self.contains!r}")
+        return ProbeOutcome(True)
+
+    def describe(self) -> str:
+        return f"http {self.url}"
+
+    def resolve(self) -> None:
+        check_host(urlsplit(self.url).hostname or "", "probe.url")

@@ -1,0 +1,162 @@
+"""Probes that run a program: the system ping, adb, or any command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import shlex
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, text_field
+
+_OUTPUT_LIMIT = 64 * 1024
+_RTT = re.compile(rb"time[=<]\s*([0-9.]+)\s*ms")
+_VALUE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.:-]{0,99})\s*[=:]\s*(-?[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*[A-Za-z%°]*\s*\Z")
+
+
+async def run(argv: list[str]) -> tuple[int, bytes, bytes]:
+    """Run ``argv``; if the caller's time limit cancels this, the process is killed."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise ProbeFailed(f"{argv[0]}: command not found") from None
+    try:
+        stdout, stderr = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    return proc.returncode, stdout[:_OUTPUT_LIMIT], stderr[:_OUTPUT_LIMIT]
+
+
+def _last_line(*outputs: bytes) -> str:
+    for output in outputs:
+        lines = [line.strip() for line in output.decode(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1][:500]
+    return ""
+
+
+def _need(tool: str) -> None:
+    if shutil.which(tool) is None:
+        raise ProbeConfigError(f"field 'probe.type': this probe runs {tool!r}, which is not installed (not on PATH)")
+
+
+@dataclass(frozen=True)
+class PingProbe(Probe):
+    """Online when the host answers one ICMP echo of the system ``ping``; the response time is its round trip."""
+
+    host: str
+    kind = "ping"
+    spawns = True
+    fields = ("host",)
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> PingProbe:
+        return cls(text_field(config, "host"))
+
+    async def check(self) -> ProbeOutcome:
+        code, stdout, stderr = await run(["ping", "-n", "-c", "1", "-W", "1", self.host])
+        if code != 0:
+            raise ProbeFailed(_last_line(stderr) or f"no answer from {self.host}")
+        found = _RTT.search(stdout)
+        return ProbeOutcome(True, response_time=float(found.group(1)) / 1000 if found else None)
+
+    def describe(self) -> str:
+        return f"ping {self.host}"
+
+    def resolve(self) -> None:
+        _need("ping")
+        check_host(self.host)
+
+
+@dataclass(frozen=True)
+class AdbProbe(Probe):
+    """Online when ``adb -s SERIAL get-state`` says ``device`` (not offline, unauthorized, recovery...)."""
+
+    serial: str
+    adb: str = "adb"
+    kind = "adb"
+    spawns = True
+    fields = ("serial", "adb")
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> AdbProbe:
+        return cls(text_field(config, "serial"), text_field(config, "adb", required=False) or "adb")
+
+    async def check(self) -> ProbeOutcome:
+        code, stdout, stderr = await run([self.adb, "-s", self.serial, "get-state"])
+        state = stdout.decode(errors="replace").strip()
+        if code != 0:
+            raise ProbeFailed(_last_line(stderr, stdout) or f"adb exited with status {code}")
+        if state != "device":
+            raise ProbeFailed(f"adb state: {state or 'unknown'}")
+        return ProbeOutcome(True)
+
+    def describe(self) -> str:
+        return f"adb {self.serial}"
+
+    def resolve(self) -> None:
+        _need(self.adb)
+
+
+@dataclass(frozen=True)
+class CommandProbe(Probe):
+    """Online when the command exits with 0. Its output may report numbers, one ``name=value``
+    (or ``name: value``) per line, or one JSON object of numbers."""
+
+    argv: tuple[str, ...]
+    kind = "command"
+    spawns = True
+    fields = ("command",)
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> CommandProbe:
+        command = config.get("command")
+        if isinstance(command, str) and command.strip():
+            argv = shlex.split(command)
+        elif isinstance(command, list) and command and all(isinstance(part, str) for part in command):
+            argv = list(command)
+        else:
+            raise ProbeConfigError(f"field 'probe.command': expected a command line or a list of arguments, got {command!r}")
+        return cls(tuple(argv))
+
+    async def check(self) -> ProbeOutcome:
+        code, stdout, stderr = await run(list(self.argv))
+        if code != 0:
+            raise ProbeFailed(_last_line(stderr, stdout) or f"exited with status {code}")
+        return ProbeOutcome(True, values=parse_values(stdout.decode(errors="replace")))
+
+    def describe(self) -> str:
+        return "command " + shlex.join(self.argv)
+
+    def resolve(self) -> None:
+        program = self.argv[0]
+        if shutil.which(program) is None:
+            raise ProbeConfigError(f"field 'probe.command': {program!r} is not an executable (not found, or not on PATH)")
+
+
+def parse_values(output: str) -> dict[str, float]:
+    """Numbers a command reported: a JSON object, or ``name=value`` lines (other lines are ignored)."""
+    text = output.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return {key: float(value) for key, value in data.items()
+                    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)}
+    values = {}
+    for line in text.splitlines():
+        found = _VALUE.match(line)
+        if found:
+            values[found.group(1)] = float(found.group(2).replace("_", ""))
+    return values

@@ -1,0 +1,90 @@
+"""The sampler against real endpoints that go down and come back."""
+
+from __future__ import annotations
+
+import stat
+import time
+
+from pytest_vpt.devices import BackgroundSampler, Sampler, parse_devices
+from pytest_vpt.devices.events import device_event, sample_event
+from pytest_vpt.store import open_store
+
+from endpoints import TcpListener
+
+INTERVAL = 0.05
+
+
+def tcp_device(port: int, ident: str = "stb-1"):
+    return parse_devices([{"id": ident, "probe": {"type": "tcp", "host": "127.0.0.1", "port": port},
+                           "interval": INTERVAL, "timeout": 0.04, "grace": 0.1}], "test")[0]
+
+
+def test_an_outage_of_a_real_endpoint_is_one_incident_with_its_true_start_and_end(tmp_path) -> None:
+    listener = TcpListener()
+    device = tcp_device(listener.port)
+    taken = []
+    background = BackgroundSampler(Sampler([device], taken.append))
+    background.start()
+    time.sleep(0.5)
+    down_at = time.time()
+    listener.stop()
+    time.sleep(0.6)
+    up_at = time.time()
+    listener.start()
+    time.sleep(0.5)
+    background.stop()
+    assert background.sampler.stats.errors == []
+    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
+        store.write([device_event(device.describe(), "lab", taken[0].time)] + [sample_event(s, "lab") for s in taken])
+        (incident,) = store.read("device_incidents")
+        (health,) = store.read("devices", window=3600)
+    slack = INTERVAL + 0.1  # a probe is due every interval; the machine may run it a little late
+    early = 0.01  # a sample is stamped when its probe starts, which may be just before the change
+    assert down_at - early <= incident["started_at"] <= down_at + slack
+    assert up_at - early <= incident["ended_at"] <= up_at + slack
+    assert incident["error"] == "connection refused"
+    assert 0.4 < health["uptime"] < 0.75 and health["flaps"] == 1 and health["state"] == "online"
+
+
+def test_the_samplers_own_failures_are_counted_and_sampling_goes_on() -> None:
+    listener = TcpListener()
+    calls = []
+
+    def broken_handler(sample):
+        calls.append(sample)
+        raise RuntimeError("disk full")
+
+    background = BackgroundSampler(Sampler([tcp_device(listener.port)], broken_handler))
+    background.start()
+    time.sleep(0.4)
+    background.stop()
+    assert len(calls) >= 3
+    assert background.sampler.stats.errors == ["handling a sample of stb-1: RuntimeError: disk full"]
+
+
+def test_stopping_does_not_wait_for_a_hanging_probe(tmp_path) -> None:
+    hang = tmp_path / "hang"
+    hang.write_text("#!/bin/sh\nexec sleep 30\n")
+    hang.chmod(hang.stat().st_mode | stat.S_IXUSR)
+    device = parse_devices([{"id": "rig", "probe": {"type": "command", "command": str(hang)}, "interval": 20,
+                             "timeout": 20}], "test")[0]
+    background = BackgroundSampler(Sampler([device], lambda sample: None))
+    background.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    background.stop()
+    assert time.monotonic() - started < 2 and not background._thread.is_alive()
+
+
+def test_each_device_keeps_its_interval() -> None:
+    listener = TcpListener()
+    devices = [tcp_device(listener.port, f"box-{n}") for n in range(20)]
+    taken = []
+    background = BackgroundSampler(Sampler(devices, taken.append))
+    background.start()
+    time.sleep(1.0)
+    background.stop()
+    per_device = {d.id: sorted(s.time for s in taken if s.device == d.id) for d in devices}
+    for times in per_device.values():
+        assert 15 <= len(times) <= 21  # one per 50 ms over a second (the first ones spread over the interval)
+    assert background.sampler.stats.late == 0
