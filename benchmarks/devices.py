@@ -1,12 +1,16 @@
 """CPU the device sampler needs: 100 devices on loopback, each probed every second, for 60 s.
 
 Half the devices answer TCP connects, half answer HTTP GETs, served by a separate process
-(its CPU is not counted). Side by side, in two processes at once: the sampler alone (samples
-dropped) and the monitor (`vpt monitor`'s job: sampler plus writing every sample to a SQLite
-store, which derives incidents and hourly health). Each process measures its own CPU time
-(user + system) from the first probe to the last, and its sampler's lateness: how long after
-its scheduled time a probe started (goal: never more than the timeout, 0.5 s). The last line
-is the monitor's CPU as a share of one core, in percent (goal: < 5 %).
+(its CPU is not counted). Side by side, in three processes at once:
+- raw: the same probes as plain blocking socket calls in a loop, once a second: the floor
+  (on loopback the kernel does both ends' work in the prober's time);
+- sampler: pytest-vpt's sampler, samples dropped;
+- monitor: `vpt monitor`'s job, the sampler plus writing every sample to a SQLite store,
+  which derives incidents and hourly health from them.
+Each process measures its own CPU time (user + system) from the first probe to the last;
+the sampler's lateness is how long after its scheduled time a probe started (goal: never
+more than the timeout, 0.5 s). The last line is the sampler's CPU as a share of one core,
+in percent (goal: < 5 %).
 
     python benchmarks/devices.py [--devices 100] [--seconds 60]
 """
@@ -41,6 +45,33 @@ ENDPOINTS = textwrap.dedent("""
         await asyncio.sleep(1e9)
 
     asyncio.run(main(int(sys.argv[1])))
+""")
+
+RAW = textwrap.dedent("""
+    import json, socket, sys, time
+
+    registry, seconds = json.loads(sys.argv[1]), float(sys.argv[2])
+    def probe(entry):
+        probe = entry["probe"]
+        if probe["type"] == "tcp":
+            socket.create_connection((probe["host"], probe["port"]), 0.5).close()
+            return
+        port = int(probe["url"].split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port), 0.5) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    due, samples = time.monotonic(), 0
+    while time.perf_counter() - wall < seconds:
+        for entry in registry:
+            probe(entry)
+            samples += 1
+        due += 1
+        time.sleep(max(0.0, due - time.monotonic()))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(json.dumps({"cpu": cpu, "wall": wall, "samples": samples, "late": 0, "max_lateness": 0.0,
+                      "errors": [], "written": 0}))
 """)
 
 SAMPLER = textwrap.dedent("""
@@ -90,11 +121,13 @@ def main() -> None:
         ]
         with tempfile.TemporaryDirectory() as tmp:
             store = f"sqlite:///{Path(tmp) / 'vpt.db'}"
-            runs = {
+            runs = {"raw": subprocess.Popen([sys.executable, "-c", RAW, json.dumps(registry), str(args.seconds)],
+                                            stdout=subprocess.PIPE, text=True)}
+            runs.update({
                 mode: subprocess.Popen([sys.executable, "-c", SAMPLER, mode, json.dumps(registry), str(args.seconds), store],
                                        stdout=subprocess.PIPE, text=True)
                 for mode in ("sampler", "monitor")
-            }
+            })
             results = {mode: json.loads(proc.communicate()[0]) for mode, proc in runs.items()}
     finally:
         endpoints.kill()
@@ -108,9 +141,10 @@ def main() -> None:
               f"{result['max_lateness'] * 1000:12.1f} ms")
         if result["errors"]:
             print(f"  {mode} errors: {result['errors']}")
-    monitor = results["monitor"]
+    monitor, sampler = results["monitor"], results["sampler"]
     print(f"monitor wrote {monitor['written']} events; expected about {expected:.0f} samples per process")
-    print(f"monitor CPU, % of one core: {100 * monitor['cpu'] / monitor['wall']:.2f}")
+    print(f"sampler CPU / raw probes' CPU: {sampler['cpu'] / results['raw']['cpu']:.2f}")
+    print(f"sampler CPU, % of one core: {100 * sampler['cpu'] / sampler['wall']:.2f}")
 
 
 if __name__ == "__main__":

@@ -110,9 +110,10 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
     else:
         status = run_until_signalled(watcher, parse_span(seconds) if seconds else None, _Changes().print)
     lost = f", {status.pending} NOT written: {status.error}" if status.pending else ""
+    dropped = f", {status.dropped} dropped while the store could not be written" if status.dropped else ""
     samples = sum(view.samples for view in status.devices.values())
-    click.echo(f"stopped: {samples} samples, {status.written} events written{lost}", err=True)
-    if status.pending:
+    click.echo(f"stopped: {samples} samples, {status.written} events written{lost}{dropped}", err=True)
+    if status.pending or status.dropped:
         sys.exit(1)
 
 

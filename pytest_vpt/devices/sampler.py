@@ -56,8 +56,9 @@ async def probe(device: Device) -> Sample:
     """Probe ``device`` once, within its timeout; never raises (an error is an offline sample)."""
     started, clock = time.time(), time.perf_counter()
     try:
-        outcome = await asyncio.wait_for(device.probe.check(), device.timeout)
-    except (TimeoutError, asyncio.TimeoutError):
+        async with asyncio.timeout(device.timeout):
+            outcome = await device.probe.check()
+    except TimeoutError:
         return Sample(device.id, started, False, None, f"no answer within {device.timeout:g}s")
     except Exception as exc:  # noqa: BLE001 - any failure of a probe means the device did not answer
         return Sample(device.id, started, False, None, _describe(exc))
@@ -83,13 +84,15 @@ class Sampler:
         self._limits = (max_probes, max_processes)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Sample until ``stop`` is set. First probes are spread over each device's interval."""
+        """Sample until ``stop`` is set.
+
+        Every device's schedule starts at the same moment, so probes that are due together
+        run together: waking a process costs more than a probe does, so one wake-up for
+        many probes keeps the sampler's CPU low.
+        """
         probes, processes = asyncio.Semaphore(self._limits[0]), asyncio.Semaphore(self._limits[1])
-        count = len(self.devices)
-        tasks = [
-            asyncio.create_task(self._device_loop(device, index / count * device.interval, stop, probes, processes))
-            for index, device in enumerate(self.devices)
-        ]
+        start = asyncio.get_running_loop().time()
+        tasks = [asyncio.create_task(self._device_loop(device, start, stop, probes, processes)) for device in self.devices]
         try:
             await stop.wait()
         finally:
@@ -98,10 +101,9 @@ class Sampler:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _device_loop(
-        self, device: Device, offset: float, stop: asyncio.Event, probes: asyncio.Semaphore, processes: asyncio.Semaphore,
+        self, device: Device, due: float, stop: asyncio.Event, probes: asyncio.Semaphore, processes: asyncio.Semaphore,
     ) -> None:
         loop = asyncio.get_running_loop()
-        due = loop.time() + offset
         while not stop.is_set():
             delay = due - loop.time()
             if delay > 0:

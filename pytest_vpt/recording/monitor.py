@@ -41,7 +41,7 @@ class MonitorStatus:
     started_at: float
     written: int = 0
     pending: int = 0
-    dropped: int = 0
+    dropped: int = 0  # events given up on: the store could not be written for too long
     error: str | None = None
     sampler_errors: list[str] = field(default_factory=list)
 
@@ -56,19 +56,30 @@ class Monitor:
         self.status = MonitorStatus({d.id: DeviceView(d) for d in devices}, time.time())
         self.sampler = Sampler(devices, self._on_sample)
         self._pending: list[dict[str, Any]] = [device_event(d.describe(), project, self.status.started_at) for d in devices]
+        self._taken: list[Sample] = []
         self._store = None
 
     def _on_sample(self, sample: Sample) -> None:
-        view = self.status.devices[sample.device]
-        view.samples += 1
-        view.failed += not sample.online
-        view.last = sample
-        timed = TimedSample(sample.time, sample.online, sample.interval or view.device.interval, sample.response_time, sample.error)
-        view.incidents += sum(hour.incidents for hour in fold(view.state, [timed], view.device.grace).hours.values())
-        self._pending.append(sample_event(sample, self.project))
+        self._taken.append(sample)
+
+    def _take(self) -> None:
+        """Account for the samples taken since the last tick: the views, and the events to write."""
+        taken, self._taken = self._taken, []
+        by_device: dict[str, list[TimedSample]] = {}
+        for sample in taken:
+            view = self.status.devices[sample.device]
+            view.samples += 1
+            view.failed += not sample.online
+            view.last = sample
+            by_device.setdefault(sample.device, []).append(
+                TimedSample(sample.time, sample.online, sample.interval or view.device.interval, sample.response_time))
+        for ident, timed in by_device.items():
+            view = self.status.devices[ident]
+            view.incidents += sum(hour.incidents for hour in fold(view.state, timed, view.device.grace).hours.values())
+        self._pending.extend(sample_event(sample, self.project) for sample in taken)
         if len(self._pending) > _PENDING_LIMIT:
+            self.status.dropped += len(self._pending) - _PENDING_LIMIT
             del self._pending[:len(self._pending) - _PENDING_LIMIT]
-            self.status.dropped += 1
         self.status.pending = len(self._pending)
 
     async def run(self, stop: asyncio.Event, on_tick: Callable[[MonitorStatus], None] | None = None) -> MonitorStatus:
@@ -78,14 +89,16 @@ class Monitor:
             while not stop.is_set():
                 try:
                     await asyncio.wait_for(stop.wait(), self.flush_every)
-                except (TimeoutError, asyncio.TimeoutError):
+                except TimeoutError:
                     pass
+                self._take()
                 await asyncio.to_thread(self.flush)
                 self.status.sampler_errors = list(self.sampler.stats.errors)
                 if on_tick is not None:
                     on_tick(self.status)
         finally:
             await sampling
+            self._take()
             await asyncio.to_thread(self.close)
         return self.status
 

@@ -30,6 +30,7 @@ _INSERT_SAMPLE = (
     "ON CONFLICT DO NOTHING"
 )
 _KEY = "project = ? AND device_id = ?"
+_STATE_COLUMNS = "last_time, last_online, last_end, since, outage_start, outage_error, outage_recorded"
 
 
 def write(conn: sqlite3.Connection, devices: list[dict[str, Any]], samples: list[dict[str, Any]]) -> None:
@@ -40,34 +41,46 @@ def write(conn: sqlite3.Connection, devices: list[dict[str, Any]], samples: list
          e["vpt.device.seen_at"], e["vpt.device.seen_at"])
         for e in devices
     ])
+    new = _new(conn, samples)  # a sample sent twice is stored and folded once
+    if not new:
+        return
+    conn.executemany(_INSERT_SAMPLE, [
+        (e["vpt.project"], e["vpt.device.id"], e["vpt.sample.time"], e["id"], e.get("vpt.run.id"),
+         int(e["vpt.device.online"]), e.get("vpt.device.response_time"), e.get("vpt.device.error"),
+         e["vpt.device.interval"], json.dumps(e.get("vpt.device.values") or {}, sort_keys=True))
+        for e in new
+    ])
     by_device: dict[tuple[str, str], list[TimedSample]] = defaultdict(list)
-    for e in samples:
-        cursor = conn.execute(_INSERT_SAMPLE, (
-            e["vpt.project"], e["vpt.device.id"], e["vpt.sample.time"], e["id"], e.get("vpt.run.id"),
-            int(e["vpt.device.online"]), e.get("vpt.device.response_time"), e.get("vpt.device.error"),
-            e["vpt.device.interval"], json.dumps(e.get("vpt.device.values") or {}, sort_keys=True),
-        ))
-        if cursor.rowcount:  # new: a sample sent twice is folded once
-            by_device[e["vpt.project"], e["vpt.device.id"]].append(_timed(e))
-    for (project, device), new in by_device.items():
-        new.sort(key=lambda s: s.time)
-        _fold_in(conn, project, device, new)
+    for e in new:
+        by_device[e["vpt.project"], e["vpt.device.id"]].append(_timed(e))
+    graces = {(p, d): grace for p, d, grace in conn.execute("SELECT project, device_id, grace FROM devices")}
+    states = {(row[0], row[1]): DeviceState(row[2], bool(row[3]), row[4], row[5], row[6], row[7], bool(row[8]))
+              for row in conn.execute(f"SELECT project, device_id, {_STATE_COLUMNS} FROM device_status")}
+    results = []
+    for key, timed in by_device.items():
+        timed.sort(key=lambda s: s.time)
+        grace = graces.get(key, timed[0].interval)
+        state = states.get(key)
+        if state is not None and timed[0].time > state.last_time:
+            results.append((key, state, fold(state, timed, grace), timed[-1]))
+        else:  # older than what was folded: fold again from the start of its hour
+            results.append(_refold(conn, key, hour_of(timed[0].time) if state is not None else -math.inf, grace))
+    _apply(conn, results)
+
+
+def _new(conn: sqlite3.Connection, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The samples not stored yet (nor repeated earlier in the batch)."""
+    unique = list({e["id"]: e for e in samples}.values())
+    stored: set[str] = set()
+    for ids in _chunks([e["id"] for e in unique]):
+        stored.update(row[0] for row in conn.execute(
+            f"SELECT event_id FROM device_samples WHERE event_id IN ({', '.join('?' * len(ids))})", ids))
+    return [e for e in unique if e["id"] not in stored]
 
 
 def _timed(e: dict[str, Any]) -> TimedSample:
     return TimedSample(e["vpt.sample.time"], e["vpt.device.online"], e["vpt.device.interval"],
                        e.get("vpt.device.response_time"), e.get("vpt.device.error"))
-
-
-def _fold_in(conn: sqlite3.Connection, project: str, device: str, new: list[TimedSample]) -> None:
-    grace = _grace(conn, project, device, new[0].interval)
-    state = _state(conn, project, device)
-    if state is not None and new[0].time > state.last_time:
-        _apply(conn, project, device, state, fold(state, new, grace))
-        return
-    floor = hour_of(new[0].time) if state is not None else -math.inf
-    state = _anchor(conn, project, device, floor)
-    _apply(conn, project, device, state, fold(state, _samples(conn, project, device, floor), grace, floor))
 
 
 def rebuild(conn: sqlite3.Connection, project: str | None = None) -> int:
@@ -76,23 +89,19 @@ def rebuild(conn: sqlite3.Connection, project: str | None = None) -> int:
         "SELECT DISTINCT project, device_id FROM device_samples" + (" WHERE project = ?" if project else ""),
         (project,) if project else (),
     ).fetchall()
-    for device_project, device in found:
-        conn.execute(f"DELETE FROM device_status WHERE {_KEY}", (device_project, device))
-        state = _anchor(conn, device_project, device, -math.inf)
-        grace = _grace(conn, device_project, device, None)
-        _apply(conn, device_project, device, state,
-               fold(state, _samples(conn, device_project, device, -math.inf), grace))
+    graces = {(p, d): grace for p, d, grace in conn.execute("SELECT project, device_id, grace FROM devices")}
+    results = []
+    for project_id, device in found:
+        results.append(_refold(conn, (project_id, device), -math.inf, graces.get((project_id, device))))
+    _apply(conn, results)
     return len(found)
 
 
-def _grace(conn: sqlite3.Connection, project: str, device: str, interval: float | None) -> float:
-    row = conn.execute(f"SELECT grace FROM devices WHERE {_KEY}", (project, device)).fetchone()
-    if row is not None:
-        return row[0]
-    if interval is None:
-        row = conn.execute(f"SELECT interval FROM device_samples WHERE {_KEY} ORDER BY time LIMIT 1", (project, device)).fetchone()
-        interval = row[0] if row else 0.0
-    return interval
+def _refold(conn: sqlite3.Connection, key: tuple[str, str], floor: float, grace: float | None) -> tuple:
+    """Fold a device's samples again from ``floor`` (-inf: from its first)."""
+    state = _anchor(conn, *key, floor)
+    every = _samples(conn, *key, floor)
+    return key, state, fold(state, every, every[0].interval if grace is None else grace, floor), every[-1]
 
 
 def _samples(conn: sqlite3.Connection, project: str, device: str, since: float) -> list[TimedSample]:
@@ -101,16 +110,6 @@ def _samples(conn: sqlite3.Connection, project: str, device: str, since: float) 
         (project, device, since),
     )
     return [TimedSample(t, bool(online), interval, rt, error) for t, online, interval, rt, error in rows]
-
-
-def _state(conn: sqlite3.Connection, project: str, device: str) -> DeviceState | None:
-    row = conn.execute(
-        f"SELECT last_time, last_online, last_end, since, outage_start, outage_error, outage_recorded "
-        f"FROM device_status WHERE {_KEY}", (project, device),
-    ).fetchone()
-    if row is None:
-        return None
-    return DeviceState(row[0], bool(row[1]), row[2], row[3], row[4], row[5], bool(row[6]))
 
 
 def _anchor(conn: sqlite3.Connection, project: str, device: str, floor: float) -> DeviceState:
@@ -146,38 +145,42 @@ def _anchor(conn: sqlite3.Connection, project: str, device: str, floor: float) -
     return state
 
 
-def _apply(conn: sqlite3.Connection, project: str, device: str, state: DeviceState, folded: Folded) -> None:
-    key = (project, device)
-    for hour, delta in folded.hours.items():
-        row = conn.execute(
-            f"SELECT covered, online, samples, failed, flaps, incidents, rt_hist FROM device_health_hourly "
-            f"WHERE {_KEY} AND hour = ?", (*key, hour),
-        ).fetchone()
-        totals = HourTotals()
-        if row is not None:
-            totals = HourTotals(*row[:6], Counter({int(b): n for b, n in json.loads(row[6]).items()}))
-        totals.merge(delta)
-        conn.execute(
-            "INSERT OR REPLACE INTO device_health_hourly (project, device_id, hour, covered, online, samples, failed, "
-            "flaps, incidents, uptime, rt_p50, rt_p95, rt_hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*key, hour, totals.covered, totals.online, totals.samples, totals.failed, totals.flaps, totals.incidents,
-             totals.online / totals.covered if totals.covered > 1e-9 else None,
-             percentile(totals.rt, 0.5), percentile(totals.rt, 0.95),
-             json.dumps({str(b): n for b, n in sorted(totals.rt.items()) if n}, separators=(",", ":"))),
-        )
+def _apply(conn: sqlite3.Connection, results: list[tuple[tuple[str, str], DeviceState, Folded, TimedSample]]) -> None:
+    """Write what folding changed: hour totals added, incidents, and each device's state."""
+    hours = {hour for _, _, folded, _ in results for hour in folded.hours}
+    existing: dict[tuple[str, str, float], HourTotals] = {}
+    for chunk in _chunks(sorted(hours)):
+        for row in conn.execute(
+            "SELECT project, device_id, hour, covered, online, samples, failed, flaps, incidents, rt_hist "
+            f"FROM device_health_hourly WHERE hour IN ({', '.join('?' * len(chunk))})", chunk,
+        ):
+            existing[row[0], row[1], row[2]] = HourTotals(*row[3:9], Counter({int(b): n for b, n in json.loads(row[9]).items()}))
+    hour_rows, incident_rows, status_rows = [], [], []
+    for key, state, folded, last in results:
+        for hour, delta in folded.hours.items():
+            totals = existing.get((*key, hour)) or HourTotals()
+            totals.merge(delta)
+            hour_rows.append((
+                *key, hour, totals.covered, totals.online, totals.samples, totals.failed, totals.flaps, totals.incidents,
+                totals.online / totals.covered if totals.covered > 1e-9 else None,
+                percentile(totals.rt, 0.5), percentile(totals.rt, 0.95),
+                json.dumps({str(b): n for b, n in sorted(totals.rt.items()) if n}, separators=(",", ":")),
+            ))
+        incident_rows.extend((*key, i.start, i.end, i.end - i.start if i.end is not None else None, i.error)
+                             for i in folded.incidents.values())
+        status_rows.append((*key, state.last_time, int(bool(state.last_online)), state.last_end, state.since,
+                            state.outage_start, state.outage_error, int(state.outage_recorded), last.error,
+                            last.response_time))
+    conn.executemany(
+        "INSERT OR REPLACE INTO device_health_hourly (project, device_id, hour, covered, online, samples, failed, "
+        "flaps, incidents, uptime, rt_p50, rt_p95, rt_hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", hour_rows)
     conn.executemany(
         "INSERT OR REPLACE INTO device_incidents (project, device_id, started_at, ended_at, duration, error) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [(*key, i.start, i.end, i.end - i.start if i.end is not None else None, i.error) for i in folded.incidents.values()],
-    )
-    if state.last_time is None:
-        return
-    last = conn.execute(
-        f"SELECT error, response_time FROM device_samples WHERE {_KEY} AND time = ?", (*key, state.last_time),
-    ).fetchone()
-    conn.execute(
-        "INSERT OR REPLACE INTO device_status (project, device_id, last_time, last_online, last_end, last_error, "
-        "last_response_time, since, outage_start, outage_error, outage_recorded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (*key, state.last_time, int(bool(state.last_online)), state.last_end, last[0], last[1], state.since,
-         state.outage_start, state.outage_error, int(state.outage_recorded)),
-    )
+        "VALUES (?, ?, ?, ?, ?, ?)", incident_rows)
+    conn.executemany(
+        f"INSERT OR REPLACE INTO device_status (project, device_id, {_STATE_COLUMNS}, last_error, last_response_time) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", status_rows)
+
+
+def _chunks(values: list, size: int = 500) -> list[list]:
+    return [values[index:index + size] for index in range(0, len(values), size)]

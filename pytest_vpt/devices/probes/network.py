@@ -91,30 +91,46 @@ class HttpProbe(Probe):
 
     async def check(self) -> ProbeOutcome:
         parts = urlsplit(self.url)
-        secure = parts.scheme == "https"
-        port = parts.port or (443 if secure else 80)
-        context = None
-        if secure:
+        if parts.scheme == "https":
             context = ssl.create_default_context()
             if not self.verify_tls:
                 context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=context)
+            reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context)
+            try:
+                conn, request = self._request(parts)
+                writer.write(request)
+                return await self._judge(conn, lambda: reader.read(65536))
+            finally:
+                writer.close()
+        # Plain HTTP on the socket itself: no transport or stream objects to build per probe.
+        loop = asyncio.get_running_loop()
+        family, address = await _address(parts.hostname, parts.port or 80)
+        sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            return await self._exchange(reader, writer, parts)
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+            conn, request = self._request(parts)
+            await loop.sock_sendall(sock, request)
+            return await self._judge(conn, lambda: loop.sock_recv(sock, 65536))
         finally:
-            writer.close()
+            sock.close()
 
-    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, parts: Any) -> ProbeOutcome:
+    @staticmethod
+    def _request(parts: Any) -> tuple[h11.Connection, bytes]:
+        """The client's side of one exchange, and the GET request to send."""
         conn = h11.Connection(h11.CLIENT)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = [("Host", parts.netloc.rpartition("@")[2]), ("User-Agent", "pytest-vpt"), ("Connection", "close")]
-        writer.write(conn.send(h11.Request(method="GET", target=target, headers=headers)) + conn.send(h11.EndOfMessage()))
+        return conn, conn.send(h11.Request(method="GET", target=target, headers=headers)) + conn.send(h11.EndOfMessage())
+
+    async def _judge(self, conn: h11.Connection, read: Any) -> ProbeOutcome:
+        """Read the answer (``read`` returns the next bytes, b"" at the end) and judge it."""
         status, body = None, bytearray()
         try:
             while True:
                 event = conn.next_event()
                 if event is h11.NEED_DATA:
-                    conn.receive_data(await reader.read(65536))
+                    conn.receive_data(await read())
                 elif isinstance(event, h11.Response):
                     status = event.status_code
                     if status not in self.status:
