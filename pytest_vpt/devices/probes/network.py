@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
+import os
 import socket
 import ssl
 from collections.abc import Mapping
@@ -16,6 +18,30 @@ import h11
 from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, port_field, text_field
 
 _BODY_LIMIT = 1 << 20  # bytes of a response a content check reads at most
+
+
+async def _connect(sock: socket.socket, address: tuple) -> None:
+    """Connect a non-blocking socket. The probes due at one moment start together, so by the
+    time this one is resumed a nearby device has usually answered: only if it has not is the
+    socket handed to the event loop to wait for."""
+    code = sock.connect_ex(address)
+    if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+        raise OSError(code, os.strerror(code))
+    if code:
+        await asyncio.sleep(0)  # let the other probes due now start
+        code = sock.connect_ex(address)
+        if code not in (0, errno.EISCONN, errno.EALREADY, errno.EINPROGRESS):
+            raise OSError(code, os.strerror(code))
+        if code in (errno.EALREADY, errno.EINPROGRESS):
+            await asyncio.get_running_loop().sock_connect(sock, address)
+
+
+async def _receive(sock: socket.socket) -> bytes:
+    """The next bytes from a non-blocking socket (b"" at its end), waiting for them only if needed."""
+    try:
+        return sock.recv(65536)
+    except BlockingIOError:
+        return await asyncio.get_running_loop().sock_recv(sock, 65536)
 
 
 async def _address(host: str, port: int) -> tuple[int, tuple]:
@@ -47,7 +73,7 @@ class TcpProbe(Probe):
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
-            await asyncio.get_running_loop().sock_connect(sock, address)
+            await _connect(sock, address)
         finally:
             sock.close()
         return ProbeOutcome(True)
@@ -108,10 +134,11 @@ class HttpProbe(Probe):
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setblocking(False)
-            await loop.sock_connect(sock, address)
+            await _connect(sock, address)
             conn, request = self._request(parts)
             await loop.sock_sendall(sock, request)
-            return await self._judge(conn, lambda: loop.sock_recv(sock, 65536))
+            await asyncio.sleep(0)  # as for connecting: the answer may be there by the time this resumes
+            return await self._judge(conn, lambda: _receive(sock))
         finally:
             sock.close()
 
