@@ -5,6 +5,7 @@ import random
 import pytest
 
 
+@pytest.mark.vpt_device("demo-stb")
 @pytest.mark.parametrize("channel", ["bbc-one", "cnn", "arte"])
 def test_tune(box, channel, vpt_metrics):
     with vpt_metrics.timer("channel_change_time", tags={"channel": channel}):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from click.testing import CliRunner
+
+from pytest_vpt.cli import cli
 
 from endpoints import TcpListener, closed_port
 
@@ -59,7 +62,7 @@ def attempts(pytester: pytest.Pytester) -> dict[str, tuple]:
     return {nodeid: rest for nodeid, *rest in rows}
 
 
-def test_failures_while_the_device_was_offline_are_told_apart(pytester, lab) -> None:
+def test_failures_while_the_device_was_offline_are_told_apart(pytester, lab, recorded) -> None:
     result = pytester.runpytest("--vpt")
     result.assert_outcomes(passed=2, failed=3)
     result.stdout.fnmatch_lines([
@@ -68,6 +71,9 @@ def test_failures_while_the_device_was_offline_are_told_apart(pytester, lab) -> 
         "  test_lab.py::test_fixture[stb-down]: failed; device stb-down offline: connection refused",
     ])
     assert "test_product_bug: failed; device" not in result.stdout.str()
+    out = CliRunner().invoke(cli, ["--store", f"sqlite:///{pytester.path / '.vpt' / 'vpt.db'}", "run",
+                                   recorded.last_run()["run_id"], "--outcome", "failed"]).output
+    assert "[device stb-down offline] AssertionError: no video" in out
     assert attempts(pytester) == {
         "test_lab.py::test_product_bug": ["failed", "stb-up", 0],
         "test_lab.py::test_on_a_dead_box": ["failed", "stb-down", 1],

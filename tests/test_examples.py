@@ -42,3 +42,11 @@ def test_quick_start(tmp_path, monkeypatch) -> None:
     passed_on_retry = pairing[-1]["outcome"] == "passed" and len(pairing) > 1
     assert verdicts["test_remote_control_pairing"] == ("flaky" if passed_on_retry else "new")
     assert verdicts["test_epg_has_tomorrow"] == "new"
+
+    # The tuning tests ran on the demo box, which was sampled in the background all along.
+    tune = [t for t in json.loads(CliRunner().invoke(cli, ["run", run["run_id"], "--json"]).output)["tests"]
+            if "test_tune" in t["nodeid"]]
+    assert len(tune) == 3
+    [box] = json.loads(CliRunner().invoke(cli, ["devices", "--json"]).output)
+    assert (box["device"], box["kind"], box["uptime"], box["incidents"]) == ("demo-stb", "set-top-box", 1.0, 0)
+    assert box["samples"] >= 1

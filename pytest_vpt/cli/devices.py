@@ -91,7 +91,7 @@ def registry(store_option: StoreOption, config: str | None) -> list[Device]:
 @click.command()
 @click.option("--config", metavar="PATH", help="the file with the device registry (default: vpt.yaml)")
 @click.option("--project", help="record under this project (default: as pytest --vpt would)")
-@click.option("--flush", "flush_every", default=2.0, show_default=True, type=click.FloatRange(min=0.1),
+@click.option("--flush", "flush_every", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
               help="seconds between writes to the store")
 @click.option("--for", "seconds", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
 @click.pass_obj

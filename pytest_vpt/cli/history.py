@@ -123,6 +123,8 @@ def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: in
 
 
 def _error(row: dict) -> str:
+    """The error; first, that the test's device was offline (then it is not a product failure)."""
+    offline = f"[device {row['device_id']} offline] " if row["device_offline"] else ""
     if row["error_type"] and row["error_message"]:
-        return f"{row['error_type']}: {row['error_message']}"
-    return row["error_type"] or row["error_message"] or ""
+        return f"{offline}{row['error_type']}: {row['error_message']}"
+    return offline + (row["error_type"] or row["error_message"] or "")

@@ -49,7 +49,7 @@ class MonitorStatus:
 class Monitor:
     """Samples ``devices`` into the store at ``url`` until stopped."""
 
-    def __init__(self, devices: list[Device], url: StoreURL, project: str, flush_every: float = 2.0) -> None:
+    def __init__(self, devices: list[Device], url: StoreURL, project: str, flush_every: float = 5.0) -> None:
         self.url = url
         self.project = project
         self.flush_every = flush_every

@@ -48,13 +48,14 @@ def find_runs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
 _ATTEMPT_FIELDS = (
     "c.nodeid, c.file, c.function, c.params, a.attempt, a.is_final, a.outcome, a.started_at, a.duration, "
     "a.setup_duration, a.call_duration, a.teardown_duration, a.error_type, a.error_message, a.markers, "
-    "a.worker, a.worker_seq, a.device_id"
+    "a.worker, a.worker_seq, a.device_id, a.device_offline"
 )
 
 
 def _attempt_dict(row: sqlite3.Row) -> dict[str, Any]:
     attempt = dict(row)
     attempt["is_final"] = bool(attempt["is_final"])
+    attempt["device_offline"] = bool(attempt["device_offline"])
     attempt["markers"] = json.loads(attempt["markers"] or "[]")
     return attempt
 
