@@ -87,3 +87,20 @@ def closed_port() -> int:
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+def up_and_down_registry(port: int) -> str:
+    """A vpt.yaml with ``stb-up`` (a set-top box answering on ``port``) and ``stb-down`` (nothing there),
+    both sampled every 0.1 s."""
+    return f"""\
+devices:
+  - id: stb-up
+    kind: set-top-box
+    probe: {{type: tcp, host: 127.0.0.1, port: {port}}}
+    interval: 0.1
+    timeout: 0.1
+  - id: stb-down
+    probe: {{type: tcp, host: 127.0.0.1, port: {closed_port()}}}
+    interval: 0.1
+    timeout: 0.1
+"""

@@ -18,7 +18,7 @@ from pytest_vpt.devices import Sample
 from pytest_vpt.devices.events import sample_event
 from pytest_vpt.store import open_store
 
-from endpoints import TcpListener, closed_port
+from endpoints import TcpListener, up_and_down_registry
 
 
 def vpt(*args: str) -> tuple[int, str]:
@@ -72,17 +72,7 @@ def monitor(cwd, *args: str, env: dict | None = None) -> subprocess.Popen:
 def registry(tmp_path, monkeypatch):
     listener = TcpListener()
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "vpt.yaml").write_text(f"""\
-devices:
-  - id: stb-up
-    probe: {{type: tcp, host: 127.0.0.1, port: {listener.port}}}
-    interval: 0.1
-    timeout: 0.1
-  - id: stb-down
-    probe: {{type: tcp, host: 127.0.0.1, port: {closed_port()}}}
-    interval: 0.1
-    timeout: 0.1
-""")
+    (tmp_path / "vpt.yaml").write_text(up_and_down_registry(listener.port))
     yield tmp_path
     listener.stop()
 

@@ -9,7 +9,7 @@ from pytest_vpt.devices import BackgroundSampler, Sampler, parse_devices
 from pytest_vpt.devices.events import device_event, sample_event
 from pytest_vpt.store import open_store
 
-from endpoints import TcpListener
+from endpoints import HttpEndpoint, TcpListener
 
 INTERVAL = 0.05
 
@@ -44,6 +44,28 @@ def test_an_outage_of_a_real_endpoint_is_one_incident_with_its_true_start_and_en
     assert up_at - early <= incident["ended_at"] <= up_at + slack
     assert incident["error"] == "connection refused"
     assert 0.4 < health["uptime"] < 0.75 and health["flaps"] == 1 and health["state"] == "online"
+
+
+def test_a_slow_http_endpoint_is_an_outage_of_its_own_kind(tmp_path) -> None:
+    endpoint = HttpEndpoint()
+    device = parse_devices([{"id": "tv", "probe": {"type": "http", "url": endpoint.url}, "interval": 0.1,
+                             "timeout": 0.05, "grace": 0.15}], "test")[0]
+    taken = []
+    background = BackgroundSampler(Sampler([device], taken.append))
+    background.start()
+    time.sleep(0.5)
+    endpoint.delay = 0.3  # answers, but too late
+    time.sleep(0.6)
+    endpoint.delay = 0.0
+    time.sleep(0.5)
+    background.stop()
+    endpoint.close()
+    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
+        store.write([device_event(device.describe(), "lab", taken[0].time)] + [sample_event(s, "lab") for s in taken])
+        (incident,) = store.read("device_incidents")
+        (health,) = store.read("devices", window=3600)
+    assert incident["error"] == "no answer within 0.05s" and 0.45 <= incident["duration"] <= 0.85
+    assert health["flaps"] == 1 and health["rt_p95"] < 0.05  # answers that came in time
 
 
 def test_the_samplers_own_failures_are_counted_and_sampling_goes_on() -> None:
