@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
+from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 
@@ -16,6 +19,70 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith(("VPT_", "GITHUB_", "GITLAB_", "CI_", "JENKINS_")) or name in ("BUILD_URL", "GIT_COMMIT"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+
+
+#: The PostgreSQL server the tests use (.ci/run starts the machine's cluster).
+PG_DSN = os.environ.get("VPT_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_schema_url(schema: str) -> str:
+    """The test server's URL, with ``schema`` as the search path (a store of its own)."""
+    separator = "&" if "?" in PG_DSN else "?"
+    return f"{PG_DSN}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+def _postgres_admin():
+    import psycopg
+
+    try:
+        return psycopg.connect(PG_DSN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at VPT_TEST_PG_DSN ({PG_DSN}) is not reachable: {exc}\n"
+                    "start one (see the README: pg_ctlcluster 15 main start) or set VPT_TEST_PG_DSN", pytrace=False)
+
+
+@contextmanager
+def _store_urls(engine: str, tmp_path):
+    """Makes fresh, empty stores of one engine: SQLite files, or PostgreSQL schemas of their
+    own on the test server, dropped afterwards."""
+    schemas: list[str] = []
+    admin = _postgres_admin() if engine == "postgresql" else None
+
+    def make() -> str:
+        if admin is None:
+            schemas.append(f"vpt{len(schemas)}.db")
+            return f"sqlite:///{tmp_path / schemas[-1]}"
+        schemas.append(f"vpt_test_{uuid.uuid4().hex[:12]}")
+        admin.execute(f'CREATE SCHEMA "{schemas[-1]}"')
+        return postgres_schema_url(schemas[-1])
+
+    try:
+        yield make
+    finally:
+        if admin is not None:
+            for schema in schemas:
+                admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def make_store_url(request, tmp_path):
+    """Makes fresh stores of one engine; the tests that use it run once per engine."""
+    with _store_urls(request.param, tmp_path) as make:
+        yield make
+
+
+@pytest.fixture
+def postgres_url(tmp_path):
+    """A fresh PostgreSQL store on the test server."""
+    with _store_urls("postgresql", tmp_path) as make:
+        yield make()
+
+
+@pytest.fixture
+def store_url(make_store_url) -> str:
+    """A fresh store, once per engine."""
+    return make_store_url()
 
 
 class Recorded:

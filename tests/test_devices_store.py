@@ -30,8 +30,8 @@ def samples(pattern: str, interval: float = 60, start: float = T0) -> list[dict]
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as opened:
+def store(store_url):
+    with open_store(store_url) as opened:
         opened.write([device_event(stb(), "lab", T0)])
         yield opened
 
@@ -89,7 +89,7 @@ def _same(left: list[list[tuple]], right: list[list[tuple]]) -> bool:
     return True
 
 
-def test_late_and_repeated_batches_give_the_same_tables_as_one_ordered_batch(tmp_path) -> None:
+def test_late_and_repeated_batches_give_the_same_tables_as_one_ordered_batch(make_store_url) -> None:
     rng = random.Random(3)
     events, moment, online = [], T0, True
     for _ in range(1500):
@@ -100,7 +100,7 @@ def test_late_and_repeated_batches_give_the_same_tables_as_one_ordered_batch(tmp
         moment += 10 + rng.choice([-0.5, 0, 0.3, 0, 0, 25])  # jitter, and the sampler down now and then
     stores = []
     for name in ("ordered", "batches", "shuffled"):
-        store = open_store(f"sqlite:///{tmp_path / name}.db")
+        store = open_store(make_store_url())
         store.write([device_event(stb(10, 10), "lab", T0)])
         stores.append(store)
     ordered, batches, shuffled = stores

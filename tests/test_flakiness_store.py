@@ -31,8 +31,8 @@ def histories(runs: int, seed: int = 5) -> list[tuple[str, float, str, dict[str,
 
 
 @pytest.fixture
-def store(tmp_path):
-    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as opened:
+def store(store_url):
+    with open_store(store_url) as opened:
         yield opened
 
 

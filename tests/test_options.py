@@ -77,8 +77,8 @@ def test_pyproject_table(pytester: pytest.Pytester) -> None:
 @pytest.mark.parametrize(
     "args, env, message",
     [
-        (["--vpt-store", "mysql://db/x"], {}, "ERROR: --vpt-store: 'mysql://db/x': unsupported scheme 'mysql' (supported: sqlite)"),
-        (["--vpt-store", "vpt.db"], {}, "ERROR: --vpt-store: 'vpt.db' is not a store URL (expected sqlite:///PATH)"),
+        (["--vpt-store", "mysql://db/x"], {}, "ERROR: --vpt-store: 'mysql://db/x': unsupported scheme 'mysql' (supported: sqlite, postgresql)"),
+        (["--vpt-store", "vpt.db"], {}, "ERROR: --vpt-store: 'vpt.db' is not a store URL (expected sqlite:///PATH or postgresql://HOST/DATABASE)"),
         (["--vpt-store", "sqlite:///x.db?timeout=soon"], {}, "ERROR: --vpt-store: *option 'timeout' needs a number*"),
         (["--vpt-label", "nolabel"], {}, "ERROR: --vpt-label: 'nolabel' is not KEY=VALUE"),
         (["--vpt-label", "9x=1"], {}, "ERROR: --vpt-label: label key '9x' must start with a letter*"),

@@ -6,6 +6,8 @@ import click
 
 from .. import __version__
 from .context import StoreOption
+from .db import db
+from .server import server, token
 from .devices import devices, monitor
 from .flaky import flaky
 from .history import run, runs, tests
@@ -29,6 +31,9 @@ cli.add_command(flaky)
 cli.add_command(quarantine)
 cli.add_command(devices)
 cli.add_command(monitor)
+cli.add_command(db)
+cli.add_command(server)
+cli.add_command(token)
 
 
 def main() -> None:

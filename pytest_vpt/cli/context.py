@@ -11,7 +11,7 @@ import click
 
 from ..config import Settings, SettingsError, settings_outside_pytest
 from ..store import StoreError, open_store
-from ..store.sqlite import SQLiteStore
+from ..store.base import Store
 
 
 class StoreOption:
@@ -38,9 +38,10 @@ class StoreOption:
         return self._resolved[1]
 
     @contextmanager
-    def open(self) -> Iterator[SQLiteStore]:
+    def open(self, create: bool = False) -> Iterator[Store]:
+        """The store, which must exist unless ``create``; problems become click errors."""
         try:
-            store = open_store(self.settings.store, create=False)
+            store = open_store(self.settings.store, create=create)
         except StoreError as exc:
             raise click.ClickException(f"{exc}\n(record a run first with: pytest --vpt)"
                                        if "no database" in str(exc) else str(exc)) from None
@@ -53,4 +54,5 @@ class StoreOption:
 
     def exists(self) -> bool:
         """Whether the store has a database yet."""
-        return self.settings.store.path.exists()
+        store = self.settings.store
+        return store.scheme != "sqlite" or store.path.exists()

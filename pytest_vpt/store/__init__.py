@@ -9,19 +9,25 @@ from .base import StoreError
 from .url import StoreURL, StoreURLError, parse_store_url
 
 if TYPE_CHECKING:
-    from .sqlite import SQLiteStore
+    from .base import Store
 
 __all__ = ["StoreError", "StoreURL", "StoreURLError", "open_store", "parse_store_url"]
 
 
-def open_store(url: StoreURL | str, base_dir: Path | str = ".", create: bool = True) -> SQLiteStore:
+def open_store(url: StoreURL | str, base_dir: Path | str = ".", create: bool = True) -> Store:
     """Open the store at ``url`` (a URL string is resolved against ``base_dir``).
 
     The engine is imported here, not with the package: the test process that only hands
     events to a writer never loads it.
     """
-    from .sqlite import SQLiteStore
-
     if isinstance(url, str):
         url = parse_store_url(url, base_dir)
+    if url.scheme == "postgresql":
+        try:
+            from .postgres import PostgresStore
+        except ImportError:
+            raise StoreError(f"{url}: the PostgreSQL store needs psycopg: pip install 'pytest-vpt[postgres]'") from None
+        return PostgresStore(url).open(create=create)
+    from .sqlite import SQLiteStore
+
     return SQLiteStore(url).open(create=create)

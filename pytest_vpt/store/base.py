@@ -1,5 +1,69 @@
-"""What every store has in common."""
+"""What every store has in common: writing events, refreshing rollups, reading by query name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 
 
 class StoreError(RuntimeError):
     """A store could not be opened, read or written; the message names the store and why."""
+
+
+class Store:
+    """A database holding runs, test attempts, metrics, devices and their rollups.
+
+    An engine opens a connection that speaks the store modules' SQL (``conn``), runs
+    transactions, and names the exceptions its driver raises (``errors``).
+    """
+
+    engine: str
+    errors: tuple[type[BaseException], ...] = ()
+
+    @property
+    def conn(self) -> Any:
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def reason(self, exc: BaseException) -> str:
+        return str(exc) or type(exc).__name__
+
+    def write(self, events: list[dict[str, Any]]) -> None:
+        """Write a batch of valid events in one transaction: all of it or none of it."""
+        from .writes import write_events
+
+        with self.transaction() as conn:
+            write_events(conn, events)
+
+    def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Fold a finished run into the flakiness rollup and the quarantine (see store.flakiness)."""
+        from . import flakiness
+
+        return self.apply(flakiness.refresh, run_id, *args, **kwargs)
+
+    def apply(self, change: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``change(connection, ...)`` (one of the store modules' functions) in one transaction."""
+        with self.transaction() as conn:
+            return change(conn, *args, **kwargs)
+
+    def read(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        """Run one of :mod:`pytest_vpt.store.queries` by name."""
+        from . import queries
+
+        try:
+            return getattr(queries, query)(self.conn, *args, **kwargs)
+        except self.errors as exc:
+            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -16,13 +16,15 @@ from typing import Any
 
 from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fold, hour_of
 from ..analytics.devices.figures import percentile
+from .sql import greatest, least, upsert
 
 _DEVICE_COLUMNS = ("project", "device_id", "kind", "tags", "probe", "interval", "timeout", "grace", "first_seen", "last_seen")
 _UPSERT_DEVICE = (
     f"INSERT INTO devices ({', '.join(_DEVICE_COLUMNS)}) VALUES ({', '.join('?' * len(_DEVICE_COLUMNS))}) "
     "ON CONFLICT (project, device_id) DO UPDATE SET kind = excluded.kind, tags = excluded.tags, "
     "probe = excluded.probe, interval = excluded.interval, timeout = excluded.timeout, grace = excluded.grace, "
-    "first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)"
+    f"first_seen = {least('devices.first_seen', 'excluded.first_seen')}, "
+    f"last_seen = {greatest('devices.last_seen', 'excluded.last_seen')}"
 )
 _SAMPLE_COLUMNS = ("project", "device_id", "time", "event_id", "run_id", "online", "response_time", "error", "interval", '"values"')
 _INSERT_SAMPLE = (
@@ -31,6 +33,13 @@ _INSERT_SAMPLE = (
 )
 _KEY = "project = ? AND device_id = ?"
 _STATE_COLUMNS = "last_time, last_online, last_end, since, outage_start, outage_error, outage_recorded"
+_DEVICE_KEY = ("project", "device_id")
+_UPSERT_HOUR = upsert("device_health_hourly", (*_DEVICE_KEY, "hour", "covered", "online", "samples", "failed", "flaps",
+                                               "incidents", "uptime", "rt_p50", "rt_p95", "rt_hist"), (*_DEVICE_KEY, "hour"))
+_UPSERT_INCIDENT = upsert("device_incidents", (*_DEVICE_KEY, "started_at", "ended_at", "duration", "error"),
+                          (*_DEVICE_KEY, "started_at"))
+_UPSERT_STATUS = upsert("device_status", (*_DEVICE_KEY, *_STATE_COLUMNS.split(", "), "last_error", "last_response_time"),
+                        _DEVICE_KEY)
 
 
 def write(conn: sqlite3.Connection, devices: list[dict[str, Any]], samples: list[dict[str, Any]]) -> None:
@@ -171,15 +180,9 @@ def _apply(conn: sqlite3.Connection, results: list[tuple[tuple[str, str], Device
         status_rows.append((*key, state.last_time, int(bool(state.last_online)), state.last_end, state.since,
                             state.outage_start, state.outage_error, int(state.outage_recorded), last.error,
                             last.response_time))
-    conn.executemany(
-        "INSERT OR REPLACE INTO device_health_hourly (project, device_id, hour, covered, online, samples, failed, "
-        "flaps, incidents, uptime, rt_p50, rt_p95, rt_hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", hour_rows)
-    conn.executemany(
-        "INSERT OR REPLACE INTO device_incidents (project, device_id, started_at, ended_at, duration, error) "
-        "VALUES (?, ?, ?, ?, ?, ?)", incident_rows)
-    conn.executemany(
-        f"INSERT OR REPLACE INTO device_status (project, device_id, {_STATE_COLUMNS}, last_error, last_response_time) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", status_rows)
+    conn.executemany(_UPSERT_HOUR, hour_rows)
+    conn.executemany(_UPSERT_INCIDENT, incident_rows)
+    conn.executemany(_UPSERT_STATUS, status_rows)
 
 
 def _chunks(values: list, size: int = 500) -> list[list]:

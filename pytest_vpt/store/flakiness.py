@@ -20,6 +20,7 @@ from ..analytics.flakiness.scores import PFS_PRIOR
 from ..analytics.flakiness.verdict import MIN_RUNS, PFS_RUNS
 from ..quarantine.rules import Entry, QuarantinePolicy, next_entry
 from .changes import RunChanges
+from .sql import upsert
 
 #: An attempt's outcome as a verdict: "P" passed, "F" failed; absent: no verdict (skipped, xfailed).
 VERDICTS = {"passed": "P", "xpassed": "P", "failed": "F", "error": "F", "rerun": "F"}
@@ -30,15 +31,9 @@ _ROW = (
     "first_flaky_at", "last_flaky_at", "flaky_branches", "previous_status", "status_since", "first_run_at",
     "last_run_at", "last_run_id", "last_branch",
 )
-_UPSERT = (
-    f"INSERT INTO test_flakiness ({', '.join(_ROW)}) VALUES ({', '.join('?' * len(_ROW))}) "
-    f"ON CONFLICT (test_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _ROW[1:])}"
-)
+_UPSERT = upsert("test_flakiness", _ROW, ("test_id",))
 _ENTRY = ("project", "nodeid", "source", "reason", "entered_at", "entered_run", "passes", "left_at", "left_reason")
-_UPSERT_ENTRY = (
-    f"INSERT INTO quarantine ({', '.join(_ENTRY)}) VALUES ({', '.join('?' * len(_ENTRY))}) "
-    f"ON CONFLICT (project, nodeid) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _ENTRY[2:])}"
-)
+_UPSERT_ENTRY = upsert("quarantine", _ENTRY, ("project", "nodeid"))
 
 
 @dataclass
@@ -149,7 +144,9 @@ UPDATE test_flakiness SET
     previous_status = CASE WHEN status != :status THEN status ELSE previous_status END,
     status_since = CASE WHEN status != :status THEN :at ELSE status_since END,
     status = :status, reason = :reason, probability = 0.0, flip_rate = 0.0, mixed_commits = 0, flaky_branches = '[]',
-    score = :a / (:ab + min(CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END + 1, :pfs_runs)),
+    score = :a / (:ab + CASE WHEN (CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END) + 1 < :pfs_runs
+                             THEN (CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END) + 1
+                             ELSE :pfs_runs END),
     last_run_at = :at, last_run_id = :run_id, last_branch = :branch
 WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND attempt = 1 AND outcome = 'passed')
   AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs

@@ -6,6 +6,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 
 class SchemaError(RuntimeError):
@@ -79,4 +80,29 @@ def migrate_sqlite(conn: sqlite3.Connection, target: int | None = None) -> int:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return current
+
+
+_LOCK = 0x767074  # "vpt": one migrator at a time per database
+
+
+def migrate_postgres(conn: Any, target: int | None = None) -> int:
+    """Bring a PostgreSQL schema (an autocommit psycopg connection) to ``target`` (default: latest)."""
+    available = migrations("postgresql")
+    target = len(available) if target is None else target
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+        )
+        current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        if current > len(available):
+            raise SchemaError(
+                f"the database has schema version {current}, newer than this pytest-vpt knows "
+                f"({len(available)}): upgrade pytest-vpt"
+            )
+        for migration in available[current:target]:
+            conn.execute(migration.sql.encode())  # a script: several statements, no parameters
+            conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)", (migration.version, time.time()))
+            current = migration.version
     return current

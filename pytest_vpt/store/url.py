@@ -1,4 +1,6 @@
-"""Store URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``."""
+"""Store URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``, and
+``postgresql://user:password@host:5432/database`` (libpq's URI; ``?options=-csearch_path=vpt``
+selects a schema)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-SCHEMES = ("sqlite",)
+SCHEMES = ("sqlite", "postgresql")
 _SQLITE_OPTIONS = {"timeout": float}
 
 
@@ -24,16 +26,25 @@ class StoreURL:
     options: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return self.text
+        """The URL as it may be shown: a password is replaced by ``***``."""
+        parts = urlsplit(self.text)
+        if parts.password is None:
+            return self.text
+        user, _, host = parts.netloc.rpartition("@")
+        return parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}").geturl()
 
 
 def parse_store_url(text: str, base_dir: Path | str = ".") -> StoreURL:
     """Parse ``text``; raise :class:`StoreURLError` naming the problem."""
     parts = urlsplit(text)
     if not parts.scheme or "://" not in text:
-        raise StoreURLError(f"{text!r} is not a store URL (expected sqlite:///PATH)")
+        raise StoreURLError(f"{_shown(text)!r} is not a store URL (expected sqlite:///PATH or postgresql://HOST/DATABASE)")
+    if parts.scheme in ("postgresql", "postgres"):
+        if not parts.hostname and "host=" not in parts.query:
+            raise StoreURLError(f"{_shown(text)!r}: a postgresql URL names its server: postgresql://HOST/DATABASE")
+        return StoreURL(text=text, scheme="postgresql", path=Path())
     if parts.scheme not in SCHEMES:
-        raise StoreURLError(f"{text!r}: unsupported scheme {parts.scheme!r} (supported: {', '.join(SCHEMES)})")
+        raise StoreURLError(f"{_shown(text)!r}: unsupported scheme {parts.scheme!r} (supported: {', '.join(SCHEMES)})")
     if parts.netloc:
         raise StoreURLError(f"{text!r}: a sqlite URL has no host; use sqlite:///relative.db or sqlite:////abs.db")
     raw_path = parts.path[1:] if parts.path.startswith("/") else parts.path
@@ -54,3 +65,7 @@ def parse_store_url(text: str, base_dir: Path | str = ".") -> StoreURL:
     if not path.is_absolute():
         path = Path(base_dir) / path
     return StoreURL(text=text, scheme=parts.scheme, path=path, options=options)
+
+
+def _shown(text: str) -> str:
+    return str(StoreURL(text, "", Path()))

@@ -1,0 +1,189 @@
+"""The HTTP API: ingest batches of events, read runs, tests, flaky tests and devices.
+
+Every request but /healthz, /metrics and the OpenAPI document carries
+``Authorization: Bearer TOKEN``; a token reads and writes one project.
+"""
+
+import time
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from .. import __version__
+from ..analytics.flakiness import STATUSES
+from ..store import tokens
+from ..store.base import Store
+from .database import Database
+from .errors import ApiError
+from .ingest import JSON_TYPES, LINES_TYPES, check, decode
+from .metrics import ServiceMetrics
+from .settings import ServerSettings
+
+_EVENTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{media: {"schema": {"type": "array", "items": {"type": "object"}}} for media in JSON_TYPES},
+            **{media: {"schema": {"type": "string"}} for media in LINES_TYPES},
+        },
+    },
+}
+_ERROR = {"content": {"application/json": {"schema": {
+    "type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"}}, "required": ["error"],
+}}}}
+_ERRORS = {status: {"description": text, **_ERROR} for status, text in (
+    (401, "no token, or not a valid one"), (403, "the token may not write this project"),
+    (413, "the body or batch is too large"), (415, "unknown content type or encoding"),
+    (422, "invalid events or parameters"), (503, "the store is not available"),
+)}
+
+
+async def _project(request: Request) -> str:
+    """The project of the request's bearer token (ApiError 401 without a valid one)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "send a token: Authorization: Bearer TOKEN (vpt token create)", "Authorization")
+    database = request.app.state.database
+    found = await run_in_threadpool(database.run, lambda store: tokens.project_of(store.conn, token.strip()))
+    if found is None:
+        raise ApiError(401, "the token is not valid (unknown or revoked)", "Authorization")
+    return found
+
+
+Project = Annotated[str, Depends(_project)]
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__)
+    database = Database(settings.store)
+    metrics = ServiceMetrics()
+    app.state.database, app.state.metrics = database, metrics
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        return JSONResponse({"error": f"{field}: {first.get('msg')}", "field": field}, status_code=422)
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        metrics.latency.labels(request.method, route, str(response.status_code)).observe(time.perf_counter() - started)
+        return response
+
+    async def read(work: Any) -> Any:
+        return await run_in_threadpool(database.run, work)
+
+    @app.post("/api/v1/events", openapi_extra=_EVENTS_BODY, responses=_ERRORS, summary="Ingest a batch of events")
+    async def ingest(request: Request, project: Project) -> dict[str, Any]:
+        """A batch is written whole or not at all; an event already stored (same id) is not stored again."""
+        try:
+            body = await _body(request, settings.max_body)
+            events = check(decode(body, request.headers.get("content-type"), request.headers.get("content-encoding"),
+                                  settings.max_body), project, settings.max_events)
+        except ApiError as exc:
+            metrics.refused.labels(str(exc.status)).inc()
+            raise
+        started = time.perf_counter()
+        await run_in_threadpool(database.run, lambda store: _write(store, events))
+        metrics.write.observe(time.perf_counter() - started)
+        metrics.batch.observe(len(events))
+        kinds = Counter(event["type"] for event in events)
+        for kind, count in kinds.items():
+            metrics.events.labels(kind).inc(count)
+        return {"accepted": len(events), "types": dict(kinds)}
+
+    @app.get("/api/v1/runs", responses=_ERRORS, summary="Recent runs, newest first")
+    async def runs(project: Project, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("runs", project=project, limit=limit))
+
+    @app.get("/api/v1/runs/{run_id}/tests", responses=_ERRORS, summary="The tests of one run")
+    async def run_tests(project: Project, run_id: str, attempts: bool = False) -> list[dict[str, Any]]:
+        def work(store: Store) -> list[dict[str, Any]]:
+            found = [run for run in store.read("find_runs", run_id) if run["project"] == project]
+            if len(found) != 1:
+                raise ApiError(404 if not found else 422, f"no run {run_id!r}" if not found
+                               else f"run id {run_id!r} is ambiguous", "run_id")
+            return store.read("run_tests", found[0]["run_id"], all_attempts=attempts)
+
+        return await read(work)
+
+    @app.get("/api/v1/tests/history", responses=_ERRORS, summary="One test's history, newest first")
+    async def history(project: Project, nodeid: Annotated[str, Query(min_length=1)],
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("history", nodeid, project=project, limit=limit))
+
+    @app.get("/api/v1/flaky", responses=_ERRORS, summary="Tests by flakiness score")
+    async def flaky(project: Project, status: Annotated[list[str] | None, Query()] = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[dict[str, Any]]:
+        wanted = status or ["flaky"]
+        unknown = [s for s in wanted if s not in STATUSES]
+        if unknown:
+            raise ApiError(422, f"status {unknown[0]!r} is not one of {', '.join(STATUSES)}", "status")
+        return await read(lambda store: store.read("flaky", project=project, statuses=wanted, limit=limit))
+
+    @app.get("/api/v1/devices", responses=_ERRORS, summary="Devices: state and health over a window")
+    async def devices(project: Project,
+                      window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("devices", project=project, window=window))
+
+    @app.get("/healthz", summary="Whether the service can reach its store")
+    async def healthz() -> JSONResponse:
+        try:
+            await read(lambda store: store.conn.execute("SELECT 1").fetchone())
+        except ApiError as exc:
+            return JSONResponse({"status": "unavailable", "error": exc.message}, status_code=503)
+        return JSONResponse({"status": "ok", "store": str(settings.store)})
+
+    @app.get("/metrics", summary="The service's metrics, Prometheus text format")
+    async def prometheus() -> Response:
+        try:
+            metrics.database_bytes.set(await read(_size))
+        except ApiError:
+            pass
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.on_event("shutdown")
+    def close() -> None:
+        database.close()
+
+    return app
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, f"the body is larger than {limit} bytes", "body")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the body is larger than {limit} bytes", "body")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _write(store: Store, events: list[dict[str, Any]]) -> None:
+    """Write the batch; finished runs among it are folded into the flakiness verdicts."""
+    store.write(events)
+    for event in events:
+        if event["type"] == "run" and event["vpt.run.status"] == "finished":
+            store.refresh_flakiness(event["vpt.run.id"])
+
+
+def _size(store: Store) -> float:
+    if store.engine == "postgresql":
+        return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    return float(store.url.path.stat().st_size)

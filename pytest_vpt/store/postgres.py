@@ -1,0 +1,131 @@
+"""The shared store: PostgreSQL through psycopg 3, the same tables and queries as SQLite.
+
+The store modules write SQL once, in SQLite's spelling (see sql.py); this engine's
+connection translates it, returns rows readable by name and by position, and sends
+Python booleans as the integers both engines store.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+
+from .base import Store, StoreError
+from .migrate import SchemaError, migrate_postgres
+from .sql import postgres
+from .url import StoreURL
+
+#: monthly partitions are kept ready from a month back to this many days ahead
+PARTITIONS_AHEAD_DAYS = 90
+_CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
+
+
+class Row(tuple):
+    """A row readable by position and by column name, like sqlite3.Row."""
+
+    __slots__ = ()
+    _names: dict[str, int] = {}
+
+    def __getitem__(self, key: Any) -> Any:
+        return tuple.__getitem__(self, self._names[key] if isinstance(key, str) else key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _rows(cursor: psycopg.Cursor) -> Any:
+    names = {column.name: index for index, column in enumerate(cursor.description or ())}
+    kind = type("Row", (Row,), {"__slots__": (), "_names": names})
+    return lambda values: kind(values)
+
+
+class _BoolAsInt(Dumper):
+    oid = psycopg.adapters.types["int2"].oid
+    format = Format.TEXT
+
+    def dump(self, obj: bool) -> bytes:
+        return b"1" if obj else b"0"
+
+
+class Connection:
+    """A psycopg connection that runs the store modules' SQL."""
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
+        cursor = self.raw.cursor(row_factory=_rows)
+        cursor.execute(postgres(sql), params)
+        return cursor
+
+    def executemany(self, sql: str, rows: list[Sequence[Any]]) -> psycopg.Cursor:
+        cursor = self.raw.cursor(row_factory=_rows)
+        if rows:
+            cursor.executemany(postgres(sql), rows)
+        return cursor
+
+
+class PostgresStore(Store):
+    """A PostgreSQL database (the schema in the URL's ``search_path``, by default ``public``)."""
+
+    engine = "postgresql"
+    errors = (psycopg.Error,)
+
+    def __init__(self, url: StoreURL) -> None:
+        self.url = url
+        self._conn: Connection | None = None
+
+    def open(self, create: bool = True) -> PostgresStore:
+        """Connect, bring the schema up to date and make the coming months' partitions."""
+        try:
+            raw = psycopg.connect(self.url.text, autocommit=True, **self._timeout())
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+        try:
+            raw.adapters.register_dumper(bool, _BoolAsInt)
+            migrate_postgres(raw)
+            now = time.time()
+            raw.execute("SELECT vpt_create_partitions(%s, %s)", (now - 31 * 86400, now + PARTITIONS_AHEAD_DAYS * 86400))
+        except (psycopg.Error, SchemaError) as exc:
+            raw.close()
+            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+        self._conn = Connection(raw)
+        return self
+
+    def _timeout(self) -> dict[str, Any]:
+        return {} if "connect_timeout" in self.url.text else {"connect_timeout": _CONNECT_TIMEOUT}
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise StoreError(f"{self.url}: the store is not open")
+        return self._conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: all of it or none of it."""
+        conn = self.conn
+        try:
+            with conn.raw.transaction():
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.raw.close()
+            self._conn = None
+
+    def __enter__(self) -> PostgresStore:
+        return self if self._conn is not None else self.open()
+
+    def reason(self, exc: BaseException) -> str:
+        """The driver's message without its connection details (they may hold a password)."""
+        text = (str(exc) or type(exc).__name__).strip().splitlines()[0]
+        return text.replace(self.url.text, str(self.url))

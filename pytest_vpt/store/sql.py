@@ -1,0 +1,41 @@
+"""SQL that both engines run: written once in SQLite's spelling, translated for PostgreSQL.
+
+The store modules write portable SQL (``ON CONFLICT ... DO UPDATE``, ``CASE`` rather than
+two-argument ``min``/``max``) with SQLite's placeholders: ``?`` and ``:name``. For
+PostgreSQL, :func:`postgres` turns those into psycopg's ``%s`` and ``%(name)s`` and
+``json_each(x)`` into ``jsonb_array_elements_text(CAST(x AS jsonb))`` (both yield ``value``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_JSON_EACH = re.compile(r"json_each\(([^()]*)\)")
+
+
+def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """INSERT a row of ``columns``; on a conflict of ``key`` replace the other columns."""
+    others = [c for c in columns if c not in key]
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in others)}"
+    )
+
+
+def least(a: str, b: str) -> str:
+    return f"CASE WHEN {b} < {a} THEN {b} ELSE {a} END"
+
+
+def greatest(a: str, b: str) -> str:
+    return f"CASE WHEN {b} > {a} THEN {b} ELSE {a} END"
+
+
+@lru_cache(maxsize=512)
+def postgres(sql: str) -> str:
+    """``sql`` in PostgreSQL's (psycopg's) spelling."""
+    sql = sql.replace("%", "%%").replace("?", "%s")
+    sql = _JSON_EACH.sub(r"jsonb_array_elements_text(CAST(\1 AS jsonb))", sql)
+    return _NAMED.sub(r"%(\1)s", sql)

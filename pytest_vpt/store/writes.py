@@ -1,0 +1,102 @@
+"""How events become rows: one mapping, the same for every engine (SQL in sql.py's spelling)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from . import devices
+from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
+from .sql import greatest, least
+
+# A test's id is this store's key for (project, node id), looked up by the database.
+_TEST_ID = "(SELECT test_id FROM test_cases WHERE project = ? AND nodeid = ?)"
+
+
+def _json(value: Any, empty: str) -> str:
+    return json.dumps(value, sort_keys=True) if value else empty
+
+
+def _duration(event: dict[str, Any]) -> float | None:
+    phases = [event.get(f"vpt.test.duration.{p}") for p in ("setup", "call", "teardown")]
+    known = [p for p in phases if p is not None]
+    return sum(known) if known else None
+
+
+class _Table:
+    """How one event type becomes rows of one table: attributes copied as they are, plus
+    derived values (each with the SQL placeholder that receives it)."""
+
+    def __init__(
+        self, table: str, attributes: dict[str, str],
+        derived: Iterable[tuple[str, str, Callable[[dict[str, Any]], Any]]] = (), conflict: str = "DO NOTHING",
+    ) -> None:
+        self.keys = tuple(attributes.values())
+        self.derive = [fn for _, _, fn in derived]
+        columns = [*attributes, *(column for column, _, _ in derived)]
+        values = ["?"] * len(attributes) + [placeholder for _, placeholder, _ in derived]
+        self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)}) ON CONFLICT {conflict}"
+
+    def rows(self, events: list[dict[str, Any]]) -> list[tuple]:
+        keys, derive = self.keys, self.derive
+        return [(*map(event.get, keys), *(value for fn in derive for value in _flat(fn(event)))) for event in events]
+
+
+def _flat(value: Any) -> tuple:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _test_key(event: dict[str, Any]) -> tuple[str, str]:
+    return event["vpt.project"], event["test.case.name"]
+
+
+def _metric_test_key(event: dict[str, Any]) -> tuple[str | None, str | None]:
+    return event["vpt.project"], event.get("test.case.name")
+
+
+_RUNS = _Table(
+    "runs", RUN_COLUMNS,
+    [(c, "?", lambda e, c=c: (e.get("vpt.run.counts") or {}).get(c, 0)) for c in COUNT_COLUMNS]
+    + [("labels", "?", lambda e: _json(e.get("vpt.run.labels"), "{}"))],
+    # A run's start event never overwrites its finish, whatever order they arrive in.
+    "(run_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"] if c != "run_id")
+    + " WHERE runs.status = 'running' OR excluded.status != 'running'",
+)
+_CASES = _Table(
+    "test_cases", TEST_CASE_COLUMNS,
+    [("first_seen", "?", lambda e: e["vpt.test.started_at"]), ("last_seen", "?", lambda e: e["vpt.test.started_at"])],
+    f"(project, nodeid) DO UPDATE SET first_seen = {least('test_cases.first_seen', 'excluded.first_seen')}, "
+    f"last_seen = {greatest('test_cases.last_seen', 'excluded.last_seen')}, "
+    "line = coalesce(excluded.line, test_cases.line), suite = coalesce(excluded.suite, test_cases.suite), "
+    "params = coalesce(excluded.params, test_cases.params)",
+)
+_ATTEMPTS = _Table(
+    "test_attempts", ATTEMPT_COLUMNS,
+    [
+        ("test_id", _TEST_ID, _test_key),
+        ("duration", "?", _duration),
+        ("markers", "?", lambda e: _json(e.get("vpt.test.markers"), "[]")),
+        ("quarantined", "?", lambda e: int(bool(e.get("vpt.test.quarantined")))),
+        ("device_offline", "?", lambda e: int(bool(e.get("vpt.device.offline")))),
+    ],
+)
+_METRICS = _Table(
+    "metrics", METRIC_COLUMNS,
+    [("test_id", _TEST_ID, _metric_test_key), ("tags", "?", lambda e: _json(e.get("vpt.metric.tags"), "{}"))],
+)
+
+
+
+
+def write_events(conn: Any, events: list[dict[str, Any]]) -> None:
+    """Write a batch of valid events through ``conn`` (inside the caller's transaction)."""
+    by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": [], "device": [], "device_sample": []}
+    for event in events:
+        by_type[event["type"]].append(event)
+    for table, kind in ((_RUNS, "run"), (_CASES, "test"), (_ATTEMPTS, "test"), (_METRICS, "metric")):
+        if by_type[kind]:
+            conn.executemany(table.sql, table.rows(by_type[kind]))
+    if by_type["device"] or by_type["device_sample"]:
+        devices.write(conn, by_type["device"], by_type["device_sample"])

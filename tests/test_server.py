@@ -1,0 +1,134 @@
+"""`vpt server`: ingest in the wire format, queries, auth, limits, metrics — a real process, real stores."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from pytest_vpt.cli import cli
+from pytest_vpt.store import open_store
+
+from conftest import run_events
+from server_process import Server
+
+
+def token_for(store: str, project: str, name: str = "ci") -> str:
+    result = CliRunner().invoke(cli, ["--store", store, "token", "create", "--project", project, "--name", name])
+    assert result.exit_code == 0, result.output
+    return result.output.strip()
+
+
+@pytest.fixture
+def service(store_url):
+    """A server on a fresh store of each engine, and a token for project "box"."""
+    server = Server(store_url, "--max-body", "1").start()
+    server.token = token_for(store_url, "box")
+    server.auth = {"Authorization": f"Bearer {server.token}"}
+    yield server
+    server.log = server.stop()
+
+
+def post(service, body: bytes, content_type: str = "application/json", **headers: str) -> requests.Response:
+    return requests.post(f"{service.url}/api/v1/events", data=body, timeout=30,
+                         headers={**service.auth, "Content-Type": content_type, **headers})
+
+
+def test_a_batch_is_written_and_read_back(service) -> None:
+    events = run_events("run1", 1.8e9, "a" * 40, {"t.py::test_ok": "P", "t.py::test_flaky": "FP"})
+    answer = post(service, json.dumps(events).encode())
+    assert answer.status_code == 200 and answer.json() == {"accepted": 4, "types": {"run": 1, "test": 3}}
+    [run] = requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json()
+    assert run["run_id"] == "run1" and run["project"] == "box"
+    tests = requests.get(f"{service.url}/api/v1/runs/run1/tests", params={"attempts": "true"}, headers=service.auth,
+                         timeout=10).json()
+    assert [(t["nodeid"], t["outcome"]) for t in tests] == [
+        ("t.py::test_flaky", "rerun"), ("t.py::test_ok", "passed"), ("t.py::test_flaky", "passed")]
+    flaky = requests.get(f"{service.url}/api/v1/flaky", headers=service.auth, timeout=10).json()
+    assert [f["nodeid"] for f in flaky] == ["t.py::test_flaky"]  # the finished run was folded into the verdicts
+    history = requests.get(f"{service.url}/api/v1/tests/history", params={"nodeid": "t.py::test_ok"},
+                           headers=service.auth, timeout=10).json()
+    assert [h["run_id"] for h in history] == ["run1"]
+    assert requests.get(f"{service.url}/api/v1/devices", headers=service.auth, timeout=10).json() == []
+
+
+def test_json_lines_and_gzip_are_accepted_and_a_resent_batch_is_stored_once(service) -> None:
+    events = run_events("run2", 1.8e9, "b" * 40, {f"t.py::test_{i}": "P" for i in range(50)})
+    lines = "\n".join(json.dumps(event) for event in events).encode()
+    for _ in range(2):
+        answer = post(service, gzip.compress(lines), "application/x-ndjson", **{"Content-Encoding": "gzip"})
+        assert answer.status_code == 200 and answer.json()["accepted"] == 51
+    with open_store(service.store) as store:
+        assert len(store.read("run_tests", "run2")) == 50
+
+
+@pytest.mark.parametrize(("make", "status", "message", "field"), [
+    (lambda s: {"Authorization": ""}, 401, "send a token: Authorization: Bearer TOKEN", "Authorization"),
+    (lambda s: {"Authorization": "Bearer vpt_not-a-real-one"}, 401, "the token is not valid", "Authorization"),
+    (lambda s: {"Content-Type": "text/plain"}, 415, "content type 'text/plain' is not accepted", "Content-Type"),
+    (lambda s: {"Content-Encoding": "br"}, 415, "content encoding 'br' is not accepted", "Content-Encoding"),
+])
+def test_requests_refused_by_their_headers(service, make, status, message, field) -> None:
+    headers = {**service.auth, "Content-Type": "application/json", **make(service)}
+    answer = requests.post(f"{service.url}/api/v1/events", data=b"[]", headers=headers, timeout=10)
+    assert answer.status_code == status
+    assert message in answer.json()["error"] and answer.json()["field"] == field
+    if status == 401:
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+        assert "vpt_not-a-real-one" not in answer.text
+
+
+def test_an_invalid_event_refuses_the_whole_batch_naming_the_field(service) -> None:
+    events = run_events("run3", 1.8e9, "c" * 40, {"t.py::test_a": "P", "t.py::test_b": "P"})
+    events[2]["vpt.test.outcome"] = "exploded"
+    answer = post(service, json.dumps(events).encode())
+    assert answer.status_code == 422
+    assert answer.json() == {"error": "event 2: field 'vpt.test.outcome': 'exploded' is not one of passed, failed, "
+                                      "error, skipped, xfailed, xpassed, rerun", "field": "[2].vpt.test.outcome"}
+    assert requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json() == []
+    answer = post(service, b'[{"type": "run",')
+    assert answer.status_code == 422 and answer.json()["field"] == "body"
+
+
+def test_a_token_writes_only_its_project(service) -> None:
+    events = run_events("run4", 1.8e9, "d" * 40, {"t.py::test_a": "P"})
+    other = token_for(service.store, "kitchen", "other")
+    answer = post(service, json.dumps(events).encode(), Authorization=f"Bearer {other}")
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "event 0: this token may write project 'kitchen', not 'box'"
+    assert requests.get(f"{service.url}/api/v1/runs", headers={"Authorization": f"Bearer {other}"},
+                        timeout=10).json() == []
+
+
+def test_a_body_over_the_limit_is_413(service) -> None:
+    big = b"[" + b" " * (1024 * 1024 + 10) + b"]"
+    assert post(service, big).status_code == 413
+    bomb = gzip.compress(b"[" + b" " * (4 * 1024 * 1024) + b"]")  # small on the wire, too large inside
+    answer = post(service, bomb, **{"Content-Encoding": "gzip"})
+    assert answer.status_code == 413 and "once decompressed" in answer.json()["error"]
+
+
+def test_tokens_are_stored_as_hashes_and_never_logged(service) -> None:
+    with open_store(service.store) as store:
+        stored = [row[0] for row in store.conn.execute("SELECT token_hash FROM api_tokens")]
+    assert len(stored) == 1 and service.token not in stored and len(stored[0]) == 64
+    post(service, b"[]")
+    requests.get(f"{service.url}/api/v1/runs", headers={"Authorization": "Bearer vpt_wrong-secret"}, timeout=10)
+    log = service.stop()
+    assert service.token not in log and "vpt_wrong-secret" not in log
+
+
+def test_health_and_metrics(service) -> None:
+    assert requests.get(f"{service.url}/healthz", timeout=10).json()["status"] == "ok"
+    post(service, json.dumps(run_events("run5", 1.8e9, "e" * 40, {"t.py::test_a": "P"})).encode())
+    post(service, b"not json")
+    text = requests.get(f"{service.url}/metrics", timeout=10).text
+    assert 'vpt_events_ingested_total{type="test"} 1.0' in text
+    assert 'vpt_ingest_refused_batches_total{status="422"} 1.0' in text
+    assert 'vpt_http_request_duration_seconds_count{method="POST",route="/api/v1/events",status="200"} 1.0' in text
+    assert "vpt_store_size_bytes" in text
+    document = requests.get(f"{service.url}/openapi.json", timeout=10).json()
+    assert "/api/v1/events" in document["paths"]
