@@ -50,6 +50,8 @@ _DEFAULT_POLICY = QuarantinePolicy()
 OPTIONS = (
     Option("enabled", "--vpt", "VPT_ENABLED", "vpt", "record this run (results, durations, metrics)", "bool"),
     Option("store", "--vpt-store", "VPT_STORE", "vpt_store", f"where to record: a store URL (default {DEFAULT_STORE})"),
+    Option("server", "--vpt-server", "VPT_SERVER", "vpt_server",
+           "send results to this vpt server (http://HOST:PORT) instead of writing a store; token in VPT_TOKEN"),
     Option("project", "--vpt-project", "VPT_PROJECT", "vpt_project", "project name (default: the rootdir's name)"),
     Option("labels", "--vpt-label", "VPT_LABELS", "vpt_labels", "KEY=VALUE tag on the run (repeatable)", "linelist"),
     Option("quarantine", "--vpt-quarantine", "VPT_QUARANTINE", "vpt_quarantine",
@@ -85,6 +87,7 @@ class Settings:
     quarantine_file: Path = Path(DEFAULT_QUARANTINE_FILE)
     policy: QuarantinePolicy = _DEFAULT_POLICY
     flakiness: FlakinessSettings = _DEFAULT_FLAKINESS
+    server: str | None = None  # a vpt server's URL: results are sent there (see sinks/http.py)
     config_file: Path | None = None  # the device registry's file, when not the default
     skip_offline: bool = False
 
@@ -140,6 +143,9 @@ def resolve(
 
     quarantine_file, _ = pick("quarantine_file")
     config_file, _ = pick("config")
+    server, source = pick("server")
+    if server is not None and not re.match(r"https?://[^/\s]+", server.strip()):
+        raise SettingsError(f"{source}: {server!r} is not a server URL (expected http://HOST:PORT)")
     return Settings(
         enabled=enabled, store=store, project=project, labels=labels,
         quarantine=value("quarantine", _boolean, False),
@@ -154,6 +160,7 @@ def resolve(
             window_days=value("flaky_days", _number(float, 0, above=True), _DEFAULT_FLAKINESS.window_days),
             decay=value("flaky_decay", _number(float, 0, 1, below=True), _DEFAULT_FLAKINESS.decay),
         ),
+        server=server.strip() if server else None,
         config_file=rootdir / config_file if config_file else None,
         skip_offline=value("skip_offline", _boolean, False),
     )

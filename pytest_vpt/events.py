@@ -177,6 +177,8 @@ def validate(event: Any) -> dict[str, Any]:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join(t.__name__ for t in types if t is not type(None))
             raise EventError(f"field {key!r}: expected {names}, got {type(value).__name__}")
+        if _has_nul(value):
+            raise EventError(f"field {key!r}: contains a NUL character")
         allowed = _ENUMS.get(key)
         if allowed and value not in allowed:
             raise EventError(f"field {key!r}: {value!r} is not one of {', '.join(allowed)}")
@@ -193,6 +195,17 @@ def validate(event: Any) -> dict[str, Any]:
     if kind in ("device", "device_sample"):
         _check_device(event)
     return event
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a text in ``value`` holds a NUL character (no database stores one in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def _check_device(event: dict) -> None:

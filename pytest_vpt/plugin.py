@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="do not record, whatever VPT_ENABLED or the ini file say")
     group.addoption("--vpt-store", dest="vpt_store", metavar="URL",
                     help=by_name["store"].help + env_note("store"))
+    group.addoption("--vpt-server", dest="vpt_server", metavar="URL",
+                    help=by_name["server"].help + env_note("server"))
     group.addoption("--vpt-project", dest="vpt_project", metavar="NAME",
                     help=by_name["project"].help + env_note("project"))
     group.addoption("--vpt-label", dest="vpt_labels", action="append", metavar="KEY=VALUE",

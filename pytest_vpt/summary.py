@@ -49,6 +49,8 @@ def _where(result: RunResult, store: str) -> list[str]:
     sink = result.sink
     lines = []
     what = f"{result.tests} tests, {result.attempts} attempts, {result.metrics} metrics"
+    if sink.target.startswith(("http://", "https://")):
+        return _sent(result, what)
     if sink.ok:
         return [f"recorded run {result.run_id} ({what}) into {store}"]
     written = sink.written.get("test", 0)
@@ -60,5 +62,20 @@ def _where(result: RunResult, store: str) -> list[str]:
     else:
         counted = f" ({what})" if result.attempts else ""
         lines.append(f"NOT recorded: run {result.run_id}{counted} was not written to {store}")
+    lines.extend(f"  reason: {error}" for error in sink.errors)
+    return lines
+
+
+def _sent(result: RunResult, what: str) -> list[str]:
+    """Where a run sent to a server went: how many results were sent, how many spooled."""
+    sink = result.sink
+    sent, spooled = sink.written.get("test", 0), sink.spooled.get("test", 0)
+    lost = sum(sink.lost.values())
+    lines = [f"{'sent' if not spooled and not lost else 'NOT all sent:'} run {result.run_id} ({what}) to {sink.target}: "
+             f"{sent} results sent, {spooled} spooled" + (f", {lost} events LOST" if lost else "")]
+    if spooled:
+        lines.append("  spooled results are sent with the next run, or now with: vpt push --spool")
+    if sum(sink.resent.values()):
+        lines.append(f"  and {sink.resent.get('test', 0)} results spooled by earlier runs were sent")
     lines.extend(f"  reason: {error}" for error in sink.errors)
     return lines

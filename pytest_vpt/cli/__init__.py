@@ -7,6 +7,7 @@ import click
 from .. import __version__
 from .context import StoreOption
 from .db import db
+from .push import push
 from .server import server, token
 from .devices import devices, monitor
 from .flaky import flaky
@@ -34,6 +35,7 @@ cli.add_command(monitor)
 cli.add_command(db)
 cli.add_command(server)
 cli.add_command(token)
+cli.add_command(push)
 
 
 def main() -> None:

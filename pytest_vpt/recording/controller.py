@@ -43,7 +43,7 @@ class RecorderPlugin:
             "flakiness": vars(settings.flakiness), "policy": vars(settings.policy), "listed": listed,
         }
         self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis)
-        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath)
+        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath, settings.server)
         #: what --vpt-quarantine needs to know (None when it is off)
         self.quarantine = self._quarantine(listed) if settings.quarantine else None
         #: the registered devices, sampled in the background while the session lasts

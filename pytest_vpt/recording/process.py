@@ -9,7 +9,10 @@ the :class:`RunRecorder` over a :class:`StoreSink` and, at end of input, prints 
 :class:`RunResult` as one JSON line. If pytest dies, the child still records every message
 it received and closes the run as interrupted.
 
-    python -m pytest_vpt.recording.process STORE_URL BASE_DIR
+    python -m pytest_vpt.recording.process STORE_URL BASE_DIR [SERVER_URL]
+
+With a server URL the events are sent there (token in ``VPT_TOKEN``) and what cannot be
+sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..sinks.base import SinkReport
+from ..sinks.http import HttpSink
+from ..sinks.spool import SPOOL_DIR
 from ..sinks.store import StoreSink
 from ..store import StoreURL, parse_store_url
 from .recorder import RunInfo, RunRecorder, RunResult
@@ -51,9 +56,11 @@ class RecorderProcess:
     :class:`RunResult` that :meth:`close` returns.
     """
 
-    def __init__(self, info: RunInfo, url: StoreURL, base_dir: Path, batch_size: int = 3000) -> None:
+    def __init__(self, info: RunInfo, url: StoreURL, base_dir: Path, server: str | None = None,
+                 batch_size: int = 3000) -> None:
         self.info = info
         self.url = url
+        self.server = server
         self.base_dir = base_dir
         self.batch_size = batch_size
         self._buffer: list[tuple] = []
@@ -67,7 +74,8 @@ class RecorderProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pytest_vpt.recording.process", self.url.text, str(self.base_dir)],
+                [sys.executable, "-m", "pytest_vpt.recording.process", self.url.text, str(self.base_dir),
+                 *([self.server] if self.server else [])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
             )
         except OSError as exc:
@@ -125,8 +133,9 @@ class RecorderProcess:
         return result
 
     def _failed(self, reason: str) -> RunResult:
-        sink = SinkReport(str(self.url))
-        sink.note(f"{self.url}: {reason}")
+        target = self.server or str(self.url)
+        sink = SinkReport(target)
+        sink.note(f"{target}: {reason}")
         return RunResult(self.info.run_id, {}, 0, 0, 0, [], [], sink)
 
 
@@ -153,8 +162,11 @@ def _batches(stream: BinaryIO) -> Iterator[list[tuple]]:
 
 def main(argv: list[str]) -> int:
     """The recorder process: record the messages on stdin, print the run's result."""
-    url, base_dir = argv
-    sink = StoreSink(parse_store_url(url, base_dir))
+    url, base_dir, *server = argv
+    if server:
+        sink = HttpSink(server[0], os.environ.get("VPT_TOKEN"), Path(base_dir) / SPOOL_DIR)
+    else:
+        sink = StoreSink(parse_store_url(url, base_dir))
     sink.open()
     recorder: RunRecorder | None = None
     try:

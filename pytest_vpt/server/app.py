@@ -6,6 +6,8 @@ Every request but /healthz, /metrics and the OpenAPI document carries
 
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -13,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..analytics.flakiness import STATUSES
@@ -59,8 +62,14 @@ Project = Annotated[str, Depends(_project)]
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
-    app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__)
     database = Database(settings.store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__, lifespan=lifespan)
     metrics = ServiceMetrics()
     app.state.database, app.state.metrics = database, metrics
 
@@ -68,6 +77,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -78,7 +91,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Response:
         started = time.perf_counter()
-        response = await call_next(request)
+        if "%00" in request.url.path + request.url.query or "\x00" in request.url.path + request.url.query:
+            response: Response = JSONResponse({"error": "the URL contains a NUL character", "field": "url"}, status_code=422)
+        else:
+            response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")
         metrics.latency.labels(request.method, route, str(response.status_code)).observe(time.perf_counter() - started)
         return response
@@ -154,10 +170,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
         except ApiError:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.on_event("shutdown")
-    def close() -> None:
-        database.close()
 
     return app
 

@@ -31,6 +31,12 @@ class Database:
             except StoreError as exc:
                 self._drop()
                 raise ApiError(503, f"the store is not available: {exc}") from None
+            except Exception as exc:
+                store = self._store
+                if store is None or not isinstance(exc, store.errors):
+                    raise
+                self._drop()
+                raise ApiError(503, f"the store is not available: {store.url}: {store.reason(exc)}") from None
 
     def _drop(self) -> None:
         if self._store is not None:

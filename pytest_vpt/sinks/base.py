@@ -14,10 +14,12 @@ class SinkReport:
     written: Counter = field(default_factory=Counter)
     lost: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    spooled: Counter = field(default_factory=Counter)  # kept on disk to be sent later
+    resent: Counter = field(default_factory=Counter)  # earlier runs' spooled events sent now
 
     @property
     def ok(self) -> bool:
-        return not self.lost and not self.errors
+        return not self.lost and not self.errors and not self.spooled
 
     def count(self, events: list[dict], into: Counter) -> None:
         into.update(event["type"] for event in events)
@@ -31,9 +33,11 @@ class SinkReport:
             self.errors.append(reason)
 
     def to_json(self) -> dict:
-        return {"target": self.target, "written": self.written, "lost": self.lost, "errors": self.errors}
+        return {"target": self.target, "written": self.written, "lost": self.lost, "errors": self.errors,
+                "spooled": self.spooled, "resent": self.resent}
 
     @classmethod
     def from_json(cls, data: dict) -> SinkReport:
-        return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]))
+        return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]),
+                   Counter(data["spooled"]), Counter(data["resent"]))
 

@@ -1,0 +1,65 @@
+"""The spool: batches that could not be sent, kept on disk until they are.
+
+Each batch is one JSON-lines file in ``.vpt/spool/``, written to a temporary name, flushed
+to disk and renamed, so a file in the spool is always whole. Sending is idempotent (every
+event has a stable id), so a batch sent twice is still stored once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SPOOL_DIR = Path(".vpt") / "spool"
+
+
+class Spool:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, events: list[dict[str, Any]]) -> Path:
+        """Keep a batch; returns its file."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{uuid.uuid4().hex}.jsonl"
+        partial = self.folder / f".{name}.partial"
+        with open(partial, "w", encoding="utf-8") as handle:
+            for event in events:
+                handle.write(json.dumps(event, separators=(",", ":")) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        final = self.folder / name
+        os.replace(partial, final)
+        _sync_folder(self.folder)
+        return final
+
+    def batches(self) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+        """The kept batches, oldest first; a file that cannot be read is skipped (and kept)."""
+        if not self.folder.is_dir():
+            return
+        for path in sorted(self.folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime):
+            try:
+                events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            except (OSError, ValueError):
+                continue
+            yield path, events
+
+    def depth(self) -> int:
+        """How many batches wait."""
+        return len(list(self.folder.glob("*.jsonl"))) if self.folder.is_dir() else 0
+
+
+def _sync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
