@@ -199,3 +199,14 @@ def _size(store: Store) -> float:
     if store.engine == "postgresql":
         return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
     return float(store.url.path.stat().st_size)
+
+
+def app_from_environment() -> FastAPI:
+    """The app for uvicorn's worker processes, which import it: settings from VPT_SERVER_SETTINGS."""
+    import json
+    import os
+
+    from ..store import parse_store_url
+
+    given = json.loads(os.environ["VPT_SERVER_SETTINGS"])
+    return create_app(ServerSettings(**{**given, "store": parse_store_url(given["store"])}))

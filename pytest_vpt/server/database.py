@@ -1,12 +1,12 @@
-"""The service's one connection to its store, shared by the request threads in turn.
+"""The service's connections to its store: a few, each used by one request thread at a time.
 
 A store that cannot be reached (the database is down or restarting) is answered with 503;
-the next request tries to connect again.
+the next request tries to connect again. SQLite gets one connection (it has one writer).
 """
 
 from __future__ import annotations
 
-import threading
+import queue
 from collections.abc import Callable
 from typing import Any
 
@@ -16,36 +16,48 @@ from .errors import ApiError
 
 
 class Database:
-    def __init__(self, url: StoreURL) -> None:
+    def __init__(self, url: StoreURL, connections: int = 4) -> None:
         self.url = url
-        self._store: Store | None = None
-        self._lock = threading.Lock()
+        self._idle: queue.Queue[Store | None] = queue.Queue()
+        for _ in range(connections if url.scheme == "postgresql" else 1):
+            self._idle.put(None)  # a slot, connected when first used
 
     def run(self, work: Callable[[Store], Any]) -> Any:
-        """``work(store)`` with the store to itself; ApiError 503 if the store cannot be used."""
-        with self._lock:
-            try:
-                if self._store is None:
-                    self._store = open_store(self.url)
-                return work(self._store)
-            except StoreError as exc:
-                self._drop()
-                raise ApiError(503, f"the store is not available: {exc}") from None
-            except Exception as exc:
-                store = self._store
-                if store is None or not isinstance(exc, store.errors):
-                    raise
-                self._drop()
-                raise ApiError(503, f"the store is not available: {store.url}: {store.reason(exc)}") from None
+        """``work(store)`` on a connection of its own; ApiError 503 if the store cannot be used.
 
-    def _drop(self) -> None:
-        if self._store is not None:
-            try:
-                self._store.close()
-            except Exception:  # noqa: BLE001 - a broken connection may fail to close
-                pass
-            self._store = None
+        A connection that has gone bad since its last use (the database restarted) is
+        replaced and the work tried once more (a failed transaction wrote nothing)."""
+        store = self._idle.get()
+        try:
+            for fresh in (store is None, True):
+                if store is None:
+                    store = open_store(self.url)
+                try:
+                    return work(store)
+                except Exception as exc:
+                    if not isinstance(exc, (StoreError, *store.errors)):
+                        raise
+                    problem = str(exc) if isinstance(exc, StoreError) else f"{store.url}: {store.reason(exc)}"
+                    store = _drop(store)
+                    if fresh:
+                        raise ApiError(503, f"the store is not available: {problem}") from None
+        except StoreError as exc:  # could not connect
+            raise ApiError(503, f"the store is not available: {exc}") from None
+        finally:
+            self._idle.put(store)
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        while True:
+            try:
+                _drop(self._idle.get_nowait())
+            except queue.Empty:
+                return
+
+
+def _drop(store: Store | None) -> None:
+    """Close a connection that may be broken; the slot is connected again when next used."""
+    if store is not None:
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - a broken connection may fail to close
+            pass

@@ -24,6 +24,7 @@ from .url import StoreURL
 #: monthly partitions are kept ready from a month back to this many days ahead
 PARTITIONS_AHEAD_DAYS = 90
 _CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
+_ROLLUP_LOCK = 0x76707472  # advisory lock held while a transaction folds into the rollups
 
 
 class Row(tuple):
@@ -97,6 +98,24 @@ class PostgresStore(Store):
             raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
         self._conn = Connection(raw)
         return self
+
+    def write(self, events: list[dict[str, Any]]) -> None:
+        """Write a batch in one transaction; test events in bulk (COPY, see bulk.py). Device
+        samples are folded into rollups: one such batch at a time (see :meth:`apply`)."""
+        from .bulk import copy_tests
+        from .writes import write_events
+
+        with self.transaction() as conn:
+            if any(event["type"] in ("device", "device_sample") for event in events):
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
+            write_events(conn, events, copy_tests)
+
+    def apply(self, change: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a change in one transaction, one at a time across connections: the rollups are
+        read, folded and written back, which concurrent writers would otherwise undo."""
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
+            return change(conn, *args, **kwargs)
 
     def _timeout(self) -> dict[str, Any]:
         return {} if "connect_timeout" in self.url.text else {"connect_timeout": _CONNECT_TIMEOUT}

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import devices
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
-from .sql import greatest, least
+from .sql import least
 
 # A test's id is this store's key for (project, node id), looked up by the database.
 _TEST_ID = "(SELECT test_id FROM test_cases WHERE project = ? AND nodeid = ?)"
@@ -64,15 +64,24 @@ _RUNS = _Table(
     + ", ".join(f"{c} = excluded.{c}" for c in [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"] if c != "run_id")
     + " WHERE runs.status = 'running' OR excluded.status != 'running'",
 )
-_CASES = _Table(
-    "test_cases", TEST_CASE_COLUMNS,
-    [("first_seen", "?", lambda e: e["vpt.test.started_at"]), ("last_seen", "?", lambda e: e["vpt.test.started_at"])],
+def _changed(column: str) -> str:
+    return f"(excluded.{column} IS NOT NULL AND (test_cases.{column} IS NULL OR excluded.{column} <> test_cases.{column}))"
+
+
+#: a test case seen again keeps its first sighting and learns what it did not know; a row
+#: with nothing new is left alone (a run does not rewrite every test's row)
+CASES_CONFLICT = (
     f"(project, nodeid) DO UPDATE SET first_seen = {least('test_cases.first_seen', 'excluded.first_seen')}, "
-    f"last_seen = {greatest('test_cases.last_seen', 'excluded.last_seen')}, "
     "line = coalesce(excluded.line, test_cases.line), suite = coalesce(excluded.suite, test_cases.suite), "
-    "params = coalesce(excluded.params, test_cases.params)",
+    "params = coalesce(excluded.params, test_cases.params) "
+    f"WHERE excluded.first_seen < test_cases.first_seen OR {' OR '.join(map(_changed, ('line', 'suite', 'params')))}"
 )
-_ATTEMPTS = _Table(
+CASES = _Table(
+    "test_cases", TEST_CASE_COLUMNS, [("first_seen", "?", lambda e: e["vpt.test.started_at"])], CASES_CONFLICT,
+)
+#: an attempt's columns after those copied from its event (test_id: from its project and node id)
+ATTEMPT_DERIVED = ("duration", "markers", "quarantined", "device_offline")
+ATTEMPTS = _Table(
     "test_attempts", ATTEMPT_COLUMNS,
     [
         ("test_id", _TEST_ID, _test_key),
@@ -89,14 +98,23 @@ _METRICS = _Table(
 
 
 
+def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
+    """Test events: their test cases, then their attempts (the portable way: row by row)."""
+    conn.executemany(CASES.sql, CASES.rows(tests))
+    conn.executemany(ATTEMPTS.sql, ATTEMPTS.rows(tests))
 
-def write_events(conn: Any, events: list[dict[str, Any]]) -> None:
-    """Write a batch of valid events through ``conn`` (inside the caller's transaction)."""
+
+def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
+    """Write a batch of valid events through ``conn`` (inside the caller's transaction); an
+    engine may write the test events its own faster way (``tests_writer``)."""
     by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": [], "device": [], "device_sample": []}
     for event in events:
         by_type[event["type"]].append(event)
-    for table, kind in ((_RUNS, "run"), (_CASES, "test"), (_ATTEMPTS, "test"), (_METRICS, "metric")):
-        if by_type[kind]:
-            conn.executemany(table.sql, table.rows(by_type[kind]))
+    if by_type["run"]:
+        conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
+    if by_type["test"]:
+        tests_writer(conn, by_type["test"])
+    if by_type["metric"]:
+        conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
     if by_type["device"] or by_type["device_sample"]:
         devices.write(conn, by_type["device"], by_type["device_sample"])

@@ -1,0 +1,150 @@
+"""Ingest throughput of `vpt server` on PostgreSQL: 4 clients posting batches of 1,000 test events.
+
+Starts a server on a fresh schema of the PostgreSQL at VPT_TEST_PG_DSN (or --dsn), makes a
+token, and has 4 client threads post pre-encoded batches (gzipped JSON lines, one run of
+1,000 test attempts each, the same 1,000 tests in every run) back to back. Side by side, the
+same batches written straight into another fresh schema with the store's own `write` (no
+HTTP, no JSON): the floor the service adds to. Prints request latency (p50, p99) and
+events/s for both, and last the service's sustained test events/s (goal: >= 50,000).
+
+    python benchmarks/ingest.py [--batches 25] [--clients 4] [--dsn URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pytest_vpt.events import make_event  # noqa: E402
+from pytest_vpt.store import open_store  # noqa: E402
+from pytest_vpt.store import tokens  # noqa: E402
+
+BATCH = 1000
+
+
+def batch(run: int) -> list[dict]:
+    run_id = f"bench-{run}"
+    started = time.time() - 3600 + run
+    events = [make_event("run", f"{run_id}-running", {
+        "vpt.run.id": run_id, "vpt.project": "bench", "vpt.run.status": "running", "vpt.run.started_at": started})]
+    for index in range(BATCH - 1):
+        events.append(make_event("test", f"{run_id}-{index}", {
+            "vpt.run.id": run_id, "vpt.project": "bench", "test.case.name": f"tests/test_box.py::test_{index}",
+            "code.file.path": "tests/test_box.py", "vpt.test.outcome": "failed" if index % 50 == 0 else "passed",
+            "vpt.test.attempt": 1, "vpt.test.final": True, "vpt.test.started_at": started + index * 0.001,
+            "vpt.test.duration.call": 0.01 + index % 7 * 0.001, "vpt.worker.id": "gw0",
+            "error.type": "AssertionError" if index % 50 == 0 else None,
+        }))
+    return events
+
+
+def schema_url(dsn: str, admin: psycopg.Connection) -> tuple[str, str]:
+    schema = f"vpt_bench_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE SCHEMA "{schema}"')
+    return schema, f"{dsn}{'&' if '?' in dsn else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=25, help="batches per client")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="the server's worker processes")
+    parser.add_argument("--dsn", default=os.environ.get("VPT_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    total = args.batches * args.clients
+    batches = [batch(run) for run in range(total)]
+    bodies = [gzip.compress("\n".join(json.dumps(e) for e in b).encode(), 1) for b in batches]
+    admin = psycopg.connect(args.dsn, autocommit=True)
+    schemas = []
+    try:
+        schema, direct_url = schema_url(args.dsn, admin)
+        schemas.append(schema)
+        with open_store(direct_url) as store:
+            store.write(batches[0])  # warm up: test cases exist, as in a steady state
+            started = time.perf_counter()
+            for one in batches[1:]:
+                store.write(one)
+            direct = (total - 1) * BATCH / (time.perf_counter() - started)
+
+        schema, server_url = schema_url(args.dsn, admin)
+        schemas.append(schema)
+        with open_store(server_url) as store:
+            token = store.apply(tokens.create, "bench")
+            store.write(batches[0])
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "--store", server_url, "server", "--port", str(port),
+                                   "--workers", str(args.workers)],
+                                  stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/api/v1/events"
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+        for _ in range(300):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        latencies: list[float] = []
+        failures: list[int] = []
+
+        def client(number: int) -> None:
+            with requests.Session() as session:
+                for index in range(number, total, args.clients):
+                    if index == 0:
+                        continue
+                    sent = time.perf_counter()
+                    answer = session.post(url, data=bodies[index], headers=headers, timeout=120)
+                    latencies.append(time.perf_counter() - sent)
+                    if answer.status_code != 200:
+                        failures.append(answer.status_code)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        server.terminate()
+        server.wait(10)
+        with open_store(server_url) as store:
+            stored = store.conn.execute("SELECT count(*) FROM test_attempts").fetchone()[0]
+    finally:
+        for schema in schemas:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+    served = (total - 1) * BATCH / elapsed
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"{args.clients} clients x {args.batches} batches of {BATCH} events ({total} runs), PostgreSQL, "
+          f"{args.workers} server worker(s)")
+    print(f"store.write straight (no HTTP):     {direct:10,.0f} events/s")
+    print(f"vpt server:                         {served:10,.0f} events/s   latency p50 {cuts[49] * 1000:.0f} ms, "
+          f"p99 {cuts[98] * 1000:.0f} ms; refused {len(failures)}; stored {stored} test attempts")
+    print(f"server / straight: {served / direct:.2f}")
+    print(f"sustained test events/s: {served:.0f}")
+
+
+if __name__ == "__main__":
+    main()
