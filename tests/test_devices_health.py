@@ -8,7 +8,8 @@ import random
 import pytest
 
 from pytest_vpt.analytics.devices import DeviceState, Incident, TimedSample, fold, health, percentile
-from pytest_vpt.analytics.devices.timeline import HourTotals, rt_bucket
+from pytest_vpt.analytics.buckets import bucket as rt_bucket
+from pytest_vpt.analytics.devices.timeline import HourTotals
 
 T0 = 1_800_000_000.0 - 1_800_000_000.0 % 3600  # the start of an hour
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import daily
 from .rows import ATTEMPT_COLUMNS, TEST_CASE_COLUMNS
 from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, write_tests
 
@@ -37,11 +38,14 @@ _INSERT_CASES = (
     # In one order, so that concurrent batches of the same tests take their row locks alike.
     f"FROM vpt_stage_cases GROUP BY project, nodeid ORDER BY project, nodeid ON CONFLICT {CASES_CONFLICT}"
 )
+# The attempts stored for the first time come back, for the daily rollup.
 _INSERT_ATTEMPTS = (
-    f"INSERT INTO test_attempts ({', '.join(ATTEMPT_COLUMNS)}, test_id, {', '.join(ATTEMPT_DERIVED)}) "
+    f"WITH stored AS (INSERT INTO test_attempts ({', '.join(ATTEMPT_COLUMNS)}, test_id, {', '.join(ATTEMPT_DERIVED)}) "
     f"SELECT {', '.join(f's.{c}' for c in ATTEMPT_COLUMNS)}, c.test_id, {', '.join(f's.{c}' for c in ATTEMPT_DERIVED)} "
     "FROM vpt_stage_attempts s JOIN test_cases c ON c.project = s.project AND c.nodeid = s.nodeid "
-    "ON CONFLICT DO NOTHING"
+    "ON CONFLICT DO NOTHING RETURNING test_id, started_at, outcome, is_final, duration, quarantined) "
+    "SELECT s.test_id, c.project, s.started_at, s.outcome, s.is_final, s.duration, s.quarantined "
+    "FROM stored s JOIN test_cases c ON c.test_id = s.test_id"
 )
 
 
@@ -61,3 +65,5 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
                     copy.write_row(row)
         cursor.execute(_INSERT_CASES)
         cursor.execute(_INSERT_ATTEMPTS)
+        stored = cursor.fetchall()
+    daily.fold(conn, stored)

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fold, hour_of
-from ..analytics.devices.figures import percentile
+from ..analytics.buckets import percentile
 from .sql import greatest, least, upsert
 
 _DEVICE_COLUMNS = ("project", "device_id", "kind", "tags", "probe", "interval", "timeout", "grace", "first_seen", "last_seen")

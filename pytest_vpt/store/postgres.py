@@ -100,14 +100,13 @@ class PostgresStore(Store):
         return self
 
     def write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch in one transaction; test events in bulk (COPY, see bulk.py). Device
-        samples are folded into rollups: one such batch at a time (see :meth:`apply`)."""
+        """Write a batch in one transaction; test events in bulk (COPY, see bulk.py). Batches
+        fold into the rollups, so they are written one at a time (see :meth:`apply`)."""
         from .bulk import copy_tests
         from .writes import write_events
 
         with self.transaction() as conn:
-            if any(event["type"] in ("device", "device_sample") for event in events):
-                conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
             write_events(conn, events, copy_tests)
 
     def apply(self, change: Any, *args: Any, **kwargs: Any) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 
 from .device_queries import device_incidents, devices  # noqa: F401 - read by name
 from .rows import COUNT_COLUMNS
+from .trends import device_uptime_per_hour, duration_p95, pass_rate_per_day  # noqa: F401 - read by name
 
 _RUN_FIELDS = (
     "run_id, project, status, started_at, finished_at, exit_status, labels, "

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from . import devices
+from . import daily, devices
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least
 
@@ -99,9 +99,48 @@ _METRICS = _Table(
 
 
 def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Test events: their test cases, then their attempts (the portable way: row by row)."""
+    """Test events: their test cases, then their attempts (the portable way: row by row),
+    and the new attempts folded into the daily rollup."""
+    new = _unstored(conn, tests)
     conn.executemany(CASES.sql, CASES.rows(tests))
     conn.executemany(ATTEMPTS.sql, ATTEMPTS.rows(tests))
+    ids = _test_ids(conn, new)
+    daily.fold(conn, [
+        (ids[e["vpt.project"], e["test.case.name"]], e["vpt.project"], e["vpt.test.started_at"], e["vpt.test.outcome"],
+         e["vpt.test.final"], _duration(e), bool(e.get("vpt.test.quarantined")))
+        for e in new
+    ])
+
+
+def _unstored(conn: Any, tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The test events not stored yet (nor repeated earlier in the batch)."""
+    unique = list({(e["vpt.run.id"], e["id"]): e for e in tests}.values())
+    by_run: dict[str, list[str]] = {}
+    for e in unique:
+        by_run.setdefault(e["vpt.run.id"], []).append(e["id"])
+    stored = set()
+    for run_id, ids in by_run.items():
+        for index in range(0, len(ids), 500):
+            chunk = ids[index:index + 500]
+            stored.update((run_id, row[0]) for row in conn.execute(
+                f"SELECT event_id FROM test_attempts WHERE run_id = ? AND event_id IN ({', '.join('?' * len(chunk))})",
+                (run_id, *chunk)))
+    return [e for e in unique if (e["vpt.run.id"], e["id"]) not in stored]
+
+
+def _test_ids(conn: Any, tests: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    by_project: dict[str, set[str]] = {}
+    for e in tests:
+        by_project.setdefault(e["vpt.project"], set()).add(e["test.case.name"])
+    ids = {}
+    for project, nodeids in by_project.items():
+        names = sorted(nodeids)
+        for index in range(0, len(names), 500):
+            chunk = names[index:index + 500]
+            ids.update(((project, nodeid), test_id) for nodeid, test_id in conn.execute(
+                f"SELECT nodeid, test_id FROM test_cases WHERE project = ? AND nodeid IN ({', '.join('?' * len(chunk))})",
+                (project, *chunk)))
+    return ids
 
 
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:

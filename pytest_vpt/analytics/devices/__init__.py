@@ -1,6 +1,7 @@
 """Device health: a device's timeline folded from its samples, and its figures over a window."""
 
-from .figures import Health, health, percentile
+from ..buckets import percentile
+from .figures import Health, health
 from .timeline import HOUR, DeviceState, Folded, HourTotals, Incident, TimedSample, fold, hour_of
 
 __all__ = [

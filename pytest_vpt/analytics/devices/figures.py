@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from .timeline import HOUR, HourTotals, Incident, rt_value
+from ..buckets import percentile
+from .timeline import HOUR, HourTotals, Incident
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,6 @@ class Health:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def percentile(buckets: Counter, share: float) -> float | None:
-    """The response time below which ``share`` of the samples fall (a bucket's middle)."""
-    total = sum(buckets.values())
-    if not total:
-        return None
-    rank, seen = share * total, 0
-    for bucket in sorted(buckets):
-        seen += buckets[bucket]
-        if seen >= rank:
-            return rt_value(bucket)
-    return rt_value(max(buckets))
 
 
 def health(hours: Iterable[HourTotals], incidents: Iterable[Incident], start: float, end: float) -> Health:

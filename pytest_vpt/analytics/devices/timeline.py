@@ -16,23 +16,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..buckets import bucket
+
 HOUR = 3600.0
-#: response times are counted in buckets 5 % wide (an estimated percentile is within 2.5 %)
-_LOG_STEP = math.log(1.05)
-_FASTEST = 1e-6  # seconds; faster answers count in the first bucket
 
 
 def hour_of(moment: float) -> float:
     return math.floor(moment / HOUR) * HOUR
-
-
-def rt_bucket(seconds: float) -> int:
-    return math.floor(math.log(max(seconds, _FASTEST)) / _LOG_STEP)
-
-
-def rt_value(bucket: int) -> float:
-    """A bucket's middle (geometric), in seconds."""
-    return math.exp((bucket + 0.5) * _LOG_STEP)
 
 
 @dataclass(frozen=True)
@@ -69,7 +59,7 @@ class HourTotals:
     failed: int = 0
     flaps: int = 0
     incidents: int = 0  # incidents that started in this hour
-    rt: Counter = field(default_factory=Counter)  # response-time bucket -> samples
+    rt: Counter = field(default_factory=Counter)  # response-time bucket (analytics.buckets) -> samples
 
     def merge(self, other: HourTotals) -> None:
         self.covered += other.covered
@@ -132,7 +122,7 @@ def fold(state: DeviceState, samples: list[TimedSample], grace: float, floor: fl
         totals.samples += 1
         if sample.online:
             if sample.response_time is not None:
-                totals.rt[rt_bucket(sample.response_time)] += 1
+                totals.rt[bucket(sample.response_time)] += 1
             if state.outage_start is not None:
                 if t - state.outage_start > grace:
                     out.incidents[state.outage_start] = Incident(state.outage_start, t, state.outage_error)

@@ -1,0 +1,56 @@
+"""The queries dashboards are built on, each read from a rollup rather than from attempts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from ..analytics.buckets import percentile
+from .daily import DAY, day_of
+
+
+def pass_rate_per_day(conn: Any, project: str, days: int = 30, now: float | None = None) -> list[dict[str, Any]]:
+    """Finished runs per UTC day (from the runs' own counts): tests passed among those judged."""
+    since = day_of(time.time() if now is None else now) - (days - 1) * DAY
+    rows = conn.execute(
+        f"SELECT floor(started_at / {DAY}) * {DAY} AS day, count(*), sum(passed), sum(failed), sum(error), "
+        "sum(quarantined) FROM runs WHERE project = ? AND status = 'finished' AND started_at >= ? "
+        "GROUP BY floor(started_at / 86400.0) ORDER BY day", (project, since),
+    )
+    found = []
+    for day, runs, passed, failed, error, quarantined in rows:
+        judged = passed + failed + error + quarantined
+        found.append({"day": float(day), "runs": runs, "passed": passed, "failed": failed + error + quarantined,
+                      "pass_rate": passed / judged if judged else None})
+    return found
+
+
+def duration_p95(conn: Any, project: str, days: int = 7, now: float | None = None) -> list[dict[str, Any]]:
+    """Each test's p50 and p95 duration over the last ``days`` days (final attempts), slowest first."""
+    since = day_of(time.time() if now is None else now) - (days - 1) * DAY
+    merged: dict[int, Counter] = {}
+    names: dict[int, str] = {}
+    for test_id, nodeid, hist in conn.execute(
+        "SELECT d.test_id, c.nodeid, d.duration_hist FROM test_daily d JOIN test_cases c ON c.test_id = d.test_id "
+        "WHERE d.project = ? AND d.day >= ?", (project, since),
+    ):
+        names[test_id] = nodeid
+        counts = merged.setdefault(test_id, Counter())
+        for index, count in json.loads(hist).items():
+            counts[int(index)] += count
+    found = [{"nodeid": names[test_id], "p50": percentile(counts, 0.5), "p95": percentile(counts, 0.95),
+              "runs": sum(counts.values())} for test_id, counts in merged.items() if counts]
+    return sorted(found, key=lambda row: (-row["p95"], row["nodeid"]))
+
+
+def device_uptime_per_hour(conn: Any, project: str, hours: int = 24, now: float | None = None) -> list[dict[str, Any]]:
+    """Each device's uptime (time online / time covered) per hour."""
+    since = (time.time() if now is None else now) - hours * 3600
+    rows = conn.execute(
+        "SELECT device_id, hour, covered, online, flaps, incidents FROM device_health_hourly "
+        "WHERE project = ? AND hour >= ? ORDER BY device_id, hour", (project, since - since % 3600),
+    )
+    return [{"device": device, "hour": hour, "uptime": online / covered if covered > 1e-9 else None,
+             "flaps": flaps, "incidents": incidents} for device, hour, covered, online, flaps, incidents in rows]
