@@ -51,31 +51,36 @@ def sql_statements(script: str) -> list[str]:
     return statements
 
 
+def _apply(engine: str, execute: Any, run_script: Any, target: int | None, real: str, mark: str) -> int:
+    """Apply ``engine``'s pending migrations through ``execute`` (inside the caller's transaction)."""
+    available = migrations(engine)
+    target = len(available) if target is None else target
+    execute(f"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at {real} NOT NULL)")
+    current = execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    if current > len(available):
+        raise SchemaError(
+            f"the database has schema version {current}, newer than this pytest-vpt knows "
+            f"({len(available)}): upgrade pytest-vpt"
+        )
+    for migration in available[current:target]:
+        run_script(migration.sql)
+        execute(f"INSERT INTO schema_version (version, applied_at) VALUES ({mark}, {mark})", (migration.version, time.time()))
+        current = migration.version
+    return current
+
+
 def migrate_sqlite(conn: sqlite3.Connection, target: int | None = None) -> int:
     """Bring a SQLite database (autocommit connection) to ``target`` (default: latest).
 
     Runs under one write lock, so two processes opening a new database at once migrate it once.
     """
-    available = migrations("sqlite")
-    target = len(available) if target is None else target
+    def run_script(script: str) -> None:
+        for statement in sql_statements(script):
+            conn.execute(statement)
+
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
-        )
-        current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-        if current > len(available):
-            raise SchemaError(
-                f"the database has schema version {current}, newer than this pytest-vpt knows "
-                f"({len(available)}): upgrade pytest-vpt"
-            )
-        for migration in available[current:target]:
-            for statement in sql_statements(migration.sql):
-                conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", (migration.version, time.time())
-            )
-            current = migration.version
+        current = _apply("sqlite", conn.execute, run_script, target, "REAL", "?")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -88,21 +93,8 @@ _LOCK = 0x767074  # "vpt": one migrator at a time per database
 
 def migrate_postgres(conn: Any, target: int | None = None) -> int:
     """Bring a PostgreSQL schema (an autocommit psycopg connection) to ``target`` (default: latest)."""
-    available = migrations("postgresql")
-    target = len(available) if target is None else target
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
-        )
-        current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-        if current > len(available):
-            raise SchemaError(
-                f"the database has schema version {current}, newer than this pytest-vpt knows "
-                f"({len(available)}): upgrade pytest-vpt"
-            )
-        for migration in available[current:target]:
-            conn.execute(migration.sql.encode())  # a script: several statements, no parameters
-            conn.execute("INSERT INTO schema_version (version, applied_at) VALUES (%s, %s)", (migration.version, time.time()))
-            current = migration.version
-    return current
+        # A migration is a script of several statements without parameters: sent as it is.
+        return _apply("postgresql", conn.execute, lambda script: conn.execute(script.encode()), target,
+                      "DOUBLE PRECISION", "%s")
