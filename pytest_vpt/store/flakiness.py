@@ -24,6 +24,7 @@ from .sql import upsert
 
 #: An attempt's outcome as a verdict: "P" passed, "F" failed; absent: no verdict (skipped, xfailed).
 VERDICTS = {"passed": "P", "xpassed": "P", "failed": "F", "error": "F", "rerun": "F"}
+_VERDICT_OUTCOMES = ", ".join(f"'{outcome}'" for outcome in VERDICTS)
 
 _ROW = (
     "test_id", "project", "status", "reason", "probability", "score", "flip_rate", "runs", "attempts",
@@ -248,11 +249,17 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
 def _history(conn: sqlite3.Connection, test_id: int, runs: int, until: float | None = None) -> list[TestRun]:
     """The test's latest ``runs`` finished runs with a verdict (up to ``until``), oldest first."""
     found: dict[str, list] = {}
+    until = until if until is not None else float("inf")
     for run_id, started_at, revision, dirty, branch, attempt, outcome in conn.execute(
+        # Only the latest runs' attempts are read: a long history stays in the database.
         "SELECT a.run_id, r.started_at, r.vcs_revision, r.vcs_dirty, r.vcs_branch, a.attempt, a.outcome "
         "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
-        "WHERE a.test_id = ? AND r.status = 'finished' AND r.started_at <= ? ORDER BY a.started_at DESC",
-        (test_id, until if until is not None else float("inf")),
+        "WHERE a.test_id = ? AND r.status = 'finished' AND r.started_at <= ? AND a.run_id IN ("
+        "  SELECT f.run_id FROM test_attempts f JOIN runs fr ON fr.run_id = f.run_id "
+        f"  WHERE f.test_id = ? AND f.attempt = 1 AND f.outcome IN ({_VERDICT_OUTCOMES}) "
+        "  AND fr.status = 'finished' AND fr.started_at <= ? ORDER BY f.started_at DESC LIMIT ?"
+        ") ORDER BY a.started_at DESC",
+        (test_id, until, test_id, until, runs),
     ):
         verdict = VERDICTS.get(outcome)
         if verdict is None:
