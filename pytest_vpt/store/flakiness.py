@@ -255,9 +255,11 @@ def _history(conn: sqlite3.Connection, test_id: int, runs: int, until: float | N
         "SELECT a.run_id, r.started_at, r.vcs_revision, r.vcs_dirty, r.vcs_branch, a.attempt, a.outcome "
         "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
         "WHERE a.test_id = ? AND r.status = 'finished' AND r.started_at <= ? AND a.run_id IN ("
-        "  SELECT f.run_id FROM test_attempts f JOIN runs fr ON fr.run_id = f.run_id "
-        f"  WHERE f.test_id = ? AND f.attempt = 1 AND f.outcome IN ({_VERDICT_OUTCOMES}) "
-        "  AND fr.status = 'finished' AND fr.started_at <= ? ORDER BY f.started_at DESC LIMIT ?"
+        # newest first along the (test_id, started_at) index, until enough runs are found
+        "  SELECT f.run_id FROM test_attempts f "
+        f"  WHERE f.test_id = ? AND f.attempt = 1 AND f.outcome IN ({_VERDICT_OUTCOMES}) AND EXISTS ("
+        "    SELECT 1 FROM runs fr WHERE fr.run_id = f.run_id AND fr.status = 'finished' AND fr.started_at <= ?) "
+        "  ORDER BY f.started_at DESC LIMIT ?"
         ") ORDER BY a.started_at DESC",
         (test_id, until, test_id, until, runs),
     ):
