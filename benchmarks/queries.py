@@ -81,6 +81,7 @@ def load(store, tests: int, runs: int, now: float, rng: random.Random) -> None:
             moment += 300.0
     for index in range(0, len(samples), 10_000):
         store.write(samples[index:index + 10_000])
+        store.conn.raw.execute("ANALYZE device_samples")
 
 
 def timed(action, repeat: int = 5) -> float:
