@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -11,7 +12,7 @@ class StoreError(RuntimeError):
     """A store could not be opened, read or written; the message names the store and why."""
 
 
-class Store:
+class Store(ABC):
     """A database holding runs, test attempts, metrics, devices and their rollups.
 
     An engine opens a connection that speaks the store modules' SQL (``conn``), runs
@@ -22,14 +23,17 @@ class Store:
     errors: tuple[type[BaseException], ...] = ()
 
     @property
+    @abstractmethod
     def conn(self) -> Any:
-        raise NotImplementedError
+        """The open connection."""
 
+    @abstractmethod
     def transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+        """One transaction: all of it or none of it."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Release the connection."""
 
     def reason(self, exc: BaseException) -> str:
         return str(exc) or type(exc).__name__
