@@ -18,13 +18,11 @@ in percent (goal: < 5 %).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 ENDPOINTS = textwrap.dedent("""

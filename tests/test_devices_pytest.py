@@ -18,8 +18,8 @@ def lab(pytester: pytest.Pytester):
     listener = TcpListener()
     pytester.makefile(".yaml", vpt=up_and_down_registry(listener.port))
     pytester.makeini("[pytest]\nvpt_project = lab\n")
-    pytester.makepyfile(test_lab=f"""
-        import socket, time
+    pytester.makepyfile(test_lab="""
+        import time
         import pytest
 
         @pytest.mark.vpt_device("stb-up")

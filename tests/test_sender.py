@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pytest_vpt.cli import cli
 from pytest_vpt.store import open_store
 
-from server_process import Server, free_port
+from server_process import Server
 
 SUITE = """
 import time

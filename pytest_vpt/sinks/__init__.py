@@ -1,4 +1,5 @@
-"""Sinks: where a producer's events go (a store today; an HTTP server with a spool next)."""
+"""Sinks: where a producer's events go: a store (store.py), or a vpt server with a spool for
+what it does not accept (http.py, imported where it is used: it needs requests)."""
 
 from .base import SinkReport
 from .store import StoreSink
