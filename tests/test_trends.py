@@ -8,7 +8,7 @@ import random
 import pytest
 
 from pytest_vpt.events import make_event
-from pytest_vpt.store import daily, open_store
+from pytest_vpt.store import open_store
 
 DAY = 86400.0
 T0 = 1_800_000_000.0 - 1_800_000_000.0 % DAY  # the start of a day
@@ -56,18 +56,48 @@ def test_pass_rate_per_day_and_durations(store) -> None:
     assert tuple(day_row) == (3, 2, 1, 1, 1)  # r1's failure, r2's rerun and pass; the resend counted once
 
 
+def rollup(store) -> list[tuple]:
+    return sorted((table, *row) for table in ("test_daily", "test_daily_durations")
+                  for row in store.conn.execute(f"SELECT * FROM {table}"))
+
+
 def test_the_daily_rollup_equals_a_rebuild(store) -> None:
     rng = random.Random(4)
     for index in range(30):
         tests = {f"t{n}": [("failed", rng.random())] * rng.randint(0, 1) + [(rng.choice(["passed", "failed", "skipped"]),
                  rng.random() * 5)] for n in range(20)}
-        store.write(run(f"run{index}", T0 + index * 7000.0, tests))
-    before = sorted(tuple(row) for row in store.conn.execute("SELECT * FROM test_daily"))
-    store.apply(daily.rebuild)
-    after = sorted(tuple(row) for row in store.conn.execute("SELECT * FROM test_daily"))
-    assert len(before) == len(after) > 20
+        store.write(run(f"run{index}", T0 + index * 7000.0, tests), fold=index % 3 == 2)  # some folds cover 3 batches
+    before = rollup(store)
+    assert store.rebuild_daily() == store.conn.execute("SELECT count(*) FROM test_attempts").fetchone()[0]
+    after = rollup(store)
+    assert len(before) == len(after) > 20 * 3
     for a, b in zip(before, after):
         assert all(math.isclose(x, y) if isinstance(x, float) else x == y for x, y in zip(a, b)), (a, b)
+    assert not store.conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
+
+
+def test_an_older_store_gets_its_daily_rollup_again(tmp_path) -> None:
+    """Migration 0007 changed how durations are kept: it queues every stored attempt again."""
+    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
+        store.write(run("r1", T0 + 100, {"a": [("passed", 1.0)], "b": [("failed", 0.5), ("passed", 3.0)]}))
+        expected = rollup(store)
+        assert expected[0][:2] == ("test_daily", 1) and expected[0][4:6] == (1, 1)  # a: 1 attempt, 1 run
+        store.conn.execute("DELETE FROM test_daily_durations")
+        store.conn.execute("DELETE FROM schema_version WHERE version = 7")
+        for statement in ("DROP TABLE test_daily_pending", "DROP TABLE test_daily_durations",
+                          *(f"ALTER TABLE test_daily ADD COLUMN {c}" for c in ("duration_p50", "duration_p95",
+                                                                              "duration_hist TEXT NOT NULL DEFAULT '{}'"))):
+            store.conn.execute(statement)
+    with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
+        store.write(run("r2", T0 + 200, {"a": [("passed", 1.2)]}))
+        store.write(run("r1", T0 + 100, {"a": [("passed", 1.0)]}))  # resent: counted once
+        durations = store.read("duration_p95", "box", days=1, now=T0 + 300)
+        again = rollup(store)
+        store.rebuild_daily()
+        assert again == rollup(store)
+    assert [(row["nodeid"], row["runs"]) for row in durations] == [("b", 1), ("a", 2)]
+    assert len(again) == len(expected) + 1  # a's new duration bucket (1.2 s); b's rows as before
+    assert [row for row in expected if row not in again] == [expected[0]]  # a's day: now 2 runs
 
 
 def test_device_uptime_per_hour(store) -> None:

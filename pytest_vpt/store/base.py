@@ -38,12 +38,31 @@ class Store(ABC):
     def reason(self, exc: BaseException) -> str:
         return str(exc) or type(exc).__name__
 
-    def write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch of valid events in one transaction: all of it or none of it."""
+    def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
+        """Write a batch of valid events in one transaction: all of it or none of it; then
+        fold the daily rollup, unless ``fold`` is false (a service folding in the background)."""
+        from . import daily
         from .writes import write_events
 
         with self.transaction() as conn:
             write_events(conn, events)
+            if fold:
+                daily.fold(conn)
+
+    def fold_daily(self) -> None:
+        """Fold the attempts queued since the last fold into the daily rollup (see store.daily)."""
+        from . import daily
+
+        with self.transaction() as conn:
+            daily.fold(conn)
+
+    def rebuild_daily(self, project: str | None = None) -> int:
+        """Derive the daily rollup (of one project) again from the attempts; returns how many."""
+        from . import daily
+
+        queued = self.apply(daily.requeue, project)
+        self.fold_daily()
+        return queued
 
     def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> Any:
         """Fold a finished run into the flakiness rollup and the quarantine (see store.flakiness)."""

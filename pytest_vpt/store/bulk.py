@@ -1,17 +1,25 @@
-"""PostgreSQL's bulk path for test events: COPY into staging tables, then one INSERT each.
+"""PostgreSQL's bulk path for test events: COPY, and test cases looked up once per connection.
 
 Row-by-row inserts (with a sub-select for every attempt's test id) write a few thousand
-attempts per second; COPY and two set-based statements write tens of thousands. The rows
+attempts per second. Here a connection remembers the test cases it saw committed, so a
+batch of known tests writes no test case at all; its attempts are copied straight into
+``test_attempts`` and ``test_daily_pending``. A batch holding an attempt already stored
+(sent twice) is written again through a staging table, skipping what is there. The rows
 are the portable path's (writes.py), so both paths store the same thing.
 """
 
 from __future__ import annotations
 
+from collections import ChainMap
+from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
-from . import daily
+import psycopg
+
+from .daily import PENDING_COLUMNS
 from .rows import ATTEMPT_COLUMNS, TEST_CASE_COLUMNS
-from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, write_tests
+from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, attempt_derived, write_tests
 
 #: below this many test events, the portable path is as quick
 THRESHOLD = 50
@@ -19,11 +27,12 @@ _TYPES = {
     "attempt": "integer", "is_final": "integer", "worker_seq": "integer", "line": "integer", "quarantined": "integer",
     "device_offline": "integer", "started_at": "float8", "finished_at": "float8", "setup_duration": "float8",
     "call_duration": "float8", "teardown_duration": "float8", "duration": "float8", "first_seen": "float8",
+    "test_id": "bigint",
 }
-_CASE_STAGE = (*TEST_CASE_COLUMNS, "first_seen")
-_CASE_FACTS = tuple(TEST_CASE_COLUMNS)[2:]  # after project and node id
-# The attempt rows carry (project, node id) where the portable path looks the test id up.
-_ATTEMPT_STAGE = (*ATTEMPT_COLUMNS, "project", "nodeid", *ATTEMPT_DERIVED)
+_CASE_COLUMNS = (*TEST_CASE_COLUMNS, "first_seen")
+_FACTS = tuple(TEST_CASE_COLUMNS)[2:]  # after project and node id
+_ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
+_pending = itemgetter(*(_ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))  # an attempt row's queue row
 
 
 def _stage(name: str, columns: tuple[str, ...]) -> str:
@@ -31,22 +40,57 @@ def _stage(name: str, columns: tuple[str, ...]) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body}) ON COMMIT DELETE ROWS"
 
 
-_CREATE = (_stage("vpt_stage_cases", _CASE_STAGE), _stage("vpt_stage_attempts", _ATTEMPT_STAGE))
 _INSERT_CASES = (
-    f"INSERT INTO test_cases ({', '.join(_CASE_STAGE)}) "
-    f"SELECT project, nodeid, {', '.join(f'max({c})' for c in _CASE_FACTS)}, min(first_seen) "
+    f"INSERT INTO test_cases ({', '.join(_CASE_COLUMNS)}) "
+    f"SELECT project, nodeid, {', '.join(f'max({c})' for c in _FACTS)}, min(first_seen) "
     # In one order, so that concurrent batches of the same tests take their row locks alike.
     f"FROM vpt_stage_cases GROUP BY project, nodeid ORDER BY project, nodeid ON CONFLICT {CASES_CONFLICT}"
 )
-# The attempts stored for the first time come back, for the daily rollup.
-_INSERT_ATTEMPTS = (
-    f"WITH stored AS (INSERT INTO test_attempts ({', '.join(ATTEMPT_COLUMNS)}, test_id, {', '.join(ATTEMPT_DERIVED)}) "
-    f"SELECT {', '.join(f's.{c}' for c in ATTEMPT_COLUMNS)}, c.test_id, {', '.join(f's.{c}' for c in ATTEMPT_DERIVED)} "
-    "FROM vpt_stage_attempts s JOIN test_cases c ON c.project = s.project AND c.nodeid = s.nodeid "
-    "ON CONFLICT DO NOTHING RETURNING test_id, started_at, outcome, is_final, duration, quarantined) "
-    "SELECT s.test_id, c.project, s.started_at, s.outcome, s.is_final, s.duration, s.quarantined "
-    "FROM stored s JOIN test_cases c ON c.test_id = s.test_id"
+_READ_CASES = (
+    f"SELECT c.test_id, {', '.join(f'c.{column}' for column in _CASE_COLUMNS)} FROM test_cases c "
+    "JOIN (SELECT DISTINCT project, nodeid FROM vpt_stage_cases) s ON c.project = s.project AND c.nodeid = s.nodeid"
 )
+# Attempts already stored are skipped; the others are queued for the daily rollup.
+_INSERT_ATTEMPTS = (
+    f"WITH stored AS (INSERT INTO test_attempts ({', '.join(_ATTEMPT_ROW)}) SELECT * FROM vpt_stage_attempts "
+    f"ON CONFLICT DO NOTHING RETURNING {', '.join(PENDING_COLUMNS)}) "
+    f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) SELECT {', '.join(PENDING_COLUMNS)} FROM stored"
+)
+
+
+class KnownCases:
+    """The test cases a connection saw committed: (project, node id) -> (test id, case row).
+
+    What a transaction learns counts once it has committed (a rolled back one may have
+    made test ids that do not exist)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str], tuple[int, tuple]] = {}
+        self.learned: dict[tuple[str, str], tuple[int, tuple]] = {}
+
+    def get(self, key: tuple[str, str]) -> tuple[int, tuple] | None:
+        return self.learned.get(key) or self.known.get(key)
+
+    def committed(self) -> None:
+        if len(self.known) + len(self.learned) > self.LIMIT:
+            self.known.clear()
+        self.known.update(self.learned)
+        self.learned.clear()
+
+    def rolled_back(self) -> None:
+        self.learned.clear()
+
+
+def _news(row: tuple, kept: tuple[int, tuple] | None) -> bool:
+    """Whether a case row tells test_cases something (see writes.CASES_CONFLICT)."""
+    if kept is None:
+        return True
+    stored = kept[1]
+    if row[-1] < stored[-1]:
+        return True
+    return row[2:-1] != stored[2:-1] and any(new is not None and new != old for new, old in zip(row[2:-1], stored[2:-1]))
 
 
 def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
@@ -54,16 +98,31 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
     if len(tests) < THRESHOLD:
         write_tests(conn, tests)
         return
+    cases = conn.known_cases
     raw = conn.raw
-    for statement in _CREATE:
-        raw.execute(statement)
     with raw.cursor() as cursor:
-        for table, columns, rows in (("vpt_stage_cases", _CASE_STAGE, CASES.rows(tests)),
-                                     ("vpt_stage_attempts", _ATTEMPT_STAGE, ATTEMPTS.rows(tests))):
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        cursor.execute(_INSERT_CASES)
-        cursor.execute(_INSERT_ATTEMPTS)
-        stored = cursor.fetchall()
-    daily.fold(conn, stored)
+        news = [row for row in CASES.rows(tests) if _news(row, cases.get((row[0], row[1])))]
+        if news:
+            cursor.execute(_stage("vpt_stage_cases", _CASE_COLUMNS))
+            _copy(cursor, "vpt_stage_cases", _CASE_COLUMNS, news)
+            cursor.execute(_INSERT_CASES)
+            for test_id, *row in cursor.execute(_READ_CASES):
+                cases.learned[row[0], row[1]] = (test_id, tuple(row))
+        known, copied = ChainMap(cases.learned, cases.known) if cases.learned else cases.known, ATTEMPTS.keys
+        attempts = [(*map(e.get, copied), known[e["vpt.project"], e["test.case.name"]][0], *attempt_derived(e))
+                    for e in tests]
+        try:
+            with raw.transaction():
+                _copy(cursor, "test_attempts", _ATTEMPT_ROW, attempts)
+                _copy(cursor, "test_daily_pending", PENDING_COLUMNS, map(_pending, attempts))
+        except psycopg.errors.UniqueViolation:  # some were stored before
+            cursor.execute(_stage("vpt_stage_attempts", _ATTEMPT_ROW))
+            _copy(cursor, "vpt_stage_attempts", _ATTEMPT_ROW, attempts)
+            cursor.execute(_INSERT_ATTEMPTS)
+
+
+def _copy(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows: Iterable) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([_TYPES.get(column, "text") for column in columns])
+        for row in rows:
+            copy.write_row(row)

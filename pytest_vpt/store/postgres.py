@@ -58,7 +58,10 @@ class Connection:
     """A psycopg connection that runs the store modules' SQL."""
 
     def __init__(self, raw: psycopg.Connection) -> None:
+        from .bulk import KnownCases
+
         self.raw = raw
+        self.known_cases = KnownCases()
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> psycopg.Cursor:
         cursor = self.raw.cursor(row_factory=_rows)
@@ -99,15 +102,26 @@ class PostgresStore(Store):
         self._conn = Connection(raw)
         return self
 
-    def write(self, events: list[dict[str, Any]]) -> None:
-        """Write a batch in one transaction; test events in bulk (COPY, see bulk.py). Batches
-        fold into the rollups, so they are written one at a time (see :meth:`apply`)."""
+    def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
+        """Write a batch in one transaction, test events in bulk (COPY, see bulk.py); then fold
+        the daily rollup in another, unless ``fold`` is false. Device samples fold into their
+        rollups as they are written, one batch at a time (see :meth:`apply`)."""
         from .bulk import copy_tests
         from .writes import write_events
 
         with self.transaction() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
+            if any(event["type"] in ("device", "device_sample") for event in events):
+                conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
             write_events(conn, events, copy_tests)
+        if fold:
+            self.fold_daily()
+
+    def fold_daily(self) -> None:
+        """Fold the attempts that transactions committed so far queued (others may be writing)."""
+        from . import daily
+
+        with self.transaction() as conn:
+            daily.fold_concurrently(conn)
 
     def apply(self, change: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a change in one transaction, one at a time across connections: the rollups are
@@ -132,8 +146,12 @@ class PostgresStore(Store):
         try:
             with conn.raw.transaction():
                 yield conn
-        except psycopg.Error as exc:
-            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+        except BaseException as exc:
+            conn.known_cases.rolled_back()
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+            raise
+        conn.known_cases.committed()
 
     def close(self) -> None:
         if self._conn is not None:

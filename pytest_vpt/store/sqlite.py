@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from ..analytics.buckets import bucket
 from .base import Store, StoreError
 from .migrate import SchemaError, migrate_sqlite
 from .url import StoreURL
@@ -32,6 +33,7 @@ class SQLiteStore(Store):
                 path.parent.mkdir(parents=True, exist_ok=True)
             timeout = self.url.options.get("timeout", 5.0)
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            conn.create_function("vpt_bucket", 1, bucket, deterministic=True)  # PostgreSQL's is SQL (0007)
             try:
                 self._prepare(conn, time.monotonic() + timeout)
             except BaseException:

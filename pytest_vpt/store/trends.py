@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
-from collections import Counter
 from typing import Any
 
-from ..analytics.buckets import percentile
+from ..analytics.buckets import middle
 from .daily import DAY, day_of
 
 
@@ -27,21 +25,24 @@ def pass_rate_per_day(conn: Any, project: str, days: int = 30, now: float | None
     return found
 
 
+# Each test's buckets over the span, with the count up to each bucket and the test's total.
+_DURATION_SHARES = (
+    "WITH merged AS (SELECT test_id, bucket, sum(n) AS n FROM test_daily_durations WHERE project = ? AND day >= ? "
+    "GROUP BY test_id, bucket), "
+    "seen AS (SELECT test_id, bucket, sum(n) OVER (PARTITION BY test_id ORDER BY bucket) AS upto, "
+    "sum(n) OVER (PARTITION BY test_id) AS total FROM merged) "
+    "SELECT c.nodeid, min(CASE WHEN upto >= 0.5 * total THEN bucket END), "
+    "min(CASE WHEN upto >= 0.95 * total THEN bucket END), max(total) "
+    "FROM seen s JOIN test_cases c ON c.test_id = s.test_id GROUP BY s.test_id, c.nodeid"
+)
+
+
 def duration_p95(conn: Any, project: str, days: int = 7, now: float | None = None) -> list[dict[str, Any]]:
-    """Each test's p50 and p95 duration over the last ``days`` days (final attempts), slowest first."""
+    """Each test's p50 and p95 duration over the last ``days`` days (final attempts), slowest
+    first: read from the days' 5 %-wide buckets (see analytics.buckets.percentile)."""
     since = day_of(time.time() if now is None else now) - (days - 1) * DAY
-    merged: dict[int, Counter] = {}
-    names: dict[int, str] = {}
-    for test_id, nodeid, hist in conn.execute(
-        "SELECT d.test_id, c.nodeid, d.duration_hist FROM test_daily d JOIN test_cases c ON c.test_id = d.test_id "
-        "WHERE d.project = ? AND d.day >= ?", (project, since),
-    ):
-        names[test_id] = nodeid
-        counts = merged.setdefault(test_id, Counter())
-        for index, count in json.loads(hist).items():
-            counts[int(index)] += count
-    found = [{"nodeid": names[test_id], "p50": percentile(counts, 0.5), "p95": percentile(counts, 0.95),
-              "runs": sum(counts.values())} for test_id, counts in merged.items() if counts]
+    found = [{"nodeid": nodeid, "p50": middle(p50), "p95": middle(p95), "runs": int(runs)}
+             for nodeid, p50, p95, runs in conn.execute(_DURATION_SHARES, (project, since))]
     return sorted(found, key=lambda row: (-row["p95"], row["nodeid"]))
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from . import daily, devices
+from . import devices
+from .daily import PENDING_COLUMNS
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least
 
@@ -19,51 +20,45 @@ def _json(value: Any, empty: str) -> str:
 
 
 def _duration(event: dict[str, Any]) -> float | None:
-    phases = [event.get(f"vpt.test.duration.{p}") for p in ("setup", "call", "teardown")]
-    known = [p for p in phases if p is not None]
-    return sum(known) if known else None
+    """Setup, call and teardown together (those known)."""
+    get = event.get
+    setup, call, teardown = get("vpt.test.duration.setup"), get("vpt.test.duration.call"), get("vpt.test.duration.teardown")
+    if setup is None and call is None and teardown is None:
+        return None
+    return (setup or 0) + (call or 0) + (teardown or 0)
 
 
 class _Table:
-    """How one event type becomes rows of one table: attributes copied as they are, plus
-    derived values (each with the SQL placeholder that receives it)."""
+    """How one event type becomes rows of one table: attributes copied as they are, then the
+    values ``derive(event)`` returns for ``derived`` (column -> the SQL placeholder receiving it)."""
 
     def __init__(
-        self, table: str, attributes: dict[str, str],
-        derived: Iterable[tuple[str, str, Callable[[dict[str, Any]], Any]]] = (), conflict: str = "DO NOTHING",
+        self, table: str, attributes: dict[str, str], derived: dict[str, str] | None = None,
+        derive: Callable[[dict[str, Any]], tuple] = lambda event: (), conflict: str = "DO NOTHING",
     ) -> None:
+        derived = derived or {}
         self.keys = tuple(attributes.values())
-        self.derive = [fn for _, _, fn in derived]
-        columns = [*attributes, *(column for column, _, _ in derived)]
-        values = ["?"] * len(attributes) + [placeholder for _, placeholder, _ in derived]
-        self.sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)}) ON CONFLICT {conflict}"
+        self.derive = derive
+        values = ["?"] * len(attributes) + list(derived.values())
+        self.sql = (f"INSERT INTO {table} ({', '.join([*attributes, *derived])}) VALUES ({', '.join(values)}) "
+                    f"ON CONFLICT {conflict}")
 
     def rows(self, events: list[dict[str, Any]]) -> list[tuple]:
         keys, derive = self.keys, self.derive
-        return [(*map(event.get, keys), *(value for fn in derive for value in _flat(fn(event)))) for event in events]
-
-
-def _flat(value: Any) -> tuple:
-    return value if isinstance(value, tuple) else (value,)
-
-
-def _test_key(event: dict[str, Any]) -> tuple[str, str]:
-    return event["vpt.project"], event["test.case.name"]
-
-
-def _metric_test_key(event: dict[str, Any]) -> tuple[str | None, str | None]:
-    return event["vpt.project"], event.get("test.case.name")
+        return [(*map(event.get, keys), *derive(event)) for event in events]
 
 
 _RUNS = _Table(
-    "runs", RUN_COLUMNS,
-    [(c, "?", lambda e, c=c: (e.get("vpt.run.counts") or {}).get(c, 0)) for c in COUNT_COLUMNS]
-    + [("labels", "?", lambda e: _json(e.get("vpt.run.labels"), "{}"))],
+    "runs", RUN_COLUMNS, {c: "?" for c in (*COUNT_COLUMNS, "labels")},
+    lambda e: (*map((e.get("vpt.run.counts") or {}).get, COUNT_COLUMNS, [0] * len(COUNT_COLUMNS)),
+               _json(e.get("vpt.run.labels"), "{}")),
     # A run's start event never overwrites its finish, whatever order they arrive in.
     "(run_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"] if c != "run_id")
     + " WHERE runs.status = 'running' OR excluded.status != 'running'",
 )
+
+
 def _changed(column: str) -> str:
     return f"(excluded.{column} IS NOT NULL AND (test_cases.{column} IS NULL OR excluded.{column} <> test_cases.{column}))"
 
@@ -77,37 +72,39 @@ CASES_CONFLICT = (
     f"WHERE excluded.first_seen < test_cases.first_seen OR {' OR '.join(map(_changed, ('line', 'suite', 'params')))}"
 )
 CASES = _Table(
-    "test_cases", TEST_CASE_COLUMNS, [("first_seen", "?", lambda e: e["vpt.test.started_at"])], CASES_CONFLICT,
+    "test_cases", TEST_CASE_COLUMNS, {"first_seen": "?"}, lambda e: (e["vpt.test.started_at"],), CASES_CONFLICT,
 )
-#: an attempt's columns after those copied from its event (test_id: from its project and node id)
+#: an attempt's columns after those copied from its event and its test id
 ATTEMPT_DERIVED = ("duration", "markers", "quarantined", "device_offline")
+
+
+def attempt_derived(e: dict[str, Any]) -> tuple:
+    """The values of ATTEMPT_DERIVED for a test event."""
+    return (_duration(e), _json(e.get("vpt.test.markers"), "[]"), int(bool(e.get("vpt.test.quarantined"))),
+            int(bool(e.get("vpt.device.offline"))))
+
+
 ATTEMPTS = _Table(
-    "test_attempts", ATTEMPT_COLUMNS,
-    [
-        ("test_id", _TEST_ID, _test_key),
-        ("duration", "?", _duration),
-        ("markers", "?", lambda e: _json(e.get("vpt.test.markers"), "[]")),
-        ("quarantined", "?", lambda e: int(bool(e.get("vpt.test.quarantined")))),
-        ("device_offline", "?", lambda e: int(bool(e.get("vpt.device.offline")))),
-    ],
+    "test_attempts", ATTEMPT_COLUMNS, {"test_id": _TEST_ID, **{c: "?" for c in ATTEMPT_DERIVED}},
+    lambda e: (e["vpt.project"], e["test.case.name"], *attempt_derived(e)),
 )
 _METRICS = _Table(
-    "metrics", METRIC_COLUMNS,
-    [("test_id", _TEST_ID, _metric_test_key), ("tags", "?", lambda e: _json(e.get("vpt.metric.tags"), "{}"))],
+    "metrics", METRIC_COLUMNS, {"test_id": _TEST_ID, "tags": "?"},
+    lambda e: (e["vpt.project"], e.get("test.case.name"), _json(e.get("vpt.metric.tags"), "{}")),
 )
-
+_PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
+            f"VALUES ({_TEST_ID}, ?, ?, ?, ?, ?)")
 
 
 def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
     """Test events: their test cases, then their attempts (the portable way: row by row),
-    and the new attempts folded into the daily rollup."""
+    the new attempts queued for the daily rollup."""
     new = _unstored(conn, tests)
     conn.executemany(CASES.sql, CASES.rows(tests))
     conn.executemany(ATTEMPTS.sql, ATTEMPTS.rows(tests))
-    ids = _test_ids(conn, new)
-    daily.fold(conn, [
-        (ids[e["vpt.project"], e["test.case.name"]], e["vpt.project"], e["vpt.test.started_at"], e["vpt.test.outcome"],
-         e["vpt.test.final"], _duration(e), bool(e.get("vpt.test.quarantined")))
+    conn.executemany(_PENDING, [
+        (e["vpt.project"], e["test.case.name"], e["vpt.test.started_at"], e["vpt.test.outcome"], int(e["vpt.test.final"]),
+         _duration(e), int(bool(e.get("vpt.test.quarantined"))))
         for e in new
     ])
 
@@ -126,21 +123,6 @@ def _unstored(conn: Any, tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 f"SELECT event_id FROM test_attempts WHERE run_id = ? AND event_id IN ({', '.join('?' * len(chunk))})",
                 (run_id, *chunk)))
     return [e for e in unique if (e["vpt.run.id"], e["id"]) not in stored]
-
-
-def _test_ids(conn: Any, tests: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    by_project: dict[str, set[str]] = {}
-    for e in tests:
-        by_project.setdefault(e["vpt.project"], set()).add(e["test.case.name"])
-    ids = {}
-    for project, nodeids in by_project.items():
-        names = sorted(nodeids)
-        for index in range(0, len(names), 500):
-            chunk = names[index:index + 500]
-            ids.update(((project, nodeid), test_id) for nodeid, test_id in conn.execute(
-                f"SELECT nodeid, test_id FROM test_cases WHERE project = ? AND nodeid IN ({', '.join('?' * len(chunk))})",
-                (project, *chunk)))
-    return ids
 
 
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
