@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 
 import pytest
 import requests
@@ -132,3 +133,22 @@ def test_health_and_metrics(service) -> None:
     assert "vpt_store_size_bytes" in text
     document = requests.get(f"{service.url}/openapi.json", timeout=10).json()
     assert "/api/v1/events" in document["paths"]
+
+
+def test_the_daily_rollup_is_folded_in_the_background(service) -> None:
+    """Batches are written without folding; the service folds them soon after, and at its stop."""
+    def daily_runs(store) -> list[tuple]:
+        return sorted(tuple(row) for row in store.conn.execute(
+            "SELECT c.nodeid, d.runs, d.reruns FROM test_daily d JOIN test_cases c ON c.test_id = d.test_id"))
+
+    post(service, json.dumps(run_events("run6", 1.8e9, "f" * 40, {"t.py::test_a": "P", "t.py::test_b": "FF"})).encode())
+    with open_store(service.store) as store:
+        for _ in range(100):
+            if daily_runs(store):
+                break
+            time.sleep(0.1)
+        assert daily_runs(store) == [("t.py::test_a", 1, 0), ("t.py::test_b", 1, 1)]
+        assert "vpt_rollup_queue_attempts 0.0" in requests.get(f"{service.url}/metrics", timeout=10).text
+        post(service, json.dumps(run_events("run7", 1.8e9 + 10, "g" * 40, {"t.py::test_a": "P"})).encode())
+        service.stop()
+        assert daily_runs(store) == [("t.py::test_a", 2, 0), ("t.py::test_b", 1, 1)]

@@ -23,8 +23,9 @@ from ..store import tokens
 from ..store.base import Store
 from .database import Database
 from .errors import ApiError
+from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
-from .metrics import ServiceMetrics
+from .metrics import Measured, ServiceMetrics
 from .settings import ServerSettings
 
 _EVENTS_BODY = {
@@ -63,10 +64,13 @@ Project = Annotated[str, Depends(_project)]
 
 def create_app(settings: ServerSettings) -> FastAPI:
     database = Database(settings.store)
+    folding = BackgroundFold(database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        folding.start()
         yield
+        await folding.stop()
         database.close()
 
     app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__, lifespan=lifespan)
@@ -88,16 +92,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         field = ".".join(str(part) for part in first.get("loc", ()))
         return JSONResponse({"error": f"{field}: {first.get('msg')}", "field": field}, status_code=422)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Response:
-        started = time.perf_counter()
-        if "%00" in request.url.path + request.url.query or "\x00" in request.url.path + request.url.query:
-            response: Response = JSONResponse({"error": "the URL contains a NUL character", "field": "url"}, status_code=422)
-        else:
-            response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.latency.labels(request.method, route, str(response.status_code)).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(Measured, metrics=metrics)
 
     async def read(work: Any) -> Any:
         return await run_in_threadpool(database.run, work)
@@ -115,6 +110,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         started = time.perf_counter()
         await run_in_threadpool(database.run, lambda store: _write(store, events))
         metrics.write.observe(time.perf_counter() - started)
+        folding.written()
         metrics.batch.observe(len(events))
         kinds = Counter(event["type"] for event in events)
         for kind, count in kinds.items():
@@ -166,7 +162,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.get("/metrics", summary="The service's metrics, Prometheus text format")
     async def prometheus() -> Response:
         try:
-            metrics.database_bytes.set(await read(_size))
+            size, queued = await read(_gauges)
+            metrics.database_bytes.set(size)
+            metrics.rollup_queue.set(queued)
         except ApiError:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -188,17 +186,20 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _write(store: Store, events: list[dict[str, Any]]) -> None:
-    """Write the batch; finished runs among it are folded into the flakiness verdicts."""
-    store.write(events)
+    """Write the batch (the daily rollup is folded in the background); finished runs among it
+    are folded into the flakiness verdicts."""
+    store.write(events, fold=False)
     for event in events:
         if event["type"] == "run" and event["vpt.run.status"] == "finished":
             store.refresh_flakiness(event["vpt.run.id"])
 
 
-def _size(store: Store) -> float:
+def _gauges(store: Store) -> tuple[float, int]:
+    """The database's size in bytes, and how many attempts wait to be folded into the rollup."""
+    queued = store.conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
     if store.engine == "postgresql":
-        return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
-    return float(store.url.path.stat().st_size)
+        return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]), queued
+    return float(store.url.path.stat().st_size), queued
 
 
 def app_from_environment() -> FastAPI:
