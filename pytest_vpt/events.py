@@ -197,6 +197,62 @@ def validate(event: Any) -> dict[str, Any]:
     return event
 
 
+_ENVELOPE = ("schema_version", "type", "id")
+_ONE_BY_ONE = ("run", "metric", "device", "device_sample")  # types with checks beyond types and values
+
+
+def plainly_valid(events: list[Any]) -> bool:
+    """Whether every event passes :func:`validate`, checked attribute by attribute across the
+    batch (many times quicker for thousands of test events). False means: validate each
+    event to learn which one is wrong and why."""
+    if set(map(type, events)) - {dict}:
+        return False
+    groups: dict[Any, list[dict]] = {}
+    for event in events:
+        groups.setdefault(event.get("type"), []).append(event)
+    for kind, group in groups.items():
+        schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
+        if schema is None:
+            return False
+        if kind in _ONE_BY_ONE:
+            try:
+                for event in group:
+                    validate(event)
+            except EventError:
+                return False
+            continue
+        names = set().union(*group)
+        if names - schema.keys() - set(_ENVELOPE) or not _plain_envelope(group):
+            return False
+        for name, (types, required) in schema.items():
+            values = [event.get(name) for event in group] if name in names else None
+            if values is None:
+                if required:
+                    return False
+                continue
+            if not _plain_values(name, values, types, required):
+                return False
+    return True
+
+
+def _plain_envelope(group: list[dict]) -> bool:
+    ids = [event.get("id") for event in group]
+    return ({event.get("schema_version") for event in group} == {SCHEMA_VERSION}
+            and set(map(type, ids)) == {str} and "" not in ids)
+
+
+def _plain_values(name: str, values: list, types: tuple[type, ...], required: bool) -> bool:
+    found = set(map(type, values))
+    if found - set(types) - {type(None)} or (required and type(None) in found):
+        return False
+    if str in found and "\x00" in "".join([value for value in values if type(value) is str]):
+        return False
+    if (dict in found or list in found) and any(map(_has_nul, values)):
+        return False
+    allowed = _ENUMS.get(name)
+    return not allowed or not ({*values} - {None}) - set(allowed)
+
+
 def _has_nul(value: Any) -> bool:
     """Whether a text in ``value`` holds a NUL character (no database stores one in text)."""
     if isinstance(value, str):

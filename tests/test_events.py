@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_vpt.events import EventError, event_id, make_event, validate
+from pytest_vpt.events import EventError, event_id, make_event, plainly_valid, validate
 
 
 def _test_event(**changes) -> dict:
@@ -46,3 +46,31 @@ def test_run_counts_are_checked() -> None:
 def test_event_ids_are_stable() -> None:
     assert event_id("run", "t.py::a", 1) == event_id("run", "t.py::a", 1)
     assert event_id("run", "t.py::a", 1) != event_id("run", "t.py::a", 2)
+
+
+_MUTATIONS = [
+    {}, {"type": "tset"}, {"type": None}, {"schema_version": 9}, {"schema_version": True}, {"id": ""}, {"id": 7},
+    {"vpt.test.outcome": "exploded"}, {"vpt.test.attempt": "1"}, {"vpt.test.final": 1}, {"vpt.test.attempt": True},
+    {"test.case.name": None}, {"colour": "red"}, {"test.case.name": "t.py::a\x00"}, {"vpt.test.markers": ["a\x00"]},
+    {"vpt.test.markers": ["slow"]}, {"vpt.test.duration.call": 0.5}, {"vpt.test.duration.call": "0.5"},
+    {"vpt.test.quarantined": True}, {"vpt.test.quarantined": 1}, {"code.line.number": 3.5}, {"error.type": None},
+]
+
+
+@pytest.mark.parametrize("changes", _MUTATIONS)
+def test_a_batch_checked_attribute_by_attribute_agrees_with_validate(changes: dict) -> None:
+    """plainly_valid (the service's quick check of a batch) accepts exactly what validate accepts."""
+    batch = [_test_event(id=f"id-{n}") for n in range(20)]
+    batch[13] = _test_event(**{"id": "id-13", **changes})
+    try:
+        for event in batch:
+            validate(event)
+        valid = True
+    except EventError:
+        valid = False
+    assert plainly_valid(batch) is valid
+    assert plainly_valid([*batch, "not an event"]) is False
+    run = make_event("run", "r", {"vpt.run.id": "r", "vpt.project": "p", "vpt.run.status": "finished",
+                                  "vpt.run.started_at": 1.0, "vpt.run.counts": {"passed": 2}})
+    assert plainly_valid([run, *batch]) is valid
+    assert plainly_valid([{**run, "vpt.run.counts": {"won": 1}}, *batch]) is False
