@@ -24,6 +24,8 @@ OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun
 RUN_COUNT_KEYS = ("tests", *OUTCOMES, "quarantined")
 RUN_STATUSES = ("running", "finished", "interrupted")
 METRIC_KINDS = ("gauge", "counter", "timer")
+#: whole numbers (attempts, counts, line numbers, exit statuses) are stored as 32-bit integers
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 _ID_NAMESPACE = uuid.UUID("5f0e7a53-76d1-4b8e-9a6c-2a8f3c1d9b47")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}\Z")
@@ -179,6 +181,8 @@ def validate(event: Any) -> dict[str, Any]:
             raise EventError(f"field {key!r}: expected {names}, got {type(value).__name__}")
         if _has_nul(value):
             raise EventError(f"field {key!r}: contains a NUL character")
+        if type(value) is int and not INT_MIN <= value <= INT_MAX:
+            raise EventError(f"field {key!r}: {value} is out of range ({INT_MIN} to {INT_MAX})")
         allowed = _ENUMS.get(key)
         if allowed and value not in allowed:
             raise EventError(f"field {key!r}: {value!r} is not one of {', '.join(allowed)}")
@@ -249,6 +253,10 @@ def _plain_values(name: str, values: list, types: tuple[type, ...], required: bo
         return False
     if (dict in found or list in found) and any(map(_has_nul, values)):
         return False
+    if int in found:
+        numbers = [value for value in values if type(value) is int]
+        if min(numbers) < INT_MIN or max(numbers) > INT_MAX:
+            return False
     allowed = _ENUMS.get(name)
     return not allowed or not ({*values} - {None}) - set(allowed)
 
@@ -281,8 +289,8 @@ def _check_counts(counts: dict) -> None:
     for key, value in counts.items():
         if key not in RUN_COUNT_KEYS:
             raise EventError(f"field 'vpt.run.counts': unknown count {key!r} (known: {', '.join(RUN_COUNT_KEYS)})")
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise EventError(f"field 'vpt.run.counts': {key!r} must be a non-negative integer")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT_MAX:
+            raise EventError(f"field 'vpt.run.counts': {key!r} must be an integer from 0 to {INT_MAX}")
 
 
 def check_metric_name(name: object) -> str:

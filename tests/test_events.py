@@ -30,6 +30,7 @@ def test_a_valid_event_passes() -> None:
     ({"vpt.test.attempt": True}, "field 'vpt.test.attempt': expected int, got bool"),
     ({"test.case.name": None}, "field 'test.case.name': required in a test event"),
     ({"colour": "red"}, "field 'colour': not an attribute of a test event"),
+    ({"vpt.test.attempt": 2**40}, r"field 'vpt.test.attempt': 1099511627776 is out of range \(-2147483648 to 2147483647\)"),
 ])
 def test_errors_name_the_field(changes: dict, message: str) -> None:
     with pytest.raises(EventError, match=message):
@@ -54,6 +55,7 @@ _MUTATIONS = [
     {"test.case.name": None}, {"colour": "red"}, {"test.case.name": "t.py::a\x00"}, {"vpt.test.markers": ["a\x00"]},
     {"vpt.test.markers": ["slow"]}, {"vpt.test.duration.call": 0.5}, {"vpt.test.duration.call": "0.5"},
     {"vpt.test.quarantined": True}, {"vpt.test.quarantined": 1}, {"code.line.number": 3.5}, {"error.type": None},
+    {"vpt.test.attempt": 2**31}, {"vpt.worker.seq": -(2**31) - 1}, {"code.line.number": 2**31 - 1},
 ]
 
 

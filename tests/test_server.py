@@ -94,6 +94,15 @@ def test_an_invalid_event_refuses_the_whole_batch_naming_the_field(service) -> N
     assert answer.status_code == 422 and answer.json()["field"] == "body"
 
 
+def test_a_number_too_large_to_store_is_refused_not_cut(service) -> None:
+    events = run_events("run3b", 1.8e9, "c" * 40, {f"t.py::test_{n}": "P" for n in range(60)})  # the bulk path
+    events[7]["vpt.test.attempt"] = 2**40
+    answer = post(service, json.dumps(events).encode())
+    assert answer.status_code == 422 and answer.json()["field"] == "[7].vpt.test.attempt"
+    assert "1099511627776 is out of range" in answer.json()["error"]
+    assert requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json() == []
+
+
 def test_a_token_writes_only_its_project(service) -> None:
     events = run_events("run4", 1.8e9, "d" * 40, {"t.py::test_a": "P"})
     other = token_for(service.store, "kitchen", "other")
