@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -14,7 +16,7 @@ from pytest_vpt.cli import cli
 from pytest_vpt.store import open_store
 
 from conftest import run_events
-from server_process import Server
+from server_process import Server, free_port
 
 
 def token_for(store: str, project: str, name: str = "ci") -> str:
@@ -161,3 +163,42 @@ def test_the_daily_rollup_is_folded_in_the_background(service) -> None:
         post(service, json.dumps(run_events("run7", 1.8e9 + 10, "g" * 40, {"t.py::test_a": "P"})).encode())
         service.stop()
         assert daily_runs(store) == [("t.py::test_a", 2, 0), ("t.py::test_b", 1, 1)]
+
+
+def test_settings_come_from_vpt_yaml_unless_given(tmp_path) -> None:
+    """vpt.yaml's server section sets the store, port and limits; the command line wins."""
+    port = free_port()
+    (tmp_path / "vpt.yaml").write_text(f"server:\n  store: sqlite:///shared.db\n  port: {port}\n  max_events: 5\n")
+    token = token_for(f"sqlite:///{tmp_path / 'shared.db'}", "box")
+    proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "server", "--max-events", "6"], cwd=tmp_path,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        events = run_events("run8", 1.8e9, "h" * 40, {f"t.py::test_{n}": "P" for n in range(6)})
+        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=json.dumps(events), timeout=10,
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert answer.status_code == 413 and answer.json()["error"] == "7 events in one batch; at most 6"
+        answer = requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=json.dumps(events[:6]), timeout=10,
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        assert answer.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert "shared.db" in proc.stderr.read()
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    ("  port: eighty\n", "vpt.yaml: server: field 'port': expected an integer from 1 to 65535, got 'eighty'"),
+    ("  colour: red\n", "vpt.yaml: server: unknown field 'colour'"),
+    ("  store: mysql://db\n", "vpt.yaml: server: field 'store': 'mysql://db': unsupported scheme 'mysql'"),
+])
+def test_a_bad_server_section_is_named(tmp_path, section, message) -> None:
+    (tmp_path / "vpt.yaml").write_text("server:\n" + section)
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "server"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1 and message in result.stderr

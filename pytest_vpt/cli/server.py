@@ -2,38 +2,54 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import click
 
+from ..config_file import ConfigFileError, read_config
 from .context import StoreOption
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="VPT_SERVER_HOST", help="address to listen on")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), envvar="VPT_SERVER_PORT")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="VPT_SERVER_WORKERS",
-              help="worker processes (more use more cores for parsing and checking batches)")
-@click.option("--max-body", default=16, show_default=True, type=click.IntRange(min=1), envvar="VPT_SERVER_MAX_BODY_MB",
-              help="largest request body accepted, in MiB (after decompression)")
+@click.option("--host", envvar="VPT_SERVER_HOST", help="address to listen on  [default: 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), envvar="VPT_SERVER_PORT", help="[default: 8765]")
+@click.option("--workers", type=click.IntRange(1, 64), envvar="VPT_SERVER_WORKERS",
+              help="worker processes (more use more cores for parsing and checking batches)  [default: 1]")
+@click.option("--max-body", type=click.IntRange(1, 1024), envvar="VPT_SERVER_MAX_BODY_MB",
+              help="largest request body accepted, in MiB (after decompression)  [default: 16]")
+@click.option("--max-events", type=click.IntRange(1, 10_000_000), envvar="VPT_SERVER_MAX_EVENTS",
+              help="most events in one batch  [default: 100000]")
 @click.pass_obj
-def server(store_option: StoreOption, host: str, port: int, workers: int, max_body: int) -> None:
-    """Serve the HTTP API (ingest, queries, /healthz, /metrics) in front of the store."""
+def server(store_option: StoreOption, **given: int | str | None) -> None:
+    """Serve the HTTP API (ingest, queries, /healthz, /metrics) in front of the store.
+
+    Settings not given here (or as VPT_SERVER_* variables) come from the server section of
+    vpt.yaml, and the store from --store, VPT_STORE, vpt.yaml's server.store, or the ini."""
     try:
         import uvicorn
 
         from ..server import ServerSettings, create_app
+        from ..server.settings import ServerSettingsError, apply_section
     except ImportError as exc:
         raise click.ClickException(f"vpt server needs its extra: pip install 'pytest-vpt[server]' ({exc})") from None
-    settings = ServerSettings(store_option.settings.store, host, port, max_body * 1024 * 1024)
-    click.echo(f"vpt server: {settings.store} on http://{host}:{port} (OpenAPI at /docs)", err=True)
-    if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    options = store_option.settings
+    values = {name: value for name, value in given.items() if value is not None}
+    if "max_body" in values:
+        values["max_body"] *= 1024 * 1024
+    chosen = set(values) | ({"store"} if store_option.url or "VPT_STORE" in os.environ else set())
+    try:
+        section, source = read_config(store_option.rootdir, options.config_file)
+        settings = apply_section(ServerSettings(options.store, flakiness=options.flakiness, policy=options.policy,
+                                                **values), section.get("server"), source, chosen, store_option.rootdir)
+    except (ConfigFileError, ServerSettingsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"vpt server: {settings.store} on http://{settings.host}:{settings.port} (OpenAPI at /docs)", err=True)
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
         return
-    os.environ["VPT_SERVER_SETTINGS"] = json.dumps({**vars(settings), "store": settings.store.text})
-    uvicorn.run("pytest_vpt.server.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
-                log_level="warning")
+    os.environ["VPT_SERVER_SETTINGS"] = settings.to_environment()
+    uvicorn.run("pytest_vpt.server.app:app_from_environment", factory=True, workers=settings.workers,
+                host=settings.host, port=settings.port, log_level="warning")
 
 
 @click.group()

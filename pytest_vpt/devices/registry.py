@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..config_file import CONFIG_FILE, ConfigFileError, read_config
 from .probes import PROBES, Probe, ProbeConfigError
 
 DEFAULT_INTERVAL = 30.0
 DEFAULT_TIMEOUT = 5.0
-CONFIG_FILE = "vpt.yaml"
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,99}\Z")
 _FIELDS = {"id", "kind", "tags", "probe", "interval", "timeout", "grace"}
 
@@ -135,34 +134,8 @@ def _probe(value: Any, where: str) -> Probe:
 
 def load_devices(rootdir: Path, config: Path | None = None, resolve_hosts: bool = True) -> list[Device]:
     """The registry from ``config``, else ``vpt.yaml`` in ``rootdir``, else pyproject.toml's [tool.vpt]."""
-    if config is None:
-        candidate = rootdir / CONFIG_FILE
-        if candidate.is_file():
-            config = candidate
-    if config is not None:
-        return parse_devices(_read_yaml(config).get("devices"), str(config), resolve_hosts)
-    pyproject = rootdir / "pyproject.toml"
-    if not pyproject.is_file():
-        return []
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DeviceConfigError(f"{pyproject}: cannot be read: {exc}") from None
-    table = data.get("tool", {}).get("vpt", {})
-    return parse_devices(table.get("devices") if isinstance(table, dict) else None, f"{pyproject} [tool.vpt]", resolve_hosts)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DeviceConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise DeviceConfigError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DeviceConfigError(f"{path}: expected a mapping at the top level, not {type(data).__name__}")
-    return data
+        data, source = read_config(rootdir, config)
+    except ConfigFileError as exc:
+        raise DeviceConfigError(str(exc)) from None
+    return parse_devices(data.get("devices"), source, resolve_hosts)

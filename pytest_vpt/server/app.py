@@ -108,7 +108,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             metrics.refused.labels(str(exc.status)).inc()
             raise
         started = time.perf_counter()
-        await run_in_threadpool(database.run, lambda store: _write(store, events))
+        await run_in_threadpool(database.run, lambda store: _write(store, events, settings))
         metrics.write.observe(time.perf_counter() - started)
         folding.written()
         metrics.batch.observe(len(events))
@@ -185,13 +185,13 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write(store: Store, events: list[dict[str, Any]]) -> None:
+def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> None:
     """Write the batch (the daily rollup is folded in the background); finished runs among it
     are folded into the flakiness verdicts."""
     store.write(events, fold=False)
     for event in events:
         if event["type"] == "run" and event["vpt.run.status"] == "finished":
-            store.refresh_flakiness(event["vpt.run.id"])
+            store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy)
 
 
 def _gauges(store: Store) -> tuple[float, int]:
@@ -204,10 +204,6 @@ def _gauges(store: Store) -> tuple[float, int]:
 
 def app_from_environment() -> FastAPI:
     """The app for uvicorn's worker processes, which import it: settings from VPT_SERVER_SETTINGS."""
-    import json
     import os
 
-    from ..store import parse_store_url
-
-    given = json.loads(os.environ["VPT_SERVER_SETTINGS"])
-    return create_app(ServerSettings(**{**given, "store": parse_store_url(given["store"])}))
+    return create_app(ServerSettings.from_environment(os.environ["VPT_SERVER_SETTINGS"]))

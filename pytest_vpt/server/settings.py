@@ -1,10 +1,32 @@
-"""The service's settings: the store it writes, where it listens, what it accepts."""
+"""The service's settings: the store it writes, where it listens, what it accepts.
+
+From the command line or environment (``vpt server --port``, ``VPT_SERVER_PORT``), else the
+``server`` section of ``vpt.yaml``, else the defaults::
+
+    server:
+      store: postgresql://vpt@db/vpt
+      host: 0.0.0.0
+      port: 8765
+      workers: 2
+      max_body_mb: 16
+      max_events: 100000
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-from ..store import StoreURL
+from ..analytics.flakiness import FlakinessSettings
+from ..quarantine.rules import QuarantinePolicy
+from ..store import StoreURL, parse_store_url
+from ..store.url import StoreURLError
+
+
+class ServerSettingsError(ValueError):
+    """A setting the service cannot use; the message names where it came from."""
 
 
 @dataclass(frozen=True)
@@ -12,5 +34,68 @@ class ServerSettings:
     store: StoreURL
     host: str = "127.0.0.1"
     port: int = 8765
+    workers: int = 1
     max_body: int = 16 * 1024 * 1024  # bytes of a request body, after decompression too
     max_events: int = 100_000  # events in one batch
+    # how finished runs fold into the verdicts and the quarantine (the project's settings)
+    flakiness: FlakinessSettings = field(default_factory=FlakinessSettings)
+    policy: QuarantinePolicy = field(default_factory=QuarantinePolicy)
+
+    def to_environment(self) -> str:
+        """The settings as text for the worker processes (see :meth:`from_environment`)."""
+        return json.dumps({**asdict(self), "store": self.store.text})
+
+    @classmethod
+    def from_environment(cls, text: str) -> ServerSettings:
+        given = json.loads(text)
+        return cls(**{**given, "store": parse_store_url(given["store"]), "flakiness": FlakinessSettings(**given["flakiness"]),
+                      "policy": QuarantinePolicy(**given["policy"])})
+
+
+def _integer(low: int, high: int) -> Any:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(f"expected an integer from {low} to {high}, got {value!r}")
+        return value
+
+    return parse
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected text, got {value!r}")
+    return value.strip()
+
+
+#: the section's fields: field -> (the ServerSettings attribute, how to read the value)
+_FIELDS = {
+    "store": ("store", _text),  # a store URL, read against the project's directory
+    "host": ("host", _text),
+    "port": ("port", _integer(1, 65535)),
+    "workers": ("workers", _integer(1, 64)),
+    "max_body_mb": ("max_body", lambda value: _integer(1, 1024)(value) * 1024 * 1024),
+    "max_events": ("max_events", _integer(1, 10_000_000)),
+}
+
+
+def apply_section(settings: ServerSettings, section: Any, source: str, given: set[str], base_dir: Path) -> ServerSettings:
+    """``settings`` with the values of vpt.yaml's ``server`` section (``source`` names it),
+    except those in ``given`` (attributes set on the command line or in the environment)."""
+    if section is None:
+        return settings
+    if not isinstance(section, dict):
+        raise ServerSettingsError(f"{source}: server: expected a mapping of settings, not {type(section).__name__}")
+    changes = {}
+    for name, value in section.items():
+        if name not in _FIELDS:
+            raise ServerSettingsError(f"{source}: server: unknown field {name!r} (known: {', '.join(_FIELDS)})")
+        attribute, parse = _FIELDS[name]
+        try:
+            parsed = parse(value)
+            if attribute == "store":
+                parsed = parse_store_url(parsed, base_dir)
+        except (ValueError, StoreURLError) as exc:
+            raise ServerSettingsError(f"{source}: server: field {name!r}: {exc}") from None
+        if attribute not in given:
+            changes[attribute] = parsed
+    return replace(settings, **changes)
