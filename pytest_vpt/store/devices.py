@@ -78,13 +78,19 @@ def write(conn: sqlite3.Connection, devices: list[dict[str, Any]], samples: list
 
 
 def _new(conn: sqlite3.Connection, samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The samples not stored yet (nor repeated earlier in the batch)."""
-    unique = list({e["id"]: e for e in samples}.values())
-    stored: set[str] = set()
-    for ids in _chunks([e["id"] for e in unique]):
-        stored.update(row[0] for row in conn.execute(
-            f"SELECT event_id FROM device_samples WHERE event_id IN ({', '.join('?' * len(ids))})", ids))
-    return [e for e in unique if e["id"] not in stored]
+    """The samples not stored yet (nor repeated earlier in the batch): a device's sample is
+    known by its time (the table's key, so the lookup is an index's)."""
+    unique = list({(e["vpt.project"], e["vpt.device.id"], e["vpt.sample.time"]): e for e in samples}.values())
+    by_device: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for e in unique:
+        by_device[e["vpt.project"], e["vpt.device.id"]].append(e["vpt.sample.time"])
+    stored: set[tuple[str, str, float]] = set()
+    for (project, device), times in by_device.items():
+        for chunk in _chunks(times):
+            stored.update((project, device, row[0]) for row in conn.execute(
+                f"SELECT time FROM device_samples WHERE {_KEY} AND time IN ({', '.join('?' * len(chunk))})",
+                (project, device, *chunk)))
+    return [e for e in unique if (e["vpt.project"], e["vpt.device.id"], e["vpt.sample.time"]) not in stored]
 
 
 def _timed(e: dict[str, Any]) -> TimedSample:
