@@ -67,6 +67,9 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.run.exit_status": (_OPT_INT, False),
         "vpt.run.counts": ((dict,), False),
         "vpt.run.labels": ((dict,), False),
+        # node id -> [source, reason]: the tests a list file ("list") or a marker ("marker")
+        # asks to quarantine, for a service that folds the finished run into the quarantine
+        "vpt.run.quarantine_requests": ((dict,), False),
         **{key: (_OPT_TEXT, False) for key in CONTEXT_KEYS},
     },
     "test": {
@@ -191,6 +194,7 @@ def validate(event: Any) -> dict[str, Any]:
             raise EventError(f"field {key!r}: required in a {kind} event")
     if kind == "run":
         _check_counts(event.get("vpt.run.counts") or {})
+        _check_requests(event.get("vpt.run.quarantine_requests") or {})
     if kind == "metric":
         check_metric_name(event["vpt.metric.name"])
         check_tags(event.get("vpt.metric.tags") or {})
@@ -291,6 +295,14 @@ def _check_counts(counts: dict) -> None:
             raise EventError(f"field 'vpt.run.counts': unknown count {key!r} (known: {', '.join(RUN_COUNT_KEYS)})")
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= INT_MAX:
             raise EventError(f"field 'vpt.run.counts': {key!r} must be an integer from 0 to {INT_MAX}")
+
+
+def _check_requests(requests: dict) -> None:
+    for nodeid, request in requests.items():
+        if not (isinstance(request, list) and len(request) == 2 and request[0] in ("list", "marker")
+                and isinstance(request[1], str)):
+            raise EventError(f"field 'vpt.run.quarantine_requests': {nodeid!r} must map to [\"list\" or \"marker\", "
+                             f"reason], got {request!r}")
 
 
 def check_metric_name(name: object) -> str:

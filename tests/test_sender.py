@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from pytest_vpt.cli import cli
@@ -144,3 +145,24 @@ def test_the_database_stopped_while_the_server_runs(pytester, private_postgres, 
         assert stored(server) == (8, 8, ["finished"])
     finally:
         server.stop()
+
+
+def test_the_quarantine_is_kept_by_the_server(pytester, project) -> None:
+    """With --vpt-server, list and marker quarantines reach the server's quarantine, and the
+    next run reads the quarantine from the server."""
+    project.start()
+    pytester.makepyfile(test_box="def test_listed(): assert False\ndef test_ok(): pass\n")
+    pytester.path.joinpath("vpt-quarantine.txt").write_text("test_box.py::test_listed  # remote flakes\n")
+    first = pytester.runpytest("--vpt", "--vpt-quarantine")
+    assert first.ret == 0 and first.parseoutcomes() == {"passed": 1, "quarantined": 1}
+    auth = {"Authorization": f"Bearer {os.environ['VPT_TOKEN']}"}
+    [entry] = requests.get(f"{project.url}/api/v1/quarantine", headers=auth, timeout=10).json()
+    assert (entry["nodeid"], entry["source"], entry["reason"], entry["left_at"]) == (
+        "test_box.py::test_listed", "list", "remote flakes", None)
+    pytester.path.joinpath("vpt-quarantine.txt").unlink()
+    second = pytester.runpytest("--vpt", "--vpt-quarantine")  # the server still holds it during the run
+    assert second.ret == 0 and second.parseoutcomes() == {"passed": 1, "quarantined": 1}
+    project.stop()
+    third = pytester.runpytest("--vpt", "--vpt-quarantine")  # the server is gone: markers and the list only
+    assert third.ret == 1
+    third.stdout.fnmatch_lines(["*quarantine: only markers and vpt-quarantine.txt apply: *cannot reach the server*"])

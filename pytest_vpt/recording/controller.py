@@ -57,21 +57,29 @@ class RecorderPlugin:
             return {}
 
     def _quarantine(self, listed: dict[str, str]) -> dict[str, Any]:
-        """The tests quarantined in the store, and those whose marker or list line has expired."""
-        from ..store import StoreError, open_store
-
+        """The tests quarantined in the store (or the server's), and those whose marker or list
+        line has expired."""
         active: dict[str, str] = {}
         expired: list[str] = []
         try:
-            with open_store(self.settings.store) as store:
-                for entry in store.read("quarantine", self.settings.project):
-                    if entry["left_at"] is None:
-                        active[entry["nodeid"]] = entry["reason"]
-                    elif entry["source"] != "auto":
-                        expired.append(entry["nodeid"])
-        except StoreError as exc:
+            for entry in self._quarantine_entries():
+                if entry["left_at"] is None:
+                    active[entry["nodeid"]] = entry["reason"]
+                elif entry["source"] != "auto":
+                    expired.append(entry["nodeid"])
+        except Exception as exc:  # noqa: BLE001 - a store or server that cannot answer never stops the run
             self.problems.append(f"quarantine: only markers and {self.settings.quarantine_file.name} apply: {exc}")
         return {"active": active, "expired": expired, "listed": listed, "list_name": self.settings.quarantine_file.name}
+
+    def _quarantine_entries(self) -> list[dict[str, Any]]:
+        if self.settings.server:
+            from ..sinks.http import fetch
+
+            return fetch(self.settings.server, os.environ.get("VPT_TOKEN"), "/api/v1/quarantine")
+        from ..store import open_store
+
+        with open_store(self.settings.store) as store:
+            return store.read("quarantine", self.settings.project)
 
     @property
     def run_id(self) -> str:

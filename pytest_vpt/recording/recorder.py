@@ -282,6 +282,8 @@ class RunRecorder:
                 "vpt.run.exit_status": exitstatus,
                 "vpt.run.counts": counts,
                 "vpt.run.labels": self.info.labels or None,
+                "vpt.run.quarantine_requests": {
+                    nodeid: list(request) for nodeid, request in self._explicit().items()} if status == "finished" else None,
                 **self.info.context,
             },
         )

@@ -146,6 +146,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
             raise ApiError(422, f"status {unknown[0]!r} is not one of {', '.join(STATUSES)}", "status")
         return await read(lambda store: store.read("flaky", project=project, statuses=wanted, limit=limit))
 
+    @app.get("/api/v1/quarantine", responses=_ERRORS, summary="The quarantine: each test's latest, in force first")
+    async def quarantine(project: Project) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("quarantine", project))
+
     @app.get("/api/v1/devices", responses=_ERRORS, summary="Devices: state and health over a window")
     async def devices(project: Project,
                       window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
@@ -191,7 +195,8 @@ def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings)
     store.write(events, fold=False)
     for event in events:
         if event["type"] == "run" and event["vpt.run.status"] == "finished":
-            store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy)
+            requests = {nodeid: tuple(request) for nodeid, request in (event.get("vpt.run.quarantine_requests") or {}).items()}
+            store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy, requests)
 
 
 def _gauges(store: Store) -> tuple[float, int]:

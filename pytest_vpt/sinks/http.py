@@ -46,6 +46,22 @@ def send(session: requests.Session, url: str, token: str | None, events: list[di
         raise SendError(f"{url}: HTTP {answer.status_code}: {detail}".rstrip(": "))
 
 
+def fetch(url: str, token: str | None, path: str, timeout: float = 5.0) -> Any:
+    """GET one of the server's JSON answers; raise SendError unless it gave one."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        answer = requests.get(f"{url.rstrip('/')}{path}", headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        raise SendError(f"{url}: {type(exc).__name__}: cannot reach the server") from None
+    try:
+        body = answer.json()
+    except ValueError:
+        raise SendError(f"{url}: HTTP {answer.status_code}: not a JSON answer") from None
+    if answer.status_code != 200:
+        raise SendError(f"{url}: HTTP {answer.status_code}: {body.get('error', '') if isinstance(body, dict) else ''}")
+    return body
+
+
 class HttpSink:
     """Sends batches to a server; what is not accepted goes to the spool. Never raises."""
 
