@@ -111,3 +111,17 @@ def test_device_uptime_per_hour(store) -> None:
     found = store.read("device_uptime_per_hour", "box", hours=3, now=hour + 7200)
     assert [(row["device"], row["hour"], row["uptime"]) for row in found] == [("stb", hour, 0.75), ("stb", hour + 3600, 1.0)]
     assert found[0]["flaps"] == 1 and found[0]["incidents"] == 1
+
+
+def test_vpt_db_rebuild_derives_the_daily_rollup_again(store, store_url) -> None:
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    store.write(run("r1", T0 + 100, {"a": [("passed", 1.0)], "b": [("failed", 0.5), ("passed", 3.0)]}))
+    expected = rollup(store)
+    store.conn.execute("DELETE FROM test_daily_durations")
+    store.conn.execute("UPDATE test_daily SET runs = 0")
+    result = CliRunner().invoke(cli, ["--store", store_url, "db", "rebuild"])
+    assert result.exit_code == 0 and result.output == "folded 3 attempts into the daily rollup again\n"
+    assert rollup(store) == expected

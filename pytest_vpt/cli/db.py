@@ -1,4 +1,4 @@
-"""``vpt db init``: create or upgrade the store, and a read-only role for dashboards."""
+"""``vpt db init``: create or upgrade the store, and a read-only role for dashboards; ``vpt db rebuild``."""
 
 from __future__ import annotations
 
@@ -42,3 +42,13 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str)
             click.echo(f"role {grafana_role} {'created' if created else 'updated'}: it may read every table, and nothing else")
     finally:
         store.close()
+
+
+@db.command()
+@click.option("--project", help="only this project (default: all)")
+@click.pass_obj
+def rebuild(store_option: StoreOption, project: str | None) -> None:
+    """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
+    with store_option.open() as store:
+        count = store.rebuild_daily(project)
+    click.echo(f"folded {count} attempts into the daily rollup again")
