@@ -19,6 +19,7 @@ from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
 from .recording.devices import MARKER as DEVICE_MARKER
 from .recording.devices import DeviceHooks, device_of
+from .recording.video import VideoChecks
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
 RUN_ID = pytest.StashKey[str]()
@@ -130,6 +131,14 @@ def vpt_run_id(pytestconfig: pytest.Config) -> str | None:
 def vpt_metrics() -> MetricsCollector:
     """A :class:`MetricsCollector` whose samples belong to the current test."""
     return MetricsCollector()
+
+
+@pytest.fixture
+def vpt_video(vpt_metrics: MetricsCollector) -> VideoChecks:
+    """Video checks for this test (``analyze``, ``assert_no_black_screen``, ``assert_no_freeze``,
+    ``assert_frame_drop_rate_below``, ``assert_subtitles_present``); each analysis's figures
+    become the test's metrics. Needs pytest-vpt[video]."""
+    return VideoChecks(vpt_metrics)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from .devices import devices, monitor
 from .flaky import flaky
 from .history import run, runs, tests
 from .quarantine import quarantine
+from .video import video
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +37,7 @@ cli.add_command(db)
 cli.add_command(server)
 cli.add_command(token)
 cli.add_command(push)
+cli.add_command(video)
 
 
 def main() -> None:

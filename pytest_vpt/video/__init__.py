@@ -1,0 +1,17 @@
+"""Video checks: black screen, freeze, frame drops, bitrate stability, subtitle presence, from a file, a stream,
+a capture device or a callable. Knows nothing of pytest or the store: it takes a source and
+returns a report; the plugin and the CLI record it. Needs the ``video`` extra (PyAV,
+OpenCV, numpy)."""
+
+from .analysis import BitrateCheck, DropsCheck, SubtitlesReport, VideoReport, analyze, quality_score
+from .detectors.black import BlackCheck
+from .detectors.freeze import FreezeCheck
+from .detectors.subtitles import SubtitleCheck
+from .incidents import Incident
+from .region import Region
+from .sources import Frame, Source, SourceError, open_source
+
+__all__ = [
+    "BitrateCheck", "BlackCheck", "DropsCheck", "Frame", "FreezeCheck", "Incident", "Region", "Source", "SourceError",
+    "SubtitleCheck", "SubtitlesReport", "VideoReport", "analyze", "open_source", "quality_score",
+]

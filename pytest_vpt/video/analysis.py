@@ -1,0 +1,229 @@
+"""``analyze(source)``: one pass over a source's frames with the chosen checks, as a report.
+
+The quality score (0-100) of an analysis::
+
+    impaired    = (seconds black + seconds frozen) / duration          (0..1)
+    drops       = min(1, (frames dropped + duplicated) / frames x 10)  (10 % of frames: all of it)
+    instability = min(1, the bitrate's coefficient of variation)       (0 when not measured)
+    score = 100 x (1 - impaired) x (1 - 0.3 x drops) x (1 - 0.2 x instability)
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .detectors.bitrate import BitrateMeter, BitrateReport
+from .detectors.black import BlackCheck, is_black
+from .detectors.drops import DropCounter, DropsReport
+from .detectors.freeze import FreezeCheck, FreezeState
+from .detectors.subtitles import SubtitleCheck, read_text, text_lines
+from .incidents import Incident, Runs
+from .region import Grid, Region
+from .sources import Source, SourceError, open_source
+
+
+@dataclass(frozen=True)
+class DropsCheck:
+    """Frame drops and repeated frames (no settings: the nominal rate comes from the source)."""
+
+
+@dataclass(frozen=True)
+class BitrateCheck:
+    floor_kbps: float | None = None  # a second below this is a dip (None: half the mean)
+
+
+CHECKS = {"black": BlackCheck, "freeze": FreezeCheck, "drops": DropsCheck, "bitrate": BitrateCheck,
+          "subtitles": SubtitleCheck}
+DEFAULT_CHECKS = ("black", "freeze", "drops", "bitrate")
+
+
+@dataclass
+class SubtitlesReport:
+    intervals: list[tuple[float, float | None]]  # (start, end) seconds a line of text was shown (end None: at the end)
+    share: float  # of the time analysed
+    texts: list[str] = field(default_factory=list)  # with ocr: each interval's first text
+
+
+@dataclass
+class VideoReport:
+    source: str
+    duration: float  # seconds analysed
+    frames: int  # frames decoded
+    analysed: int  # frames the picture checks looked at (every sample_every-th)
+    fps: float | None
+    width: int
+    height: int
+    incidents: list[Incident]
+    drops: DropsReport | None
+    bitrate: BitrateReport | None
+    subtitles: SubtitlesReport | None
+    quality_score: float
+    elapsed: float  # seconds the analysis took
+    checks: list[str] = field(default_factory=list)
+
+    def of_kind(self, kind: str) -> list[Incident]:
+        return [incident for incident in self.incidents if incident.kind == kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "incidents": [incident.to_dict() for incident in self.incidents]}
+
+
+def _checks(checks: Iterable[Any]) -> dict[str, Any]:
+    chosen: dict[str, Any] = {}
+    for check in checks:
+        if isinstance(check, str):
+            if check not in CHECKS:
+                raise ValueError(f"unknown check {check!r} (known: {', '.join(CHECKS)})")
+            check = CHECKS[check]()
+        names = [name for name, kind in CHECKS.items() if isinstance(check, kind)]
+        if not names:
+            raise ValueError(f"not a check: {check!r}")
+        chosen[names[0]] = check
+    return chosen
+
+
+def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float | None = None, sample_every: int = 1,
+            thumbnails: str | Path | None = None, timeout: float = 10.0) -> VideoReport:
+    """Analyse ``source`` (a path, stream URL, capture device or callable, see
+    :func:`open_source`) for ``seconds`` (None: to its end), looking at every
+    ``sample_every``-th frame's picture (all frames' times count for drops). With
+    ``thumbnails`` (a folder), each incident gets a PNG of its first frame."""
+    if sample_every < 1:
+        raise ValueError(f"sample_every must be 1 or more, not {sample_every}")
+    chosen = _checks(checks)
+    started = clock.perf_counter()
+    with open_source(source, timeout) as opened:
+        return _Analysis(opened, chosen, sample_every, thumbnails).run(seconds, started)
+
+
+class _Analysis:
+    def __init__(self, source: Source, checks: dict[str, Any], sample_every: int, thumbnails: str | Path | None) -> None:
+        self.source, self.checks, self.sample_every = source, checks, sample_every
+        self.thumbnails = Path(thumbnails) if thumbnails is not None else None
+        self.grids: dict[Any, Grid] = {}
+        black, freeze = checks.get("black"), checks.get("freeze")
+        uncertainty = sample_every - 1
+        self.black = Runs("black_screen", black.min_duration, uncertainty) if black else None
+        self.freeze = Runs("freeze", freeze.min_duration, uncertainty) if freeze else None
+        self.freeze_state: FreezeState | None = None
+        self.drops: DropCounter | None = None
+        self.meter = BitrateMeter(checks["bitrate"].floor_kbps) if "bitrate" in checks else None
+        subtitles = checks.get("subtitles")
+        self.subtitles = Runs("subtitles", subtitles.min_duration, uncertainty) if subtitles else None
+        self.next_look = 0.0
+        self.texts: list[str] = []
+        self.current = None
+        for runs in (self.black, self.freeze):
+            if runs is not None and self.thumbnails is not None:
+                runs.on_start = self._thumbnail(runs.kind)
+
+    def _grid(self, region: Any, luma: Any) -> Grid:
+        key = (region, luma.shape)
+        if key not in self.grids:
+            self.grids[key] = Grid(region, *luma.shape)
+        return self.grids[key]
+
+    def run(self, seconds: float | None, started: float) -> VideoReport:
+        frames = analysed = 0
+        last = 0.0
+        black_check, freeze_check = self.checks.get("black"), self.checks.get("freeze")
+        for frame in self.source.frames(self.meter.packet if self.meter else None):
+            if seconds is not None and frame.time >= seconds:
+                break
+            frames, last = frames + 1, frame.time
+            if self.drops is None and "drops" in self.checks:
+                self.drops = DropCounter(self.source.nominal_fps)
+            if frame.index % self.sample_every:
+                if self.drops is not None:
+                    self.drops.feed(frame.time, frame.index, None)
+                continue
+            analysed += 1
+            self.current = frame
+            black = False
+            if black_check is not None:
+                grid = self._grid(black_check.region, frame.luma)
+                black = is_black(black_check, grid, grid.take(frame.luma), frame.full_range)
+                self.black.update(black, frame.time, frame.index)
+            sample = None
+            if freeze_check is not None:
+                grid = self._grid(freeze_check.region, frame.luma)
+                sample = grid.take(frame.luma)
+                if self.freeze_state is None:
+                    self.freeze_state = FreezeState(freeze_check, grid)
+                reference = self.freeze_state.since
+                frozen = self.freeze_state.frozen(sample, black, frame.time, frame.index)
+                self.freeze.update(frozen, frame.time, frame.index, start=reference)
+            if self.drops is not None:
+                self.drops.feed(frame.time, frame.index, sample if sample is not None else
+                                self._grid(Region(), frame.luma).take(frame.luma))
+            if self.subtitles is not None and frame.time >= self.next_look:
+                self._look_for_text(frame)
+        interval = 1.0 / self.source.nominal_fps if self.source.nominal_fps else 0.0
+        duration = last + interval if frames else 0.0
+        for runs in (self.black, self.freeze):
+            if runs is not None:
+                runs.finish(duration)
+        incidents = sorted((self.black.incidents if self.black else []) + (self.freeze.incidents if self.freeze else []),
+                           key=lambda incident: incident.start)
+        subtitles = None
+        if self.subtitles is not None:
+            self.subtitles.finish(duration)
+            shown = [(i.start, i.end) for i in self.subtitles.incidents]
+            subtitles = SubtitlesReport(shown, sum(i.duration for i in self.subtitles.incidents) / duration if duration else 0,
+                                        self.texts)
+        frozen = [(incident.start_frame, incident.end_frame) for incident in incidents]
+        drops = self.drops.report(duration, frozen) if self.drops is not None else None
+        bitrate = self.meter.report() if self.meter is not None else None
+        return VideoReport(
+            self.source.name, duration, frames, analysed, self.source.nominal_fps, self.source.width,
+            self.source.height, incidents, drops, bitrate, subtitles,
+            quality_score(duration, frames, incidents, drops, bitrate),
+            clock.perf_counter() - started, list(self.checks),
+        )
+
+    def _look_for_text(self, frame: Any) -> None:
+        check: SubtitleCheck = self.checks["subtitles"]
+        self.next_look = frame.time + check.every
+        region, (height, width) = check.region, frame.luma.shape
+        step = max(1, width // 960)
+        band = np.ascontiguousarray(frame.luma[int(region.y * height):int((region.y + region.height) * height):step,
+                                               int(region.x * width):int((region.x + region.width) * width):step])
+        shown = bool(text_lines(band, check.contrast))
+        starting = shown and self.subtitles.start is None
+        self.subtitles.update(shown, frame.time, frame.index)
+        if starting and check.ocr:
+            self.texts.append(read_text(band))
+
+    def _thumbnail(self, kind: str) -> Any:
+        def save(time: float, index: int) -> str | None:
+            import cv2
+
+            if self.current is None:
+                return None
+            self.thumbnails.mkdir(parents=True, exist_ok=True)
+            path = self.thumbnails / f"{kind}-{index:06d}.png"
+            cv2.imwrite(str(path), self.current.luma)
+            return str(path)
+
+        return save
+
+
+def quality_score(duration: float, frames: int, incidents: list[Incident], drops: DropsReport | None,
+                  bitrate: BitrateReport | None) -> float:
+    """The score of the module's docstring, 0-100 (100: nothing wrong was found)."""
+    if duration <= 0 or frames == 0:
+        return 0.0
+    impaired = min(1.0, sum(incident.duration for incident in incidents) / duration)
+    lost = min(1.0, (drops.dropped + drops.duplicated) / frames * 10) if drops else 0.0
+    instability = min(1.0, bitrate.variation) if bitrate else 0.0
+    return round(100 * (1 - impaired) * (1 - 0.3 * lost) * (1 - 0.2 * instability), 1)
+
+
+__all__ = ["BitrateCheck", "BlackCheck", "DropsCheck", "FreezeCheck", "SourceError", "SubtitleCheck", "SubtitlesReport",
+           "VideoReport", "analyze"]

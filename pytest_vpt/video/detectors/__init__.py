@@ -1,0 +1,1 @@
+"""One module per check: what it decides about a frame (or a packet), and its settings."""

@@ -1,0 +1,68 @@
+"""Incidents: a condition (black, frozen, ...) that held for at least a minimum duration,
+with its true start and end in seconds and frames."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Incident:
+    kind: str  # black_screen, freeze, stream_lost, ...
+    start: float  # seconds: the first frame it held on
+    start_frame: int
+    end: float | None  # seconds: the first frame it no longer held on (None: still open)
+    end_frame: int | None
+    duration: float  # seconds (so far, while open)
+    severity: str  # minor (< 2 s), major (< 5 s), critical
+    uncertainty_frames: int = 0  # frames each boundary may be off (when frames were sampled)
+    thumbnail: str | None = None  # a PNG of the first frame, when asked for
+
+    @property
+    def open(self) -> bool:
+        return self.end is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "open": self.open}
+
+    def describe(self) -> str:
+        until = "until the end (still open)" if self.open else f"to {self.end:.2f} s (frame {self.end_frame})"
+        return f"{self.kind} from {self.start:.2f} s (frame {self.start_frame}) {until}, {self.duration:.2f} s"
+
+
+def severity(duration: float) -> str:
+    return "critical" if duration >= 5.0 - 1e-6 else "major" if duration >= 2.0 - 1e-6 else "minor"
+
+
+class Runs:
+    """Turns a per-frame condition into incidents: a run that lasts ``min_duration`` or more
+    is one, from its first frame to the first frame without the condition."""
+
+    def __init__(self, kind: str, min_duration: float, uncertainty: int = 0) -> None:
+        self.kind, self.min_duration, self.uncertainty = kind, min_duration, uncertainty
+        self.incidents: list[Incident] = []
+        self.start: tuple[float, int] | None = None  # (time, frame) of the run in progress
+        self.on_start: Any = None  # called with (time, frame) when a run starts (for thumbnails)
+        self.thumbnail: str | None = None
+
+    def update(self, holds: bool, time: float, index: int, start: tuple[float, int] | None = None) -> None:
+        """The condition on the frame at ``time``; a run may be dated back to ``start``."""
+        if holds and self.start is None:
+            self.start = start or (time, index)
+            self.thumbnail = self.on_start(*self.start) if self.on_start else None
+        elif not holds and self.start is not None:
+            begun, first = self.start
+            if time - begun >= self.min_duration:
+                self.incidents.append(Incident(self.kind, begun, first, time, index, time - begun, severity(time - begun),
+                                               self.uncertainty, self.thumbnail))
+            self.start = None
+
+    def finish(self, end: float) -> None:
+        """The source ended at ``end`` seconds: a run still going is an open incident."""
+        if self.start is not None:
+            begun, first = self.start
+            if end - begun >= self.min_duration:
+                self.incidents.append(Incident(self.kind, begun, first, None, None, end - begun, severity(end - begun),
+                                               self.uncertainty, self.thumbnail))
+            self.start = None

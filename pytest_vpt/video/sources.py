@@ -1,0 +1,180 @@
+"""Where frames come from: a file, a stream URL, a capture device, or a callable.
+
+Every frame carries its index, its presentation time (seconds from the first frame) and its
+luma plane: for the usual YUV formats the decoder's own plane, without conversion or copy
+(valid until the next frame), which is what makes analysing every frame affordable.
+Files, streams and devices are read through PyAV (FFmpeg); its packets also give the
+bitrate. A source that cannot be read raises :class:`SourceError` naming it, within the
+timeout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: decoded formats whose first plane is the luma plane, 8 bits per sample
+_PLANAR_LUMA = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray", "yuv411p",
+                "yuv440p", "yuvj440p"}
+_STREAM = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|rtp|srt|tcp)://", re.IGNORECASE)
+
+
+class SourceError(RuntimeError):
+    """A source that cannot be opened or read; the message names it."""
+
+
+@dataclass
+class Frame:
+    index: int  # 0 for the first frame
+    time: float  # presentation time, seconds from the first frame
+    luma: np.ndarray  # height x width, uint8 (a view: copy what you keep)
+    full_range: bool  # luma 0-255 (JPEG range), else 16-235 (video range)
+
+
+@dataclass
+class Packet:
+    """A compressed packet of the video stream: its size and presentation time."""
+
+    time: float
+    size: int
+
+
+class Source:
+    """Frames from somewhere; ``packets`` receives the compressed packets where there are any."""
+
+    name: str
+    nominal_fps: float | None = None
+    width: int = 0
+    height: int = 0
+
+    def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(source: Any, timeout: float = 10.0) -> Source:
+    """A :class:`Source` for a path, a stream URL, ``/dev/videoN`` or a device index, or a
+    callable returning ``(time, frame)`` (a gray or BGR array) and None at the end."""
+    if isinstance(source, Source):
+        return source
+    if callable(source):
+        return CallableSource(source)
+    if isinstance(source, int) or (isinstance(source, str) and source.isdigit()):
+        return AVSource(f"/dev/video{int(source)}", timeout, device=True)
+    text = str(source)
+    if _STREAM.match(text):
+        return AVSource(text, timeout)
+    if text.startswith("/dev/video"):
+        return AVSource(text, timeout, device=True)
+    path = Path(text)
+    if not path.is_file():
+        raise SourceError(f"{text}: no such file" if not path.exists() else f"{text}: not a file")
+    return AVSource(str(path), timeout)
+
+
+class AVSource(Source):
+    """A file, stream or capture device decoded by FFmpeg through PyAV."""
+
+    def __init__(self, target: str, timeout: float, device: bool = False) -> None:
+        try:
+            import av
+        except ImportError:
+            raise SourceError(f"{target}: reading video needs the video extra: pip install 'pytest-vpt[video]'") from None
+        self.name = target
+        options = {"rw_timeout": str(int(timeout * 1e6))} if _STREAM.match(target) else {}
+        if target.lower().startswith(("rtsp://", "rtsps://")):
+            options = {"timeout": str(int(timeout * 1e6)), "rtsp_transport": "tcp"}
+        try:
+            self._container = av.open(target, format="v4l2" if device else None, options=options,
+                                      timeout=(timeout, timeout))
+        except (av.FFmpegError, OSError) as exc:
+            raise SourceError(f"{target}: cannot be opened: {_reason(exc)}") from None
+        if not self._container.streams.video:
+            self._container.close()
+            raise SourceError(f"{target}: holds no video stream")
+        self._stream = self._container.streams.video[0]
+        codec = self._stream.codec_context
+        if codec is None or not codec.name:
+            self._container.close()
+            raise SourceError(f"{target}: unknown video codec")
+        self._stream.thread_type = "AUTO"
+        rate = self._stream.average_rate or self._stream.guessed_rate
+        self.nominal_fps = float(rate) if rate else None
+        self.width, self.height = codec.width, codec.height
+
+    def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
+        import av
+
+        stream, base = self._stream, self._stream.time_base
+        first: float | None = None
+        index = 0
+        try:
+            for packet in self._container.demux(stream):
+                if packets is not None and packet.size and packet.pts is not None:
+                    packets(Packet(float(packet.pts * base), packet.size))
+                for decoded in packet.decode():
+                    moment = decoded.time if decoded.time is not None else index / (self.nominal_fps or 25.0)
+                    first = moment if first is None else first
+                    yield Frame(index, moment - first, _luma(decoded), _full_range(decoded))
+                    index += 1
+        except av.FFmpegError as exc:
+            raise SourceError(f"{self.name}: cannot be decoded after {index} frames: {_reason(exc)}") from None
+
+    def close(self) -> None:
+        self._container.close()
+
+
+def _luma(frame: Any) -> np.ndarray:
+    if frame.format.name in _PLANAR_LUMA:
+        plane = frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        return rows[: frame.height, : frame.width]
+    return frame.to_ndarray(format="gray")
+
+
+def _full_range(frame: Any) -> bool:
+    return frame.format.name.startswith("yuvj") or frame.format.name == "gray" or int(frame.color_range or 0) == 2
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return re.sub(r"^\[Errno -?\d+\] ", "", text).split(": '", 1)[0]
+
+
+class CallableSource(Source):
+    """Frames a callable returns: ``(time, array)`` each call, None at the end (a capture
+    card's own API, frames already in memory)."""
+
+    def __init__(self, read: Callable[[], tuple[float, np.ndarray] | None], name: str | None = None) -> None:
+        self.read = read
+        self.name = name or getattr(read, "__name__", "frames")
+
+    def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
+        import cv2
+
+        index, first = 0, None
+        while (item := self.read()) is not None:
+            moment, image = item
+            image = np.asarray(image)
+            if image.dtype != np.uint8 or image.ndim not in (2, 3):
+                raise SourceError(f"{self.name}: frame {index}: expected a gray or BGR uint8 array, got "
+                                  f"{image.dtype} with shape {image.shape}")
+            luma = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            first = moment if first is None else first
+            if index == 0:
+                self.height, self.width = luma.shape
+            yield Frame(index, float(moment) - first, luma, True)
+            index += 1
