@@ -4,7 +4,7 @@ read from them within 2.5 %."""
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections.abc import Mapping
 
 _LOG_STEP = math.log(1.05)
 _SHORTEST = 1e-6  # seconds; shorter durations count in the first bucket
@@ -19,7 +19,7 @@ def middle(index: int) -> float:
     return math.exp((index + 0.5) * _LOG_STEP)
 
 
-def percentile(buckets: Counter, share: float) -> float | None:
+def percentile(buckets: Mapping[int, int], share: float) -> float | None:
     """The duration below which ``share`` of the counted ones fall (a bucket's middle)."""
     total = sum(buckets.values())
     if not total:

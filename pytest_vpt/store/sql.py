@@ -3,7 +3,8 @@
 The store modules write portable SQL (``ON CONFLICT ... DO UPDATE``, ``CASE`` rather than
 two-argument ``min``/``max``) with SQLite's placeholders: ``?`` and ``:name``. For
 PostgreSQL, :func:`postgres` turns those into psycopg's ``%s`` and ``%(name)s`` and
-``json_each(x)`` into ``jsonb_array_elements_text(CAST(x AS jsonb))`` (both yield ``value``).
+``json_each(x)`` into ``jsonb_array_elements_text(CAST(x AS jsonb))`` (both yield ``value``),
+and ``group_concat(x, sep)`` into ``string_agg(x, sep)``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _JSON_EACH = re.compile(r"json_each\(([^()]*)\)")
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(")
 
 
 def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
@@ -38,4 +40,5 @@ def postgres(sql: str) -> str:
     """``sql`` in PostgreSQL's (psycopg's) spelling."""
     sql = sql.replace("%", "%%").replace("?", "%s")
     sql = _JSON_EACH.sub(r"jsonb_array_elements_text(CAST(\1 AS jsonb))", sql)
+    sql = _GROUP_CONCAT.sub("string_agg(", sql)
     return _NAMED.sub(r"%(\1)s", sql)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from ..analytics.buckets import bucket
 from .base import Store, StoreError
+from .daily import merge_hist
 from .migrate import SchemaError, migrate_sqlite
 from .url import StoreURL
 
@@ -33,7 +34,9 @@ class SQLiteStore(Store):
                 path.parent.mkdir(parents=True, exist_ok=True)
             timeout = self.url.options.get("timeout", 5.0)
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-            conn.create_function("vpt_bucket", 1, bucket, deterministic=True)  # PostgreSQL's is SQL (0007)
+            # the functions PostgreSQL has in SQL (migration 0007)
+            conn.create_function("vpt_bucket", 1, bucket, deterministic=True)
+            conn.create_function("vpt_merge_hist", 2, merge_hist, deterministic=True)
             try:
                 self._prepare(conn, time.monotonic() + timeout)
             except BaseException:

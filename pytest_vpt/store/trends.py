@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..analytics.buckets import middle
-from .daily import DAY, day_of
+from ..analytics.buckets import percentile
+from .daily import DAY, day_of, histogram
 
 
 def pass_rate_per_day(conn: Any, project: str, days: int = 30, now: float | None = None) -> list[dict[str, Any]]:
@@ -25,24 +25,23 @@ def pass_rate_per_day(conn: Any, project: str, days: int = 30, now: float | None
     return found
 
 
-# Each test's buckets over the span, with the count up to each bucket and the test's total.
-_DURATION_SHARES = (
-    "WITH merged AS (SELECT test_id, bucket, sum(n) AS n FROM test_daily_durations WHERE project = ? AND day >= ? "
-    "GROUP BY test_id, bucket), "
-    "seen AS (SELECT test_id, bucket, sum(n) OVER (PARTITION BY test_id ORDER BY bucket) AS upto, "
-    "sum(n) OVER (PARTITION BY test_id) AS total FROM merged) "
-    "SELECT c.nodeid, min(CASE WHEN upto >= 0.5 * total THEN bucket END), "
-    "min(CASE WHEN upto >= 0.95 * total THEN bucket END), max(total) "
-    "FROM seen s JOIN test_cases c ON c.test_id = s.test_id GROUP BY s.test_id, c.nodeid"
-)
-
-
 def duration_p95(conn: Any, project: str, days: int = 7, now: float | None = None) -> list[dict[str, Any]]:
     """Each test's p50 and p95 duration over the last ``days`` days (final attempts), slowest
-    first: read from the days' 5 %-wide buckets (see analytics.buckets.percentile)."""
+    first: its days' 5 %-wide histograms added up (see analytics.buckets.percentile)."""
     since = day_of(time.time() if now is None else now) - (days - 1) * DAY
-    found = [{"nodeid": nodeid, "p50": middle(p50), "p95": middle(p95), "runs": int(runs)}
-             for nodeid, p50, p95, runs in conn.execute(_DURATION_SHARES, (project, since))]
+    merged: dict[int, dict[int, int]] = {}
+    names: dict[int, str] = {}
+    for test_id, nodeid, hist in conn.execute(
+        "SELECT d.test_id, c.nodeid, d.duration_hist FROM test_daily d JOIN test_cases c ON c.test_id = d.test_id "
+        "WHERE d.project = ? AND d.day >= ? AND d.duration_count > 0", (project, since),
+    ):
+        names[test_id] = nodeid
+        counts = merged.setdefault(test_id, {})
+        get = counts.get
+        for index, count in histogram(hist):
+            counts[index] = get(index, 0) + count
+    found = [{"nodeid": names[test_id], "p50": percentile(counts, 0.5), "p95": percentile(counts, 0.95),
+              "runs": sum(counts.values())} for test_id, counts in merged.items()]
     return sorted(found, key=lambda row: (-row["p95"], row["nodeid"]))
 
 

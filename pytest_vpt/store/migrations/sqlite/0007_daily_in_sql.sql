@@ -1,6 +1,7 @@
 -- The daily rollup is folded by SQL statements: attempts stored for the first time wait in
--- test_daily_pending until the next fold, and durations are counted per 5 %-wide bucket in
--- rows of their own (counts that add up), from which p50/p95 of any span are read.
+-- test_daily_pending until the next fold. A day's durations are kept as one histogram of
+-- 5 %-wide buckets, "bucket count bucket count ..." in bucket order, merged by
+-- vpt_merge_hist (counts add up), from which p50/p95 of any span are read.
 
 CREATE TABLE test_daily_pending (
     test_id     INTEGER NOT NULL,
@@ -10,17 +11,8 @@ CREATE TABLE test_daily_pending (
     duration    REAL,
     quarantined INTEGER NOT NULL
 );
-CREATE TABLE test_daily_durations (
-    project TEXT NOT NULL,
-    day     REAL NOT NULL,
-    test_id INTEGER NOT NULL,
-    bucket  INTEGER NOT NULL,
-    n       INTEGER NOT NULL,
-    PRIMARY KEY (project, day, test_id, bucket)
-);
 ALTER TABLE test_daily DROP COLUMN duration_p50;
 ALTER TABLE test_daily DROP COLUMN duration_p95;
-ALTER TABLE test_daily DROP COLUMN duration_hist;
 -- Every attempt stored so far is folded again, the new way, by the next write.
 DELETE FROM test_daily;
 INSERT INTO test_daily_pending SELECT test_id, started_at, outcome, is_final, duration, quarantined FROM test_attempts;
