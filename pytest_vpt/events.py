@@ -24,6 +24,7 @@ OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "rerun
 RUN_COUNT_KEYS = ("tests", *OUTCOMES, "quarantined")
 RUN_STATUSES = ("running", "finished", "interrupted")
 METRIC_KINDS = ("gauge", "counter", "timer")
+SEVERITIES = ("minor", "major", "critical")
 #: whole numbers (attempts, counts, line numbers, exit statuses) are stored as 32-bit integers
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
@@ -123,6 +124,22 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.device.grace": (_NUMBER, True),
         "vpt.device.seen_at": (_NUMBER, True),
     },
+    # A video incident (black screen, freeze, a stream lost): from its first frame to the
+    # first frame without it (end None: still going), in epoch seconds.
+    "incident": {
+        "vpt.project": (_TEXT, True),
+        "vpt.incident.kind": (_TEXT, True),
+        "vpt.incident.source": (_TEXT, True),
+        "vpt.incident.start": (_NUMBER, True),
+        "vpt.incident.end": (_OPT_NUMBER, False),
+        "vpt.incident.duration": (_NUMBER, True),
+        "vpt.incident.severity": (_TEXT, True),
+        "vpt.incident.start_frame": (_OPT_INT, False),
+        "vpt.incident.end_frame": (_OPT_INT, False),
+        "vpt.incident.thumbnail": (_OPT_TEXT, False),
+        "vpt.run.id": (_OPT_TEXT, False),
+        "test.case.name": (_OPT_TEXT, False),
+    },
     # One probe of a device: online or not, how long it took, the error, numbers it reported.
     "device_sample": {
         "vpt.project": (_TEXT, True),
@@ -141,6 +158,7 @@ _ENUMS = {
     "vpt.run.status": RUN_STATUSES,
     "vpt.test.outcome": OUTCOMES,
     "vpt.metric.kind": METRIC_KINDS,
+    "vpt.incident.severity": SEVERITIES,
 }
 
 

@@ -262,3 +262,24 @@ def test_the_vpt_video_fixture_asserts_and_records(pytester, tmp_path) -> None:
     assert recorded["test_the_vpt_video_fixture_asserts_and_records.py::test_black", "video.black_screen_seconds"] == \
         pytest.approx(1.0)
     assert recorded["test_the_vpt_video_fixture_asserts_and_records.py::test_clean", "video.quality_score"] == 100.0
+
+
+def test_vpt_video_analyze(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    clip = encode(tmp_path / "events.mp4", 150, with_events(black=[(30, 60)], frozen=[(90, 130)]))
+    result = CliRunner().invoke(cli, ["video", "analyze", str(clip), "--min-duration", "0.3"])
+    assert result.exit_code == 0, result.output
+    assert "150 frames, 5.0 s analysed" in result.output
+    score = float(result.output.split("quality score ")[1].split()[0])
+    assert 40 < score < 55  # 2.3 of 5 s impaired, and an unsteady bitrate
+    assert "black_screen  1.00 s  2.00 s  30-60" in result.output
+    assert "freeze        3.00 s  4.33 s  90-130" in result.output
+    assert "frame drops: 0 dropped, 0 repeated, 0.0 per minute" in result.output
+    result = CliRunner().invoke(cli, ["video", "analyze", str(clip), "--json", "--check", "freeze", "--min-duration", "0.3"])
+    report = __import__("json").loads(result.output)
+    assert [(i["kind"], i["start_frame"], i["end_frame"]) for i in report["incidents"]] == [("freeze", 90, 130)]
+    result = CliRunner().invoke(cli, ["video", "analyze", str(tmp_path / "none.mp4")])
+    assert result.exit_code == 1 and "none.mp4: no such file" in result.output

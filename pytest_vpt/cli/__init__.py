@@ -13,7 +13,7 @@ from .devices import devices, monitor
 from .flaky import flaky
 from .history import run, runs, tests
 from .quarantine import quarantine
-from .video import video
+from .video import video, watch
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +38,7 @@ cli.add_command(server)
 cli.add_command(token)
 cli.add_command(push)
 cli.add_command(video)
+cli.add_command(watch)
 
 
 def main() -> None:

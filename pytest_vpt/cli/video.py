@@ -1,12 +1,18 @@
-"""``vpt video analyze``: the video checks on a file, stream or capture device."""
+"""``vpt video analyze``: the video checks on a file, stream or capture device; ``vpt watch``."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import render
+from .context import StoreOption
+from .timespec import parse_span
 
 
 @click.group()
@@ -19,8 +25,9 @@ def video() -> None:
 @click.option("--seconds", type=click.FloatRange(min=0, min_open=True), help="analyse this much (default: all)")
 @click.option("--sample-every", default=1, show_default=True, type=click.IntRange(min=1),
               help="look at every Nth frame's picture (boundaries then move by up to N-1 frames)")
-@click.option("--check", "checks", multiple=True, type=click.Choice(["black", "freeze", "drops", "bitrate"]),
-              help="a check to run (repeatable; default: all)")
+@click.option("--check", "checks", multiple=True,
+              type=click.Choice(["black", "freeze", "drops", "bitrate", "subtitles"]),
+              help="a check to run (repeatable; default: all but subtitles)")
 @click.option("--min-duration", type=click.FloatRange(min=0), help="seconds a black screen or freeze lasts before "
               "it is an incident (default: 0.5 black, 1.0 freeze)")
 @click.option("--thumbnails", type=click.Path(file_okay=False, path_type=Path), help="save a PNG of each incident here")
@@ -31,16 +38,16 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
             thumbnails: Path | None, timeout: float, as_json: bool) -> None:
     """Analyse SOURCE (a file, an rtsp/http/udp URL, /dev/videoN or a device index)."""
     try:
-        from ..video import BitrateCheck, BlackCheck, DropsCheck, FreezeCheck, SourceError
+        from ..video import BitrateCheck, BlackCheck, DropsCheck, FreezeCheck, SourceError, SubtitleCheck
         from ..video import analyze as run_analysis
     except ImportError as exc:
         raise click.ClickException(f"vpt video needs its extra: pip install 'pytest-vpt[video]' ({exc})") from None
     durations = {} if min_duration is None else {"min_duration": min_duration}
     chosen = {"black": BlackCheck(**durations), "freeze": FreezeCheck(**durations), "drops": DropsCheck(),
-              "bitrate": BitrateCheck()}
+              "bitrate": BitrateCheck(), "subtitles": SubtitleCheck()}
     try:
-        report = run_analysis(source, [chosen[name] for name in (checks or chosen)], seconds, sample_every,
-                              thumbnails, timeout)
+        report = run_analysis(source, [chosen[name] for name in (checks or ("black", "freeze", "drops", "bitrate"))],
+                              seconds, sample_every, thumbnails, timeout)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -63,3 +70,81 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
         rate = report.bitrate
         click.echo(f"bitrate: mean {rate.mean:.0f} kbit/s, deviation {rate.deviation:.0f}, variation {rate.variation:.2f}, "
                    f"lowest {rate.minimum:.0f}; {len(rate.dips)} dip(s) below {rate.floor:.0f} kbit/s")
+    if report.subtitles is not None:
+        shown = report.subtitles
+        spans = ", ".join(f"{start:.1f}-{'end' if end is None else f'{end:.1f}'} s" for start, end in shown.intervals[:10])
+        click.echo(f"subtitles: shown {shown.share:.0%} of the time" + (f" ({spans})" if spans else ""))
+
+
+
+@video.command()
+@click.option("--project", help="only this project's incidents")
+@click.option("--since", metavar="SPAN", default="24h", show_default=True, help="how far back (30m, 24h, 7d)")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def incidents(store_option: StoreOption, project: str | None, since: str, limit: int, as_json: bool) -> None:
+    """Video incidents recorded by vpt watch (and other producers), newest first."""
+    with store_option.open() as store:
+        found = store.read("video_incidents", project=project, since=time.time() - parse_span(since), limit=limit)
+    if as_json:
+        render.emit_json(found)
+        return
+    render.table(None, ["started", "source", "kind", "duration", "severity", "end"], [
+        [render.when(i["started_at"]), i["source"], i["kind"], f"{i['duration']:.1f} s", i["severity"],
+         "open" if i["ended_at"] is None else render.when(i["ended_at"])] for i in found
+    ], right=["duration"])
+
+@click.command()
+@click.argument("source")
+@click.option("--project", help="record under this project (default: as pytest --vpt would)")
+@click.option("--for", "span", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
+@click.option("--min-duration", type=click.FloatRange(min=0), help="seconds a black screen or freeze lasts before "
+              "it is an incident (default: 0.5 black, 1.0 freeze)")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="seconds to wait for the stream or device")
+@click.pass_obj
+def watch(store_option: StoreOption, source: str, project: str | None, span: str | None, min_duration: float | None,
+          timeout: float) -> None:
+    """Watch a stream or capture device for black screens, freezes and outages until stopped
+    (Ctrl-C or SIGTERM), writing each incident to the store as it ends."""
+    try:
+        from ..recording.watcher import Watcher
+        from ..video import BlackCheck, FreezeCheck
+    except ImportError as exc:
+        raise click.ClickException(f"vpt watch needs the video extra: pip install 'pytest-vpt[video]' ({exc})") from None
+    settings = store_option.settings
+    durations = {} if min_duration is None else {"min_duration": min_duration}
+    line = _StatusLine(sys.stderr.isatty())
+    watcher = Watcher(source, settings.store, project or settings.project, [BlackCheck(**durations),
+                      FreezeCheck(**durations)], timeout, line.show)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: watcher.stop.set())
+    click.echo(f"watching {source} into {settings.store}; Ctrl-C stops", err=True)
+    status = watcher.run(time.time() + parse_span(span) if span else None)
+    line.end()
+    lost = f", {len(status.pending)} NOT written: {status.error}" if status.pending else ""
+    click.echo(f"stopped: {status.incidents} incident(s), {status.written} written{lost}", err=True)
+    if status.pending:
+        sys.exit(1)
+
+
+class _StatusLine:
+    """On a terminal one line rewritten in place; otherwise a line when something changes."""
+
+    def __init__(self, live: bool) -> None:
+        self.live, self.last = live, None
+
+    def show(self, status: Any) -> None:
+        state = ("connected" if status.connected else f"NOT connected ({status.error})")
+        ongoing = f"; now: {', '.join(status.ongoing)}" if status.ongoing else ""
+        text = f"{status.source}: {state}, {status.seconds:.0f} s watched, {status.incidents} incident(s){ongoing}"
+        if self.live:
+            click.echo(f"\r{text[:160]:160}", nl=False, err=True)
+        elif (status.connected, status.incidents, tuple(status.ongoing)) != self.last:
+            click.echo(text, err=True)
+        self.last = (status.connected, status.incidents, tuple(status.ongoing))
+
+    def end(self) -> None:
+        if self.live:
+            click.echo("", err=True)

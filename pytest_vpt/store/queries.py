@@ -184,3 +184,20 @@ def flakiness_of(conn: sqlite3.Connection, nodeid: str, project: str | None = No
         f"WHERE {where} ORDER BY c.project", args
     )
     return [_flaky_dict(row) for row in rows]
+
+
+def video_incidents(
+    conn: sqlite3.Connection, project: str | None = None, since: float | None = None, limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Video incidents (black screens, freezes, streams lost), newest first; open ones have no end."""
+    where, args = ["1 = 1"], []
+    if project:
+        where.append("project = ?")
+        args.append(project)
+    if since is not None:
+        where.append("started_at >= ?")
+        args.append(since)
+    rows = conn.execute(
+        "SELECT project, source, kind, started_at, ended_at, duration, severity, start_frame, end_frame, thumbnail, "
+        f"run_id FROM video_incidents WHERE {' AND '.join(where)} ORDER BY started_at DESC LIMIT ?", (*args, limit))
+    return [dict(row) for row in rows]

@@ -73,3 +73,19 @@ METRIC_COLUMNS = {
     "unit": "vpt.metric.unit",
     "time": "vpt.metric.time",
 }
+
+#: video_incidents column -> incident event attribute (test_id is derived)
+INCIDENT_COLUMNS = {
+    "event_id": "id",
+    "project": "vpt.project",
+    "source": "vpt.incident.source",
+    "kind": "vpt.incident.kind",
+    "started_at": "vpt.incident.start",
+    "ended_at": "vpt.incident.end",
+    "duration": "vpt.incident.duration",
+    "severity": "vpt.incident.severity",
+    "start_frame": "vpt.incident.start_frame",
+    "end_frame": "vpt.incident.end_frame",
+    "thumbnail": "vpt.incident.thumbnail",
+    "run_id": "vpt.run.id",
+}

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import devices
 from .daily import PENDING_COLUMNS
-from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
+from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, INCIDENT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least
 
 # A test's id is this store's key for (project, node id), looked up by the database.
@@ -92,6 +92,13 @@ _METRICS = _Table(
     "metrics", METRIC_COLUMNS, {"test_id": _TEST_ID, "tags": "?"},
     lambda e: (e["vpt.project"], e.get("test.case.name"), _json(e.get("vpt.metric.tags"), "{}")),
 )
+_INCIDENTS = _Table(
+    "video_incidents", INCIDENT_COLUMNS, {"test_id": _TEST_ID}, lambda e: (e["vpt.project"], e.get("test.case.name")),
+    # an incident written while open is written again when it ends
+    "(event_id) DO UPDATE SET ended_at = excluded.ended_at, duration = excluded.duration, "
+    "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
+    "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL",
+)
 _PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
             f"VALUES ({_TEST_ID}, ?, ?, ?, ?, ?)")
 
@@ -128,7 +135,8 @@ def _unstored(conn: Any, tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
     """Write a batch of valid events through ``conn`` (inside the caller's transaction); an
     engine may write the test events its own faster way (``tests_writer``)."""
-    by_type: dict[str, list[dict[str, Any]]] = {"run": [], "test": [], "metric": [], "device": [], "device_sample": []}
+    by_type: dict[str, list[dict[str, Any]]] = {
+        "run": [], "test": [], "metric": [], "device": [], "device_sample": [], "incident": []}
     for event in events:
         by_type[event["type"]].append(event)
     if by_type["run"]:
@@ -139,3 +147,5 @@ def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable
         conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
     if by_type["device"] or by_type["device_sample"]:
         devices.write(conn, by_type["device"], by_type["device_sample"])
+    if by_type["incident"]:
+        conn.executemany(_INCIDENTS.sql, _INCIDENTS.rows(by_type["incident"]))

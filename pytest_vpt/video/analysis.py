@@ -11,7 +11,7 @@ The quality score (0-100) of an analysis::
 from __future__ import annotations
 
 import time as clock
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,17 +89,28 @@ def _checks(checks: Iterable[Any]) -> dict[str, Any]:
 
 
 def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float | None = None, sample_every: int = 1,
-            thumbnails: str | Path | None = None, timeout: float = 10.0) -> VideoReport:
+            thumbnails: str | Path | None = None, timeout: float = 10.0, on_incident: Callable[[Incident], Any] | None = None,
+            on_progress: Callable[[float, int, list[str]], Any] | None = None,
+            stop: Callable[[], bool] | None = None) -> VideoReport:
     """Analyse ``source`` (a path, stream URL, capture device or callable, see
     :func:`open_source`) for ``seconds`` (None: to its end), looking at every
     ``sample_every``-th frame's picture (all frames' times count for drops). With
-    ``thumbnails`` (a folder), each incident gets a PNG of its first frame."""
+    ``thumbnails`` (a folder), each incident gets a PNG of its first frame.
+
+    For watching a stream: ``on_incident`` is called with each incident as it ends (and with
+    those still open at the end), ``on_progress`` about once a second with the time reached,
+    the frames read and the kinds of incident in progress, and ``stop()`` returning true ends
+    the analysis as if the source had ended."""
     if sample_every < 1:
         raise ValueError(f"sample_every must be 1 or more, not {sample_every}")
     chosen = _checks(checks)
     started = clock.perf_counter()
     with open_source(source, timeout) as opened:
-        return _Analysis(opened, chosen, sample_every, thumbnails).run(seconds, started)
+        analysis = _Analysis(opened, chosen, sample_every, thumbnails)
+        for runs in (analysis.black, analysis.freeze):
+            if runs is not None:
+                runs.on_incident = on_incident
+        return analysis.run(seconds, started, on_progress, stop)
 
 
 class _Analysis:
@@ -129,14 +140,19 @@ class _Analysis:
             self.grids[key] = Grid(region, *luma.shape)
         return self.grids[key]
 
-    def run(self, seconds: float | None, started: float) -> VideoReport:
+    def run(self, seconds: float | None, started: float, on_progress: Any = None, stop: Any = None) -> VideoReport:
         frames = analysed = 0
-        last = 0.0
-        black_check, freeze_check = self.checks.get("black"), self.checks.get("freeze")
+        last, reported = 0.0, 0.0
+        freeze_check = self.checks.get("freeze")
+        # a freeze never covers black frames: they are known even when black screens are not reported
+        black_check = self.checks.get("black") or (BlackCheck() if freeze_check else None)
         for frame in self.source.frames(self.meter.packet if self.meter else None):
-            if seconds is not None and frame.time >= seconds:
+            if (seconds is not None and frame.time >= seconds) or (stop is not None and stop()):
                 break
             frames, last = frames + 1, frame.time
+            if on_progress is not None and frame.time - reported >= 1.0:
+                reported = frame.time
+                on_progress(frame.time, frames, [r.kind for r in (self.black, self.freeze) if r and r.start is not None])
             if self.drops is None and "drops" in self.checks:
                 self.drops = DropCounter(self.source.nominal_fps)
             if frame.index % self.sample_every:
@@ -149,7 +165,8 @@ class _Analysis:
             if black_check is not None:
                 grid = self._grid(black_check.region, frame.luma)
                 black = is_black(black_check, grid, grid.take(frame.luma), frame.full_range)
-                self.black.update(black, frame.time, frame.index)
+                if self.black is not None:
+                    self.black.update(black, frame.time, frame.index)
             sample = None
             if freeze_check is not None:
                 grid = self._grid(freeze_check.region, frame.luma)

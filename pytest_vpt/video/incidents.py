@@ -44,6 +44,7 @@ class Runs:
         self.incidents: list[Incident] = []
         self.start: tuple[float, int] | None = None  # (time, frame) of the run in progress
         self.on_start: Any = None  # called with (time, frame) when a run starts (for thumbnails)
+        self.on_incident: Any = None  # called with each incident as it is made
         self.thumbnail: str | None = None
 
     def update(self, holds: bool, time: float, index: int, start: tuple[float, int] | None = None) -> None:
@@ -54,8 +55,8 @@ class Runs:
         elif not holds and self.start is not None:
             begun, first = self.start
             if time - begun >= self.min_duration:
-                self.incidents.append(Incident(self.kind, begun, first, time, index, time - begun, severity(time - begun),
-                                               self.uncertainty, self.thumbnail))
+                self._add(Incident(self.kind, begun, first, time, index, time - begun, severity(time - begun),
+                                   self.uncertainty, self.thumbnail))
             self.start = None
 
     def finish(self, end: float) -> None:
@@ -63,6 +64,11 @@ class Runs:
         if self.start is not None:
             begun, first = self.start
             if end - begun >= self.min_duration:
-                self.incidents.append(Incident(self.kind, begun, first, None, None, end - begun, severity(end - begun),
-                                               self.uncertainty, self.thumbnail))
+                self._add(Incident(self.kind, begun, first, None, None, end - begun, severity(end - begun),
+                                   self.uncertainty, self.thumbnail))
             self.start = None
+
+    def _add(self, incident: Incident) -> None:
+        self.incidents.append(incident)
+        if self.on_incident is not None:
+            self.on_incident(incident)

@@ -1,0 +1,122 @@
+"""The video watcher: analyse a stream or capture device for as long as it runs, writing
+each incident to the store as it ends. When the stream drops it connects again, waiting
+longer each time (1 s, 2 s, 4 s ... 30 s); the time without a stream is an incident of its
+own (``stream_lost``), written open when it starts and again when it ends."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..events import event_id, make_event
+from ..store import StoreError, StoreURL, open_store
+from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
+from ..video.incidents import severity
+
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
+
+
+def incident_event(incident: Incident, project: str, source: str, origin: float, run_id: str | None = None,
+                   nodeid: str | None = None) -> dict[str, Any]:
+    """The wire event of an incident; ``origin`` is the wall-clock time of the source's first frame."""
+    start = origin + incident.start
+    return make_event("incident", event_id("incident", project, source, incident.kind, round(start, 3)), {
+        "vpt.project": project, "vpt.incident.kind": incident.kind, "vpt.incident.source": source,
+        "vpt.incident.start": start, "vpt.incident.end": None if incident.end is None else origin + incident.end,
+        "vpt.incident.duration": incident.duration, "vpt.incident.severity": incident.severity,
+        "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
+        "vpt.incident.thumbnail": incident.thumbnail, "vpt.run.id": run_id, "test.case.name": nodeid,
+    })
+
+
+@dataclass
+class WatchStatus:
+    source: str
+    started_at: float
+    connected: bool = False
+    seconds: float = 0.0  # of video analysed
+    frames: int = 0
+    ongoing: list[str] = field(default_factory=list)  # kinds of incident in progress
+    incidents: int = 0
+    written: int = 0
+    pending: list[dict[str, Any]] = field(default_factory=list)  # events the store refused, to try again
+    error: str | None = None
+
+
+class Watcher:
+    """Watches ``source`` into the store at ``url`` until ``stop`` is set or ``until`` passes."""
+
+    def __init__(self, source: str, url: StoreURL, project: str, checks: list[Any] | None = None,
+                 timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None) -> None:
+        self.source, self.url, self.project, self.timeout = source, url, project, timeout
+        self.checks = checks or [BlackCheck(), FreezeCheck()]
+        self.on_status = on_status or (lambda status: None)
+        self.status = WatchStatus(source, time.time())
+        self.stop = threading.Event()
+
+    def run(self, until: float | None = None) -> WatchStatus:
+        attempt = 0
+        self._lost_at: float | None = None
+        while not self._over(until):
+            origin, self._delivered = time.time(), False
+            try:
+                analyze(self.source, self.checks, timeout=self.timeout,
+                        on_incident=lambda incident, origin=origin: self._record(incident, origin),
+                        on_progress=lambda at, frames, ongoing, origin=origin: self._progress(at, frames, ongoing, origin),
+                        stop=lambda: self._over(until))
+                error = "the stream ended"
+            except SourceError as exc:
+                error = str(exc)
+            self.status.connected = False
+            if self._over(until) or Path(self.source).is_file():  # a file is watched once
+                break
+            if self._lost_at is None:
+                self._lost_at = time.time()
+                self._lost(self._lost_at, None)
+            attempt = 0 if self._delivered else attempt + 1
+            self.status.error = error
+            self.on_status(self.status)
+            self.stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+        if self._lost_at is not None:
+            self._lost(self._lost_at, time.time())
+        self._write([])
+        return self.status
+
+    def _over(self, until: float | None) -> bool:
+        return self.stop.is_set() or (until is not None and time.time() >= until)
+
+    def _progress(self, at: float, frames: int, ongoing: list[str], origin: float) -> None:
+        if self._lost_at is not None:  # frames again: the outage ended when this connection began
+            self._lost(self._lost_at, origin)
+            self._lost_at = None
+        self._delivered = True
+        self.status.connected, self.status.seconds, self.status.frames, self.status.ongoing = True, at, frames, ongoing
+        self.status.error = None
+        self.on_status(self.status)
+
+    def _lost(self, since: float, until: float | None) -> None:
+        duration = (until or time.time()) - since
+        outage = Incident("stream_lost", 0.0, 0, None if until is None else duration, None, duration, severity(duration))
+        if until is not None:
+            self.status.incidents += 1
+        self._write([incident_event(outage, self.project, self.source, since)])
+
+    def _record(self, incident: Incident, origin: float) -> None:
+        self.status.incidents += 1
+        self._write([incident_event(incident, self.project, self.source, origin)])
+
+    def _write(self, events: list[dict[str, Any]]) -> None:
+        batch = self.status.pending + events
+        if not batch:
+            return
+        try:
+            with open_store(self.url) as store:
+                store.write(batch)
+        except StoreError as exc:
+            self.status.pending, self.status.error = batch, str(exc)
+            return
+        self.status.pending, self.status.written = [], self.status.written + len(batch)

@@ -1,0 +1,138 @@
+"""`vpt watch`: a real HTTP stream that drops and comes back, incidents written as they end."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from pytest_vpt.store import open_store, parse_store_url
+
+from video_clips import encode, with_events
+
+
+class StreamServer:
+    """Serves an MPEG-TS clip over HTTP at about its own pace, or 503 while ``down``."""
+
+    def __init__(self, clip: bytes, seconds: float) -> None:
+        self.clip, self.pace, self.down = clip, len(clip) / seconds, False
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                if outer.down:
+                    self.send_error(503)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp2t")
+                self.send_header("Content-Length", str(len(outer.clip)))
+                self.end_headers()
+                chunk = max(188, int(outer.pace / 20) // 188 * 188)
+                try:
+                    for offset in range(0, len(outer.clip), chunk):
+                        self.wfile.write(outer.clip[offset:offset + chunk])
+                        time.sleep(chunk / outer.pace)
+                except OSError:
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/live.ts"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+@pytest.fixture
+def stream(tmp_path):
+    clip = encode(tmp_path / "live.ts", 90, with_events(black=[(30, 60)]))  # 3 s, black from 1 to 2 s
+    server = StreamServer(clip.read_bytes(), 3.0)
+    yield server
+    server.close()
+
+
+def incidents(url: str) -> list[dict]:
+    with open_store(url) as store:
+        return [dict(row) for row in store.conn.execute(
+            "SELECT kind, started_at, ended_at, duration, start_frame, end_frame, source FROM video_incidents "
+            "ORDER BY started_at")]
+
+
+def test_incidents_are_written_as_they_end_and_an_outage_is_one(stream, tmp_path) -> None:
+    from pytest_vpt.recording.watcher import Watcher
+    from pytest_vpt.video import BlackCheck, FreezeCheck
+
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    watcher = Watcher(stream.url, parse_store_url(url), "lab", [BlackCheck(), FreezeCheck()], timeout=3)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    started = time.time()
+    thread.start()
+    deadline = time.time() + 40
+    while not any(i["kind"] == "black_screen" for i in incidents(url)) and time.time() < deadline:
+        time.sleep(0.1)
+    [black] = [i for i in incidents(url) if i["kind"] == "black_screen"]
+    assert (black["start_frame"], black["end_frame"], black["source"]) == (30, 60, stream.url)
+    assert black["duration"] == pytest.approx(1.0) and black["started_at"] == pytest.approx(started + 1.0, abs=1.0)
+    stream.down = True  # the clip ends, and the server refuses until it is back
+    while not any(i["kind"] == "stream_lost" for i in incidents(url)) and time.time() < deadline:
+        time.sleep(0.1)
+    [lost] = [i for i in incidents(url) if i["kind"] == "stream_lost"]
+    assert lost["ended_at"] is None  # written open as soon as the stream went
+    time.sleep(2.5)
+    stream.down = False
+    while [i["kind"] for i in incidents(url)].count("black_screen") < 2 and time.time() < deadline:
+        time.sleep(0.1)  # connected again: the outage has ended, and the stream is analysed again
+    watcher.stop.set()
+    thread.join(20)
+    assert not thread.is_alive()
+    kinds = [i["kind"] for i in incidents(url)]
+    assert kinds[:3] == ["black_screen", "stream_lost", "black_screen"]
+    lost = incidents(url)[1]
+    assert 2.5 <= lost["duration"] <= 12 and lost["ended_at"] == pytest.approx(lost["started_at"] + lost["duration"])
+
+
+def test_vpt_watch_stops_cleanly_on_sigterm(stream, tmp_path) -> None:
+    env = {**os.environ, "VPT_STORE": f"sqlite:///{tmp_path / 'vpt.db'}"}
+    proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "watch", stream.url, "--project", "lab"],
+                            cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"watching {stream.url}" in err and "stopped: " in err and "NOT written" not in err
+    assert any(i["kind"] == "black_screen" for i in incidents(env["VPT_STORE"]))
+
+
+def test_vpt_watch_names_a_stream_it_cannot_reach(tmp_path) -> None:
+    env = {**os.environ, "VPT_STORE": f"sqlite:///{tmp_path / 'vpt.db'}"}
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "watch", "http://127.0.0.1:9/none.ts", "--for", "3s",
+                             "--timeout", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "NOT connected (http://127.0.0.1:9/none.ts: cannot be opened" in result.stderr
+    [lost] = incidents(env["VPT_STORE"])
+    assert lost["kind"] == "stream_lost" and lost["ended_at"] is not None
+
+
+def test_vpt_video_incidents_lists_what_was_recorded(stream, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "--store", url, "watch", stream.url, "--for", "4s"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    listed = CliRunner().invoke(cli, ["--store", url, "video", "incidents", "--json"])
+    found = __import__("json").loads(listed.output)
+    assert [(i["kind"], i["source"], i["severity"]) for i in found][-1] == ("black_screen", stream.url, "minor")
+    table = CliRunner().invoke(cli, ["--store", url, "video", "incidents"]).output
+    assert "black_screen" in table and "1.0 s" in table
