@@ -118,6 +118,7 @@ class _Analysis:
         self.source, self.checks, self.sample_every = source, checks, sample_every
         self.thumbnails = Path(thumbnails) if thumbnails is not None else None
         self.grids: dict[Any, Grid] = {}
+        self._sampled: tuple[Any, int, Any] = (None, -1, None)
         black, freeze = checks.get("black"), checks.get("freeze")
         uncertainty = sample_every - 1
         self.black = Runs("black_screen", black.min_duration, uncertainty) if black else None
@@ -133,6 +134,12 @@ class _Analysis:
         for runs in (self.black, self.freeze):
             if runs is not None and self.thumbnails is not None:
                 runs.on_start = self._thumbnail(runs.kind)
+
+    def _sample(self, grid: Grid, frame: Any) -> Any:
+        """The grid's sample of this frame, taken once for all the checks that use that grid."""
+        if self._sampled[0] is not grid or self._sampled[1] != frame.index:
+            self._sampled = (grid, frame.index, grid.take(frame.luma))
+        return self._sampled[2]
 
     def _grid(self, region: Any, luma: Any) -> Grid:
         key = (region, luma.shape)
@@ -164,25 +171,27 @@ class _Analysis:
             black = False
             if black_check is not None:
                 grid = self._grid(black_check.region, frame.luma)
-                black = is_black(black_check, grid, grid.take(frame.luma), frame.full_range)
+                black = is_black(black_check, grid, self._sample(grid, frame), frame.full_range)
                 if self.black is not None:
                     self.black.update(black, frame.time, frame.index)
             sample = None
             if freeze_check is not None:
                 grid = self._grid(freeze_check.region, frame.luma)
-                sample = grid.take(frame.luma)
+                sample = self._sample(grid, frame)
                 if self.freeze_state is None:
                     self.freeze_state = FreezeState(freeze_check, grid)
-                reference = self.freeze_state.since
-                frozen = self.freeze_state.frozen(sample, black, frame.time, frame.index)
-                self.freeze.update(frozen, frame.time, frame.index, start=reference)
+                for frozen, at, number, since in self.freeze_state.judge(sample, black, frame.time, frame.index):
+                    self.freeze.update(frozen, at, number, start=since)
             if self.drops is not None:
                 self.drops.feed(frame.time, frame.index, sample if sample is not None else
-                                self._grid(Region(), frame.luma).take(frame.luma))
+                                self._sample(self._grid(Region(), frame.luma), frame))
             if self.subtitles is not None and frame.time >= self.next_look:
                 self._look_for_text(frame)
         interval = 1.0 / self.source.nominal_fps if self.source.nominal_fps else 0.0
         duration = last + interval if frames else 0.0
+        if self.freeze_state is not None:
+            for frozen, at, number, since in self.freeze_state.finish():
+                self.freeze.update(frozen, at, number, start=since)
         for runs in (self.black, self.freeze):
             if runs is not None:
                 runs.finish(duration)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..region import largest_block_mean
+
 
 @dataclass
 class DropsReport:
@@ -38,7 +40,8 @@ class DropCounter:
             return
         previous = self._previous
         if previous is not None and previous.shape == sample.shape:
-            if cv2.mean(cv2.absdiff(previous, sample))[0] <= self.tolerance:
+            diff = cv2.absdiff(previous, sample)
+            if cv2.mean(diff)[0] <= self.tolerance and largest_block_mean(diff) <= 4 * self.tolerance:  # nothing moved
                 self.repeats.append(index)
             np.copyto(previous, sample)
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..region import Grid, Region
+from ..region import Grid, Region, largest_block_mean
 
 
 @dataclass(frozen=True)
@@ -28,34 +28,72 @@ class FreezeCheck:
             raise ValueError("freeze: 0 <= noise <= block_noise, min_duration >= 0")
 
 
+Judgement = tuple[bool, float, int, tuple[float, int]]  # frozen, time, index, since (the frozen picture's first frame)
+
+
 class FreezeState:
-    """The reference frame of one source, and whether each new frame still shows it."""
+    """The reference frame of one source, and whether each new frame still shows it.
+
+    A frame that moves the picture only a little (up to three times the noise) waits for
+    the next one: if the picture then stays as it is, the little move was the encoder coding
+    the still picture again (at a keyframe, say) and the freeze goes on; otherwise it was a
+    change."""
 
     def __init__(self, check: FreezeCheck, grid: Grid) -> None:
         self.check, self.grid = check, grid
         self.reference: np.ndarray | None = None
         self.since: tuple[float, int] = (0.0, 0)  # time and index of the reference frame
+        self.pending: tuple[np.ndarray, float, int] | None = None
         self._mask = None if grid.keep is None else grid.keep.astype(np.uint8)
 
-    def frozen(self, sample: np.ndarray, black: bool, time: float, index: int) -> bool:
+    def judge(self, sample: np.ndarray, black: bool, time: float, index: int) -> list[Judgement]:
+        """The frames judged by this one: usually itself; a frame waiting for this one first."""
+        judged: list[Judgement] = []
+        if self.pending is not None:
+            waiting, at, number = self.pending
+            self.pending = None
+            if not black and self._mean(sample, waiting) <= self.check.noise / 4:
+                np.copyto(self.reference, waiting)  # the same picture, coded again: still frozen
+                judged.append((True, at, number, self.since))
+            else:
+                self._replace(waiting, at, number)
+                judged.append((False, at, number, self.since))
         if self.reference is None or black:
             self._replace(sample, time, index)
-            return False
+            return [*judged, (False, time, index, self.since)]
+        mean = self._mean(sample, self.reference)
+        if mean <= 3 * self.check.noise and self._still(sample, mean):
+            if mean <= self.check.noise:
+                return [*judged, (True, time, index, self.since)]
+            self.pending = (sample.copy(), time, index)
+            return judged
+        self._replace(sample, time, index)
+        return [*judged, (False, time, index, self.since)]
+
+    def finish(self) -> list[Judgement]:
+        """The frame still waiting when the source ended: it showed the picture, nearly."""
+        if self.pending is None:
+            return []
+        _, at, number = self.pending
+        self.pending = None
+        return [(True, at, number, self.since)]
+
+    def _mean(self, a: np.ndarray, b: np.ndarray) -> float:
+        return cv2.mean(cv2.absdiff(a, b), self._mask)[0]
+
+    def _still(self, sample: np.ndarray, mean: float) -> bool:
+        """No block moved more than the block noise, and the change is not a fade."""
         diff = cv2.absdiff(sample, self.reference)
         if self._mask is not None:
             diff *= self._mask
-        mean = cv2.mean(diff, self._mask)[0]
-        still = mean <= self.check.noise
-        if still:
-            blocks = cv2.resize(diff, (8, 8), interpolation=cv2.INTER_AREA)
-            still = float(blocks.max()) <= self.check.block_noise
-        if still and mean > self.check.noise / 4:
+        if largest_block_mean(diff) > self.check.block_noise:
+            return False
+        if mean > self.check.noise / 4:
             # a change of the same sign nearly everywhere is a change of brightness (a fade)
-            shift = cv2.mean(cv2.subtract(sample, self.reference), self._mask)[0]
-            still = shift < mean * 0.8 and cv2.mean(cv2.subtract(self.reference, sample), self._mask)[0] < mean * 0.8
-        if not still:
-            self._replace(sample, time, index)
-        return still
+            brighter = cv2.mean(cv2.subtract(sample, self.reference), self._mask)[0]
+            darker = cv2.mean(cv2.subtract(self.reference, sample), self._mask)[0]
+            return brighter < mean * 0.8 and darker < mean * 0.8
+        return True
 
     def _replace(self, sample: np.ndarray, time: float, index: int) -> None:
         if self.reference is None or self.reference.shape != sample.shape:
