@@ -48,6 +48,15 @@ class SampleBuffer:
 _session_buffer: SampleBuffer | None = None
 
 
+def record_incident(attributes: dict[str, Any]) -> bool:
+    """Attach an incident's event attributes (``vpt.incident.*``) to the running test, as
+    metric samples are; False outside a recorded pytest run (nothing is kept)."""
+    if _session_buffer is None or not _session_buffer.enabled:
+        return False
+    _session_buffer.add({"incident": attributes, "time": time.time()})
+    return True
+
+
 def install_session_buffer(buffer: SampleBuffer | None) -> SampleBuffer | None:
     """Route samples recorded in this process to ``buffer``; return the buffer it replaces."""
     global _session_buffer

@@ -262,6 +262,13 @@ def test_the_vpt_video_fixture_asserts_and_records(pytester, tmp_path) -> None:
     assert recorded["test_the_vpt_video_fixture_asserts_and_records.py::test_black", "video.black_screen_seconds"] == \
         pytest.approx(1.0)
     assert recorded["test_the_vpt_video_fixture_asserts_and_records.py::test_clean", "video.quality_score"] == 100.0
+    with open_store(f"sqlite:///{pytester.path / '.vpt' / 'vpt.db'}") as store:
+        found = sorted(tuple(row) for row in store.conn.execute(
+            "SELECT c.nodeid, i.kind, i.start_frame, i.end_frame, i.run_id IS NOT NULL FROM video_incidents i "
+            "JOIN test_cases c ON c.test_id = i.test_id"))
+    module = "test_the_vpt_video_fixture_asserts_and_records.py"
+    assert found == [(f"{module}::test_black", "black_screen", 30, 60, 1),  # each analysis's incidents
+                     (f"{module}::test_freeze", "black_screen", 30, 60, 1), (f"{module}::test_freeze", "freeze", 90, 130, 1)]
 
 
 def test_vpt_video_analyze(tmp_path) -> None:

@@ -231,6 +231,11 @@ class RunRecorder:
             heapq.heapreplace(self._slowest, entry)
 
     def _emit_sample(self, sample: Sample, nodeid: str | None, attempt: int | None, ident: str) -> None:
+        if "incident" in sample:  # a video incident a test found (see recording/video.py)
+            self.sink.emit(make_event("incident", ident, {
+                **sample["incident"], "vpt.project": self.info.project, "vpt.run.id": self.info.run_id,
+                "test.case.name": nodeid}))
+            return
         self.metrics += 1
         self.sink.emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
 

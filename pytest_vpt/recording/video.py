@@ -1,12 +1,26 @@
 """The ``vpt_video`` fixture: analyse a source inside a test, assert on what was found, and
-record each analysis's figures as the test's metrics (``video.*``, tagged with the source)."""
+record each analysis's figures as the test's metrics (``video.*``, tagged with the source)
+and its incidents as the test's incident events."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from ..metrics import MetricsCollector
+from ..metrics import MetricsCollector, record_incident
+
+
+def incident_attributes(incident: Any, source: str, origin: float) -> dict[str, Any]:
+    """An incident's event attributes; ``origin``: the wall-clock time of the source's first frame."""
+    return {
+        "vpt.incident.kind": incident.kind, "vpt.incident.source": source,
+        "vpt.incident.start": origin + incident.start,
+        "vpt.incident.end": None if incident.end is None else origin + incident.end,
+        "vpt.incident.duration": incident.duration, "vpt.incident.severity": incident.severity,
+        "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
+        "vpt.incident.thumbnail": incident.thumbnail,
+    }
 
 
 class VideoChecks:
@@ -20,8 +34,9 @@ class VideoChecks:
         """:func:`pytest_vpt.video.analyze`, its figures recorded as the test's metrics."""
         from ..video import analyze
 
+        started = time.time()
         report = analyze(source, **options)
-        self._record(report)
+        self._record(report, started)
         return report
 
     def assert_no_black_screen(self, source: Any, **settings: Any) -> Any:
@@ -71,7 +86,9 @@ class VideoChecks:
             return source
         return self.analyze(source, checks=checks)
 
-    def _record(self, report: Any) -> None:
+    def _record(self, report: Any, started: float) -> None:
+        for incident in report.incidents:
+            record_incident(incident_attributes(incident, report.source, started))
         tags = {"source": _short(report.source)}
         record = self.metrics.record
         record("video.quality_score", report.quality_score, tags)

@@ -16,21 +16,15 @@ from ..events import event_id, make_event
 from ..store import StoreError, StoreURL, open_store
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.incidents import severity
+from .video import incident_attributes
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 
 
-def incident_event(incident: Incident, project: str, source: str, origin: float, run_id: str | None = None,
-                   nodeid: str | None = None) -> dict[str, Any]:
+def incident_event(incident: Incident, project: str, source: str, origin: float) -> dict[str, Any]:
     """The wire event of an incident; ``origin`` is the wall-clock time of the source's first frame."""
-    start = origin + incident.start
-    return make_event("incident", event_id("incident", project, source, incident.kind, round(start, 3)), {
-        "vpt.project": project, "vpt.incident.kind": incident.kind, "vpt.incident.source": source,
-        "vpt.incident.start": start, "vpt.incident.end": None if incident.end is None else origin + incident.end,
-        "vpt.incident.duration": incident.duration, "vpt.incident.severity": incident.severity,
-        "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
-        "vpt.incident.thumbnail": incident.thumbnail, "vpt.run.id": run_id, "test.case.name": nodeid,
-    })
+    ident = event_id("incident", project, source, incident.kind, round(origin + incident.start, 3))
+    return make_event("incident", ident, {"vpt.project": project, **incident_attributes(incident, source, origin)})
 
 
 @dataclass
