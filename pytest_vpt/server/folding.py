@@ -20,7 +20,7 @@ log = logging.getLogger("pytest_vpt.server")
 class BackgroundFold:
     """Folds the daily rollup ``delay`` seconds after the first batch written since the last fold."""
 
-    def __init__(self, database: Database, delay: float = 2.0) -> None:
+    def __init__(self, database: Database, delay: float = 5.0) -> None:
         self.database = database
         self.delay = delay
         self._due = asyncio.Event()
