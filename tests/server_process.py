@@ -17,6 +17,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_serving(url: str, proc: subprocess.Popen) -> None:
+    """Wait (30 s at most) until the server at ``url`` answers /healthz."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"vpt server exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            requests.get(f"{url}/healthz", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError("vpt server did not start within 30 s")
+
+
 class Server:
     """``vpt --store URL server`` started in a process of its own; ``url`` is its base URL."""
 
@@ -31,16 +45,8 @@ class Server:
             [sys.executable, "-m", "pytest_vpt", "--store", self.store, "server", "--port", str(self.port), *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ},
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"vpt server exited: {self.proc.stderr.read()}")
-            try:
-                requests.get(f"{self.url}/healthz", timeout=1)
-                return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError("vpt server did not start within 30 s")
+        wait_until_serving(self.url, self.proc)
+        return self
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -16,7 +16,7 @@ from pytest_vpt.cli import cli
 from pytest_vpt.store import open_store
 
 from conftest import run_events
-from server_process import Server, free_port
+from server_process import Server, free_port, wait_until_serving
 
 
 def token_for(store: str, project: str, name: str = "ci") -> str:
@@ -173,12 +173,7 @@ def test_settings_come_from_vpt_yaml_unless_given(tmp_path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "server", "--max-events", "6"], cwd=tmp_path,
                             stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(300):
-            try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_until_serving(f"http://127.0.0.1:{port}", proc)
         events = run_events("run8", 1.8e9, "h" * 40, {f"t.py::test_{n}": "P" for n in range(6)})
         answer = requests.post(f"http://127.0.0.1:{port}/api/v1/events", data=json.dumps(events), timeout=10,
                                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})

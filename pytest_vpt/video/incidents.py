@@ -53,20 +53,18 @@ class Runs:
             self.start = start or (time, index)
             self.thumbnail = self.on_start(*self.start) if self.on_start else None
         elif not holds and self.start is not None:
-            begun, first = self.start
-            if time - begun >= self.min_duration:
-                self._add(Incident(self.kind, begun, first, time, index, time - begun, severity(time - begun),
-                                   self.uncertainty, self.thumbnail))
-            self.start = None
+            self._close(time, time, index)
 
     def finish(self, end: float) -> None:
         """The source ended at ``end`` seconds: a run still going is an open incident."""
         if self.start is not None:
-            begun, first = self.start
-            if end - begun >= self.min_duration:
-                self._add(Incident(self.kind, begun, first, None, None, end - begun, severity(end - begun),
-                                   self.uncertainty, self.thumbnail))
-            self.start = None
+            self._close(end, None, None)
+
+    def _close(self, until: float, end: float | None, end_frame: int | None) -> None:
+        (begun, first), self.start = self.start, None
+        if until - begun >= self.min_duration:
+            self._add(Incident(self.kind, begun, first, end, end_frame, until - begun, severity(until - begun),
+                               self.uncertainty, self.thumbnail))
 
     def _add(self, incident: Incident) -> None:
         self.incidents.append(incident)
