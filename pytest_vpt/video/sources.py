@@ -11,6 +11,7 @@ timeout.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,7 @@ class Packet:
     size: int
 
 
-class Source:
+class Source(ABC):
     """Frames from somewhere; ``packets`` receives the compressed packets where there are any."""
 
     name: str
@@ -52,8 +53,9 @@ class Source:
     width: int = 0
     height: int = 0
 
+    @abstractmethod
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
-        raise NotImplementedError
+        """The frames, in presentation order."""
 
     def close(self) -> None:
         pass
