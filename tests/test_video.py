@@ -290,3 +290,13 @@ def test_vpt_video_analyze(tmp_path) -> None:
     assert [(i["kind"], i["start_frame"], i["end_frame"]) for i in report["incidents"]] == [("freeze", 90, 130)]
     result = CliRunner().invoke(cli, ["video", "analyze", str(tmp_path / "none.mp4")])
     assert result.exit_code == 1 and "none.mp4: no such file" in result.output
+
+
+def test_ocr_reads_the_lines_with_tesseract_and_says_when_it_is_missing(tmp_path, monkeypatch) -> None:
+    from pytest_vpt.video import SubtitleCheck
+
+    report = analyze(encode(tmp_path / "subtitled.mp4", 180, _subtitled), checks=[SubtitleCheck(ocr=True)])
+    assert report.subtitles.texts == ["Where were you last night?", "At the station, waiting."]
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ValueError, match=r"ocr=True needs Tesseract \(apt install tesseract-ocr\)"):
+        SubtitleCheck(ocr=True)

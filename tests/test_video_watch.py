@@ -136,3 +136,29 @@ def test_vpt_video_incidents_lists_what_was_recorded(stream, tmp_path) -> None:
     assert [(i["kind"], i["source"], i["severity"]) for i in found][-1] == ("black_screen", stream.url, "minor")
     table = CliRunner().invoke(cli, ["--store", url, "video", "incidents"]).output
     assert "black_screen" in table and "1.0 s" in table
+
+
+def test_a_stream_that_answers_but_sends_nothing_is_given_up_on_in_time(tmp_path) -> None:
+    """A server that accepts the request and then stays silent: the source's timeout bounds the wait."""
+    from pytest_vpt.video import SourceError, analyze
+
+    class Silent(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp2t")
+            self.end_headers()
+            time.sleep(30)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/live.ts"
+    started = time.monotonic()
+    try:
+        with pytest.raises(SourceError, match=url):
+            analyze(url, timeout=2)
+    finally:
+        httpd.shutdown()
+    assert time.monotonic() - started < 12
