@@ -105,6 +105,20 @@ def test_a_number_too_large_to_store_is_refused_not_cut(service) -> None:
     assert requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json() == []
 
 
+def test_video_incidents_are_ingested_and_listed(service) -> None:
+    from pytest_vpt.recording.watcher import incident_event
+    from pytest_vpt.video import Incident
+
+    still = Incident("freeze", 3.0, 90, None, None, 2.0, "major")
+    event = incident_event(still, "box", "rtsp://stb-1/live", 1.8e9)
+    assert post(service, json.dumps([event]).encode()).status_code == 200
+    ended = Incident("freeze", 3.0, 90, 6.5, 195, 3.5, "major")
+    assert post(service, json.dumps([incident_event(ended, "box", "rtsp://stb-1/live", 1.8e9)]).encode()).status_code == 200
+    [found] = requests.get(f"{service.url}/api/v1/incidents", headers=service.auth, timeout=10).json()
+    assert (found["kind"], found["started_at"], found["ended_at"], found["duration"], found["end_frame"]) == (
+        "freeze", 1.8e9 + 3.0, 1.8e9 + 6.5, 3.5, 195)  # the open incident, ended by the second event
+
+
 def test_a_token_writes_only_its_project(service) -> None:
     events = run_events("run4", 1.8e9, "d" * 40, {"t.py::test_a": "P"})
     other = token_for(service.store, "kitchen", "other")

@@ -150,6 +150,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def quarantine(project: Project) -> list[dict[str, Any]]:
         return await read(lambda store: store.read("quarantine", project))
 
+    @app.get("/api/v1/incidents", responses=_ERRORS, summary="Video incidents, newest first")
+    async def incidents(project: Project, since: Annotated[float | None, Query(ge=0)] = None,
+                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("video_incidents", project=project, since=since, limit=limit))
+
     @app.get("/api/v1/devices", responses=_ERRORS, summary="Devices: state and health over a window")
     async def devices(project: Project,
                       window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
