@@ -5,15 +5,37 @@ conventions where one exists (``test.case.name``, ``cicd.pipeline.run.id``,
 ``vcs.ref.head.revision``) and use ``vpt.*`` names for what OpenTelemetry lacks.
 Every event carries ``schema_version``, ``type`` and a stable ``id``: sending the same
 event twice stores it once.
+
+Every value is bounded (a violation is an :class:`EventError` naming the field and its limit):
+
+=========================================================  ===================================
+attribute                                                   limit
+=========================================================  ===================================
+times (``*started_at``, ``*finished_at``, ``metric.time``,  finite, ``TIME_MIN`` (1970-01-01) to
+``sample.time``, ``incident.start``/``end``, ``seen_at``)   ``TIME_MAX`` (2100-01-01 UTC); an end
+                                                            is not before its start
+durations (``duration.*``, ``incident.duration``, device    finite, 0 to ``DURATION_MAX`` (366
+``interval``/``timeout``/``grace``/``response_time``)       days); an interval above 0
+``metric.value``, device probe values                       finite, ``-VALUE_MAX`` to ``VALUE_MAX``
+whole numbers (attempts, counts, lines, exit statuses)      ``INT_MIN`` to ``INT_MAX`` (32 bits)
+ids (``id``, run, project, device, worker, kinds)           ``ID_MAX`` characters
+node id, parametrization id, function name                  ``NODE_ID_MAX`` characters
+``exception.message``                                       ``MESSAGE_MAX`` characters
+other texts (paths, URLs, labels, markers, errors)          ``TEXT_MAX`` characters
+lists and objects (labels, markers, tags, values, counts,   ``DEPTH_MAX`` levels deep,
+quarantine requests)                                        ``ITEMS_MAX`` items or keys each
+=========================================================  ===================================
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import operator
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 SCHEMA_VERSION = 1
 
@@ -27,6 +49,17 @@ METRIC_KINDS = ("gauge", "counter", "timer")
 SEVERITIES = ("minor", "major", "critical")
 #: whole numbers (attempts, counts, line numbers, exit statuses) are stored as 32-bit integers
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: times are epoch seconds (UTC) from 1970-01-01 to 2100-01-01
+TIME_MIN, TIME_MAX = 0.0, 4_102_444_800.0
+#: durations are seconds, at most 366 days
+DURATION_MAX = 31_622_400.0
+#: metric values and device probe values, either sign
+VALUE_MAX = 1e15
+#: characters in an id (the store keys rows by them), a node id (long parametrizations), an
+#: exception's message, and any other text
+ID_MAX, NODE_ID_MAX, MESSAGE_MAX, TEXT_MAX = 200, 16_384, 65_536, 4_096
+#: levels of lists and objects in an attribute, and items (or keys) in each
+DEPTH_MAX, ITEMS_MAX = 8, 256
 
 _ID_NAMESPACE = uuid.UUID("5f0e7a53-76d1-4b8e-9a6c-2a8f3c1d9b47")
 _METRIC_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:-]{0,199}\Z")
@@ -162,6 +195,53 @@ _ENUMS = {
 }
 
 
+class Range(NamedTuple):
+    """The numbers an attribute accepts, and how its error says so."""
+
+    low: float
+    high: float
+    text: str
+    low_excluded: bool = False
+
+    def holds(self, value: float) -> bool:
+        """Whether ``value`` is in the range (never for NaN)."""
+        return (self.low < value if self.low_excluded else self.low <= value) and value <= self.high
+
+
+_TIME = Range(TIME_MIN, TIME_MAX, f"{TIME_MIN:.0f} to {TIME_MAX:.0f} seconds, 1970-01-01 to 2100-01-01 UTC")
+_DURATION = Range(0.0, DURATION_MAX, f"0 to {DURATION_MAX:.0f} seconds")
+#: attribute -> the numbers it accepts
+RANGES: dict[str, Range] = {
+    **dict.fromkeys((
+        "vpt.run.started_at", "vpt.run.finished_at", "vpt.test.started_at", "vpt.test.finished_at",
+        "vpt.metric.time", "vpt.sample.time", "vpt.incident.start", "vpt.incident.end", "vpt.device.seen_at",
+    ), _TIME),
+    **dict.fromkeys((
+        "vpt.test.duration.setup", "vpt.test.duration.call", "vpt.test.duration.teardown", "vpt.incident.duration",
+        "vpt.device.timeout", "vpt.device.grace", "vpt.device.response_time",
+    ), _DURATION),
+    "vpt.device.interval": Range(0.0, DURATION_MAX, f"above 0 to {DURATION_MAX:.0f} seconds", low_excluded=True),
+    "vpt.metric.value": Range(-VALUE_MAX, VALUE_MAX, f"{-VALUE_MAX:g} to {VALUE_MAX:g}"),
+}
+_VALUE = RANGES["vpt.metric.value"]
+#: event type -> (start, end): an end is not before its start
+ENDS = {
+    "run": ("vpt.run.started_at", "vpt.run.finished_at"),
+    "test": ("vpt.test.started_at", "vpt.test.finished_at"),
+    "incident": ("vpt.incident.start", "vpt.incident.end"),
+}
+#: attribute -> the characters each of its texts may have (TEXT_MAX for any other)
+TEXT_LIMITS: dict[str, int] = {
+    **dict.fromkeys((
+        "id", "vpt.run.id", "vpt.project", "vpt.device.id", "vpt.worker.id", "vpt.device.kind", "vpt.incident.kind",
+    ), ID_MAX),
+    **dict.fromkeys((
+        "test.case.name", "vpt.test.params", "code.function.name", "vpt.run.quarantine_requests",
+    ), NODE_ID_MAX),
+    "exception.message": MESSAGE_MAX,
+}
+
+
 class EventError(ValueError):
     """An event that does not follow the wire format; the message names the field."""
 
@@ -176,6 +256,25 @@ def make_event(kind: str, ident: str, attributes: Mapping[str, Any]) -> dict[str
     return {"schema_version": SCHEMA_VERSION, "type": kind, "id": ident, **attributes}
 
 
+def cut_text(text: str | None, limit: int) -> str | None:
+    """``text`` if it has at most ``limit`` characters, else its head and how much was cut:
+    ``"... [1234 characters cut]"``, ``limit`` characters in all."""
+    if text is None or len(text) <= limit:
+        return text
+    kept = limit - len(f"... [{len(text)} characters cut]")
+    return f"{text[:kept]}... [{len(text) - kept} characters cut]"
+
+
+def fit_node_id(nodeid: str) -> str:
+    """A node id of at most NODE_ID_MAX characters: a longer one (a parametrization of over 16,000
+    characters) keeps its head and gains a hash of the whole, so the same test keeps one id."""
+    if len(nodeid) <= NODE_ID_MAX:
+        return nodeid
+    digest = hashlib.sha256(nodeid.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    tail = f"... [{len(nodeid)} characters, sha256 {digest}]"
+    return nodeid[:NODE_ID_MAX - len(tail)] + tail
+
+
 def validate(event: Any) -> dict[str, Any]:
     """Return ``event`` if it follows the wire format, else raise :class:`EventError`."""
     if not isinstance(event, dict):
@@ -184,14 +283,14 @@ def validate(event: Any) -> dict[str, Any]:
     schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
     if schema is None:
         raise EventError(f"field 'type': unknown event type {kind!r} (known: {', '.join(SCHEMAS)})")
-    if event.get("schema_version") != SCHEMA_VERSION:
+    if type(event.get("schema_version")) is not int or event["schema_version"] != SCHEMA_VERSION:
         raise EventError(f"field 'schema_version': expected {SCHEMA_VERSION}, got {event.get('schema_version')!r}")
     if not isinstance(event.get("id"), str) or not event["id"]:
         raise EventError("field 'id': a non-empty string is required")
     for key, value in event.items():
-        if key in ("schema_version", "type", "id"):
+        if key == "schema_version" or key == "type":
             continue
-        spec = schema.get(key)
+        spec = schema.get(key) if key != "id" else (_TEXT, True)
         if spec is None:
             raise EventError(f"field {key!r}: not an attribute of a {kind} event")
         types, _ = spec
@@ -200,27 +299,85 @@ def validate(event: Any) -> dict[str, Any]:
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             names = " or ".join(t.__name__ for t in types if t is not type(None))
             raise EventError(f"field {key!r}: expected {names}, got {type(value).__name__}")
-        if _has_nul(value):
-            raise EventError(f"field {key!r}: contains a NUL character")
-        if type(value) is int and not INT_MIN <= value <= INT_MAX:
-            raise EventError(f"field {key!r}: {value} is out of range ({INT_MIN} to {INT_MAX})")
+        problem = _problem(key, value)
+        if problem:
+            raise EventError(f"field {key!r}: {problem}")
         allowed = _ENUMS.get(key)
         if allowed and value not in allowed:
             raise EventError(f"field {key!r}: {value!r} is not one of {', '.join(allowed)}")
     for key, (_, required) in schema.items():
         if required and event.get(key) is None:
             raise EventError(f"field {key!r}: required in a {kind} event")
+    if kind in ENDS:
+        _check_ends(event, *ENDS[kind])
     if kind == "run":
         _check_counts(event.get("vpt.run.counts") or {})
         _check_requests(event.get("vpt.run.quarantine_requests") or {})
     if kind == "metric":
-        check_metric_name(event["vpt.metric.name"])
-        check_tags(event.get("vpt.metric.tags") or {})
+        check_metric_name(event["vpt.metric.name"], "vpt.metric.name")
+        check_tags(event.get("vpt.metric.tags") or {}, "vpt.metric.tags")
     if kind == "device":
-        check_tags(event.get("vpt.device.tags") or {})
-    if kind in ("device", "device_sample"):
-        _check_device(event)
+        check_tags(event.get("vpt.device.tags") or {}, "vpt.device.tags")
+    if kind == "device_sample":
+        _check_values(event.get("vpt.device.values") or {})
     return event
+
+
+def _problem(key: str, value: Any) -> str | None:
+    """What is wrong with a value of the right type, against the attribute's limits (None: nothing)."""
+    if type(value) is str:
+        limit = TEXT_LIMITS.get(key, TEXT_MAX)
+        if "\x00" in value:
+            return "contains a NUL character"
+        return f"{len(value)} characters, at most {limit}" if len(value) > limit else None
+    if type(value) is dict or type(value) is list:
+        return container_problem(value, TEXT_LIMITS.get(key, TEXT_MAX))
+    if type(value) is int and not INT_MIN <= value <= INT_MAX:
+        return f"{value} is out of range ({INT_MIN} to {INT_MAX})"
+    bound = RANGES.get(key)
+    if bound is not None and not bound.holds(value):
+        return f"{value!r} is out of range ({bound.text})"
+    return None
+
+
+def container_problem(value: Any, text_max: int = TEXT_MAX) -> str | None:
+    """What makes a JSON value too big to store: too deep (more than DEPTH_MAX levels), a list
+    or object of more than ITEMS_MAX items, a text longer than ``text_max`` or holding a NUL,
+    a number that is not finite, anything JSON cannot hold. Walked without recursion."""
+    pending: list[tuple[Any, int, Any]] = [(value, 1, None)]  # (item, its depth, its key in an object)
+    while pending:
+        item, depth, key = pending.pop()
+        kind = type(item)
+        if kind is str:
+            if "\x00" in item:
+                return "contains a NUL character"
+            if len(item) > text_max:
+                return f"holds a text of {len(item)} characters, at most {text_max}"
+        elif kind is dict or kind is list:
+            if depth > DEPTH_MAX:
+                return f"nested more than {DEPTH_MAX} levels deep"
+            if len(item) > ITEMS_MAX:
+                return f"{'an object of' if kind is dict else 'a list of'} {len(item)} items, at most {ITEMS_MAX}"
+            if kind is dict:
+                odd = [name for name in item if type(name) is not str]
+                if odd:
+                    return f"keys are strings, got {type(odd[0]).__name__}"
+                pending.extend((name, depth, None) for name in item)
+                pending.extend((child, depth + 1, name) for name, child in item.items())
+            else:
+                pending.extend((child, depth + 1, None) for child in item)
+        elif kind is float:
+            if not math.isfinite(item):
+                return f"{'a number' if key is None else repr(key)} must be a finite number, got {item!r}"
+        elif kind is not int and kind is not bool and item is not None:
+            return f"holds a {kind.__name__}, not a JSON value"
+    return None
+
+
+def _check_ends(event: dict, start_key: str, end_key: str) -> None:
+    start, end = event.get(start_key), event.get(end_key)
+    if start is not None and end is not None and end < start:
+        raise EventError(f"field {end_key!r}: {end!r} is before {start_key!r} ({start!r})")
 
 
 _ENVELOPE = ("schema_version", "type", "id")
@@ -233,13 +390,14 @@ def plainly_valid(events: list[Any]) -> bool:
     event to learn which one is wrong and why."""
     if set(map(type, events)) - {dict}:
         return False
-    groups: dict[Any, list[dict]] = {}
+    groups: dict[str, list[dict]] = {}
     for event in events:
-        groups.setdefault(event.get("type"), []).append(event)
-    for kind, group in groups.items():
-        schema = SCHEMAS.get(kind) if isinstance(kind, str) else None
-        if schema is None:
+        kind = event.get("type")
+        if type(kind) is not str or kind not in SCHEMAS:  # (a list there cannot even be grouped)
             return False
+        groups.setdefault(kind, []).append(event)
+    for kind, group in groups.items():
+        schema = SCHEMAS[kind]
         if kind in _ONE_BY_ONE:
             try:
                 for event in group:
@@ -258,53 +416,58 @@ def plainly_valid(events: list[Any]) -> bool:
                 continue
             if not _plain_values(name, values, types, required):
                 return False
+        if kind in ENDS and not _plain_ends(group, *ENDS[kind], names):
+            return False
     return True
 
 
 def _plain_envelope(group: list[dict]) -> bool:
-    ids = [event.get("id") for event in group]
-    return ({event.get("schema_version") for event in group} == {SCHEMA_VERSION}
-            and set(map(type, ids)) == {str} and "" not in ids)
+    ids, versions = [event.get("id") for event in group], [event.get("schema_version") for event in group]
+    return (set(map(type, versions)) == {int} and min(versions) == max(versions) == SCHEMA_VERSION
+            and set(map(type, ids)) == {str} and "" not in ids and _plain_texts("id", ids))
+
+
+def _plain_texts(name: str, texts: list[str]) -> bool:
+    return "\x00" not in "".join(texts) and max(map(len, texts)) <= TEXT_LIMITS.get(name, TEXT_MAX)
 
 
 def _plain_values(name: str, values: list, types: tuple[type, ...], required: bool) -> bool:
     found = set(map(type, values))
     if found - set(types) - {type(None)} or (required and type(None) in found):
         return False
-    if str in found and "\x00" in "".join([value for value in values if type(value) is str]):
+    if str in found and not _plain_texts(name, [value for value in values if type(value) is str]):
         return False
-    if (dict in found or list in found) and any(map(_has_nul, values)):
-        return False
+    if dict in found or list in found:
+        limit = TEXT_LIMITS.get(name, TEXT_MAX)
+        if any(container_problem(value, limit) for value in values if type(value) is dict or type(value) is list):
+            return False
     if int in found:
         numbers = [value for value in values if type(value) is int]
         if min(numbers) < INT_MIN or max(numbers) > INT_MAX:
+            return False
+    bound = RANGES.get(name)
+    if bound is not None and (int in found or float in found):
+        numbers = [value for value in values if type(value) is int or type(value) is float]
+        # NaN fails every comparison; a NaN or an infinity makes the sum not finite
+        if not (bound.holds(min(numbers)) and bound.holds(max(numbers)) and math.isfinite(sum(numbers))):
             return False
     allowed = _ENUMS.get(name)
     return not allowed or not ({*values} - {None}) - set(allowed)
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a text in ``value`` holds a NUL character (no database stores one in text)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
+def _plain_ends(group: list[dict], start_key: str, end_key: str, names: set[str]) -> bool:
+    if end_key not in names:
+        return True
+    ends = [math.inf if event.get(end_key) is None else event[end_key] for event in group]
+    return not any(map(operator.gt, [event[start_key] for event in group], ends))
 
 
-def _check_device(event: dict) -> None:
-    for key in ("vpt.device.interval", "vpt.device.timeout", "vpt.device.grace", "vpt.device.response_time"):
-        value = event.get(key)
-        if value is None:
-            continue
-        if not 0 <= value < math.inf or (key == "vpt.device.interval" and value == 0):
-            raise EventError(f"field {key!r}: expected a finite number of seconds{' above 0' if key.endswith('interval') else ''}, got {value!r}")
-    for name, value in (event.get("vpt.device.values") or {}).items():
-        check_metric_name(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise EventError(f"field 'vpt.device.values': {name!r} must be a finite number, got {value!r}")
+def _check_values(values: dict) -> None:
+    for name, value in values.items():
+        check_metric_name(name, "vpt.device.values")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _VALUE.holds(value):
+            raise EventError(f"field 'vpt.device.values': {name!r} must be a finite number from {_VALUE.text}, "
+                             f"got {value!r}")
 
 
 def _check_counts(counts: dict) -> None:
@@ -323,23 +486,36 @@ def _check_requests(requests: dict) -> None:
                              f"reason], got {request!r}")
 
 
-def check_metric_name(name: object) -> str:
-    """Return ``name`` if it is a valid metric name, else raise :class:`EventError`."""
+def _named(field: str | None) -> str:
+    return f"field {field!r}: " if field else ""
+
+
+def check_metric_name(name: object, field: str | None = None) -> str:
+    """Return ``name`` if it is a valid metric name, else raise :class:`EventError` (naming
+    ``field``, the attribute that holds it, when given)."""
     if not isinstance(name, str) or not _METRIC_NAME.match(name):
+        shown = name if not isinstance(name, str) or len(name) <= ID_MAX else f"{name[:ID_MAX]}..."
         raise EventError(
-            f"metric name {name!r} is invalid: use letters, digits, '_', '.', ':' or '-', "
-            "start with a letter or '_', at most 200 characters"
+            f"{_named(field)}metric name {shown!r} is invalid: use letters, digits, '_', '.', ':' or '-', "
+            f"start with a letter or '_', at most {ID_MAX} characters"
         )
     return name
 
 
-def check_tags(tags: object) -> dict[str, str]:
-    """Return ``tags`` if every key is a valid tag key and every value a string."""
+def check_tags(tags: object, field: str | None = None) -> dict[str, str]:
+    """Return ``tags`` if every key is a valid tag key and every value a string of at most
+    TEXT_MAX characters, else raise :class:`EventError` (naming ``field`` when given)."""
     if not isinstance(tags, Mapping):
-        raise EventError(f"tags must be a mapping of strings, not {type(tags).__name__}")
+        raise EventError(f"{_named(field)}tags must be a mapping of strings, not {type(tags).__name__}")
+    if len(tags) > ITEMS_MAX:
+        raise EventError(f"{_named(field)}{len(tags)} tags, at most {ITEMS_MAX}")
     for key, value in tags.items():
         if not isinstance(key, str) or not _TAG_KEY.match(key):
-            raise EventError(f"tag key {key!r} is invalid: use letters, digits, '_', '.' or '-'")
+            shown = key if not isinstance(key, str) or len(key) <= ID_MAX else f"{key[:ID_MAX]}..."
+            raise EventError(f"{_named(field)}tag key {shown!r} is invalid: use letters, digits, '_', '.' or '-', "
+                             "at most 100 characters")
         if not isinstance(value, str):
-            raise EventError(f"tag {key!r}: values are strings, got {type(value).__name__}")
+            raise EventError(f"{_named(field)}tag {key!r}: values are strings, got {type(value).__name__}")
+        if len(value) > TEXT_MAX:
+            raise EventError(f"{_named(field)}tag {key!r}: {len(value)} characters, at most {TEXT_MAX}")
     return dict(tags)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pytest_vpt.events import EventError, event_id, make_event, plainly_valid, validate
+from pytest_vpt.events import SCHEMAS, EventError, event_id, make_event, plainly_valid, validate
 
 
 def _test_event(**changes) -> dict:
@@ -56,6 +58,18 @@ _MUTATIONS = [
     {"vpt.test.markers": ["slow"]}, {"vpt.test.duration.call": 0.5}, {"vpt.test.duration.call": "0.5"},
     {"vpt.test.quarantined": True}, {"vpt.test.quarantined": 1}, {"code.line.number": 3.5}, {"error.type": None},
     {"vpt.test.attempt": 2**31}, {"vpt.worker.seq": -(2**31) - 1}, {"code.line.number": 2**31 - 1},
+    # the limits: times, durations, lengths, nesting, items
+    {"vpt.test.duration.call": 1.7e308}, {"vpt.test.duration.setup": -1.0}, {"vpt.test.duration.call": float("nan")},
+    {"vpt.test.duration.call": 31622400.0}, {"vpt.test.duration.call": 31622400.5}, {"vpt.test.started_at": -0.1},
+    {"vpt.test.started_at": 0}, {"vpt.test.started_at": float("inf")}, {"vpt.test.finished_at": float("nan")},
+    {"vpt.test.finished_at": 0.5}, {"vpt.test.finished_at": 1.0}, {"vpt.test.finished_at": 4102444800.0},
+    {"vpt.test.finished_at": 4102444801.0}, {"vpt.test.started_at": 5.0, "vpt.test.finished_at": None},
+    {"id": "i" * 200}, {"id": "i" * 201}, {"id": "i\x00"}, {"vpt.run.id": "r" * 201}, {"vpt.project": "é" * 200},
+    {"test.case.name": "t" * 16384}, {"test.case.name": "t" * 16385}, {"vpt.test.params": "p" * 16385},
+    {"exception.message": "m" * 65536}, {"exception.message": "m" * 65537}, {"error.type": "E" * 4097},
+    {"vpt.test.markers": ["s"] * 256}, {"vpt.test.markers": ["s"] * 257}, {"vpt.test.markers": ["s" * 4097]},
+    {"vpt.test.markers": [[[[[[[["deep"]]]]]]]]}, {"vpt.test.markers": [[[[[[[[["deeper"]]]]]]]]]},
+    {"vpt.test.markers": [{"k": float("inf")}]}, {"vpt.test.markers": [{"k\x00": 1}]}, {"vpt.test.markers": [(1, 2)]},
 ]
 
 
@@ -76,3 +90,211 @@ def test_a_batch_checked_attribute_by_attribute_agrees_with_validate(changes: di
                                   "vpt.run.started_at": 1.0, "vpt.run.counts": {"passed": 2}})
     assert plainly_valid([run, *batch]) is valid
     assert plainly_valid([{**run, "vpt.run.counts": {"won": 1}}, *batch]) is False
+
+
+# --- limits (issue 12: every value bounded, every error naming the field and its limit) ---
+
+def _nested(depth: int, leaf: object = "x") -> object:
+    """``leaf`` inside ``depth`` lists, built without recursion."""
+    value = leaf
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+_RANGE = r"is out of range \(0 to 31622400 seconds\)"
+_WINDOW = r"is out of range \(0 to 4102444800 seconds, 1970-01-01 to 2100-01-01 UTC\)"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"vpt.test.duration.call": 1.7e308}, rf"field 'vpt.test.duration.call': 1.7e\+308 {_RANGE}"),
+    ({"vpt.test.duration.setup": -0.5}, rf"field 'vpt.test.duration.setup': -0.5 {_RANGE}"),
+    ({"vpt.test.duration.teardown": float("nan")}, rf"field 'vpt.test.duration.teardown': nan {_RANGE}"),
+    ({"vpt.test.started_at": -1.0}, rf"field 'vpt.test.started_at': -1.0 {_WINDOW}"),
+    ({"vpt.test.started_at": float("inf")}, rf"field 'vpt.test.started_at': inf {_WINDOW}"),
+    ({"vpt.test.finished_at": 4102444800.5}, rf"field 'vpt.test.finished_at': 4102444800.5 {_WINDOW}"),
+    ({"vpt.test.started_at": 100.0, "vpt.test.finished_at": 99.5},
+     r"field 'vpt.test.finished_at': 99.5 is before 'vpt.test.started_at' \(100.0\)"),
+    ({"id": "i" * 201}, "field 'id': 201 characters, at most 200"),
+    ({"id": "a\x00b"}, "field 'id': contains a NUL character"),
+    ({"vpt.project": "p" * 201}, "field 'vpt.project': 201 characters, at most 200"),
+    ({"vpt.worker.id": "w" * 201}, "field 'vpt.worker.id': 201 characters, at most 200"),
+    ({"test.case.name": "t" * 16385}, "field 'test.case.name': 16385 characters, at most 16384"),
+    ({"exception.message": "m" * 65537}, "field 'exception.message': 65537 characters, at most 65536"),
+    ({"code.file.path": "f" * 4097}, "field 'code.file.path': 4097 characters, at most 4096"),
+    ({"vpt.test.markers": ["slow"] * 257}, "field 'vpt.test.markers': a list of 257 items, at most 256"),
+    ({"vpt.test.markers": ["m" * 4097]}, "field 'vpt.test.markers': holds a text of 4097 characters, at most 4096"),
+    ({"vpt.test.markers": _nested(9)}, "field 'vpt.test.markers': nested more than 8 levels deep"),
+    ({"vpt.test.markers": [float("inf")]}, "field 'vpt.test.markers': a number must be a finite number, got inf"),
+])
+def test_limits_name_the_field_and_the_limit(changes: dict, message: str) -> None:
+    with pytest.raises(EventError, match=message):
+        validate(_test_event(**changes))
+
+
+def test_values_at_the_limits_are_accepted() -> None:
+    validate(_test_event(**{
+        "id": "i" * 200, "vpt.project": "p" * 200, "test.case.name": "t" * 16384, "exception.message": "m" * 65536,
+        "code.file.path": "f" * 4096, "vpt.test.started_at": 0.0, "vpt.test.finished_at": 4102444800.0,
+        "vpt.test.duration.call": 31622400.0, "vpt.test.markers": ["slow"] * 256,
+    }))
+    validate(_test_event(**{"vpt.test.markers": _nested(7)}))  # 8 levels: the list and 7 inside it
+
+
+def _run(**changes) -> dict:
+    run = make_event("run", "r", {"vpt.run.id": "r", "vpt.project": "p", "vpt.run.status": "finished",
+                                  "vpt.run.started_at": 1000.0, "vpt.run.finished_at": 1010.0})
+    run.update(changes)
+    return run
+
+
+def _metric(**changes) -> dict:
+    metric = make_event("metric", "m", {"vpt.project": "p", "vpt.metric.name": "fps", "vpt.metric.value": 25.0,
+                                        "vpt.metric.kind": "gauge", "vpt.metric.time": 1000.0})
+    metric.update(changes)
+    return metric
+
+
+def _device(**changes) -> dict:
+    device = make_event("device", "d", {"vpt.project": "p", "vpt.device.id": "stb-1", "vpt.device.kind": "stb",
+                                        "vpt.device.probe": "tcp 10.0.0.2:22", "vpt.device.interval": 60.0,
+                                        "vpt.device.timeout": 5.0, "vpt.device.grace": 0.0,
+                                        "vpt.device.seen_at": 1000.0})
+    device.update(changes)
+    return device
+
+
+def _sample(**changes) -> dict:
+    sample = make_event("device_sample", "s", {"vpt.project": "p", "vpt.device.id": "stb-1", "vpt.sample.time": 1000.0,
+                                               "vpt.device.online": True, "vpt.device.interval": 60.0})
+    sample.update(changes)
+    return sample
+
+
+def _incident(**changes) -> dict:
+    incident = make_event("incident", "x", {"vpt.project": "p", "vpt.incident.kind": "freeze",
+                                            "vpt.incident.source": "udp://239.0.0.1:1234", "vpt.incident.start": 1000.0,
+                                            "vpt.incident.end": 1002.0, "vpt.incident.duration": 2.0,
+                                            "vpt.incident.severity": "major"})
+    incident.update(changes)
+    return incident
+
+
+_BASES = {"run": _run, "test": _test_event, "metric": _metric, "device": _device, "device_sample": _sample,
+          "incident": _incident}
+
+
+@pytest.mark.parametrize("event, message", [
+    (_metric(**{"vpt.metric.value": 1e16}), r"field 'vpt.metric.value': 1e\+16 is out of range \(-1e\+15 to 1e\+15\)"),
+    (_metric(**{"vpt.metric.time": 1e308}), rf"field 'vpt.metric.time': 1e\+308 {_WINDOW}"),
+    (_metric(**{"vpt.metric.name": "bad name"}), "field 'vpt.metric.name': metric name 'bad name' is invalid"),
+    (_metric(**{"vpt.metric.tags": {"bad key": "x"}}), "field 'vpt.metric.tags': tag key 'bad key' is invalid"),
+    (_metric(**{"vpt.metric.tags": {"app": "a" * 4097}}),
+     "field 'vpt.metric.tags': holds a text of 4097 characters, at most 4096"),
+    (_metric(**{"vpt.metric.tags": {f"k{n}": "v" for n in range(257)}}),
+     "field 'vpt.metric.tags': an object of 257 items, at most 256"),
+    (_device(**{"vpt.device.tags": {"9": "x"}}), "field 'vpt.device.tags': tag key '9' is invalid"),
+    (_device(**{"vpt.device.interval": 0.0}), r"field 'vpt.device.interval': 0.0 is out of range \(above 0 to"),
+    (_device(**{"vpt.device.grace": 1e9}), rf"field 'vpt.device.grace': 1000000000.0 {_RANGE}"),
+    (_device(**{"vpt.device.seen_at": -5.0}), rf"field 'vpt.device.seen_at': -5.0 {_WINDOW}"),
+    (_sample(**{"vpt.device.values": {"temperature": 2e15}}),
+     r"field 'vpt.device.values': 'temperature' must be a finite number from -1e\+15 to 1e\+15, got 2000000000000000.0"),
+    (_sample(**{"vpt.device.values": {"bad name": 1}}), "field 'vpt.device.values': metric name 'bad name' is invalid"),
+    (_sample(**{"vpt.device.response_time": 1e300}), rf"field 'vpt.device.response_time': 1e\+300 {_RANGE}"),
+    (_incident(**{"vpt.incident.end": 999.0}), r"field 'vpt.incident.end': 999.0 is before 'vpt.incident.start'"),
+    (_incident(**{"vpt.incident.duration": 4e7}), rf"field 'vpt.incident.duration': 40000000.0 {_RANGE}"),
+    (_incident(**{"vpt.incident.source": "s" * 4097}), "field 'vpt.incident.source': 4097 characters, at most 4096"),
+    (_run(**{"vpt.run.finished_at": 999.0}), r"field 'vpt.run.finished_at': 999.0 is before 'vpt.run.started_at'"),
+    (_run(**{"vpt.run.labels": {"a": "b" * 4097}}), "field 'vpt.run.labels': holds a text of 4097 characters"),
+    (_run(**{"vpt.run.quarantine_requests": {"t" * 16385: ["list", "x"]}}),
+     "field 'vpt.run.quarantine_requests': holds a text of 16385 characters, at most 16384"),
+])
+def test_every_event_type_is_bounded(event: dict, message: str) -> None:
+    with pytest.raises(EventError, match=message):
+        validate(event)
+    assert plainly_valid([event]) is False
+
+
+def test_regression_huge_duration_refused() -> None:
+    """Issue 12, item 2: durations of 1.7e308 were stored, and froze the daily rollup of every project."""
+    event = _test_event(**{"vpt.test.duration.setup": 1.7e308, "vpt.test.duration.call": 1.7e308})
+    with pytest.raises(EventError, match=rf"field 'vpt.test.duration.setup': 1.7e\+308 {_RANGE}"):
+        validate(event)
+    assert plainly_valid([_test_event(id=f"id-{n}") for n in range(100)] + [event]) is False
+
+
+@pytest.mark.parametrize("field", ["vpt.test.markers", "vpt.run.labels", "vpt.metric.tags", "vpt.device.values"])
+@pytest.mark.parametrize("depth", [9, 255, 330, 100_000])
+def test_regression_deep_nesting_is_a_clean_error(field: str, depth: int) -> None:
+    """Issue 12, item 7: 330 levels gave a RecursionError (500), 255 were stored and broke every read."""
+    kind = {"vpt.test.markers": "test", "vpt.run.labels": "run", "vpt.metric.tags": "metric",
+            "vpt.device.values": "device_sample"}[field]
+    deep = _nested(depth - 1)
+    event = _BASES[kind](**{field: {"deep": deep} if field != "vpt.test.markers" else [deep]})
+    with pytest.raises(EventError, match=f"field '{field}': nested more than 8 levels deep"):
+        validate(event)
+    assert plainly_valid([event]) is False
+
+
+def test_regression_absurd_run_time_refused() -> None:
+    """Issue 12, item 8: a run started at 1e308 was stored, and then `vpt runs` crashed."""
+    with pytest.raises(EventError, match=rf"field 'vpt.run.started_at': 1e\+308 {_WINDOW}"):
+        validate(_run(**{"vpt.run.started_at": 1e308, "vpt.run.finished_at": None}))
+    with pytest.raises(EventError, match=rf"field 'vpt.run.started_at': -1.0 {_WINDOW}"):
+        validate(_run(**{"vpt.run.started_at": -1.0}))
+
+
+def test_regression_metric_and_tag_errors_name_the_field() -> None:
+    """Issue 12, item 12: a bad metric name or tag was reported as `[0]` only."""
+    for event, field in ((_metric(**{"vpt.metric.name": "9lives"}), "vpt.metric.name"),
+                         (_metric(**{"vpt.metric.tags": {"bad key": "x"}}), "vpt.metric.tags"),
+                         (_metric(**{"vpt.metric.tags": {"app": 3}}), "vpt.metric.tags")):
+        with pytest.raises(EventError, match=f"^field '{field}': "):
+            validate(event)
+
+
+# --- generated events: validate answers or raises EventError, and the batch check agrees ---
+
+_EDGES = (0.0, -0.0, 1.0, -1.0, 4102444800.0, 4102444800.5, 31622400.0, 31622400.5, 1e15, 1e16, 1.7e308,
+          float("inf"), float("-inf"), float("nan"), 2**31 - 1, 2**31, -(2**31) - 1)
+_LENGTHS = (0, 1, 200, 201, 4096, 4097, 16384, 16385, 65536, 65537)
+
+
+@st.composite
+def _deep(draw: st.DrawFn) -> object:
+    return _nested(draw(st.integers(0, 12)), draw(st.sampled_from(["x", 1, None, float("nan")])))
+
+
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_EDGES)
+            | st.text(max_size=8) | st.sampled_from(_LENGTHS).map(lambda n: "é" * n) | st.just("a\x00b"))
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+    st.text(max_size=6) | st.sampled_from(["passed", "won", "9", "ok.name"]), inner, max_size=4), max_leaves=12)
+_HOSTILE = (_VALUES | _deep() | st.sampled_from([["s"] * 256, ["s"] * 257, {f"k{n}": "v" for n in range(257)}])
+            | st.sampled_from(_EDGES))
+
+
+@st.composite
+def _mutated(draw: st.DrawFn) -> dict:
+    """A valid event of any type with a few attributes (or the envelope) set to anything at all."""
+    kind = draw(st.sampled_from(sorted(_BASES)))
+    event = _BASES[kind](id=f"gen-{draw(st.integers(0, 3))}")
+    names = st.sampled_from(sorted(SCHEMAS[kind]) + ["id", "type", "schema_version", "colour"])
+    for name in draw(st.lists(names, max_size=3)):
+        event[name] = draw(_HOSTILE)
+    return event
+
+
+def _valid(event: object) -> bool:
+    try:
+        validate(event)
+    except EventError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(_mutated(), min_size=1, max_size=4))
+def test_generated_events_validate_or_raise_event_error_and_the_batch_check_agrees(events: list[dict]) -> None:
+    verdicts = [_valid(event) for event in events]  # anything but EventError fails the test
+    padding = [_test_event(id=f"pad-{n}") for n in range(5)]
+    assert plainly_valid([*padding, *events]) is all(verdicts)
