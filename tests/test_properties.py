@@ -13,11 +13,11 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 import requests
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from pytest_vpt.analytics.flakiness import STATUSES, FlakinessSettings
-from pytest_vpt.events import EventError, plainly_valid, validate
+from pytest_vpt.events import EventError, make_event, plainly_valid, validate
 from pytest_vpt.store import StoreError, open_store, parse_store_url
 from pytest_vpt.store import devices as device_rollup
 from pytest_vpt.store import flakiness, tokens
@@ -219,6 +219,22 @@ def test_a_batch_of_one_project_never_changes_another_projects_rows(store, data)
     assert project_rows(store, beta) == before
 
 
+def _attempt(project: str, started_at: float) -> dict:
+    return make_event("test", f"{project}-attempt", {
+        "vpt.run.id": f"{project}-run", "vpt.project": project, "test.case.name": "t.py::test_ok",
+        "vpt.test.outcome": "passed", "vpt.test.attempt": 1, "vpt.test.final": True,
+        "vpt.test.started_at": started_at, "vpt.test.duration.call": 1.0})
+
+
+def test_a_start_time_next_to_zero_does_not_stop_the_daily_fold(store) -> None:
+    """Found by the properties above: 5e-324 is a valid time, and its day (t / 86400) underflows."""
+    (poisoned, _), (other, _) = _fresh(), _fresh()
+    store.write([_attempt(poisoned, 5e-324)])
+    store.write([_attempt(other, 1.7e9)])
+    assert len(project_rows(store, poisoned)["test_daily"]) == 1
+    assert len(project_rows(store, other)["test_daily"]) == 1
+
+
 # -- the service -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -262,6 +278,7 @@ _BODIES = st.one_of(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=_SLOW)
 @given(st.tuples(_BODIES, st.sampled_from(["identity", "gzip", "gzip-cut", "br"]), st.sampled_from(["own", "other", "none"])))
+@example(((("alpha", b'[{"schema_version": [], "type": "test", "id": "x"}]', []), "application/json"), "identity", "own"))
 def test_no_body_gets_a_server_error(service, case) -> None:
     ((project, body, items), content_type), encoding, token = case
     headers = {"Content-Type": content_type}
@@ -272,6 +289,7 @@ def test_no_body_gets_a_server_error(service, case) -> None:
     other = "beta" if project == "alpha" else "alpha"
     headers.update({"own": service.auth[project], "other": service.auth[other], "none": {}}[token])
     answer = requests.post(f"{service.url}/api/v1/events", data=body, headers=headers, timeout=30)
+    event(f"answered {answer.status_code}")
     assert answer.status_code < 500, answer.text
     if answer.status_code == 200:
         reader = service.auth[project]
