@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .base import StoreError
+from .base import StoreConflict, StoreError
 from .url import StoreURL, StoreURLError, parse_store_url
 
 if TYPE_CHECKING:
     from .base import Store
 
-__all__ = ["StoreError", "StoreURL", "StoreURLError", "open_store", "parse_store_url"]
+__all__ = ["StoreConflict", "StoreError", "StoreURL", "StoreURLError", "open_store", "parse_store_url"]
 
 
 def open_store(url: StoreURL | str, base_dir: Path | str = ".", create: bool = True) -> Store:

@@ -12,6 +12,16 @@ class StoreError(RuntimeError):
     """A store could not be opened, read or written; the message names the store and why."""
 
 
+class StoreConflict(StoreError):
+    """A batch would change rows of another project (an id it sends is that project's): the
+    batch is refused whole. The message names the id, never the project that holds it."""
+
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"{field} {value!r} belongs to another project: refused (use an id of your own)")
+        self.field = field
+        self.value = value
+
+
 class Store(ABC):
     """A database holding runs, test attempts, metrics, devices and their rollups.
 

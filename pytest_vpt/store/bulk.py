@@ -3,9 +3,10 @@
 Row-by-row inserts (with a sub-select for every attempt's test id) write a few thousand
 attempts per second. Here a connection remembers the test cases it saw committed, so a
 batch of known tests writes no test case at all; its attempts are copied straight into
-``test_attempts`` and ``test_daily_pending``. A batch holding an attempt already stored
-(sent twice) is written again through a staging table, skipping what is there. The rows
-are the portable path's (writes.py), so both paths store the same thing.
+``test_attempts`` and ``test_daily_pending``. Attempts stored already were left out before
+(see ids.py); one that another writer stored meanwhile makes the batch go through a staging
+table, skipping what is there. The rows are the portable path's (writes.py), so both paths
+store the same thing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import psycopg
 
 from .daily import PENDING_COLUMNS
 from .rows import ATTEMPT_COLUMNS, TEST_CASE_COLUMNS
+from .sql import hashed_nodeid_key, same_nodeid
 from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, attempt_derived, write_tests
 
 #: below this many test events, the portable path is as quick
@@ -40,7 +42,7 @@ def _stage(name: str, columns: tuple[str, ...]) -> str:
     return f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body}) ON COMMIT DELETE ROWS"
 
 
-_INSERT_CASES = (
+_INSERT_CASES = hashed_nodeid_key(
     f"INSERT INTO test_cases ({', '.join(_CASE_COLUMNS)}) "
     f"SELECT project, nodeid, {', '.join(f'max({c})' for c in _FACTS)}, min(first_seen) "
     # In one order, so that concurrent batches of the same tests take their row locks alike.
@@ -48,7 +50,8 @@ _INSERT_CASES = (
 )
 _READ_CASES = (
     f"SELECT c.test_id, {', '.join(f'c.{column}' for column in _CASE_COLUMNS)} FROM test_cases c "
-    "JOIN (SELECT DISTINCT project, nodeid FROM vpt_stage_cases) s ON c.project = s.project AND c.nodeid = s.nodeid"
+    "JOIN (SELECT DISTINCT project, nodeid FROM vpt_stage_cases) s "
+    f"ON c.project = s.project AND {same_nodeid('c.nodeid', 's.nodeid')}"
 )
 # Attempts already stored are skipped; the others are queued for the daily rollup.
 _INSERT_ATTEMPTS = (
@@ -94,7 +97,7 @@ def _news(row: tuple, kept: tuple[int, tuple] | None) -> bool:
 
 
 def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Write test events (their cases, then their attempts) through a psycopg connection."""
+    """Write test events not stored yet (their cases, then their attempts) through a psycopg connection."""
     if len(tests) < THRESHOLD:
         write_tests(conn, tests)
         return

@@ -8,6 +8,7 @@ from typing import Any
 
 from .device_queries import device_incidents, devices  # noqa: F401 - read by name
 from .rows import COUNT_COLUMNS
+from .sql import same_nodeid
 from .trends import device_uptime_per_hour, duration_p95, pass_rate_per_day  # noqa: F401 - read by name
 
 _RUN_FIELDS = (
@@ -34,13 +35,15 @@ def runs(conn: sqlite3.Connection, project: str | None = None, limit: int = 20) 
     return [_run_dict(row) for row in rows]
 
 
-def find_runs(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
-    """The runs whose id is ``run_id`` or starts with it (at most two: enough to tell it is ambiguous)."""
+def find_runs(conn: sqlite3.Connection, run_id: str, project: str | None = None) -> list[dict[str, Any]]:
+    """The runs (of ``project``) whose id is ``run_id`` or starts with it (at most two: enough
+    to tell it is ambiguous)."""
     prefix = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    where, args = ("project = ? AND ", [project]) if project else ("", [])
     rows = conn.execute(
-        f"SELECT {_RUN_FIELDS} FROM runs WHERE run_id = ? OR run_id LIKE ? ESCAPE '\\' "
+        f"SELECT {_RUN_FIELDS} FROM runs WHERE {where}(run_id = ? OR run_id LIKE ? ESCAPE '\\') "
         "ORDER BY run_id = ? DESC LIMIT 2",
-        [run_id, prefix + "%", run_id],
+        [*args, run_id, prefix + "%", run_id],
     )
     found = [_run_dict(row) for row in rows]
     return found[:1] if found and found[0]["run_id"] == run_id else found
@@ -62,12 +65,16 @@ def _attempt_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 
 def run_tests(
-    conn: sqlite3.Connection, run_id: str, outcomes: list[str] | None = None, all_attempts: bool = False
+    conn: sqlite3.Connection, run_id: str, outcomes: list[str] | None = None, all_attempts: bool = False,
+    project: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The tests of one run in the order they started: final attempts (with their attempt
-    count), or every attempt; optionally only those with one of ``outcomes``."""
+    """The tests (of ``project``) of one run in the order they started: final attempts (with
+    their attempt count), or every attempt; optionally only those with one of ``outcomes``."""
     where = ["a.run_id = ?"]
     args: list[Any] = [run_id]
+    if project:
+        where.append("c.project = ?")
+        args.append(project)
     if not all_attempts:
         where.append("a.is_final = 1")
     if outcomes:
@@ -87,8 +94,8 @@ def history(
     conn: sqlite3.Connection, nodeid: str, project: str | None = None, limit: int = 50, all_attempts: bool = False
 ) -> list[dict[str, Any]]:
     """The attempts of one test across runs, newest first, with each run's commit and branch."""
-    where = ["c.nodeid = ?"]
-    args: list[Any] = [nodeid]
+    where = [same_nodeid("c.nodeid")]
+    args: list[Any] = [nodeid, nodeid]
     if project:
         where.append("c.project = ?")
         args.append(project)
@@ -105,10 +112,14 @@ def history(
 
 
 def metrics(
-    conn: sqlite3.Connection, run_id: str | None = None, name: str | None = None, limit: int = 1000
+    conn: sqlite3.Connection, run_id: str | None = None, name: str | None = None, limit: int = 1000,
+    project: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Metric samples, oldest first, with the test they belong to (if any)."""
+    """Metric samples (of ``project``), oldest first, with the test they belong to (if any)."""
     where, args = [], []
+    if project:
+        where.append("m.project = ?")
+        args.append(project)
     if run_id:
         where.append("m.run_id = ?")
         args.append(run_id)
@@ -175,7 +186,7 @@ def flaky(
 
 def flakiness_of(conn: sqlite3.Connection, nodeid: str, project: str | None = None) -> list[dict[str, Any]]:
     """The flakiness row of one test (one per project that has it), with its test id."""
-    where, args = "c.nodeid = ?", [nodeid]
+    where, args = same_nodeid("c.nodeid"), [nodeid, nodeid]
     if project:
         where += " AND c.project = ?"
         args.append(project)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -12,6 +13,11 @@ from .base import Store, StoreError
 from .daily import merge_hist
 from .migrate import SchemaError, migrate_sqlite
 from .url import StoreURL
+
+
+def md5(text: str | None) -> str | None:
+    """PostgreSQL's md5 of a text (hex), which lookups by node id compare (see sql.same_nodeid)."""
+    return None if text is None else hashlib.md5(str(text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class SQLiteStore(Store):
@@ -34,7 +40,8 @@ class SQLiteStore(Store):
                 path.parent.mkdir(parents=True, exist_ok=True)
             timeout = self.url.options.get("timeout", 5.0)
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-            # the functions PostgreSQL has in SQL (migration 0007)
+            # the functions PostgreSQL has (built in, or in SQL: migration 0007)
+            conn.create_function("md5", 1, md5, deterministic=True)
             conn.create_function("vpt_bucket", 1, bucket, deterministic=True)
             conn.create_function("vpt_merge_hist", 2, merge_hist, deterministic=True)
             try:

@@ -6,13 +6,20 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from . import devices
+from . import devices, ids
 from .daily import PENDING_COLUMNS
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, INCIDENT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
-from .sql import least
+from .sql import least, same_nodeid
 
-# A test's id is this store's key for (project, node id), looked up by the database.
-_TEST_ID = "(SELECT test_id FROM test_cases WHERE project = ? AND nodeid = ?)"
+# A test's id is this store's key for (project, node id), looked up by the database: its
+# placeholders take the project and the node id twice (see test_key).
+_TEST_ID = f"(SELECT test_id FROM test_cases WHERE project = ? AND {same_nodeid('nodeid')})"
+
+
+def test_key(event: dict[str, Any]) -> tuple:
+    """The values of _TEST_ID's placeholders for an event (no test: no test id)."""
+    nodeid = event.get("test.case.name")
+    return event["vpt.project"], nodeid, nodeid
 
 
 def _json(value: Any, empty: str) -> str:
@@ -86,14 +93,14 @@ def attempt_derived(e: dict[str, Any]) -> tuple:
 
 ATTEMPTS = _Table(
     "test_attempts", ATTEMPT_COLUMNS, {"test_id": _TEST_ID, **{c: "?" for c in ATTEMPT_DERIVED}},
-    lambda e: (e["vpt.project"], e["test.case.name"], *attempt_derived(e)),
+    lambda e: (*test_key(e), *attempt_derived(e)),
 )
 _METRICS = _Table(
     "metrics", METRIC_COLUMNS, {"test_id": _TEST_ID, "tags": "?"},
-    lambda e: (e["vpt.project"], e.get("test.case.name"), _json(e.get("vpt.metric.tags"), "{}")),
+    lambda e: (*test_key(e), _json(e.get("vpt.metric.tags"), "{}")),
 )
 _INCIDENTS = _Table(
-    "video_incidents", INCIDENT_COLUMNS, {"test_id": _TEST_ID}, lambda e: (e["vpt.project"], e.get("test.case.name")),
+    "video_incidents", INCIDENT_COLUMNS, {"test_id": _TEST_ID}, test_key,
     # an incident written while open is written again when it ends
     "(event_id) DO UPDATE SET ended_at = excluded.ended_at, duration = excluded.duration, "
     "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
@@ -104,48 +111,41 @@ _PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
 
 
 def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Test events: their test cases, then their attempts (the portable way: row by row),
-    the new attempts queued for the daily rollup."""
-    new = _unstored(conn, tests)
+    """Test events not stored yet: their test cases, then their attempts (the portable way:
+    row by row), queued for the daily rollup."""
     conn.executemany(CASES.sql, CASES.rows(tests))
     conn.executemany(ATTEMPTS.sql, ATTEMPTS.rows(tests))
     conn.executemany(_PENDING, [
-        (e["vpt.project"], e["test.case.name"], e["vpt.test.started_at"], e["vpt.test.outcome"], int(e["vpt.test.final"]),
+        (*test_key(e), e["vpt.test.started_at"], e["vpt.test.outcome"], int(e["vpt.test.final"]),
          _duration(e), int(bool(e.get("vpt.test.quarantined"))))
-        for e in new
+        for e in tests
     ])
-
-
-def _unstored(conn: Any, tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The test events not stored yet (nor repeated earlier in the batch)."""
-    unique = list({(e["vpt.run.id"], e["id"]): e for e in tests}.values())
-    by_run: dict[str, list[str]] = {}
-    for e in unique:
-        by_run.setdefault(e["vpt.run.id"], []).append(e["id"])
-    stored = set()
-    for run_id, ids in by_run.items():
-        for index in range(0, len(ids), 500):
-            chunk = ids[index:index + 500]
-            stored.update((run_id, row[0]) for row in conn.execute(
-                f"SELECT event_id FROM test_attempts WHERE run_id = ? AND event_id IN ({', '.join('?' * len(chunk))})",
-                (run_id, *chunk)))
-    return [e for e in unique if (e["vpt.run.id"], e["id"]) not in stored]
 
 
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
     """Write a batch of valid events through ``conn`` (inside the caller's transaction); an
-    engine may write the test events its own faster way (``tests_writer``)."""
+    engine may write the test events its own faster way (``tests_writer``).
+
+    Raises StoreConflict, before writing anything, if the batch names another project's run,
+    incident, metric or device sample; an event whose id is stored already is skipped."""
     by_type: dict[str, list[dict[str, Any]]] = {
         "run": [], "test": [], "metric": [], "device": [], "device_sample": [], "incident": []}
     for event in events:
         by_type[event["type"]].append(event)
+    if by_type["run"] or by_type["test"]:
+        ids.refuse_others(conn, [*by_type["run"], *by_type["test"]], "runs", "run_id", "vpt.run.id")
+    if by_type["incident"]:
+        ids.refuse_others(conn, by_type["incident"], "video_incidents", "event_id", "id")
+    metrics = ids.unstored(conn, by_type["metric"], "metrics") if by_type["metric"] else []
+    samples = ids.unstored(conn, by_type["device_sample"], "device_samples") if by_type["device_sample"] else []
+    tests = ids.unstored_tests(conn, by_type["test"]) if by_type["test"] else []
     if by_type["run"]:
         conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
-    if by_type["test"]:
-        tests_writer(conn, by_type["test"])
-    if by_type["metric"]:
-        conn.executemany(_METRICS.sql, _METRICS.rows(by_type["metric"]))
-    if by_type["device"] or by_type["device_sample"]:
-        devices.write(conn, by_type["device"], by_type["device_sample"])
+    if tests:
+        tests_writer(conn, tests)
+    if metrics:
+        conn.executemany(_METRICS.sql, _METRICS.rows(metrics))
+    if by_type["device"] or samples:
+        devices.write(conn, by_type["device"], samples)
     if by_type["incident"]:
         conn.executemany(_INCIDENTS.sql, _INCIDENTS.rows(by_type["incident"]))
