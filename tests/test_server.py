@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 import time
@@ -211,3 +212,163 @@ def test_a_bad_server_section_is_named(tmp_path, section, message) -> None:
     result = subprocess.run([sys.executable, "-m", "pytest_vpt", "server"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1 and message in result.stderr
+
+
+def _service_pids(application: str) -> set[int]:
+    """The backend pids of the connections a server opened (found by their application_name)."""
+    import psycopg
+
+    from conftest import PG_DSN
+
+    with psycopg.connect(PG_DSN, autocommit=True) as admin:
+        return {row[0] for row in admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (application,))}
+
+
+def test_regression_client_error_is_4xx_and_keeps_connections(postgres_url) -> None:
+    """A NUL in an event id was answered 503 "store not available" (while /healthz said ok) and
+    cost the service a database connection; now: 4xx, and every connection is still open."""
+    application = f"vpt_server_{free_port()}"
+    server = Server(f"{postgres_url}&application_name={application}").start()
+    try:
+        auth = {"Authorization": f"Bearer {token_for(postgres_url, 'box')}", "Content-Type": "application/json"}
+        for _ in range(8):  # every slot of the pool connected
+            assert requests.get(f"{server.url}/api/v1/runs", headers=auth, timeout=10).status_code == 200
+        before = _service_pids(application)
+        assert len(before) == 4
+        for number in range(20):
+            events = run_events(f"bad{number}", 1.8e9, "a" * 40, {"t.py::test_a": "P"})
+            events[1]["id"] = f"nul\x00{number}"
+            answer = requests.post(f"{server.url}/api/v1/events", data=json.dumps(events), headers=auth, timeout=10)
+            assert 400 <= answer.status_code < 500, answer.text
+            assert answer.json()["field"].startswith("[1]")
+        good = run_events("good", 1.8e9, "a" * 40, {"t.py::test_a": "P"})
+        assert requests.post(f"{server.url}/api/v1/events", data=json.dumps(good), headers=auth,
+                             timeout=10).status_code == 200
+        assert _service_pids(application) == before  # the same connections: none dropped, none added
+        assert "vpt_store_connections 4.0" in requests.get(f"{server.url}/metrics", timeout=10).text
+        assert requests.get(f"{server.url}/healthz", timeout=10).json()["status"] == "ok"
+    finally:
+        server.stop()
+
+
+def _same_token_twice(store) -> None:
+    insert = "INSERT INTO api_tokens (token_hash, project, name, created_at) VALUES (?, 'box', '', 0)"
+    store.apply(lambda conn: (conn.execute(insert, ("f" * 64,)), conn.execute(insert, ("f" * 64,))))
+
+
+@pytest.mark.parametrize(("engine", "work", "status", "message"), [
+    ("postgresql", lambda store: store.conn.execute("SELECT CAST(? AS integer)", ("twelve",)), 422,
+     'invalid input syntax for type integer: "twelve"'),
+    ("postgresql", lambda store: store.conn.execute("SELECT ?", ("a\x00b",)), 422, "cannot contain NUL"),
+    ("postgresql", _same_token_twice, 409, "duplicate key value"),
+    ("sqlite", lambda store: (store.conn.setlimit(0, 100), store.conn.execute("SELECT ?", ("x" * 200,))), 422,
+     "string or blob too big"),
+    ("sqlite", _same_token_twice, 409, "UNIQUE constraint failed"),
+])
+def test_a_store_refusing_the_data_is_4xx_and_keeps_its_connection(tmp_path, engine, work, status, message) -> None:
+    """What the database refuses for the data's sake (a value it cannot hold, a key stored
+    already) would fail on any connection: the client's mistake, not the store unavailable."""
+    from conftest import _store_urls
+    from pytest_vpt.server.database import Database
+    from pytest_vpt.server.errors import ApiError
+    from pytest_vpt.store import parse_store_url
+
+    with _store_urls(engine, tmp_path) as make:
+        database = Database(parse_store_url(make()), connections=1)
+        try:
+            database.run(lambda store: store.conn.execute("SELECT 1").fetchone())
+            with pytest.raises(ApiError) as refused:
+                database.run(work)
+            assert refused.value.status == status and message in refused.value.message
+            assert "postgresql://" not in refused.value.message  # the reason, not the store's address
+            assert database.connected() == 1
+            assert database.run(lambda store: store.conn.execute("SELECT 1").fetchone())[0] == 1
+            assert database.connected() == 1
+        finally:
+            database.close()
+
+
+def _raw_exchange(service, request: bytes, wait: float = 15.0) -> tuple[bytes, float]:
+    """Send ``request`` on a socket of its own and read until the server closes it: what it
+    answered, and after how many seconds."""
+    import socket
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", service.port), timeout=wait) as sock:
+        sock.sendall(request)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer, time.monotonic() - started
+
+
+@pytest.fixture
+def impatient(postgres_url):
+    """A server that gives a client one second to send a request."""
+    server = Server(postgres_url, "--read-timeout", "1").start()
+    server.token = token_for(postgres_url, "box")
+    yield server
+    server.log = server.stop()
+
+
+def test_regression_slow_client_answered_in_bounded_time(impatient) -> None:
+    """Content-Length: 100 and a 1-byte body kept a connection open for 95 s and more (slowloris)."""
+    head = (f"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {impatient.token}\r\n"
+            "Content-Type: application/json\r\n").encode()
+    answer, took = _raw_exchange(impatient, head + b"Content-Length: 100\r\n\r\n[")
+    assert answer.startswith(b"HTTP/1.1 408 ") and b"the request body did not arrive within 1 s" in answer
+    assert took < 5
+    answer, took = _raw_exchange(impatient, head)  # headers that never end
+    assert answer.startswith(b"HTTP/1.1 408 ") and b"headers did not arrive within 1 s" in answer
+    assert took < 5
+    answer, _ = _raw_exchange(impatient, head + b"X-Padding: " + b"p" * 70_000)
+    assert answer.startswith(b"HTTP/1.1 431 ") and b"larger than 65536 bytes" in answer
+    assert requests.get(f"{impatient.url}/healthz", timeout=10).json()["status"] == "ok"
+
+
+def test_client_gone_logs_no_traceback(impatient) -> None:
+    """A client that goes away in the middle of its body, or before its answer, costs nothing
+    and puts no traceback in the service's log."""
+    import socket
+
+    head = (f"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {impatient.token}\r\n"
+            "Content-Type: application/json\r\n").encode()
+    events = json.dumps(run_events("gone", 1.8e9, "a" * 40, {"t.py::test_a": "P"})).encode()
+    for body in (b"[", events):
+        with socket.create_connection(("127.0.0.1", impatient.port)) as sock:
+            sock.sendall(head + b"Content-Length: %d\r\n\r\n" % (len(events) + 10) + body)
+            time.sleep(0.3)
+        with socket.create_connection(("127.0.0.1", impatient.port)) as sock:  # gone before the answer
+            sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(events) + events)
+    time.sleep(0.5)
+    text = requests.get(f"{impatient.url}/metrics", timeout=10).text
+    [gone] = re.findall(r'vpt_ingest_refused_batches_total\{status="499"\} (\S+)', text)
+    assert float(gone) >= 2  # counted as refused: nobody was there to read the answer
+    auth = {"Authorization": f"Bearer {impatient.token}", "Content-Type": "application/json"}
+    assert requests.post(f"{impatient.url}/api/v1/events", data=events, headers=auth, timeout=10).status_code == 200
+    log = impatient.stop()
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+
+
+def test_gzip_trailing_junk_refused(service) -> None:
+    """Data after the gzip stream, or a stream cut short, is refused (400) naming it; a body of
+    several gzip members is whole; the size limit holds after decompression."""
+    lines = "\n".join(json.dumps(e) for e in run_events("gz", 1.8e9, "a" * 40, {"t.py::test_a": "P"})).encode()
+    packed = gzip.compress(lines)
+    gzipped = {"Content-Encoding": "gzip"}
+    answer = post(service, packed + b"junk", "application/x-ndjson", **gzipped)
+    assert answer.status_code == 400 and answer.json() == {
+        "error": f"the gzip body has 4 bytes of trailing data after its stream (at byte {len(packed)})",
+        "field": "Content-Encoding"}
+    answer = post(service, packed[:-6], "application/x-ndjson", **gzipped)
+    assert answer.status_code == 400 and "cut short" in answer.json()["error"]
+    answer = post(service, b"not gzip at all", "application/x-ndjson", **gzipped)
+    assert answer.status_code == 400 and "not valid gzip" in answer.json()["error"]
+    assert requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json() == []
+    half = len(lines) // 2
+    answer = post(service, gzip.compress(lines[:half]) + gzip.compress(lines[half:]), "application/x-ndjson", **gzipped)
+    assert answer.status_code == 200 and answer.json()["accepted"] == 2
+    members = gzip.compress(b" " * (600 * 1024)) * 2  # each member within the limit, the whole not
+    answer = post(service, members, **gzipped)
+    assert answer.status_code == 413 and "once decompressed" in answer.json()["error"]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from ..config_file import ConfigFileError, read_config
 from .context import StoreOption
+
+if TYPE_CHECKING:
+    from ..server import ServerSettings
 
 
 @click.command()
@@ -19,8 +23,12 @@ from .context import StoreOption
               help="largest request body accepted, in MiB (after decompression)  [default: 16]")
 @click.option("--max-events", type=click.IntRange(1, 10_000_000), envvar="VPT_SERVER_MAX_EVENTS",
               help="most events in one batch  [default: 100000]")
+@click.option("--read-timeout", type=click.FloatRange(0.1, 3600), envvar="VPT_SERVER_READ_TIMEOUT",
+              help="seconds a client has to send a request's headers, and then its body (else 408)  [default: 30]")
+@click.option("--max-connections", type=click.IntRange(1, 100_000), envvar="VPT_SERVER_MAX_CONNECTIONS",
+              help="connections served at once; more are answered 503  [default: 1000]")
 @click.pass_obj
-def server(store_option: StoreOption, **given: int | str | None) -> None:
+def server(store_option: StoreOption, **given: float | str | None) -> None:
     """Serve the HTTP API (ingest, queries, /healthz, /metrics) in front of the store.
 
     Settings not given here (or as VPT_SERVER_* variables) come from the server section of
@@ -44,12 +52,20 @@ def server(store_option: StoreOption, **given: int | str | None) -> None:
     except (ConfigFileError, ServerSettingsError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"vpt server: {settings.store} on http://{settings.host}:{settings.port} (OpenAPI at /docs)", err=True)
+    serving = {"host": settings.host, "port": settings.port, "log_level": "warning", **_bounds(settings)}
     if settings.workers == 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(create_app(settings), **serving)
         return
     os.environ["VPT_SERVER_SETTINGS"] = settings.to_environment()
-    uvicorn.run("pytest_vpt.server.app:app_from_environment", factory=True, workers=settings.workers,
-                host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run("pytest_vpt.server.app:app_from_environment", factory=True, workers=settings.workers, **serving)
+
+
+def _bounds(settings: ServerSettings) -> dict:
+    """uvicorn's limits on slow or greedy clients (the body's deadline is the app's)."""
+    from ..server.connections import MAX_HEADER_BYTES, bounded_protocol
+
+    return {"http": bounded_protocol(settings.read_timeout, MAX_HEADER_BYTES), "timeout_keep_alive": 5,
+            "limit_concurrency": settings.max_connections, "h11_max_incomplete_event_size": MAX_HEADER_BYTES}
 
 
 @click.group()

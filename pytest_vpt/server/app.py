@@ -16,12 +16,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..analytics.flakiness import STATUSES
 from ..store import tokens
 from ..store.base import Store
 from .database import Database
+from .deadline import ReadDeadline
 from .errors import ApiError
 from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
@@ -41,7 +43,9 @@ _ERROR = {"content": {"application/json": {"schema": {
     "type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"}}, "required": ["error"],
 }}}}
 _ERRORS = {status: {"description": text, **_ERROR} for status, text in (
-    (401, "no token, or not a valid one"), (403, "the token may not write this project"),
+    (400, "the body is not valid gzip"), (401, "no token, or not a valid one"),
+    (403, "the token may not write this project"), (408, "the request did not arrive in time"),
+    (409, "an event conflicts with what is stored (e.g. an id of another project)"),
     (413, "the body or batch is too large"), (415, "unknown content type or encoding"),
     (422, "invalid events or parameters"), (503, "the store is not available"),
 )}
@@ -79,7 +83,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 408: {"Connection": "close"}}.get(exc.status)
         return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
@@ -93,6 +97,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return JSONResponse({"error": f"{field}: {first.get('msg')}", "field": field}, status_code=422)
 
     app.add_middleware(Measured, metrics=metrics)
+    app.add_middleware(ReadDeadline, timeout=settings.read_timeout)
 
     async def read(work: Any) -> Any:
         return await run_in_threadpool(database.run, work)
@@ -170,6 +175,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.get("/metrics", summary="The service's metrics, Prometheus text format")
     async def prometheus() -> Response:
+        metrics.connections.set(database.connected())
         try:
             size, queued = await read(_gauges)
             metrics.database_bytes.set(size)
@@ -186,11 +192,14 @@ async def _body(request: Request, limit: int) -> bytes:
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise ApiError(413, f"the body is larger than {limit} bytes", "body")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"the body is larger than {limit} bytes", "body")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, f"the body is larger than {limit} bytes", "body")
+            chunks.append(chunk)
+    except ClientDisconnect:  # nobody reads the answer: counted, not logged
+        raise ApiError(499, "the client went away before sending the whole body", "body") from None
     return b"".join(chunks)
 
 

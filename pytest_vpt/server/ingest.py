@@ -12,10 +12,12 @@ from .errors import ApiError
 
 JSON_TYPES = ("application/json",)
 LINES_TYPES = ("application/x-ndjson", "application/jsonl", "application/jsonlines", "application/x-jsonlines")
+_GZIP_MAGIC = b"\x1f\x8b"  # how a gzip member begins
 
 
 def decode(body: bytes, content_type: str | None, encoding: str | None, max_body: int) -> list[Any]:
-    """The items of the body, or ApiError 413 (too large), 415 (type or encoding) or 422 (not JSON)."""
+    """The items of the body, or ApiError 400 (broken gzip), 413 (too large), 415 (type or
+    encoding) or 422 (not JSON)."""
     media = (content_type or "").split(";")[0].strip().lower()
     if media not in JSON_TYPES + LINES_TYPES:
         raise ApiError(415, f"content type {media or 'none'!r} is not accepted: send application/json (an array of "
@@ -38,16 +40,25 @@ def decode(body: bytes, content_type: str | None, encoding: str | None, max_body
 
 
 def _gunzip(body: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(body, limit + 1)
-    except zlib.error as exc:
-        raise ApiError(422, f"the body is not valid gzip: {exc}", "Content-Encoding") from None
-    if len(data) > limit:
-        raise ApiError(413, f"the body is larger than {limit} bytes once decompressed", "body")
-    if not inflater.eof:
-        raise ApiError(422, "the gzip body is cut short", "Content-Encoding")
-    return data
+    """The gzip body decompressed (one member or several, as RFC 1952 allows), or ApiError 400
+    if it is not gzip, is cut short or has data after it, or 413 past ``limit`` bytes."""
+    data, rest = b"", body
+    while True:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data += inflater.decompress(rest, limit + 1 - len(data))
+        except zlib.error as exc:
+            raise ApiError(400, f"the body is not valid gzip: {exc}", "Content-Encoding") from None
+        if len(data) > limit:
+            raise ApiError(413, f"the body is larger than {limit} bytes once decompressed", "body")
+        if not inflater.eof:
+            raise ApiError(400, "the gzip body is cut short (its stream does not end)", "Content-Encoding")
+        rest = inflater.unused_data
+        if not rest:
+            return data
+        if not rest.startswith(_GZIP_MAGIC):
+            raise ApiError(400, f"the gzip body has {len(rest)} bytes of trailing data after its stream "
+                                f"(at byte {len(body) - len(rest)})", "Content-Encoding")
 
 
 def _json(text: bytes, where: str) -> Any:

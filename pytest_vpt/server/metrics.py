@@ -20,6 +20,8 @@ class ServiceMetrics:
         self.write = Histogram("vpt_store_write_seconds", "Time to write one batch to the store", registry=self.registry)
         self.refused = Counter("vpt_ingest_refused_batches", "Batches refused, by status", ["status"],
                                registry=self.registry)
+        self.connections = Gauge("vpt_store_connections", "Connections to the store open now",
+                                 registry=self.registry)
         self.database_bytes = Gauge("vpt_store_size_bytes", "Size of the store's database", registry=self.registry)
         self.rollup_queue = Gauge("vpt_rollup_queue_attempts", "Attempts written but not yet folded into the daily "
                                   "rollup", registry=self.registry)

@@ -10,6 +10,8 @@ From the command line or environment (``vpt server --port``, ``VPT_SERVER_PORT``
       workers: 2
       max_body_mb: 16
       max_events: 100000
+      read_timeout: 30      # seconds a client has to send a request's headers, and then its body
+      max_connections: 1000 # open at once; more are answered 503
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class ServerSettings:
     workers: int = 1
     max_body: int = 16 * 1024 * 1024  # bytes of a request body, after decompression too
     max_events: int = 100_000  # events in one batch
+    read_timeout: float = 30.0  # seconds to send a request's headers, and then its body (408 after)
+    max_connections: int = 1000  # connections and requests at once; uvicorn answers 503 beyond
     # how finished runs fold into the verdicts and the quarantine (the project's settings)
     flakiness: FlakinessSettings = field(default_factory=FlakinessSettings)
     policy: QuarantinePolicy = field(default_factory=QuarantinePolicy)
@@ -61,6 +65,15 @@ def _integer(low: int, high: int) -> Any:
     return parse
 
 
+def _seconds(low: float, high: float) -> Any:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise ValueError(f"expected seconds from {low:g} to {high:g}, got {value!r}")
+        return float(value)
+
+    return parse
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected text, got {value!r}")
@@ -75,6 +88,8 @@ _FIELDS = {
     "workers": ("workers", _integer(1, 64)),
     "max_body_mb": ("max_body", lambda value: _integer(1, 1024)(value) * 1024 * 1024),
     "max_events": ("max_events", _integer(1, 10_000_000)),
+    "read_timeout": ("read_timeout", _seconds(0.1, 3600)),
+    "max_connections": ("max_connections", _integer(1, 100_000)),
 }
 
 
