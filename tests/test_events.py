@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_vpt.events import SCHEMAS, EventError, event_id, make_event, plainly_valid, validate
+from pytest_vpt.cli import cli, render
+from pytest_vpt.events import (
+    NODE_ID_MAX, SCHEMAS, EventError, cut_text, event_id, fit_node_id, make_event, plainly_valid, validate,
+)
+from pytest_vpt.store import open_store
+
+from conftest import run_events
 
 
 def _test_event(**changes) -> dict:
@@ -298,3 +308,66 @@ def test_generated_events_validate_or_raise_event_error_and_the_batch_check_agre
     verdicts = [_valid(event) for event in events]  # anything but EventError fails the test
     padding = [_test_event(id=f"pad-{n}") for n in range(5)]
     assert plainly_valid([*padding, *events]) is all(verdicts)
+
+
+# --- the producer cuts what pytest gives beyond the limits; it is never refused ---
+
+_LONG_SUITE = """
+import pytest
+
+@pytest.mark.parametrize("channel", ["{long}"])
+def test_tune(channel):
+    raise ValueError("no signal " * 20000)
+"""
+
+
+def test_regression_long_node_id_and_message_are_cut_not_refused(pytester: pytest.Pytester, recorded) -> None:
+    """A parametrization id beyond NODE_ID_MAX keeps one stable id (head and hash); a long
+    message keeps its head and says how much was cut."""
+    pytester.makepyfile(test_long=_LONG_SUITE.format(long="p" * 20_000))
+    for _ in range(2):
+        assert pytester.runpytest("--vpt", "-p", "no:cacheprovider").ret == 1
+    runs = recorded.runs()
+    assert [run["status"] for run in runs] == ["finished", "finished"]
+    (first,), (second,) = (recorded.tests(run["run_id"]) for run in runs)
+    assert first["nodeid"] == second["nodeid"]
+    assert len(first["nodeid"]) == 16_384 and first["nodeid"].startswith("test_long.py::test_tune[ppp")
+    assert re.search(r"\.\.\. \[20025 characters, sha256 [0-9a-f]{16}\]$", first["nodeid"])
+    assert first["error_type"] == "ValueError" and first["error_message"].startswith("no signal no signal")
+    assert re.search(r"\.\.\. \[\d+ characters cut\]$", first["error_message"])
+
+
+def test_a_cut_text_keeps_its_head_within_the_limit() -> None:
+    assert cut_text("short", 10) == "short" and cut_text(None, 10) is None
+    cut = cut_text("x" * 100_000, 1000)
+    assert len(cut) <= 1000 and cut.endswith(f"... [{100_000 - cut.index('.')} characters cut]")
+    assert fit_node_id("t.py::a") == "t.py::a"
+    long = "t.py::a[" + "p" * 20_000 + "]"
+    assert fit_node_id(long) == fit_node_id(long) != fit_node_id(long.replace("pp]", "qp]"))
+    assert len(fit_node_id(long)) == NODE_ID_MAX
+
+
+# --- what a store already holds (an older version accepted anything) is shown, never a crash ---
+
+def test_render_survives_absurd_times(tmp_path) -> None:
+    """Issue 12, item 8: `vpt runs`, `vpt tests` and `vpt video incidents` crashed with
+    "OverflowError: timestamp out of range" on a time of 1e308."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with open_store(url) as store:
+        store.write(run_events("r1", 1000.0, "abc", {"t.py::test_a": "P"}) + [_incident()])
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("UPDATE runs SET started_at = 1e308, finished_at = -1e308")
+        db.execute("UPDATE test_attempts SET started_at = -1e308, duration = 1.7e308, call_duration = 1.7e308")
+        db.execute("UPDATE video_incidents SET started_at = 1e308, ended_at = -5, duration = 1.7e308")
+    for args in (["runs"], ["run", "r1"], ["tests", "t.py::test_a"], ["video", "incidents"]):
+        result = CliRunner().invoke(cli, ["--store", url, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "?" in result.output, result.output
+    assert "? (1e+308)" in CliRunner().invoke(cli, ["--store", url, "runs"]).output
+
+
+@pytest.mark.parametrize("value", [1e308, -1e308, float("nan"), float("inf"), "1000"])
+def test_absurd_numbers_are_shown_as_a_question_mark(value) -> None:
+    for shown in (render.when(value), render.seconds(value), render.span(value), render.tenths(value)):
+        assert shown.startswith("? (")
+    assert render.when(1000.0).startswith("1970-01-01") and render.span(750.0) == "12m 30s"

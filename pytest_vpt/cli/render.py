@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,7 @@ OUTCOME_STYLES = {
     "passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
     "xfailed": "yellow", "xpassed": "magenta", "rerun": "yellow",
 }
+_LONGEST = 1e9  # seconds (31 years): no duration this product records is longer
 
 
 def emit_json(value: Any) -> None:
@@ -44,13 +46,37 @@ def outcome(text: str | None) -> Text:
 
 
 def when(epoch: float | None) -> str:
-    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+    """A local time for people; a time no calendar can show (an old store may hold one) as ``?``."""
+    if epoch is None:
+        return ""
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+    except (OverflowError, OSError, ValueError, TypeError):
+        return f"? ({_raw(epoch)})"
+
+
+def _raw(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, (int, float)) else repr(value)
+
+
+def _absurd(value: object) -> bool:
+    """Whether a number of seconds is beyond what a duration can be (or not a number at all)."""
+    return not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) >= _LONGEST
 
 
 def seconds(value: float | None) -> str:
     if value is None:
         return ""
+    if _absurd(value):
+        return f"? ({_raw(value)}s)"
     return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.2f}s"
+
+
+def tenths(value: float | None) -> str:
+    """Seconds to a tenth: ``1.3 s``."""
+    if value is None:
+        return ""
+    return f"? ({_raw(value)}s)" if _absurd(value) else f"{value:.1f} s"
 
 
 def percent(value: float | None) -> str:
@@ -61,6 +87,8 @@ def span(value: float | None) -> str:
     """A duration for people: ``850ms``, ``42s``, ``12m 05s``, ``3h 20m``, ``2d 04h``."""
     if value is None:
         return ""
+    if _absurd(value):
+        return f"? ({_raw(value)}s)"
     if value < 1:
         return f"{value * 1000:.0f}ms"
     whole = int(round(value))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..events import cut_text
+
 _MESSAGE_LIMIT = 1000
 # An exception's type is a dotted name whose last part is capitalised: "pkg.mod.MyError".
 _TYPE = r"(?:[A-Za-z_]\w*\.)*[A-Z]\w*"
@@ -99,4 +101,4 @@ def split_error(message: str) -> tuple[str | None, str]:
 
 def _first_line(text: str) -> str:
     line = text.strip().split("\n", 1)[0].strip()
-    return line[:_MESSAGE_LIMIT]
+    return cut_text(line, _MESSAGE_LIMIT)

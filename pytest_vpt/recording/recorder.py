@@ -14,7 +14,7 @@ from typing import Any
 
 from ..devices.events import device_event, sample_event
 from ..devices.sampler import Sample as DeviceSample
-from ..events import RUN_COUNT_KEYS, make_event
+from ..events import MESSAGE_MAX, NODE_ID_MAX, RUN_COUNT_KEYS, TEXT_MAX, cut_text, fit_node_id, make_event
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
 from ..store.changes import RunChanges
@@ -122,6 +122,7 @@ class RunRecorder:
         quarantined: str | None = None, device: dict | None = None,
     ) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
+        nodeid = fit_node_id(nodeid)
         self.totals["quarantined" if quarantined is not None else status] += 1
         key = (worker, nodeid)
         attempt = self._open.get(key)
@@ -151,6 +152,7 @@ class RunRecorder:
 
     def on_collect(self, nodeid: str, path: str, status: str, error: tuple | None) -> None:
         """A module that failed to collect (an error) or was skipped as a whole."""
+        nodeid = fit_node_id(nodeid)
         self.totals[status] += 1
         attempt = Attempt(nodeid, 1, None)
         attempt.outcome, attempt.started_at, attempt.location = status, time.time(), (path, None, nodeid)
@@ -240,7 +242,10 @@ class RunRecorder:
         self.sink.emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
 
     def _test_event(self, attempt: Attempt, ident: str) -> dict[str, Any]:
+        """The attempt's event, within the wire format's limits: what pytest gave that is longer
+        is cut visibly ("... [N characters cut]"); a clock stepped back is not an end before the start."""
         path, line, domain = attempt.location
+        started = attempt.started_at or attempt.finished_at or time.time()
         return make_event(
             "test",
             ident,
@@ -250,26 +255,26 @@ class RunRecorder:
                 "test.case.name": attempt.nodeid,
                 "test.suite.name": path,
                 "code.file.path": path,
-                "code.function.name": domain,
+                "code.function.name": cut_text(domain, NODE_ID_MAX),
                 "code.line.number": line + 1 if isinstance(line, int) else None,
-                "vpt.test.params": attempt.params,
+                "vpt.test.params": cut_text(attempt.params, NODE_ID_MAX),
                 "vpt.test.markers": attempt.markers or None,
                 "vpt.test.outcome": attempt.outcome,
                 "vpt.test.attempt": attempt.number,
                 "vpt.test.final": attempt.final,
-                "vpt.test.started_at": attempt.started_at or time.time(),
-                "vpt.test.finished_at": attempt.finished_at,
+                "vpt.test.started_at": started,
+                "vpt.test.finished_at": None if attempt.finished_at is None else max(attempt.finished_at, started),
                 "vpt.test.duration.setup": attempt.setup,
                 "vpt.test.duration.call": attempt.call,
                 "vpt.test.duration.teardown": attempt.teardown,
-                "error.type": attempt.error_type,
-                "exception.message": attempt.error_message,
+                "error.type": cut_text(attempt.error_type, TEXT_MAX),
+                "exception.message": cut_text(attempt.error_message, MESSAGE_MAX),
                 "vpt.worker.id": attempt.worker,
                 "vpt.worker.seq": attempt.seq,
                 "vpt.test.quarantined": True if attempt.quarantined is not None else None,
                 "vpt.device.id": attempt.device,
                 "vpt.device.offline": attempt.device_offline,
-                "vpt.device.error": attempt.device_error,
+                "vpt.device.error": cut_text(attempt.device_error, TEXT_MAX),
             },
         )
 
@@ -283,12 +288,13 @@ class RunRecorder:
                 "vpt.project": self.info.project,
                 "vpt.run.status": status,
                 "vpt.run.started_at": self.info.started_at,
-                "vpt.run.finished_at": time.time() if status != "running" else None,
+                "vpt.run.finished_at": max(time.time(), self.info.started_at) if status != "running" else None,
                 "vpt.run.exit_status": exitstatus,
                 "vpt.run.counts": counts,
                 "vpt.run.labels": self.info.labels or None,
                 "vpt.run.quarantine_requests": {
-                    nodeid: list(request) for nodeid, request in self._explicit().items()} if status == "finished" else None,
+                    fit_node_id(nodeid): list(request) for nodeid, request in self._explicit().items()}
+                if status == "finished" else None,
                 **self.info.context,
             },
         )
