@@ -91,7 +91,7 @@ def incidents(store_option: StoreOption, project: str | None, since: str, limit:
         render.emit_json(found)
         return
     render.table(None, ["started", "source", "kind", "duration", "severity", "end"], [
-        [render.when(i["started_at"]), i["source"], i["kind"], f"{i['duration']:.1f} s", i["severity"],
+        [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), i["severity"],
          "open" if i["ended_at"] is None else render.when(i["ended_at"])] for i in found
     ], right=["duration"])
 
