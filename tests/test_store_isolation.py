@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import threading
+import time
 
 import psycopg
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from pytest_vpt.events import event_id, make_event
 from pytest_vpt.store import StoreConflict, StoreError, flakiness, open_store
 from pytest_vpt.store.migrate import migrate_postgres, migrate_sqlite
+from pytest_vpt.store.writes import write_events
 
 T0 = 1.8e9
 
@@ -103,6 +106,22 @@ def test_a_device_sample_id_of_another_project_is_refused(store) -> None:
     store.write([sample("beta", "s-1", T0)])
     refused(store, [sample("alpha", "s-1", T0 + 5, online=False)], "s-1")
     assert [tuple(row) for row in store.conn.execute("SELECT project, online FROM device_samples")] == [("beta", 1)]
+
+
+def test_a_concurrent_writer_cannot_take_over_a_new_run(postgres_url) -> None:
+    """Alpha's batch checks while beta's batch creating the same run is not committed yet:
+    it waits for beta's row, and then does not overwrite it."""
+    with open_store(postgres_url) as beta, open_store(postgres_url) as alpha:
+        with beta.transaction() as conn:
+            write_events(conn, [run("beta", "R"), incident("beta", "inc-1")])
+            late = threading.Thread(target=alpha.write, args=([
+                run("alpha", "R", "finished", **{"vpt.run.counts": {"tests": 9}}), incident("alpha", "inc-1", T0 + 9)],))
+            late.start()
+            time.sleep(0.5)  # alpha has found neither id, and waits on beta's rows
+        late.join(timeout=30)
+        [kept] = beta.read("runs")
+        assert (kept["project"], kept["status"], kept["tests"]) == ("beta", "running", 0)
+        assert [(i["project"], i["ended_at"]) for i in beta.read("video_incidents")] == [("beta", None)]
 
 
 def test_reads_are_scoped_by_project(store) -> None:

@@ -59,10 +59,11 @@ _RUNS = _Table(
     "runs", RUN_COLUMNS, {c: "?" for c in (*COUNT_COLUMNS, "labels")},
     lambda e: (*map((e.get("vpt.run.counts") or {}).get, COUNT_COLUMNS, [0] * len(COUNT_COLUMNS)),
                _json(e.get("vpt.run.labels"), "{}")),
-    # A run's start event never overwrites its finish, whatever order they arrive in.
+    # A run's start event never overwrites its finish, whatever order they arrive in; nor does
+    # another project's run (ids.py refuses it; this holds against a concurrent writer too).
     "(run_id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in [*RUN_COLUMNS, *COUNT_COLUMNS, "labels"] if c != "run_id")
-    + " WHERE runs.status = 'running' OR excluded.status != 'running'",
+    + " WHERE (runs.status = 'running' OR excluded.status != 'running') AND runs.project = excluded.project",
 )
 
 
@@ -101,10 +102,10 @@ _METRICS = _Table(
 )
 _INCIDENTS = _Table(
     "video_incidents", INCIDENT_COLUMNS, {"test_id": _TEST_ID}, test_key,
-    # an incident written while open is written again when it ends
+    # an incident written while open is written again when it ends (by its own project)
     "(event_id) DO UPDATE SET ended_at = excluded.ended_at, duration = excluded.duration, "
     "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
-    "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL",
+    "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL AND video_incidents.project = excluded.project",
 )
 _PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
             f"VALUES ({_TEST_ID}, ?, ?, ?, ?, ?)")
