@@ -437,10 +437,8 @@ def _plain_values(name: str, values: list, types: tuple[type, ...], required: bo
         return False
     if str in found and not _plain_texts(name, [value for value in values if type(value) is str]):
         return False
-    if dict in found or list in found:
-        limit = TEXT_LIMITS.get(name, TEXT_MAX)
-        if any(container_problem(value, limit) for value in values if type(value) is dict or type(value) is list):
-            return False
+    if (dict in found or list in found) and not _plain_containers(name, values):
+        return False
     if int in found:
         numbers = [value for value in values if type(value) is int]
         if min(numbers) < INT_MIN or max(numbers) > INT_MAX:
@@ -453,6 +451,16 @@ def _plain_values(name: str, values: list, types: tuple[type, ...], required: bo
             return False
     allowed = _ENUMS.get(name)
     return not allowed or not ({*values} - {None}) - set(allowed)
+
+
+def _plain_containers(name: str, values: list) -> bool:
+    limit = TEXT_LIMITS.get(name, TEXT_MAX)
+    containers = [value for value in values if type(value) is dict or type(value) is list]
+    if {type(value) for value in containers} == {list}:  # lists of texts (markers) in one pass
+        items = [item for value in containers for item in value]
+        if (not items or set(map(type, items)) == {str}) and max(map(len, containers)) <= ITEMS_MAX:
+            return not items or _plain_texts(name, items)
+    return not any(container_problem(value, limit) for value in containers)
 
 
 def _plain_ends(group: list[dict], start_key: str, end_key: str, names: set[str]) -> bool:
