@@ -1,4 +1,7 @@
-"""The run's context: which CI built it, which commit and branch, on which host."""
+"""The run's context: which CI built it, which commit and branch, on which host.
+
+URLs (``*.url.full``: the repository, the CI build) are recorded without credentials: CI
+systems hand out remotes like ``https://user:token@host/repo.git`` (Jenkins' ``GIT_URL``)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ import socket
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from .redaction import redact_url
 
 Context = dict[str, str]
 _PR_REF = re.compile(r"refs/pull/(\d+)/")
@@ -26,7 +31,7 @@ def detect(env: Mapping[str, str], cwd: Path | None = None, git: bool = True) ->
             context.setdefault(key, value)
     context["host.name"] = socket.gethostname()
     context["process.runtime.version"] = platform.python_version()
-    return {key: value for key, value in context.items() if value}
+    return {key: _without_credentials(key, value) for key, value in context.items() if value}
 
 
 def _github(env: Mapping[str, str]) -> Context:
@@ -100,7 +105,7 @@ def git_context(cwd: Path | None = None) -> Context:
         context["vcs.ref.head.name"] = lines[1]
     remote = _git(cwd, "config", "--get", "remote.origin.url")
     if remote:
-        context["vcs.repository.url.full"] = _without_credentials(remote.strip())
+        context["vcs.repository.url.full"] = redact_url(remote.strip())
     changes = _git_bytes(cwd, "diff", "HEAD", "--no-ext-diff", "--binary")
     if changes:  # uncommitted changes: the same commit, but not the same code
         context["vpt.vcs.dirty"] = hashlib.sha1(changes).hexdigest()[:12]
@@ -120,6 +125,6 @@ def _git_bytes(cwd: Path | None, *args: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _without_credentials(url: str) -> str:
-    """Drop ``user:token@`` from an https remote so no secret is recorded."""
-    return re.sub(r"^(\w+://)[^/@]+@", r"\1", url)
+def _without_credentials(key: str, value: str) -> str:
+    """``value`` as it may be recorded: a URL loses its userinfo and secret parameters."""
+    return redact_url(value) if key.endswith(".url.full") else value

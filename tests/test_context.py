@@ -134,3 +134,39 @@ def test_a_recorded_run_carries_its_context(pytester: pytest.Pytester, recorded,
     assert run["ci_run_url"].endswith("/actions/runs/9876543210/attempts/2")
     assert run["labels"] == {"rig": "lab-3"}
     assert run["pytest_version"] == pytest.__version__
+
+
+@pytest.mark.parametrize(("remote", "env", "secret", "recorded"), [
+    ("git+https://user:secret@git.example.com/acme/r.git", {}, "secret", "git+https://git.example.com/acme/r.git"),
+    ("https://user:Pa@ss3@git.example.com/acme/r.git", {}, "ss3", "https://git.example.com/acme/r.git"),
+    (None, {**JENKINS, "GIT_URL": "https://jenkins-bot:11e0f1d2c3b4a5@git.example.com/acme/r.git",
+            "BUILD_URL": "https://jenkins-bot:11e0f1d2c3b4a5@ci.example.com/job/stb/job/main/311/"}, "11e0f1d2c3b4a5",
+     "https://git.example.com/acme/r.git"),
+], ids=["git+https", "at-sign-in-password", "jenkins-user-token"])
+def test_regression_repository_url_credentials(pytester: pytest.Pytester, monkeypatch, remote, env, secret,
+                                               recorded) -> None:
+    """Credentials in a git remote or in Jenkins' GIT_URL and BUILD_URL reach neither the
+    store nor `vpt runs --json`: the URLs are recorded without them."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    if remote:
+        _git(pytester.path, "init", "-q")
+        _git(pytester.path, "-c", "user.name=ci", "-c", "user.email=ci@example.com", "commit", "-q", "--allow-empty", "-m", "x")
+        _git(pytester.path, "remote", "add", "origin", remote)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    pytester.makepyfile("def test_ok(): pass")
+    assert pytester.runpytest("--vpt").ret == 0
+    store = pytester.path / ".vpt" / "vpt.db"
+    shown = CliRunner().invoke(cli, ["--store", f"sqlite:///{store}", "runs", "--json"])
+    assert shown.exit_code == 0
+    assert ('"https://ci.example.com/job/stb/job/main/311/"' in shown.output) == bool(env)  # the build link, clean
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("SELECT vcs_repository FROM runs").fetchall() == [(recorded,)]
+        rows = [row for table, in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                for row in conn.execute(f'SELECT * FROM "{table}"')]
+    assert secret not in shown.output and secret not in repr(rows) and "jenkins-bot" not in repr(rows)
