@@ -67,15 +67,22 @@ def _where(result: RunResult, store: str) -> list[str]:
 
 
 def _sent(result: RunResult, what: str) -> list[str]:
-    """Where a run sent to a server went: how many results were sent, how many spooled."""
+    """Where a run sent to a server went: how many results were sent, spooled, refused."""
     sink = result.sink
-    sent, spooled = sink.written.get("test", 0), sink.spooled.get("test", 0)
+    sent, spooled, rejected = sink.written.get("test", 0), sink.spooled.get("test", 0), sum(sink.rejected.values())
     lost = sum(sink.lost.values())
-    lines = [f"{'sent' if not spooled and not lost else 'NOT all sent:'} run {result.run_id} ({what}) to {sink.target}: "
-             f"{sent} results sent, {spooled} spooled" + (f", {lost} events LOST" if lost else "")]
+    complete = not spooled and not lost and not rejected
+    lines = [f"{'sent' if complete else 'NOT all sent:'} run {result.run_id} ({what}) to {sink.target}: "
+             f"{sent} results sent, {spooled} spooled" + (f", {rejected} events REJECTED" if rejected else "")
+             + (f", {lost} events LOST" if lost else "")]
     if spooled:
         lines.append("  spooled results are sent with the next run, or now with: vpt push --spool")
     if sum(sink.resent.values()):
         lines.append(f"  and {sink.resent.get('test', 0)} results spooled by earlier runs were sent")
+    if sum(sink.resent_rejected.values()):
+        lines.append(f"  {sum(sink.resent_rejected.values())} events spooled by earlier runs were REJECTED")
+    if rejected or sum(sink.resent_rejected.values()):
+        lines.append(f"  rejected batches (refused by the server as invalid) are kept in {sink.rejected_in}, "
+                     "each with a .reason file")
     lines.extend(f"  reason: {error}" for error in sink.errors)
     return lines

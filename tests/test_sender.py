@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -166,3 +167,61 @@ def test_the_quarantine_is_kept_by_the_server(pytester, project) -> None:
     third = pytester.runpytest("--vpt", "--vpt-quarantine")  # the server is gone: markers and the list only
     assert third.ret == 1
     third.stdout.fnmatch_lines(["*quarantine: only markers and vpt-quarantine.txt apply: *cannot reach the server*"])
+
+
+def test_regression_long_nodeid_does_not_block_the_spool(pytester, project) -> None:
+    """A spooled batch the server refused (a test id longer than the wire format allows, as an
+    older plugin sent it: 422) stopped the spool for good: every later run from the directory
+    sent 0 results. Now it moves to rejected/ with the server's reason, the later batches are
+    sent, and vpt push --spool says so."""
+    from conftest import run_events
+    from pytest_vpt.events import NODE_ID_MAX
+    from pytest_vpt.sinks.spool import Spool
+
+    long_id = "t.py::test_long[" + "x" * NODE_ID_MAX + "]"
+    Spool(pytester.path / ".vpt" / "spool").put(run_events("old", 1.8e9, "a" * 40, {long_id: "P"}))
+    time.sleep(0.05)  # sent oldest first: this one before the next run's
+    pytester.makepyfile(SUITE.format(count=5, sleep=0))
+    pytester.runpytest("--vpt")  # the server is down: spooled
+    waiting = spooled(pytester)
+    assert waiting >= 2
+    project.start()
+    code, out = push()
+    assert code == 1
+    [(sent, rejected)] = re.findall(r"(\d+) batch\(es\) \(\d+ events\) sent.*\n.*?(\d+) batch\(es\) \(\d+ events\) "
+                                    r"REJECTED by the server as invalid, moved to \S+rejected \(each with a .reason file\)", out)
+    assert int(rejected) == 1 and int(sent) + int(rejected) == waiting, out
+    rejected_dir = pytester.path / ".vpt" / "spool" / "rejected"
+    for batch in rejected_dir.glob("*.jsonl"):
+        assert "HTTP 422" in batch.with_suffix(".reason").read_text()
+    assert spooled(pytester) == 0
+    total, distinct, statuses = stored(project)
+    assert (total, distinct) == (5, 5) and "finished" in statuses  # the later run is all there
+    result = pytester.runpytest("--vpt")
+    result.stdout.fnmatch_lines(["sent run * 5 results sent, 0 spooled"])  # the rejected batch is not sent again
+    assert stored(project)[:2] == (10, 10)
+    assert push()[0] == 0  # nothing left, nothing refused
+
+
+def test_a_batch_refused_during_a_run_is_kept_aside_and_the_rest_is_sent(pytester, project, tmp_path) -> None:
+    """A live batch the server refuses as invalid goes to rejected/ and the run goes on sending;
+    a server that is unavailable (here: a token it does not know) spools for later."""
+    from conftest import run_events
+    from pytest_vpt.sinks.http import HttpSink
+
+    project.start()
+    sink = HttpSink(project.url, os.environ["VPT_TOKEN"], tmp_path / "spool")
+    sink.open()
+    bad = run_events("refused", 1.8e9, "a" * 40, {"t.py::test_a": "P"})
+    bad[1]["vpt.test.outcome"] = "exploded"
+    sink.write(bad)
+    sink.write(run_events("kept", 1.8e9, "a" * 40, {"t.py::test_a": "P"}))
+    report = sink.close()
+    assert report.rejected == {"run": 1, "test": 1} and report.written == {"run": 1, "test": 1}
+    assert report.rejected_in == str(tmp_path / "spool" / "rejected")
+    [reason] = (tmp_path / "spool" / "rejected").glob("*.reason")
+    assert "HTTP 422: event 1: field 'vpt.test.outcome'" in reason.read_text()
+    stranger = HttpSink(project.url, "vpt_not-a-token", tmp_path / "spool")
+    stranger.write(run_events("later", 1.8e9, "a" * 40, {"t.py::test_a": "P"}))
+    assert stranger.close().spooled == {"run": 1, "test": 1}  # 401: kept to be sent again, not rejected
+    assert len(list((tmp_path / "spool").glob("*.jsonl"))) == 1

@@ -17,7 +17,7 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
     """Send results to a vpt server (token in VPT_TOKEN)."""
     import requests
 
-    from ..sinks.http import SendError, send
+    from ..sinks.http import resend
     from ..sinks.spool import SPOOL_DIR, Spool
 
     if not from_spool:
@@ -26,14 +26,16 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
     if not url:
         raise click.UsageError("no server: give --server URL or set VPT_SERVER")
     spool = Spool(store_option.rootdir / SPOOL_DIR)
-    sent = events = 0
     with requests.Session() as session:
-        for path, batch in spool.batches():
-            try:
-                send(session, url, os.environ.get("VPT_TOKEN"), batch)
-            except SendError as exc:
-                left = spool.depth()
-                raise click.ClickException(f"{exc}\n{sent} batch(es) ({events} events) sent; {left} left in {spool.folder}")
-            path.unlink()
-            sent, events = sent + 1, events + len(batch)
-    click.echo(f"{sent} batch(es) ({events} events) sent to {url}; {spool.depth()} left in {spool.folder}")
+        done = resend(session, url, os.environ.get("VPT_TOKEN"), spool)
+    click.echo(f"{done.batches} batch(es) ({sum(done.sent.values())} events) sent to {url}; "
+               f"{spool.depth()} left in {spool.folder}")
+    problems = []
+    if done.rejected_batches:
+        problems.append(f"{done.rejected_batches} batch(es) ({sum(done.rejected.values())} events) REJECTED by the "
+                        f"server as invalid, moved to {spool.rejected} (each with a .reason file)")
+    if done.stopped:
+        problems.append(f"{done.stopped}\nthe {spool.depth()} batch(es) left are sent by the next run or "
+                        "vpt push --spool")
+    if problems:
+        raise click.ClickException("\n".join(problems))

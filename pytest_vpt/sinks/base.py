@@ -16,10 +16,13 @@ class SinkReport:
     errors: list[str] = field(default_factory=list)
     spooled: Counter = field(default_factory=Counter)  # kept on disk to be sent later
     resent: Counter = field(default_factory=Counter)  # earlier runs' spooled events sent now
+    rejected: Counter = field(default_factory=Counter)  # refused by the server as invalid, kept aside
+    resent_rejected: Counter = field(default_factory=Counter)  # earlier runs' spooled events refused now
+    rejected_in: str = ""  # the folder the refused batches were moved to, with their reasons
 
     @property
     def ok(self) -> bool:
-        return not self.lost and not self.errors and not self.spooled
+        return not self.lost and not self.errors and not self.spooled and not self.rejected
 
     def count(self, events: list[dict], into: Counter) -> None:
         into.update(event["type"] for event in events)
@@ -34,10 +37,12 @@ class SinkReport:
 
     def to_json(self) -> dict:
         return {"target": self.target, "written": self.written, "lost": self.lost, "errors": self.errors,
-                "spooled": self.spooled, "resent": self.resent}
+                "spooled": self.spooled, "resent": self.resent, "rejected": self.rejected,
+                "resent_rejected": self.resent_rejected, "rejected_in": self.rejected_in}
 
     @classmethod
     def from_json(cls, data: dict) -> SinkReport:
         return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]),
-                   Counter(data["spooled"]), Counter(data["resent"]))
+                   Counter(data["spooled"]), Counter(data["resent"]), Counter(data.get("rejected", {})),
+                   Counter(data.get("resent_rejected", {})), data.get("rejected_in", ""))
 

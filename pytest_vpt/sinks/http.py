@@ -1,10 +1,13 @@
 """A sink that sends events to a `vpt server`, and spools what it cannot send.
 
 Batches go as gzipped JSON lines with the token from ``VPT_TOKEN``. A batch the server
-does not accept (it is down, answers 5xx or 503, times out, or refuses the batch) is kept in
-the spool; after the first failure the rest of the run goes straight to the spool, so a
-server that is down costs one timeout, not one per batch. Spooled batches are sent again at
-the start of the next run, or by ``vpt push --spool``.
+could not take (it is down, answers 5xx, 401, 403 or 429, or times out) is kept in the spool;
+after the first such failure the rest of the run goes straight to the spool, so a server that
+is down costs one timeout, not one per batch. Spooled batches are sent again at the start of
+the next run, or by ``vpt push --spool`` (both through :func:`resend`).
+
+A batch the server refuses as invalid (400, 409, 413, 422) would be refused again: it goes to
+the spool's ``rejected/`` folder with the server's reason, and the rest is sent.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +27,15 @@ from .base import SinkReport
 from .spool import Spool
 
 TIMEOUT = 10.0  # seconds to wait for the server's answer to one batch
+INVALID = (400, 409, 413, 422)  # the batch itself is refused: sending it again cannot help
 
 
 class SendError(Exception):
     """A batch was not accepted; the message says why (never the token)."""
+
+
+class Refused(SendError):
+    """The server refused the batch as invalid (one of :data:`INVALID`): never send it again."""
 
 
 def send(session: requests.Session, url: str, token: str | None, events: list[dict[str, Any]]) -> None:
@@ -43,7 +53,45 @@ def send(session: requests.Session, url: str, token: str | None, events: list[di
             detail = answer.json().get("error", "")
         except ValueError:
             detail = answer.text[:200]
-        raise SendError(f"{url}: HTTP {answer.status_code}: {detail}".rstrip(": "))
+        problem = Refused if answer.status_code in INVALID else SendError
+        raise problem(f"{url}: HTTP {answer.status_code}: {detail}".rstrip(": "))
+
+
+@dataclass
+class Resent:
+    """What :func:`resend` did with the spool: batches sent, refused, left for later."""
+
+    sent: Counter = field(default_factory=Counter)  # events by type
+    batches: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    rejected_batches: int = 0
+    stopped: str = ""  # why the rest was left in the spool (the server could not take it)
+
+
+def resend(session: requests.Session, url: str, token: str | None, spool: Spool) -> Resent:
+    """Send the spooled batches, oldest first. One the server refuses as invalid moves to
+    ``rejected/`` (its reason beside it) and the next is sent; at the first other failure the
+    rest stays in the spool for later."""
+    done = Resent()
+    for path, events in spool.batches():
+        try:
+            send(session, url, token, events)
+        except Refused as exc:
+            try:
+                spool.reject(path, str(exc))
+            except OSError as error:
+                done.stopped = f"{exc}; cannot move it to {spool.rejected}: {error.strerror or error}"
+                break
+            done.rejected.update(event["type"] for event in events)
+            done.rejected_batches += 1
+            continue
+        except SendError as exc:
+            done.stopped = str(exc)
+            break
+        path.unlink()
+        done.sent.update(event["type"] for event in events)
+        done.batches += 1
+    return done
 
 
 def fetch(url: str, token: str | None, path: str, timeout: float = 5.0) -> Any:
@@ -79,16 +127,15 @@ class HttpSink:
         self._due = time.monotonic() + max_wait
 
     def open(self) -> bool:
-        """Send what earlier runs spooled (stopping at the first failure)."""
-        for path, events in self.spool.batches():
-            try:
-                send(self._session, self.url, self.token, events)
-            except SendError as exc:
-                self.report.note(f"{exc} (earlier runs' results stay in {self.spool.folder})")
-                self._down = True
-                break
-            path.unlink()
-            self.report.count(events, self.report.resent)
+        """Send what earlier runs spooled (see :func:`resend`)."""
+        done = resend(self._session, self.url, self.token, self.spool)
+        self.report.resent.update(done.sent)
+        if done.rejected:
+            self.report.resent_rejected.update(done.rejected)
+            self.report.rejected_in = str(self.spool.rejected)
+        if done.stopped:
+            self.report.note(f"{done.stopped} (earlier runs' results stay in {self.spool.folder})")
+            self._down = True
         return True
 
     def emit(self, event: dict[str, Any]) -> None:
@@ -106,6 +153,9 @@ class HttpSink:
         if not self._down:
             try:
                 send(self._session, self.url, self.token, batch)
+            except Refused as exc:
+                self._reject(batch, str(exc))
+                return
             except SendError as exc:
                 self._down = True
                 self.report.note(str(exc))
@@ -118,6 +168,17 @@ class HttpSink:
             self.report.fail(batch, f"{self.spool.folder}: cannot spool: {exc.strerror or exc}")
         else:
             self.report.count(batch, self.report.spooled)
+
+    def _reject(self, batch: list[dict[str, Any]], reason: str) -> None:
+        """Keep a batch the server refused in ``rejected/``, with the reason."""
+        self.report.note(reason)
+        try:
+            self.spool.reject(batch, reason)
+        except OSError as exc:
+            self.report.fail(batch, f"{self.spool.rejected}: cannot keep a refused batch: {exc.strerror or exc}")
+        else:
+            self.report.count(batch, self.report.rejected)
+            self.report.rejected_in = str(self.spool.rejected)
 
     def close_run(self, run_id: str, analysis: dict[str, Any], explicit: dict[str, tuple[str, str]]) -> RunChanges:
         """The server folds finished runs into the verdicts itself."""

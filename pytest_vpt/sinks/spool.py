@@ -3,6 +3,9 @@
 Each batch is one JSON-lines file in ``.vpt/spool/``, written to a temporary name, flushed
 to disk and renamed, so a file in the spool is always whole. Sending is idempotent (every
 event has a stable id), so a batch sent twice is still stored once.
+
+A batch the server refuses as invalid is never sent again: it moves to ``rejected/`` (the
+dead letters), with the server's reason beside it in a ``.reason`` file of the same name.
 """
 
 from __future__ import annotations
@@ -20,20 +23,23 @@ SPOOL_DIR = Path(".vpt") / "spool"
 class Spool:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.rejected = folder / "rejected"
 
     def put(self, events: list[dict[str, Any]]) -> Path:
         """Keep a batch; returns its file."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{uuid.uuid4().hex}.jsonl"
-        partial = self.folder / f".{name}.partial"
-        with open(partial, "w", encoding="utf-8") as handle:
-            for event in events:
-                handle.write(json.dumps(event, separators=(",", ":")) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        final = self.folder / name
-        os.replace(partial, final)
-        _sync_folder(self.folder)
+        return _write_whole(self.folder, f"{uuid.uuid4().hex}.jsonl",
+                            "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events))
+
+    def reject(self, batch: Path | list[dict[str, Any]], reason: str) -> Path:
+        """Move a spooled batch (its file), or keep one never spooled (its events), in
+        ``rejected/`` with ``reason`` beside it; returns its new file."""
+        if isinstance(batch, Path):
+            self.rejected.mkdir(parents=True, exist_ok=True)
+            final = self.rejected / batch.name
+            os.replace(batch, final)
+        else:
+            final = Spool(self.rejected).put(batch)
+        _write_whole(self.rejected, f"{final.stem}.reason", reason.rstrip() + "\n")
         return final
 
     def batches(self) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
@@ -50,6 +56,20 @@ class Spool:
     def depth(self) -> int:
         """How many batches wait."""
         return len(list(self.folder.glob("*.jsonl"))) if self.folder.is_dir() else 0
+
+
+def _write_whole(folder: Path, name: str, text: str) -> Path:
+    """Write ``folder/name`` so that it is never seen half-written (temporary name, fsync, rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{name}.partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    final = folder / name
+    os.replace(partial, final)
+    _sync_folder(folder)
+    return final
 
 
 def _sync_folder(folder: Path) -> None:
