@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .events import RUN_COUNT_KEYS
 from .recording.recorder import RunResult
+from .redaction import redact_text, redact_url
 
 
 def pass_rate(counts: dict) -> float | None:
@@ -16,7 +17,7 @@ def pass_rate(counts: dict) -> float | None:
 def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()) -> list[str]:
     """Pass rate and counts, the slowest tests, tests that passed on a rerun, where the data went."""
     if result is None:
-        return [f"NOT recorded: {problem}" for problem in problems] or ["NOT recorded: the run did not finish"]
+        return [f"NOT recorded: {redact_text(problem)}" for problem in problems] or ["NOT recorded: the run did not finish"]
     counts = ", ".join(f"{result.totals.get(o, 0)} {o}" for o in RUN_COUNT_KEYS[1:] if result.totals.get(o))
     rate = pass_rate(result.totals)
     lines = [f"pass rate {rate:.1%}" + (f" ({counts})" if counts else "") if rate is not None else f"no test ran to a verdict ({counts or 'nothing ran'})"]
@@ -34,7 +35,7 @@ def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()
         _group(lines, f"became {status}", [(n, why) for n, s, why in result.changes.became if s == status])
     for what in ("entered", "left"):
         _group(lines, f"{what} quarantine", [(n, why) for n, w, why in result.changes.quarantine if w == what])
-    lines.extend(f"vpt internal error: {problem}" for problem in problems)
+    lines.extend(f"vpt internal error: {redact_text(problem)}" for problem in problems)
     lines.extend(_where(result, store))
     return lines
 
@@ -62,7 +63,7 @@ def _where(result: RunResult, store: str) -> list[str]:
     else:
         counted = f" ({what})" if result.attempts else ""
         lines.append(f"NOT recorded: run {result.run_id}{counted} was not written to {store}")
-    lines.extend(f"  reason: {error}" for error in sink.errors)
+    lines.extend(f"  reason: {redact_text(error)}" for error in sink.errors)
     return lines
 
 
@@ -72,7 +73,7 @@ def _sent(result: RunResult, what: str) -> list[str]:
     sent, spooled, rejected = sink.written.get("test", 0), sink.spooled.get("test", 0), sum(sink.rejected.values())
     lost = sum(sink.lost.values())
     complete = not spooled and not lost and not rejected
-    lines = [f"{'sent' if complete else 'NOT all sent:'} run {result.run_id} ({what}) to {sink.target}: "
+    lines = [f"{'sent' if complete else 'NOT all sent:'} run {result.run_id} ({what}) to {redact_url(sink.target)}: "
              f"{sent} results sent, {spooled} spooled" + (f", {rejected} events REJECTED" if rejected else "")
              + (f", {lost} events LOST" if lost else "")]
     if spooled:
@@ -84,5 +85,5 @@ def _sent(result: RunResult, what: str) -> list[str]:
     if rejected or sum(sink.resent_rejected.values()):
         lines.append(f"  rejected batches (refused by the server as invalid) are kept in {sink.rejected_in}, "
                      "each with a .reason file")
-    lines.extend(f"  reason: {error}" for error in sink.errors)
+    lines.extend(f"  reason: {redact_text(error)}" for error in sink.errors)
     return lines

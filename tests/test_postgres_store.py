@@ -68,11 +68,12 @@ def test_two_processes_opening_a_new_store_migrate_it_once(postgres_url) -> None
 def test_a_password_is_never_shown() -> None:
     dsn = PG_DSN.replace("postgresql://postgres@", "postgresql://postgres:s3cret-token@")
     url = parse_store_url(dsn)
-    assert "s3cret-token" not in str(url) and ":***@" in str(url)
+    assert "s3cret-token" not in str(url) and "@" not in str(url)  # no user, no password
+    unreachable = dsn.rsplit("@", 1)[0] + "@127.0.0.1:1/postgres"  # nothing listens there
     started = time.monotonic()
     with pytest.raises(StoreError) as caught:
-        open_store(dsn.replace("5432", "1"))  # nothing listens there
-    assert "s3cret-token" not in str(caught.value) and "***" in str(caught.value)
+        open_store(unreachable)
+    assert "s3cret-token" not in str(caught.value) and str(parse_store_url(unreachable)) in str(caught.value)
     assert time.monotonic() - started < 10
 
 
@@ -105,7 +106,7 @@ def test_an_unreachable_server_never_breaks_the_run(pytester) -> None:
     pytester.makepyfile("def test_ok(): pass")
     result = pytester.runpytest("--vpt", "--vpt-store", "postgresql://vpt:hunter2@127.0.0.1:1/vpt")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["NOT recorded: run *", "  reason: postgresql://vpt:***@127.0.0.1:1/vpt: *"])
+    result.stdout.fnmatch_lines(["NOT recorded: run *", "  reason: postgresql://127.0.0.1:1/vpt: *"])
     assert "hunter2" not in result.stdout.str()
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..config import Settings, SettingsError, settings_outside_pytest
+from ..redaction import redact_text
 from ..store import StoreError, open_store
 from ..store.base import Store
 
@@ -25,7 +26,7 @@ class StoreOption:
         try:
             return settings_outside_pytest(store=self.url)
         except SettingsError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact_text(str(exc))) from None
 
     @property
     def settings(self) -> Settings:
@@ -43,12 +44,12 @@ class StoreOption:
         try:
             store = open_store(self.settings.store, create=create)
         except StoreError as exc:
-            raise click.ClickException(f"{exc}\n(record a run first with: pytest --vpt)"
-                                       if "no database" in str(exc) else str(exc)) from None
+            raise click.ClickException(f"{redact_text(str(exc))}\n(record a run first with: pytest --vpt)"
+                                       if "no database" in str(exc) else redact_text(str(exc))) from None
         try:
             yield store
         except StoreError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact_text(str(exc))) from None
         finally:
             store.close()
 

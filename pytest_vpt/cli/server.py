@@ -56,8 +56,9 @@ def server(store_option: StoreOption, **given: float | str | None) -> None:
     if settings.workers == 1:
         uvicorn.run(create_app(settings), **serving)
         return
-    os.environ["VPT_SERVER_SETTINGS"] = settings.to_environment()
-    uvicorn.run("pytest_vpt.server.app:app_from_environment", factory=True, workers=settings.workers, **serving)
+    from ..server.workers import serve_workers
+
+    serve_workers(settings, **serving)  # the settings go to the workers pickled, not in the environment
 
 
 def _bounds(settings: ServerSettings) -> dict:

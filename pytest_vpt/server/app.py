@@ -170,8 +170,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
         try:
             await read(lambda store: store.conn.execute("SELECT 1").fetchone())
         except ApiError as exc:
-            return JSONResponse({"status": "unavailable", "error": exc.message}, status_code=503)
-        return JSONResponse({"status": "ok", "store": str(settings.store)})
+            # unauthenticated: the store named by its location only, never by its URL
+            error = exc.message.replace(str(settings.store), settings.store.location)
+            return JSONResponse({"status": "unavailable", "error": error}, status_code=503)
+        return JSONResponse({"status": "ok", "store": settings.store.location})
 
     @app.get("/metrics", summary="The service's metrics, Prometheus text format")
     async def prometheus() -> Response:
@@ -219,10 +221,3 @@ def _gauges(store: Store) -> tuple[float, int]:
     if store.engine == "postgresql":
         return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]), queued
     return float(store.url.path.stat().st_size), queued
-
-
-def app_from_environment() -> FastAPI:
-    """The app for uvicorn's worker processes, which import it: settings from VPT_SERVER_SETTINGS."""
-    import os
-
-    return create_app(ServerSettings.from_environment(os.environ["VPT_SERVER_SETTINGS"]))

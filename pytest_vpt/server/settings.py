@@ -16,8 +16,7 @@ From the command line or environment (``vpt server --port``, ``VPT_SERVER_PORT``
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,16 +43,6 @@ class ServerSettings:
     # how finished runs fold into the verdicts and the quarantine (the project's settings)
     flakiness: FlakinessSettings = field(default_factory=FlakinessSettings)
     policy: QuarantinePolicy = field(default_factory=QuarantinePolicy)
-
-    def to_environment(self) -> str:
-        """The settings as text for the worker processes (see :meth:`from_environment`)."""
-        return json.dumps({**asdict(self), "store": self.store.text})
-
-    @classmethod
-    def from_environment(cls, text: str) -> ServerSettings:
-        given = json.loads(text)
-        return cls(**{**given, "store": parse_store_url(given["store"]), "flakiness": FlakinessSettings(**given["flakiness"]),
-                      "policy": QuarantinePolicy(**given["policy"])})
 
 
 def _integer(low: int, high: int) -> Any:
