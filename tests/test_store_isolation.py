@@ -217,3 +217,15 @@ def test_an_older_store_keys_its_test_cases_by_hash_after_migrating(make_store_u
         store.refresh_flakiness("r1", explicit={"t.py::test_old": ("list", "old"), nodeid: ("marker", "new")})
         assert sorted(q["nodeid"] for q in store.read("quarantine", "p")) == sorted(["t.py::test_old", nodeid])
         assert [q["passes"] for q in store.read("quarantine", "p") if q["nodeid"] == "t.py::test_old"] == [1]
+
+
+def test_no_postgresql_index_holds_a_node_id_itself(postgres_url) -> None:
+    """A btree entry holds about 2,700 bytes: node ids are indexed by their md5 only."""
+    with open_store(postgres_url) as store:
+        indexes = {row[0]: row[1] for row in store.conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")}
+    keys = {name: text.partition(" USING ")[2] for name, text in indexes.items()}
+    holding = [name for name, key in keys.items() if "nodeid" in key.replace("md5(nodeid)", "")]
+    assert holding == []
+    assert "(project, md5(nodeid))" in indexes["test_cases_project_nodeid_md5"]
+    assert "(project, md5(nodeid))" in indexes["quarantine_project_nodeid_md5"]

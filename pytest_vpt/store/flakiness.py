@@ -154,8 +154,10 @@ WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND a
   AND (last_unclean_at IS NULL OR (consecutive_passes + 1 >= :pfs_runs
        AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
   AND test_id NOT IN (SELECT c.test_id FROM quarantine q JOIN test_cases c ON c.project = q.project
-                      AND c.nodeid = q.nodeid WHERE q.project = :project AND q.left_at IS NULL)
+                      AND c.nodeid = q.nodeid AND md5(c.nodeid) = md5(q.nodeid)
+                      WHERE q.project = :project AND q.left_at IS NULL)
   AND test_id NOT IN (SELECT c.test_id FROM test_cases c WHERE c.project = :project
+                      AND md5(c.nodeid) IN (SELECT md5(value) FROM json_each(:explicit))
                       AND c.nodeid IN (SELECT value FROM json_each(:explicit)))
 """
 
