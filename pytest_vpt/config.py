@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .analytics.flakiness import FlakinessSettings
+from .config_file import ConfigFileError, read_text
 from .quarantine.rules import QuarantinePolicy
 from .store.url import StoreURL, StoreURLError, parse_store_url
 
@@ -244,8 +245,8 @@ def _vpt_values(values: Mapping[str, Any]) -> dict[str, Any]:
 def _read_toml(*table: str):
     def read(path: Path) -> dict[str, Any] | None:
         try:
-            data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
+            data: Any = tomllib.loads(_text(path))
+        except tomllib.TOMLDecodeError:
             return None
         for key in table:
             data = data.get(key) if isinstance(data, dict) else None
@@ -261,14 +262,22 @@ def _read_ini(section: str, required: bool):
     def read(path: Path) -> dict[str, Any] | None:
         parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(path, encoding="utf-8")
-        except (OSError, configparser.Error):
+            parser.read_string(_text(path), str(path))
+        except configparser.Error:
             return None
         if parser.has_section(section):
             return dict(parser.items(section))
         return None if required else {}
 
     return read
+
+
+def _text(path: Path) -> str:
+    """A configuration file's text; one that cannot be read or decoded is a :class:`SettingsError` naming it."""
+    try:
+        return read_text(path)
+    except ConfigFileError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 # The files pytest looks for, in its order.

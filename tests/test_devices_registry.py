@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import pytest
 
 from pytest_vpt.devices import DeviceConfigError, load_devices, parse_devices
-from pytest_vpt.devices.probes.network import HttpProbe, TcpProbe
-from pytest_vpt.devices.probes.process import AdbProbe, CommandProbe, PingProbe
+from pytest_vpt.devices.probes import AdbProbe, CommandProbe, HttpProbe, PingProbe, TcpProbe
 
 REGISTRY = """\
 devices:
@@ -60,7 +63,7 @@ def test_pyproject_tool_vpt_table_is_read_when_there_is_no_vpt_yaml(tmp_path) ->
     ({"id": "stb-1", "probe": {"type": "tcp", "host": "no-such-host.invalid", "port": 22}},
      "device 'stb-1': field 'probe.host': the host name 'no-such-host.invalid' does not resolve"),
     ({"id": "stb-1", "probe": {"type": "tcp", "host": "127.0.0.1", "port": 22}, "interval": -5},
-     "device 'stb-1': field 'interval': must be positive, got -5"),
+     "device 'stb-1': field 'interval': -5 s is below the floor of 0.1 s"),
     ({"id": "stb-1", "probe": {"type": "tcp", "host": "127.0.0.1", "port": 22}, "interval": 5, "timeout": 10},
      "device 'stb-1': field 'timeout': 10s is longer than the interval (5s)"),
     ({"id": "stb-1", "probe": {"type": "tcp", "host": "127.0.0.1"}},
@@ -109,4 +112,74 @@ def test_pytest_refuses_to_start_with_a_bad_registry(pytester: pytest.Pytester) 
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest("--vpt")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*vpt.yaml: device 'stb-1': field 'interval': must be positive, got -1*"])
+    result.stderr.fnmatch_lines(["*vpt.yaml: device 'stb-1': field 'interval': -1 s is below the floor of 0.1 s*"])
+
+
+def test_regression_interval_floor() -> None:
+    """`interval: 0.000001` once made a 4-second monitor write 44,545 samples."""
+    probe = {"type": "tcp", "host": "127.0.0.1", "port": 22}
+    for field, value, message in [
+        ("interval", 0.000001, "field 'interval': 1e-06 s is below the floor of 0.1 s"),
+        ("interval", 10**9, "field 'interval': 1e+09 s is above the ceiling of 86400 s"),
+        ("timeout", 0.001, "field 'timeout': 0.001 s is below the floor of 0.01 s"),
+        ("grace", -1, "field 'grace': must be zero or more, got -1"),
+    ]:
+        with pytest.raises(DeviceConfigError) as caught:
+            parse_devices([{"id": "stb-1", "probe": probe, field: value}], "vpt.yaml")
+        assert str(caught.value) == f"vpt.yaml: device 'stb-1': {message}"
+    (fastest,) = parse_devices([{"id": "stb-1", "probe": probe, "interval": 0.1}], "vpt.yaml")
+    assert (fastest.interval, fastest.timeout) == (0.1, 0.1)
+
+
+BOMB = "".join(f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 10)}]\n" for n in range(1, 10))
+
+HOSTILE = [
+    (b"devices:\n  - id: caf\xe9\n", r"not UTF-8 text \(byte 0xe9 on line 2\); save it as UTF-8"),
+    (b"- stb-1\n- stb-2\n", "expected a mapping at the top level, not list"),
+    (("l0: &l0 [lol]\n" + BOMB).encode(), r"refused: line \d+, column \d+: more than 200,000 values once its aliases "
+                                          r"are expanded \(an alias bomb\?\)"),
+    (b"devices: &loop [*loop]\n", "refused: line 1, column 17: an alias refers to the mapping or list that holds it"),
+    (b"devices: " + b"[" * 5000 + b"]" * 5000 + b"\n", "refused: line 1, column 59: nested more than 50 levels deep"),
+    (b"# padding\n" * 120_000, "larger than 1024 KiB, the most a configuration file may hold"),
+    (b"devices: !!python/object/apply:os.system [echo owned]\n",
+     "not valid YAML: line 1, column 10: could not determine a constructor for the tag "
+     "'tag:yaml.org,2002:python/object/apply:os.system'"),
+]
+
+
+@pytest.mark.parametrize(("content", "message"), HOSTILE, ids=["latin-1", "list", "billion-laughs", "recursive",
+                                                                 "deep", "huge", "python-tag"])
+def test_a_hostile_or_undecodable_vpt_yaml_is_refused_naming_it(tmp_path, content, message) -> None:
+    (tmp_path / "vpt.yaml").write_bytes(content)
+    with pytest.raises(DeviceConfigError, match=f"^{re.escape(str(tmp_path / 'vpt.yaml'))}: {message}$"):
+        load_devices(tmp_path)
+
+
+def test_regression_non_utf8_config_is_named(tmp_path, monkeypatch) -> None:
+    """A Latin-1 vpt.yaml or pyproject.toml was a UnicodeDecodeError traceback; now one line naming the file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VPT_CONFIG", raising=False)
+    (tmp_path / "vpt.yaml").write_bytes(b"devices:\n  - id: salle-\xe9\n")
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "monitor", "--for", "1s"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"Error: {tmp_path / 'vpt.yaml'}: not UTF-8 text (byte 0xe9 on line 2); save it as UTF-8"
+    (tmp_path / "vpt.yaml").unlink()
+    (tmp_path / "pyproject.toml").write_bytes(b"[tool.pytest.ini_options]\nvpt_project = \"caf\xe9\"\n")
+    for command in (["devices"], ["monitor", "--for", "1s"]):
+        result = subprocess.run([sys.executable, "-m", "pytest_vpt", *command], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+        assert result.stderr.strip() == (f"Error: {tmp_path / 'pyproject.toml'}: not UTF-8 text (byte 0xe9 on line 2); "
+                                         "save it as UTF-8")
+
+
+@pytest.mark.parametrize(("content", "message"), [HOSTILE[0], HOSTILE[2]], ids=["latin-1", "billion-laughs"])
+def test_regression_pytest_vpt_bad_config_is_usage_error(pytester: pytest.Pytester, content, message) -> None:
+    """`pytest --vpt` with an undecodable vpt.yaml stopped with INTERNALERROR (exit 3)."""
+    (pytester.path / "vpt.yaml").write_bytes(content)
+    pytester.makepyfile("def test_one(): pass")
+    result = pytester.runpytest("--vpt")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert re.search(f"ERROR: {re.escape(str(pytester.path / 'vpt.yaml'))}: {message}", result.stderr.str())

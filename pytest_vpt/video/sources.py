@@ -5,7 +5,7 @@ luma plane: for the usual YUV formats the decoder's own plane, without conversio
 (valid until the next frame), which is what makes analysing every frame affordable.
 Files, streams and devices are read through PyAV (FFmpeg); its packets also give the
 bitrate. A source that cannot be read raises :class:`SourceError` naming it, within the
-timeout.
+timeout. A stream is named (in errors, reports, incidents) without the credentials of its URL.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..redaction import redact_text, redact_url
 
 #: decoded formats whose first plane is the luma plane, 8 bits per sample
 _PLANAR_LUMA = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray", "yuv411p",
@@ -91,11 +93,11 @@ class AVSource(Source):
     """A file, stream or capture device decoded by FFmpeg through PyAV."""
 
     def __init__(self, target: str, timeout: float, device: bool = False) -> None:
+        self.name = redact_url(target)  # rtsp://user:password@camera/... is shown as rtsp://camera/...
         try:
             import av
         except ImportError:
-            raise SourceError(f"{target}: reading video needs the video extra: pip install 'pytest-vpt[video]'") from None
-        self.name = target
+            raise SourceError(f"{self.name}: reading video needs the video extra: pip install 'pytest-vpt[video]'") from None
         options = {"rw_timeout": str(int(timeout * 1e6))} if _STREAM.match(target) else {}
         if target.lower().startswith(("rtsp://", "rtsps://")):
             options = {"timeout": str(int(timeout * 1e6)), "rtsp_transport": "tcp"}
@@ -103,15 +105,15 @@ class AVSource(Source):
             self._container = av.open(target, format="v4l2" if device else None, options=options,
                                       timeout=(timeout, timeout))
         except (av.FFmpegError, OSError) as exc:
-            raise SourceError(f"{target}: cannot be opened: {_reason(exc)}") from None
+            raise SourceError(f"{self.name}: cannot be opened: {redact_text(_reason(exc))}") from None
         if not self._container.streams.video:
             self._container.close()
-            raise SourceError(f"{target}: holds no video stream")
+            raise SourceError(f"{self.name}: holds no video stream")
         self._stream = self._container.streams.video[0]
         codec = self._stream.codec_context
         if codec is None or not codec.name:
             self._container.close()
-            raise SourceError(f"{target}: unknown video codec")
+            raise SourceError(f"{self.name}: unknown video codec")
         self._stream.thread_type = "AUTO"
         rate = self._stream.average_rate or self._stream.guessed_rate
         self.nominal_fps = float(rate) if rate else None

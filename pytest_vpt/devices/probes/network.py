@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import h11
 
+from ...redaction import redact_url
 from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, port_field, text_field
 
 _BODY_LIMIT = 1 << 20  # bytes of a response a content check reads at most
@@ -101,11 +102,12 @@ class HttpProbe(Probe):
         url = text_field(config, "url")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ProbeConfigError(f"field 'probe.url': expected an http:// or https:// URL, got {url!r}")
+            raise ProbeConfigError(f"field 'probe.url': expected an http:// or https:// URL, got {redact_url(url)!r}")
         try:
             parts.port
-        except ValueError as exc:
-            raise ProbeConfigError(f"field 'probe.url': {exc}") from None
+        except ValueError:  # Python's message quotes the text after the ":", which may be a password
+            raise ProbeConfigError(f"field 'probe.url': the port of {redact_url(url)!r} is not a number "
+                                   "from 0 to 65535") from None
         status = config.get("status", 200)
         statuses = status if isinstance(status, list) else [status]
         if not statuses or not all(isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses):
@@ -177,7 +179,7 @@ class HttpProbe(Probe):
         return ProbeOutcome(True)
 
     def describe(self) -> str:
-        return f"http {self.url}"
+        return f"http {redact_url(self.url)}"  # recorded and shown: no user:password@ or ?token=
 
     def resolve(self) -> None:
         check_host(urlsplit(self.url).hostname or "", "probe.url")
