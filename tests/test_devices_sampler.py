@@ -11,7 +11,7 @@ from pytest_vpt.store import open_store
 
 from endpoints import HttpEndpoint, TcpListener
 
-INTERVAL = 0.05
+INTERVAL = 0.1  # the floor
 
 
 def tcp_device(port: int, ident: str = "stb-1"):
@@ -104,9 +104,51 @@ def test_each_device_keeps_its_interval() -> None:
     taken = []
     background = BackgroundSampler(Sampler(devices, taken.append))
     background.start()
-    time.sleep(1.0)
+    time.sleep(2.0)
     background.stop()
     per_device = {d.id: sorted(s.time for s in taken if s.device == d.id) for d in devices}
     for times in per_device.values():
-        assert 15 <= len(times) <= 21  # one per 50 ms over a second (the first ones spread over the interval)
+        assert 15 <= len(times) <= 21  # one per 100 ms over two seconds (the first ones spread over the interval)
     assert background.sampler.stats.late == 0
+
+
+def test_regression_sample_rate_ceiling(tmp_path) -> None:
+    """A 2-second `vpt monitor` at the floor's interval writes about 20 samples a device, no more;
+    a Device built in code with a tinier interval is held to the floor; a late wake-up brings no
+    catch-up burst."""
+    import dataclasses
+    import os
+    import subprocess
+    import sys
+
+    from endpoints import up_and_down_registry
+
+    listener = TcpListener()
+    (tmp_path / "vpt.yaml").write_text(up_and_down_registry(listener.port))
+    store = f"sqlite:///{tmp_path / 'vpt.db'}"
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "--store", store, "monitor", "--for", "2s"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60, env=os.environ)
+    assert result.returncode == 0, result.stderr
+    with open_store(store) as opened:
+        counts = dict(opened.conn.execute("SELECT device_id, count(*) FROM device_samples GROUP BY device_id").fetchall())
+    assert set(counts) == {"stb-up", "stb-down"}
+    assert all(10 <= count <= 21 for count in counts.values()), counts
+
+    frantic = dataclasses.replace(tcp_device(listener.port), interval=0.000001)
+    stalled = []
+
+    def on_sample(sample):
+        stalled.append(sample)
+        if len(stalled) == 3:
+            time.sleep(0.35)  # the loop is blocked: three slots are missed
+
+    background = BackgroundSampler(Sampler([frantic], on_sample))
+    background.start()
+    time.sleep(1.0)
+    background.stop()
+    listener.stop()
+    times = [sample.time for sample in stalled]
+    assert len(times) <= 11
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert min(gaps) >= 0.09, gaps  # never two probes closer than the interval (less the timer's jitter)
+    assert {sample.interval for sample in stalled} == {0.1}

@@ -5,8 +5,8 @@
         kind: set-top-box
         tags: {room: lab-2}
         probe: {type: tcp, host: 192.0.2.10, port: 22}
-        interval: 10      # seconds between samples (default 30)
-        timeout: 2        # seconds a probe may take (default 5, at most the interval)
+        interval: 10      # seconds between samples (default 30; at least 0.1, at most a day)
+        timeout: 2        # seconds a probe may take (default 5; at least 0.01, at most the interval)
         grace: 10         # an outage longer than this is an incident (default: one interval)
 
 Every mistake is a :class:`DeviceConfigError` naming the device and the field.
@@ -26,6 +26,9 @@ from .probes import PROBES, Probe, ProbeConfigError
 
 DEFAULT_INTERVAL = 30.0
 DEFAULT_TIMEOUT = 5.0
+MIN_INTERVAL = 0.1  # the floor: a device is never probed more often than ten times a second
+MAX_INTERVAL = 86_400.0
+MIN_TIMEOUT = 0.01
 _ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:@-]{0,99}\Z")
 _FIELDS = {"id", "kind", "tags", "probe", "interval", "timeout", "grace"}
 
@@ -86,11 +89,11 @@ def _parse_device(entry: Any, where: str) -> Device:
     unknown = set(entry) - _FIELDS
     if unknown:
         raise DeviceConfigError(f"{where}: field {sorted(unknown)[0]!r}: unknown (known: {', '.join(sorted(_FIELDS))})")
-    interval = _seconds(entry, "interval", DEFAULT_INTERVAL, where)
-    timeout = _seconds(entry, "timeout", min(DEFAULT_TIMEOUT, interval), where)
+    interval = _seconds(entry, "interval", DEFAULT_INTERVAL, where, MIN_INTERVAL, MAX_INTERVAL)
+    timeout = _seconds(entry, "timeout", min(DEFAULT_TIMEOUT, interval), where, MIN_TIMEOUT)
     if timeout > interval:
         raise DeviceConfigError(f"{where}: field 'timeout': {timeout:g}s is longer than the interval ({interval:g}s)")
-    grace = _seconds(entry, "grace", interval, where, zero=True)
+    grace = _seconds(entry, "grace", interval, where, 0.0)
     kind = entry.get("kind", "device")
     if not isinstance(kind, str) or not kind.strip():
         raise DeviceConfigError(f"{where}: field 'kind': expected a non-empty string, got {kind!r}")
@@ -98,14 +101,18 @@ def _parse_device(entry: Any, where: str) -> Device:
                   interval, timeout, grace)
 
 
-def _seconds(entry: Mapping, name: str, default: float, where: str, zero: bool = False) -> float:
+def _seconds(entry: Mapping, name: str, default: float, where: str, floor: float,
+             ceiling: float = math.inf) -> float:
     value = entry.get(name)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise DeviceConfigError(f"{where}: field {name!r}: expected a number of seconds, got {value!r}")
-    if value < 0 or (value == 0 and not zero):
-        raise DeviceConfigError(f"{where}: field {name!r}: must be {'zero or more' if zero else 'positive'}, got {value:g}")
+    if value < floor:
+        raise DeviceConfigError(f"{where}: field {name!r}: {value:g} s is below the floor of {floor:g} s"
+                                if floor else f"{where}: field {name!r}: must be zero or more, got {value:g}")
+    if value > ceiling:
+        raise DeviceConfigError(f"{where}: field {name!r}: {value:g} s is above the ceiling of {ceiling:g} s")
     return float(value)
 
 

@@ -5,6 +5,12 @@ run). Probes are bounded three ways: each by its device's timeout, all together 
 ``max_probes`` at once, and those that start a process by ``max_processes`` at once.
 Whatever goes wrong inside a probe becomes an offline sample with the error's text; what
 goes wrong in the sampler itself is counted in :class:`SamplerStats` and never raised.
+
+Each device's rate has a ceiling: it is probed at most once per interval, and never more
+often than :data:`~pytest_vpt.devices.registry.MIN_INTERVAL` allows (also for a
+:class:`Device` built in code). After a probe that started late the next one waits at least
+95% of an interval (:data:`JITTER` allows for the timer), so a late wake-up never brings a
+catch-up burst.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from .probes import ProbeFailed
-from .registry import Device
+from .registry import MIN_INTERVAL, Device
+
+JITTER = 0.05  # of an interval: how early a probe may follow a late one (timer jitter), keeping the shared schedule
 
 
 @dataclass(frozen=True)
@@ -104,25 +112,28 @@ class Sampler:
         self, device: Device, due: float, stop: asyncio.Event, probes: asyncio.Semaphore, processes: asyncio.Semaphore,
     ) -> None:
         loop = asyncio.get_running_loop()
+        interval = max(device.interval, MIN_INTERVAL)
         while not stop.is_set():
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            started = loop.time()
             try:
                 async with probes:
-                    lateness = loop.time() - due
+                    started = loop.time()
+                    lateness = started - due
                     if device.probe.spawns:
                         async with processes:
                             sample = await probe(device)
                     else:
                         sample = await probe(device)
-                self._deliver(replace(sample, interval=device.interval), device, lateness)
+                self._deliver(replace(sample, interval=interval), device, lateness)
             except Exception as exc:  # noqa: BLE001 - the sampler reports its own failures, never raises
                 self._error(f"sampling {device.id}: {type(exc).__name__}: {exc}")
-            due += device.interval
+            due = max(due + interval, started + interval * (1 - JITTER))  # late: no catch-up burst
             now = loop.time()
             if due < now:  # the probe outlasted its interval: skip the slots it missed
-                due += (now - due) // device.interval * device.interval + device.interval
+                due += (now - due) // interval * interval + interval
 
     def _deliver(self, sample: Sample, device: Device, lateness: float) -> None:
         stats = self.stats
