@@ -240,3 +240,73 @@ def test_regression_worker_environment_has_no_password(role_with_password, tmp_p
     assert re.search(r"vpt server: postgresql://127\.0\.0\.1:5432/postgres\?options=\S+ on http://", err), err
     assert not any(secret in out + err for secret in secrets)
     assert "VPT_SERVER_SETTINGS" not in os.environ
+
+
+class _AuthStream:
+    """An MPEG-TS clip over HTTP behind basic auth (viewer:s3cret-…): 401 without it."""
+
+    def __init__(self, clip: bytes, user: str, password: str) -> None:
+        import base64
+        import http.server
+        import threading
+
+        expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server name
+                if self.headers.get("Authorization") != expected:
+                    self.send_response(401)
+                    self.send_header("WWW-Authenticate", 'Basic realm="cam"')
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp2t")
+                self.send_header("Content-Length", str(len(clip)))
+                self.end_headers()
+                self.wfile.write(clip)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.shown = f"http://127.0.0.1:{self.httpd.server_address[1]}/live.ts"
+        self.url = self.shown.replace("http://", f"http://{user}:{password}@")
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_stream_credentials_are_used_but_never_recorded_or_printed(tmp_path: Path) -> None:
+    pytest.importorskip("av")
+    from video_clips import encode, with_events
+
+    password = f"s3cret-{uuid.uuid4().hex[:8]}"
+    clip = encode(tmp_path / "live.ts", 90, with_events(black=[(30, 60)]))
+    stream = _AuthStream(clip.read_bytes(), "viewer", password)
+    store = f"sqlite:///{tmp_path / 'vpt.db'}"
+    try:
+        analysed = CliRunner().invoke(cli, ["video", "analyze", stream.url, "--json"])
+        watched = subprocess.run([sys.executable, "-m", "pytest_vpt", "--store", store, "watch", stream.url, "--for", "3s"],
+                                 cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    finally:
+        stream.httpd.shutdown()
+    assert analysed.exit_code == 0 and stream.shown in analysed.output  # the credentials opened the stream
+    assert watched.returncode == 0 and f"watching {stream.shown} into" in watched.stderr
+    listed = CliRunner().invoke(cli, ["--store", store, "video", "incidents", "--json"]).output
+    assert {i["source"] for i in __import__("json").loads(listed)} == {stream.shown}
+    assert "black_screen" in listed
+    unreachable = CliRunner().invoke(cli, ["video", "analyze", f"rtsp://admin:{password}@127.0.0.1:9/live", "--timeout", "1"])
+    assert unreachable.exit_code == 1 and "rtsp://127.0.0.1:9/live: cannot be opened" in unreachable.output
+    for text in (analysed.output, watched.stdout, watched.stderr, listed, unreachable.output):
+        assert password not in text and "viewer" not in text
+
+
+def test_device_probe_urls_are_recorded_and_shown_without_credentials() -> None:
+    from pytest_vpt.devices import DeviceConfigError, parse_devices
+
+    [device] = parse_devices([{"id": "stb", "probe": {"type": "http", "url": "http://admin:s3cret@127.0.0.1:8080/st?token=abc"}}],
+                             "vpt.yaml", resolve_hosts=False)
+    assert device.describe()["probe"] == "http http://127.0.0.1:8080/st?token=***"
+    for url in ("ftp://admin:s3cret@box/", "http://admin:s3/cret@box/"):  # not http; a "/" in the password
+        with pytest.raises(DeviceConfigError) as caught:
+            parse_devices([{"id": "stb", "probe": {"type": "http", "url": url}}], "vpt.yaml", resolve_hosts=False)
+        assert "'probe.url'" in str(caught.value) and "s3" not in str(caught.value) and "admin" not in str(caught.value)

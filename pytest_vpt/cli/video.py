@@ -120,7 +120,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
                       FreezeCheck(**durations)], timeout, line.show)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: watcher.stop.set())
-    click.echo(f"watching {source} into {settings.store}; Ctrl-C stops", err=True)
+    click.echo(f"watching {watcher.name} into {settings.store}; Ctrl-C stops", err=True)
     status = watcher.run(time.time() + parse_span(span) if span else None)
     line.end()
     lost = f", {len(status.pending)} NOT written: {status.error}" if status.pending else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events import event_id, make_event
+from ..redaction import redact_url
 from ..store import StoreError, StoreURL, open_store
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.incidents import severity
@@ -47,9 +48,10 @@ class Watcher:
     def __init__(self, source: str, url: StoreURL, project: str, checks: list[Any] | None = None,
                  timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None) -> None:
         self.source, self.url, self.project, self.timeout = source, url, project, timeout
+        self.name = redact_url(source)  # as recorded and shown: a stream URL without its credentials
         self.checks = checks or [BlackCheck(), FreezeCheck()]
         self.on_status = on_status or (lambda status: None)
-        self.status = WatchStatus(source, time.time())
+        self.status = WatchStatus(self.name, time.time())
         self.stop = threading.Event()
 
     def run(self, until: float | None = None) -> WatchStatus:
@@ -97,11 +99,11 @@ class Watcher:
         outage = Incident("stream_lost", 0.0, 0, None if until is None else duration, None, duration, severity(duration))
         if until is not None:
             self.status.incidents += 1
-        self._write([incident_event(outage, self.project, self.source, since)])
+        self._write([incident_event(outage, self.project, self.name, since)])
 
     def _record(self, incident: Incident, origin: float) -> None:
         self.status.incidents += 1
-        self._write([incident_event(incident, self.project, self.source, origin)])
+        self._write([incident_event(incident, self.project, self.name, origin)])
 
     def _write(self, events: list[dict[str, Any]]) -> None:
         batch = self.status.pending + events
