@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .events import EventError, check_metric_name, check_tags, make_event
+from .events import VALUE_MAX, EventError, check_metric_name, check_tags, make_event
 
 Sample = dict[str, Any]
 
@@ -124,6 +124,8 @@ class MetricsCollector:
         check_metric_name(name)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise EventError(f"metric {name!r}: the value must be a finite number, got {value!r}")
+        if not -VALUE_MAX <= value <= VALUE_MAX:  # the wire format's limit: refused now, not with the run's batch
+            raise EventError(f"metric {name!r}: the value {value!r} is out of range ({-VALUE_MAX:g} to {VALUE_MAX:g})")
         if unit is not None and not isinstance(unit, str):
             raise EventError(f"metric {name!r}: the unit must be a string, got {type(unit).__name__}")
         sample = {"name": name, "value": value, "kind": kind, "unit": unit, "tags": self._merge(tags), "time": time.time()}

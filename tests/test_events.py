@@ -371,3 +371,14 @@ def test_absurd_numbers_are_shown_as_a_question_mark(value) -> None:
     for shown in (render.when(value), render.seconds(value), render.span(value), render.tenths(value)):
         assert shown.startswith("? (")
     assert render.when(1000.0).startswith("1970-01-01") and render.span(750.0) == "12m 30s"
+
+
+def test_a_metric_beyond_the_limit_is_refused_when_recorded(tmp_path) -> None:
+    """Refused in the test that records it, not later with the run's whole batch."""
+    from pytest_vpt.metrics import MetricsCollector
+
+    collector = MetricsCollector(store=f"sqlite:///{tmp_path / 'vpt.db'}")
+    with pytest.raises(EventError, match=r"metric 'bitrate': the value 1e\+16 is out of range \(-1e\+15 to 1e\+15\)"):
+        collector.record("bitrate", 1e16)
+    with pytest.raises(EventError, match="257 tags, at most 256"):
+        collector.record("bitrate", 1, tags={f"k{n}": "v" for n in range(257)})
