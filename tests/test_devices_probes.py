@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 
 import pytest
@@ -63,8 +65,57 @@ def test_http_probe_of_a_port_that_is_not_http_says_so() -> None:
 
 
 def test_ping_probe_reports_the_round_trip() -> None:
+    """No ``ping`` program: as root (CI) a raw ICMP socket, else a datagram one."""
     sample = probe_once(device({"type": "ping", "host": "127.0.0.1"}))
     assert sample.online and 0 <= sample.response_time < 0.5
+
+
+# Run as an unprivileged user, where the kernel allows ICMP datagram sockets or not. As root the
+# script first moves into a network namespace of its own (loopback up, its own ping_group_range)
+# and drops to nobody, so the machine's setting is left as it is.
+UNPRIVILEGED_PING = """
+import encodings.idna, fcntl, os, socket, struct, sys  # imported before dropping to a user who cannot read them
+from pytest_vpt.devices import DeviceConfigError, parse_devices, probe_once
+group_range = sys.argv[1]
+if os.geteuid() == 0:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:  # SIOCSIFFLAGS: lo up, loopback, running
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH", b"lo", 0x1 | 0x8 | 0x40))
+    with open("/proc/sys/net/ipv4/ping_group_range", "w") as setting:
+        setting.write(group_range)
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+entry = {"id": "dut", "probe": {"type": "ping", "host": "127.0.0.1"}}
+try:
+    (dut,) = parse_devices([entry], "devices.yaml")
+except DeviceConfigError as exc:
+    sys.exit(str(exc))
+sample = probe_once(dut)
+print(os.geteuid(), sample.online, sample.response_time, sample.error)
+"""
+
+
+def _ping_unprivileged(group_range: str) -> subprocess.CompletedProcess:
+    wrapper = ["unshare", "--net"] if os.geteuid() == 0 else []
+    return subprocess.run([*wrapper, sys.executable, "-c", UNPRIVILEGED_PING, group_range],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_ping_probe_without_privileges_uses_an_icmp_datagram_socket() -> None:
+    done = _ping_unprivileged("0 2147483647")
+    uid, online, response_time, error = done.stdout.split()
+    assert done.returncode == 0 and uid != "0" and online == "True", done.stderr
+    assert 0 <= float(response_time) < 0.5 and error == "None"
+
+
+def test_ping_probe_refused_icmp_sockets_names_the_setting() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to set up a network namespace where ICMP sockets are refused")
+    done = _ping_unprivileged("1 0")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip() == ("devices.yaml: device 'dut': field 'probe.type': ping needs an ICMP socket: "
+                                   "run as root, or let your group open one "
+                                   "(sysctl net.ipv4.ping_group_range='0 2147483647')")
 
 
 def executable(path, text: str):

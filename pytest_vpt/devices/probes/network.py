@@ -1,4 +1,4 @@
-"""Probes over the network: a TCP connect, an HTTP request."""
+"""Probes over the network: a TCP connect, an HTTP request, an ICMP echo."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import h11
+import icmplib
 
 from ...redaction import redact_url
 from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, port_field, text_field
@@ -183,3 +185,53 @@ class HttpProbe(Probe):
 
     def resolve(self) -> None:
         check_host(urlsplit(self.url).hostname or "", "probe.url")
+
+
+_ICMP_REFUSED = ("ping needs an ICMP socket: run as root, or let your group open one "
+                 "(sysctl net.ipv4.ping_group_range='0 2147483647')")
+
+
+def _unprivileged_icmp_allowed() -> bool:
+    """Whether the kernel lets this process open ICMP datagram sockets (net.ipv4.ping_group_range
+    on Linux; other systems allow them)."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ping_group_range").read_text().split())
+    except OSError:
+        return True
+    return any(low <= gid <= high for gid in {os.getegid(), *os.getgroups()})
+
+
+@dataclass(frozen=True)
+class PingProbe(Probe):
+    """Online when the host answers one ICMP echo; the response time is its round trip. No
+    ``ping`` program: an ICMP datagram socket where the kernel allows one, else (as root) a raw socket."""
+
+    host: str
+    kind = "ping"
+    fields = ("host",)
+
+    @classmethod
+    def _build(cls, config: Mapping[str, Any]) -> PingProbe:
+        return cls(text_field(config, "host"))
+
+    async def check(self) -> ProbeOutcome:
+        privileged = not _unprivileged_icmp_allowed()
+        try:
+            host = await icmplib.async_ping(self.host, count=1, timeout=1, privileged=privileged)
+        except icmplib.NameLookupError:
+            raise ProbeFailed(f"host {self.host!r} does not resolve") from None
+        except icmplib.SocketPermissionError:
+            raise ProbeFailed(_ICMP_REFUSED) from None
+        except icmplib.ICMPSocketError as exc:
+            raise ProbeFailed(f"ping {self.host}: {exc}") from None
+        if not host.is_alive:
+            raise ProbeFailed(f"no answer from {self.host}")
+        return ProbeOutcome(True, response_time=host.min_rtt / 1000)
+
+    def describe(self) -> str:
+        return f"ping {self.host}"
+
+    def resolve(self) -> None:
+        if os.geteuid() != 0 and not _unprivileged_icmp_allowed():
+            raise ProbeConfigError(f"field 'probe.type': {_ICMP_REFUSED}")
+        check_host(self.host)

@@ -1,4 +1,4 @@
-"""Probes that run a program: the system ping, adb, or any command."""
+"""Probes that run a program: adb, or any command."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, check_host, text_field
+from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, text_field
 
 _OUTPUT_LIMIT = 64 * 1024
-_RTT = re.compile(rb"time[=<]\s*([0-9.]+)\s*ms")
 _VALUE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.:-]{0,99})\s*[=:]\s*(-?[0-9][0-9_]*(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)\s*[A-Za-z%°]*\s*\Z")
 
 
@@ -47,34 +46,6 @@ def _last_line(*outputs: bytes) -> str:
 def _need(tool: str) -> None:
     if shutil.which(tool) is None:
         raise ProbeConfigError(f"field 'probe.type': this probe runs {tool!r}, which is not installed (not on PATH)")
-
-
-@dataclass(frozen=True)
-class PingProbe(Probe):
-    """Online when the host answers one ICMP echo of the system ``ping``; the response time is its round trip."""
-
-    host: str
-    kind = "ping"
-    spawns = True
-    fields = ("host",)
-
-    @classmethod
-    def _build(cls, config: Mapping[str, Any]) -> PingProbe:
-        return cls(text_field(config, "host"))
-
-    async def check(self) -> ProbeOutcome:
-        code, stdout, stderr = await run(["ping", "-n", "-c", "1", "-W", "1", self.host])
-        if code != 0:
-            raise ProbeFailed(_last_line(stderr) or f"no answer from {self.host}")
-        found = _RTT.search(stdout)
-        return ProbeOutcome(True, response_time=float(found.group(1)) / 1000 if found else None)
-
-    def describe(self) -> str:
-        return f"ping {self.host}"
-
-    def resolve(self) -> None:
-        _need("ping")
-        check_host(self.host)
 
 
 @dataclass(frozen=True)
