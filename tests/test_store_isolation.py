@@ -229,3 +229,27 @@ def test_no_postgresql_index_holds_a_node_id_itself(postgres_url) -> None:
     assert holding == []
     assert "(project, md5(nodeid))" in indexes["test_cases_project_nodeid_md5"]
     assert "(project, md5(nodeid))" in indexes["quarantine_project_nodeid_md5"]
+
+
+def test_a_concurrent_resend_with_another_time_is_one_row(postgres_url) -> None:
+    """The same attempt sent twice at once, with two times (two partitions on PostgreSQL):
+    the batch that comes second waits for the first (held up here by a lock on the run's
+    row) and skips the attempt, rather than find it missing and store it again."""
+    with open_store(postgres_url) as first, open_store(postgres_url) as second:
+        first.write([run("p", "r1")])
+        holder = psycopg.connect(postgres_url)  # a transaction: the run's row stays locked
+        holder.execute("SELECT * FROM runs WHERE run_id = 'r1' FOR UPDATE")
+        writers = [
+            threading.Thread(target=first.write, args=([run("p", "r1", "finished"),
+                                                        attempt("p", "r1", "t.py::test_a", ident="e-1")],)),
+            threading.Thread(target=second.write, args=([attempt("p", "r1", "t.py::test_a", at=T0 + 86400 * 40,
+                                                                 ident="e-1")],)),
+        ]
+        for writer in writers:
+            writer.start()
+            time.sleep(0.5)
+        holder.commit()
+        holder.close()
+        for writer in writers:
+            writer.join(timeout=30)
+        assert [a["started_at"] for a in first.read("run_tests", "r1", all_attempts=True)] == [T0 + 1]

@@ -7,6 +7,7 @@ Python booleans as the integers both engines store.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from .url import StoreURL
 PARTITIONS_AHEAD_DAYS = 90
 _CONNECT_TIMEOUT = 5  # seconds, unless the URL says otherwise
 _ROLLUP_LOCK = 0x76707472  # advisory lock held while a transaction folds into the rollups
+_RUN_LOCKS = 0x767072  # advisory locks (this class, the run id's hash) held while a batch writes into a run
 
 
 class Row(tuple):
@@ -105,13 +107,19 @@ class PostgresStore(Store):
     def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
         """Write a batch in one transaction, test events in bulk (COPY, see bulk.py); then fold
         the daily rollup in another, unless ``fold`` is false. Device samples fold into their
-        rollups as they are written, one batch at a time (see :meth:`apply`)."""
+        rollups as they are written, one batch at a time (see :meth:`apply`). Batches into
+        the same run are written one at a time, so that what one finds stored (ids.py) is
+        not being written by another."""
         from .bulk import copy_tests
         from .writes import write_events
 
         with self.transaction() as conn:
             if any(event["type"] in ("device", "device_sample") for event in events):
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
+            runs = sorted({event["vpt.run.id"] for event in events if event["type"] in ("run", "test")})
+            if runs:  # in order: two batches into the same runs cannot wait on each other
+                conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(value)) FROM json_each(?)",
+                             (_RUN_LOCKS, json.dumps(runs)))
             write_events(conn, events, copy_tests)
         if fold:
             self.fold_daily()
