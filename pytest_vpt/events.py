@@ -292,7 +292,8 @@ def validate(event: Any) -> dict[str, Any]:
             continue
         spec = schema.get(key) if key != "id" else (_TEXT, True)
         if spec is None:
-            raise EventError(f"field {key!r}: not an attribute of a {kind} event")
+            shown = key if not isinstance(key, str) or len(key) <= ID_MAX else f"{key[:ID_MAX]}..."
+            raise EventError(f"field {shown!r}: not an attribute of a {kind} event")
         types, _ = spec
         if value is None:  # unknown; a required attribute is checked below
             continue

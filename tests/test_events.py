@@ -14,6 +14,8 @@ from pytest_vpt.cli import cli, render
 from pytest_vpt.events import (
     NODE_ID_MAX, SCHEMAS, EventError, cut_text, event_id, fit_node_id, make_event, plainly_valid, validate,
 )
+from pytest_vpt.server import ingest
+from pytest_vpt.server.errors import ApiError
 from pytest_vpt.store import open_store
 
 from conftest import run_events
@@ -261,6 +263,14 @@ def test_regression_metric_and_tag_errors_name_the_field() -> None:
                          (_metric(**{"vpt.metric.tags": {"app": 3}}), "vpt.metric.tags")):
         with pytest.raises(EventError, match=f"^field '{field}': "):
             validate(event)
+        with pytest.raises(ApiError) as refused:  # the service's answer: 422 naming the event and field
+            ingest.check([_metric(), event], "p", 100)
+        assert (refused.value.status, refused.value.field) == (422, f"[1].{field}")
+
+
+def test_an_unknown_attribute_is_named_within_bounds() -> None:
+    with pytest.raises(EventError, match=r"^field 'x{200}\.\.\.': not an attribute of a test event$"):
+        validate(_test_event(**{"x" * 100_000: 1}))
 
 
 # --- generated events: validate answers or raises EventError, and the batch check agrees ---
