@@ -50,7 +50,8 @@ class Store(ABC):
 
     def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
         """Write a batch of valid events in one transaction: all of it or none of it; then
-        fold the daily rollup, unless ``fold`` is false (a service folding in the background)."""
+        fold the daily rollup, unless ``fold`` is false (a service folding in the background).
+        A batch naming another project's ids raises StoreConflict and writes nothing."""
         from . import daily
         from .writes import write_events
 
