@@ -392,3 +392,11 @@ def test_a_metric_beyond_the_limit_is_refused_when_recorded(tmp_path) -> None:
         collector.record("bitrate", 1e16)
     with pytest.raises(EventError, match="257 tags, at most 256"):
         collector.record("bitrate", 1, tags={f"k{n}": "v" for n in range(257)})
+
+
+def test_a_long_probe_error_is_cut_not_refused() -> None:
+    from pytest_vpt.devices.events import sample_event
+    from pytest_vpt.devices.sampler import Sample
+
+    event = sample_event(Sample("stb-1", 1000.0, False, None, "E" * 60_000, {}, 60.0), "lab")
+    assert validate(event)["vpt.device.error"].endswith("characters cut]")

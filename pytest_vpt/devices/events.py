@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..events import event_id, make_event
+from ..events import TEXT_MAX, cut_text, event_id, make_event
 from .sampler import Sample
 
 
@@ -32,7 +32,7 @@ def sample_event(sample: Sample, project: str, run_id: str | None = None) -> dic
         "vpt.sample.time": sample.time,
         "vpt.device.online": sample.online,
         "vpt.device.response_time": sample.response_time,
-        "vpt.device.error": sample.error,
+        "vpt.device.error": cut_text(sample.error, TEXT_MAX),  # a command's last line of output may be longer
         "vpt.device.interval": sample.interval,
         "vpt.device.values": dict(sample.values) or None,
     })
