@@ -7,11 +7,14 @@ import math
 from collections.abc import Mapping
 
 _LOG_STEP = math.log(1.05)
-_SHORTEST = 1e-6  # seconds; shorter durations count in the first bucket
+_SHORTEST = 1e-6  # seconds; shorter durations (and NaN) count in the first bucket
+_LONGEST = 1e8  # seconds; longer ones (and infinity) in the last
 
 
 def bucket(seconds: float) -> int:
-    return math.floor(math.log(max(seconds, _SHORTEST)) / _LOG_STEP)
+    if not seconds >= _SHORTEST:
+        seconds = _SHORTEST
+    return math.floor(math.log(min(seconds, _LONGEST)) / _LOG_STEP)
 
 
 def middle(index: int) -> float:

@@ -7,20 +7,34 @@ empties the queue. Counts add up; a day's durations are a histogram of 5 %-wide 
 ``"bucket count bucket count ..."`` and merged by ``vpt_merge_hist`` (:func:`merge_hist`),
 so a week's p95 is read from seven rows per test. One fold of many batches costs about what
 one fold of one batch costs: the service folds in the background.
+
+A poison item cannot stop the fold: a duration out of range (infinite, NaN, negative, longer
+than ``LONGEST``) is counted without its duration and listed in ``rollup_failures``; if the
+fold fails all the same, it narrows to projects, then tests, and sets aside (with the error)
+only the attempts of a test that cannot be folded. ``vpt db rebuild`` tries them again.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from ..events import DURATION_MAX
+from . import rollup_failures
 
 DAY = 86400.0
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 PENDING_COLUMNS = ("test_id", "started_at", "outcome", "is_final", "duration", "quarantined")
+#: the longest duration folded: setup, call and teardown, each within the wire format's limit
+LONGEST = 3 * DURATION_MAX
+OUT_OF_RANGE = f"a duration outside 0 to {LONGEST:.0f} s: counted without it"
 _DAY = f"floor(p.started_at / {DAY}) * {DAY}"
 _FINAL = "p.is_final = 1"
-_TIMED = f"{_FINAL} AND p.outcome != 'skipped' AND p.duration IS NOT NULL"
+_IN_RANGE = f"p.duration >= 0 AND p.duration <= {LONGEST}"  # false for NULL, NaN and infinities
+_TIMED = f"{_FINAL} AND p.outcome != 'skipped' AND {_IN_RANGE}"
 _COUNTS = {
     "attempts": "count(*)",
     "runs": f"sum(CASE WHEN {_FINAL} THEN 1 ELSE 0 END)",
@@ -30,24 +44,41 @@ _COUNTS = {
     "duration_sum": f"coalesce(sum(CASE WHEN {_TIMED} THEN p.duration END), 0)",
     "duration_count": f"sum(CASE WHEN {_TIMED} THEN 1 ELSE 0 END)",
 }
-# {source}: the queued attempts (a table, or PostgreSQL's rows taken off the queue). The
-# days' histograms of the batch, then its counts; rows are written in key order, so
+# The queued attempts in scope ({where}) as "queued": read (SQLite, the only writer), or taken
+# off the queue in the same statement (PostgreSQL, while others write).
+_READ = f"queued AS (SELECT {', '.join(PENDING_COLUMNS)} FROM test_daily_pending WHERE {{where}})"
+_TAKE = f"queued AS (DELETE FROM test_daily_pending WHERE {{where}} RETURNING {', '.join(PENDING_COLUMNS)})"
+# Attempts whose duration is out of range are counted without it, and the test is listed.
+_FLAG = (
+    "INSERT INTO rollup_failures (what, test_id, project, error, at, count) "
+    f"SELECT 'duration', p.test_id, c.project, '{OUT_OF_RANGE}', ?, count(*) "
+    "FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
+    f"WHERE p.duration IS NOT NULL AND NOT ({_IN_RANGE}) GROUP BY p.test_id, c.project ORDER BY 2 "
+    "ON CONFLICT (what, test_id) DO UPDATE SET error = excluded.error, at = excluded.at, "
+    "count = rollup_failures.count + excluded.count"
+)
+# The days' histograms of the batch, then its counts; rows are written in key order, so
 # concurrent folds take row locks alike.
 _HISTOGRAMS = (
     f"buckets AS (SELECT p.test_id, {_DAY} AS day, vpt_bucket(p.duration) AS bucket, count(*) AS n "
-    f"FROM {{source}} p WHERE {_TIMED} GROUP BY 1, 2, 3), "
+    f"FROM queued p WHERE {_TIMED} GROUP BY 1, 2, 3), "
     "histograms AS (SELECT test_id, day, group_concat(bucket || ' ' || n, ' ') AS hist FROM buckets GROUP BY 1, 2)"
 )
 _FOLD = (
     f"INSERT INTO test_daily (test_id, day, project, {', '.join(_COUNTS)}, duration_hist) "
     f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, vpt_merge_hist('', max(h.hist)) "
-    "FROM {source} p JOIN test_cases c ON c.test_id = p.test_id "
+    "FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
     f"LEFT JOIN histograms h ON h.test_id = p.test_id AND h.day = {_DAY} "
     f"GROUP BY p.test_id, {_DAY}, c.project ORDER BY 1, 2 "
     f"ON CONFLICT (test_id, day) DO UPDATE SET {', '.join(f'{c} = test_daily.{c} + excluded.{c}' for c in _COUNTS)}, "
     "duration_hist = vpt_merge_hist(test_daily.duration_hist, excluded.duration_hist)"
 )
 _FOLD_LOCK = 0x76707464  # one fold at a time: concurrent ones would only wait on each other's rows
+# The scopes a fold narrows to when a wider one fails: everything, a project, some tests.
+_EVERYTHING = "1 = 1"
+_OF_PROJECT = "test_id IN (SELECT test_id FROM test_cases WHERE project = ?)"
+_WITHOUT_CASE = "test_id NOT IN (SELECT test_id FROM test_cases)"
+_OF_TESTS = "test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))"
 
 
 def day_of(moment: float) -> float:
@@ -56,16 +87,75 @@ def day_of(moment: float) -> float:
 
 def fold(conn: Any) -> None:
     """Fold the queued attempts (the caller's transaction is the only writer: SQLite)."""
-    conn.execute(f"WITH {_HISTOGRAMS.format(source='test_daily_pending')} {_FOLD.format(source='test_daily_pending')}")
-    conn.execute("DELETE FROM test_daily_pending")
+    def fold_scope(where: str, args: tuple) -> None:
+        conn.execute(f"WITH {_READ.format(where=where)} {_FLAG}", (*args, time.time()))
+        conn.execute(f"WITH {_READ.format(where=where)}, {_HISTOGRAMS} {_FOLD}", args)
+        conn.execute(f"DELETE FROM test_daily_pending WHERE {where}", args)
+
+    _fold_isolating(conn, fold_scope)
 
 
 def fold_concurrently(conn: Any) -> None:
     """Fold the attempts queued by transactions committed so far, while others write
     (PostgreSQL): rows are taken off the queue and folded in one statement."""
     conn.execute("SELECT pg_advisory_xact_lock(?)", (_FOLD_LOCK,))
-    conn.execute(f"WITH taken AS (DELETE FROM test_daily_pending RETURNING {', '.join(PENDING_COLUMNS)}), "
-                 f"{_HISTOGRAMS.format(source='taken')} {_FOLD.format(source='taken')}")
+
+    def fold_scope(where: str, args: tuple) -> None:
+        conn.execute(f"WITH {_TAKE.format(where=where)}, flagged AS ({_FLAG}), {_HISTOGRAMS} {_FOLD}",
+                     (*args, time.time()))
+
+    _fold_isolating(conn, fold_scope)
+
+
+def _fold_isolating(conn: Any, fold_scope: Callable[[str, tuple], None]) -> None:
+    """Fold everything at once; if that fails, project by project, and a project that fails
+    test by test (halving its tests), so that only a test whose own attempts cannot be
+    folded is left out: its attempts are taken off the queue and set aside, with the error."""
+    if _attempt(conn, fold_scope, _EVERYTHING, ()) is None:
+        return
+    projects = [row[0] for row in conn.execute(
+        "SELECT DISTINCT c.project FROM test_daily_pending p LEFT JOIN test_cases c ON c.test_id = p.test_id")]
+    for project in projects:
+        where, args = (_OF_PROJECT, (project,)) if project is not None else (_WITHOUT_CASE, ())
+        if _attempt(conn, fold_scope, where, args) is None or project is None:
+            continue
+        tests = [row[0] for row in conn.execute(
+            f"SELECT DISTINCT test_id FROM test_daily_pending WHERE {_OF_PROJECT} ORDER BY 1", (project,))]
+        _halves(conn, fold_scope, tests)
+
+
+def _halves(conn: Any, fold_scope: Callable[[str, tuple], None], tests: list[int]) -> None:
+    """Fold these tests' attempts, which fail together, in halves; set aside a single failing one."""
+    if len(tests) == 1:
+        error = _attempt(conn, fold_scope, _OF_TESTS, (json.dumps(tests),))
+        if error is not None:
+            _set_aside(conn, tests[0], error)
+        return
+    for half in (tests[:len(tests) // 2], tests[len(tests) // 2:]):
+        if len(half) == 1 or _attempt(conn, fold_scope, _OF_TESTS, (json.dumps(half),)) is not None:
+            _halves(conn, fold_scope, half)
+
+
+def _attempt(conn: Any, fold_scope: Callable[[str, tuple], None], where: str, args: tuple) -> Exception | None:
+    """Fold one scope inside a savepoint: None if it folded, else the error (nothing folded).
+
+    Any error of the statements is the data's (the fold holds the write lock); a connection
+    that broke fails the rollback to the savepoint too, and that goes up."""
+    conn.execute("SAVEPOINT vpt_fold")
+    try:
+        fold_scope(where, args)
+    except Exception as exc:  # the engine's error, whichever engine
+        conn.execute("ROLLBACK TO SAVEPOINT vpt_fold")
+        conn.execute("RELEASE SAVEPOINT vpt_fold")
+        return exc
+    conn.execute("RELEASE SAVEPOINT vpt_fold")
+    return None
+
+
+def _set_aside(conn: Any, test_id: int, error: Exception) -> None:
+    """Take a test's queued attempts off the queue, recording why and how many."""
+    queued = conn.execute("DELETE FROM test_daily_pending WHERE test_id = ?", (test_id,)).rowcount
+    rollup_failures.set_aside(conn, "daily", test_id, rollup_failures.reason(error), queued)
 
 
 def histogram(text: str | None) -> Iterator[tuple[int, int]]:
@@ -86,6 +176,7 @@ def requeue(conn: Any, project: str | None = None) -> int:
     """Empty the rollup (of one project) and queue every stored attempt again; returns how many."""
     where, args = ("WHERE project = ?", (project,)) if project else ("", ())
     conn.execute(f"DELETE FROM test_daily {where}", args)
+    rollup_failures.clear(conn, ("daily", "duration"), project)
     owned = "WHERE test_id IN (SELECT test_id FROM test_cases WHERE project = ?)" if project else ""
     conn.execute(f"DELETE FROM test_daily_pending {owned}", args)
     return conn.execute(
