@@ -310,3 +310,26 @@ def test_device_probe_urls_are_recorded_and_shown_without_credentials() -> None:
         with pytest.raises(DeviceConfigError) as caught:
             parse_devices([{"id": "stb", "probe": {"type": "http", "url": url}}], "vpt.yaml", resolve_hosts=False)
         assert "'probe.url'" in str(caught.value) and "s3" not in str(caught.value) and "admin" not in str(caught.value)
+
+
+def test_regression_recorder_command_line_has_no_password(pytester: pytest.Pytester, postgres_url: str) -> None:
+    """The recorder process got the store URL as an argument, which `ps` shows every user."""
+    secret = f"rec0rder-{uuid.uuid4().hex}"
+    pytester.makepyfile(f"""
+        import os
+        from pathlib import Path
+
+        def test_the_recorder_is_started_without_the_password():
+            found = []
+            for entry in Path("/proc").iterdir():
+                try:
+                    cmdline, stat = (entry / "cmdline").read_bytes(), (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if b"pytest_vpt.recording.process" in cmdline and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                    found.append(cmdline)
+            assert found and not any(b"{secret}" in cmdline for cmdline in found)
+    """)
+    result = pytester.runpytest("--vpt", f"--vpt-store={postgres_url}&password={secret}")
+    result.assert_outcomes(passed=1)
+    assert "recorded run" in result.stdout.str() and secret not in result.stdout.str()

@@ -9,14 +9,17 @@ the :class:`RunRecorder` over a :class:`StoreSink` and, at end of input, prints 
 :class:`RunResult` as one JSON line. If pytest dies, the child still records every message
 it received and closes the run as interrupted.
 
-    python -m pytest_vpt.recording.process STORE_URL BASE_DIR [SERVER_URL]
+    python -m pytest_vpt.recording.process BASE_DIR
 
-With a server URL the events are sent there (token in ``VPT_TOKEN``) and what cannot be
-sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py).
+The first message says where the events go: ``("sink", {"store": URL, "server": URL or
+None})`` (on stdin, not on the command line, where ``ps`` would show the store's password
+to everyone). With a server URL the events are sent there (token in ``VPT_TOKEN``) and
+what cannot be sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import marshal
 import os
@@ -74,14 +77,14 @@ class RecorderProcess:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pytest_vpt.recording.process", self.url.text, str(self.base_dir),
-                 *([self.server] if self.server else [])],
+                [sys.executable, "-m", "pytest_vpt.recording.process", str(self.base_dir)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
             )
         except OSError as exc:
             self._error = f"cannot start the recorder process: {exc}"
             return
         _widen_pipe(self._proc.stdin)
+        self._buffer.append(("sink", {"store": self.url.text, "server": self.server}))
         self.send(("start", vars(self.info)))
         self.flush()
 
@@ -162,15 +165,23 @@ def _batches(stream: BinaryIO) -> Iterator[list[tuple]]:
 
 def main(argv: list[str]) -> int:
     """The recorder process: record the messages on stdin, print the run's result."""
-    url, base_dir, *server = argv
-    if server:
-        sink = HttpSink(server[0], os.environ.get("VPT_TOKEN"), Path(base_dir) / SPOOL_DIR)
+    base_dir = Path(argv[0])
+    batches = _batches(sys.stdin.buffer)
+    try:
+        first = next(batches, [])
+    except (EOFError, ValueError):
+        first = []
+    if not first or first[0][0] != "sink":
+        return 1
+    where = first[0][1]
+    if where["server"]:
+        sink = HttpSink(where["server"], os.environ.get("VPT_TOKEN"), base_dir / SPOOL_DIR)
     else:
-        sink = StoreSink(parse_store_url(url, base_dir))
+        sink = StoreSink(parse_store_url(where["store"], base_dir))
     sink.open()
     recorder: RunRecorder | None = None
     try:
-        for batch in _batches(sys.stdin.buffer):
+        for batch in itertools.chain([first[1:]], batches):
             for message in batch:
                 if message[0] == "start":
                     recorder = RunRecorder(RunInfo(**message[1]), sink)
@@ -181,7 +192,7 @@ def main(argv: list[str]) -> int:
                     except Exception as exc:  # a bug loses this message, not the run
                         sink.report.note(f"internal error recording {message[0]!r}: {type(exc).__name__}: {exc}")
     except (EOFError, ValueError) as exc:
-        sink.report.note(f"{url}: pytest stopped in the middle of a batch: {exc}")
+        sink.report.note(f"{sink.report.target}: pytest stopped in the middle of a batch: {exc}")
     if recorder is None:
         sink.close()
         return 1
