@@ -7,7 +7,7 @@ import pytest
 
 from pytest_vpt.video import BitrateCheck, BlackCheck, FreezeCheck, Region, SourceError, analyze
 
-from video_clips import BLACK, FPS, H, W, encode, moving, texture, with_events
+from video_clips import BLACK, FPS, H, W, cut, encode, faststart, moving, texture, with_events
 
 PICTURE = [BlackCheck(min_duration=0.3), FreezeCheck(min_duration=0.3)]
 
@@ -290,6 +290,39 @@ def test_vpt_video_analyze(tmp_path) -> None:
     assert [(i["kind"], i["start_frame"], i["end_frame"]) for i in report["incidents"]] == [("freeze", 90, 130)]
     result = CliRunner().invoke(cli, ["video", "analyze", str(tmp_path / "none.mp4")])
     assert result.exit_code == 1 and "none.mp4: no such file" in result.output
+
+
+def test_regression_truncated_file_says_it_ended_early(tmp_path) -> None:
+    """A faststart mp4 cut in half was analysed as 3 s of 6 s with no word that it was cut."""
+    import json
+
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    whole = faststart(encode(tmp_path / "clip.mp4", 180, moving), tmp_path / "fast.mp4")
+    half = cut(whole, tmp_path / "half.mp4", 0.5)
+    report = analyze(half)
+    assert (report.ended_early, report.expected_seconds) == (True, 6.0) and 2.5 <= report.duration <= 3.5
+    assert report.shortfall() == f"ended early: {report.duration:.1f} s of 6.0 s analysed ({report.ended_because})"
+    result = CliRunner().invoke(cli, ["video", "analyze", str(half)])
+    assert result.exit_code == 0, result.output
+    assert f"{half} ended early: {report.duration:.1f} s of 6.0 s analysed (" in result.output
+    shown = json.loads(CliRunner().invoke(cli, ["video", "analyze", str(half), "--json"]).output)
+    assert (shown["ended_early"], shown["expected_seconds"], shown["duration"]) == (True, 6.0, report.duration)
+
+    stream = encode(tmp_path / "clip.ts", 180, moving)  # MPEG-TS declares no duration: cut inside a packet
+    short = analyze(cut(stream, tmp_path / "short.ts", 0.5))
+    assert (short.ended_early, short.expected_seconds, short.ended_because) == (
+        True, None, "it ends inside a transport packet")
+    assert 2.5 <= short.duration <= 3.5
+
+    for complete in (analyze(whole), analyze(stream), analyze(half, seconds=2.0)):  # asked for 2 s: not early
+        assert (complete.ended_early, complete.ended_because) == (False, None)
+    assert analyze(whole).expected_seconds == 6.0 and "ended early" not in CliRunner().invoke(
+        cli, ["video", "analyze", str(whole)]).output
+    with pytest.raises(SourceError, match=r"index.mp4: no frame could be decoded \(shorter than the 6.0 s"):
+        analyze(cut(whole, tmp_path / "index.mp4", whole.read_bytes().index(b"mdat") + 4))  # the index, no frame
 
 
 def test_ocr_reads_the_lines_with_tesseract_and_says_when_it_is_missing(tmp_path, monkeypatch) -> None:

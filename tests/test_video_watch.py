@@ -10,11 +10,12 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from pytest_vpt.store import open_store, parse_store_url
 
-from video_clips import encode, with_events
+from video_clips import cut, encode, faststart, moving, with_events
 
 
 class StreamServer:
@@ -118,6 +119,8 @@ def test_vpt_watch_names_a_stream_it_cannot_reach(tmp_path) -> None:
                              "--timeout", "1"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "NOT connected (http://127.0.0.1:9/none.ts: cannot be opened" in result.stderr
+    assert "; attempt 1 failed, next in 2 s" in result.stderr  # a stream is tried again, and each failure said
+    assert "; attempt 2 failed, next in 4 s" in result.stderr
     [lost] = incidents(env["VPT_STORE"])
     assert lost["kind"] == "stream_lost" and lost["ended_at"] is not None
 
@@ -162,3 +165,47 @@ def test_a_stream_that_answers_but_sends_nothing_is_given_up_on_in_time(tmp_path
     finally:
         httpd.shutdown()
     assert time.monotonic() - started < 12
+
+
+def watch(tmp_path, source, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "VPT_STORE": f"sqlite:///{tmp_path / 'vpt.db'}"}
+    return subprocess.run([sys.executable, "-m", "pytest_vpt", "watch", str(source), *args], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda path: path.write_bytes(b""), "cannot be opened: Invalid data found when processing input"),
+    (lambda path: path.write_text("this is a list of channels, not a video\n" * 40),
+     "cannot be opened: Invalid data found when processing input"),
+    (lambda path: path.write_bytes(np.random.default_rng(7).bytes(64_000)),
+     "cannot be opened: Invalid data found when processing input"),
+    (lambda path: cut(encode(path.with_suffix(".ts"), 60, moving), path, 1000),
+     "cannot be decoded after 0 frames: Invalid data found when processing input"),
+], ids=["zero-byte", "text", "random", "truncated-header"])
+def test_regression_watch_undecodable_file_fails(tmp_path, make, reason) -> None:
+    """`vpt watch` on these exited 0 with "stopped: 0 incident(s)"; now as `vpt video analyze` does."""
+    from click.testing import CliRunner
+
+    from pytest_vpt.cli import cli
+
+    source = tmp_path / "recording.ts"
+    make(source)
+    started = time.monotonic()
+    result = watch(tmp_path, source)
+    assert time.monotonic() - started < 30  # given up at once, not retried
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == f"Error: {source}: {reason}"
+    assert "stopped:" not in result.stderr and "Traceback" not in result.stderr
+    analyzed = CliRunner().invoke(cli, ["video", "analyze", str(source)])
+    assert (analyzed.exit_code, analyzed.output.strip()) == (1, f"Error: {source}: {reason}")
+
+
+def test_vpt_watch_says_a_file_ended_early(tmp_path) -> None:
+    whole = faststart(encode(tmp_path / "clip.mp4", 180, with_events(black=[(30, 60)])), tmp_path / "fast.mp4")
+    half = cut(whole, tmp_path / "half.mp4", 0.5)
+    result = watch(tmp_path, half)
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"stopped: 1 incident(s), 1 written; {half} ended early: ") and " s of 6.0 s analysed (" in last
+    result = watch(tmp_path, whole)
+    assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 1 incident(s), 1 written"

@@ -66,3 +66,24 @@ def with_events(black: list[tuple[int, int]] = (), frozen: list[tuple[int, int]]
         return content(index)
 
     return picture
+
+
+def faststart(path: Path, into: Path) -> Path:
+    """``path`` remuxed into an mp4 with its index (moov) first, as streaming services publish them."""
+    import av
+
+    with av.open(str(path)) as source, av.open(str(into), "w", options={"movflags": "faststart"}) as target:
+        video = source.streams.video[0]
+        copy = target.add_stream_from_template(video)
+        for packet in source.demux(video):
+            if packet.dts is not None:
+                packet.stream = copy
+                target.mux(packet)
+    return into
+
+
+def cut(path: Path, into: Path, keep: float | int) -> Path:
+    """The first ``keep`` of ``path``'s bytes (a fraction, or a count) in ``into``: a file cut short."""
+    data = path.read_bytes()
+    into.write_bytes(data[:int(len(data) * keep) if isinstance(keep, float) else keep])
+    return into

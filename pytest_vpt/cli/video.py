@@ -55,6 +55,8 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
         return
     click.echo(f"{report.source}: {report.width}x{report.height}, {report.fps or 0:.2f} fps, {report.frames} frames, "
                f"{report.duration:.1f} s analysed in {report.elapsed:.1f} s; quality score {report.quality_score:g}")
+    if report.ended_early:
+        click.echo(f"{report.source} {report.shortfall()}")
     if report.incidents:
         render.table("incidents", ["kind", "start", "end", "frames", "duration", "severity"], [
             [i.kind, f"{i.start:.2f} s", "open" if i.open else f"{i.end:.2f} s",
@@ -115,7 +117,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
         raise click.ClickException(f"vpt watch needs the video extra: pip install 'pytest-vpt[video]' ({exc})") from None
     settings = store_option.settings
     durations = {} if min_duration is None else {"min_duration": min_duration}
-    line = _StatusLine(sys.stderr.isatty())
+    line = _StatusLine(sys.stderr.isatty(), Watcher.retry_in)
     watcher = Watcher(source, settings.store, project or settings.project, [BlackCheck(**durations),
                       FreezeCheck(**durations)], timeout, line.show)
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -123,8 +125,11 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     click.echo(f"watching {watcher.name} into {settings.store}; Ctrl-C stops", err=True)
     status = watcher.run(time.time() + parse_span(span) if span else None)
     line.end()
+    if status.failed:  # a file that cannot be decoded, as vpt video analyze says it
+        raise click.ClickException(status.error)
     lost = f", {len(status.pending)} NOT written: {status.error}" if status.pending else ""
-    click.echo(f"stopped: {status.incidents} incident(s), {status.written} written{lost}", err=True)
+    early = f"; {status.source} {status.ended_early}" if status.ended_early else ""
+    click.echo(f"stopped: {status.incidents} incident(s), {status.written} written{lost}{early}", err=True)
     if status.pending:
         sys.exit(1)
 
@@ -132,18 +137,21 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
 class _StatusLine:
     """On a terminal one line rewritten in place; otherwise a line when something changes."""
 
-    def __init__(self, live: bool) -> None:
-        self.live, self.last = live, None
+    def __init__(self, live: bool, retry_in: Any) -> None:
+        self.live, self.retry_in, self.last = live, retry_in, None
 
     def show(self, status: Any) -> None:
-        state = ("connected" if status.connected else f"NOT connected ({status.error})")
+        state = "connected" if status.connected else f"NOT connected ({status.error})"
+        if not status.connected and status.failures:  # each failed attempt is said, with when the next is
+            state += f"; attempt {status.failures} failed, next in {self.retry_in(status.failures):g} s"
         ongoing = f"; now: {', '.join(status.ongoing)}" if status.ongoing else ""
         text = f"{status.source}: {state}, {status.seconds:.0f} s watched, {status.incidents} incident(s){ongoing}"
+        seen = (status.connected, status.failures, status.incidents, tuple(status.ongoing))
         if self.live:
             click.echo(f"\r{text[:160]:160}", nl=False, err=True)
-        elif (status.connected, status.incidents, tuple(status.ongoing)) != self.last:
+        elif seen != self.last:
             click.echo(text, err=True)
-        self.last = (status.connected, status.incidents, tuple(status.ongoing))
+        self.last = seen
 
     def end(self) -> None:
         if self.live:

@@ -1,12 +1,13 @@
 """The video watcher: analyse a stream or capture device for as long as it runs, writing
 each incident to the store as it ends. When the stream drops it connects again, waiting
 longer each time (1 s, 2 s, 4 s ... 30 s); the time without a stream is an incident of its
-own (``stream_lost``), written open when it starts and again when it ends."""
+own (``stream_lost``), written open when it starts and again when it ends; each failed
+attempt is reported. A file is watched once: one that cannot be decoded is an error
+(``WatchStatus.failed``), and one cut short says how much of it was analysed."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from ..events import event_id, make_event
 from ..redaction import redact_url
 from ..store import StoreError, StoreURL, open_store
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
+from ..video.sources import source_kind
 from ..video.incidents import severity
 from .video import incident_attributes
 
@@ -40,6 +42,9 @@ class WatchStatus:
     written: int = 0
     pending: list[dict[str, Any]] = field(default_factory=list)  # events the store refused, to try again
     error: str | None = None
+    failures: int = 0  # attempts in a row that gave no frame
+    failed: bool = False  # a file that cannot be decoded: watching it is over, with ``error``
+    ended_early: str | None = None  # a file cut short: how much was analysed, and why
 
 
 class Watcher:
@@ -52,35 +57,45 @@ class Watcher:
         self.checks = checks or [BlackCheck(), FreezeCheck()]
         self.on_status = on_status or (lambda status: None)
         self.status = WatchStatus(self.name, time.time())
+        self.once = source_kind(source) == "file"  # a file is watched once; streams and devices come back
         self.stop = threading.Event()
 
     def run(self, until: float | None = None) -> WatchStatus:
-        attempt = 0
         self._lost_at: float | None = None
         while not self._over(until):
             origin, self._delivered = time.time(), False
             try:
-                analyze(self.source, self.checks, timeout=self.timeout,
-                        on_incident=lambda incident, origin=origin: self._record(incident, origin),
-                        on_progress=lambda at, frames, ongoing, origin=origin: self._progress(at, frames, ongoing, origin),
-                        stop=lambda: self._over(until))
+                report = analyze(self.source, self.checks, timeout=self.timeout,
+                                 on_incident=lambda incident, origin=origin: self._record(incident, origin),
+                                 on_progress=lambda at, frames, ongoing, origin=origin:
+                                 self._progress(at, frames, ongoing, origin),
+                                 stop=lambda: self._over(until))
                 error = "the stream ended"
+                self.status.ended_early = report.shortfall()
             except SourceError as exc:
                 error = str(exc)
+                if self.once:  # a file that cannot be opened or decoded will not get better
+                    self.status.failed, self.status.error = True, error
             self.status.connected = False
-            if self._over(until) or Path(self.source).is_file():  # a file is watched once
+            if self._over(until) or self.once:
                 break
             if self._lost_at is None:
                 self._lost_at = time.time()
                 self._lost(self._lost_at, None)
-            attempt = 0 if self._delivered else attempt + 1
+            self.status.failures = 0 if self._delivered else self.status.failures + 1
             self.status.error = error
             self.on_status(self.status)
-            self.stop.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+            self.stop.wait(self.retry_in(self.status.failures))
         if self._lost_at is not None:
             self._lost(self._lost_at, time.time())
         self._write([])
         return self.status
+
+    @staticmethod
+    def retry_in(failures: int) -> float:
+        """Seconds before the next attempt after ``failures`` attempts in a row without a frame
+        (none: the stream ended after it delivered frames)."""
+        return BACKOFF[min(failures, len(BACKOFF) - 1)]
 
     def _over(self, until: float | None) -> bool:
         return self.stop.is_set() or (until is not None and time.time() >= until)

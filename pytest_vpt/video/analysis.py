@@ -6,6 +6,10 @@ The quality score (0-100) of an analysis::
     drops       = min(1, (frames dropped + duplicated) / frames x 10)  (10 % of frames: all of it)
     instability = min(1, the bitrate's coefficient of variation)       (0 when not measured)
     score = 100 x (1 - impaired) x (1 - 0.3 x drops) x (1 - 0.2 x instability)
+
+A source that ends by itself before it should (a file cut short: its last packet cut, or
+shorter than the duration its container declares) gives a report with ``ended_early`` and the
+reason; one that ends without a single frame is a :class:`SourceError`.
 """
 
 from __future__ import annotations
@@ -66,6 +70,16 @@ class VideoReport:
     quality_score: float
     elapsed: float  # seconds the analysis took
     checks: list[str] = field(default_factory=list)
+    expected_seconds: float | None = None  # the duration the container declares (None: not declared)
+    ended_early: bool = False  # the source ended before its end: cut short, or shorter than declared
+    ended_because: str | None = None  # why, when it ended early
+
+    def shortfall(self) -> str | None:
+        """How much was analysed of a source that ended early, and why (None: it did not)."""
+        if not self.ended_early:
+            return None
+        expected = f" of {self.expected_seconds:.1f} s" if self.expected_seconds else ""
+        return f"ended early: {self.duration:.1f} s{expected} analysed ({self.ended_because})"
 
     def of_kind(self, kind: str) -> list[Incident]:
         return [incident for incident in self.incidents if incident.kind == kind]
@@ -153,8 +167,10 @@ class _Analysis:
         freeze_check = self.checks.get("freeze")
         # a freeze never covers black frames: they are known even when black screens are not reported
         black_check = self.checks.get("black") or (BlackCheck() if freeze_check else None)
+        stopped = False
         for frame in self.source.frames(self.meter.packet if self.meter else None):
             if (seconds is not None and frame.time >= seconds) or (stop is not None and stop()):
+                stopped = True
                 break
             frames, last = frames + 1, frame.time
             if on_progress is not None and frame.time - reported >= 1.0:
@@ -189,6 +205,9 @@ class _Analysis:
                 self._look_for_text(frame)
         interval = 1.0 / self.source.nominal_fps if self.source.nominal_fps else 0.0
         duration = last + interval if frames else 0.0
+        early = None if stopped else _ended_early(self.source, duration, interval)
+        if not frames and not stopped:
+            raise SourceError(f"{self.source.name}: no frame could be decoded" + (f" ({early})" if early else ""))
         if self.freeze_state is not None:
             for frozen, at, number, since in self.freeze_state.finish():
                 self.freeze.update(frozen, at, number, start=since)
@@ -211,6 +230,7 @@ class _Analysis:
             self.source.height, incidents, drops, bitrate, subtitles,
             quality_score(duration, frames, incidents, drops, bitrate),
             clock.perf_counter() - started, list(self.checks),
+            self.source.declared_duration, early is not None, early,
         )
 
     def _look_for_text(self, frame: Any) -> None:
@@ -238,6 +258,16 @@ class _Analysis:
             return str(path)
 
         return save
+
+
+def _ended_early(source: Source, duration: float, interval: float) -> str | None:
+    """Why a source that ended by itself ended before its end, or None."""
+    if source.truncated:
+        return source.truncated
+    declared = source.declared_duration
+    if declared and duration < declared - max(3 * interval, 0.1):
+        return f"shorter than the {declared:.1f} s its container declares"
+    return None
 
 
 def quality_score(duration: float, frames: int, incidents: list[Incident], drops: DropsReport | None,

@@ -6,6 +6,10 @@ luma plane: for the usual YUV formats the decoder's own plane, without conversio
 Files, streams and devices are read through PyAV (FFmpeg); its packets also give the
 bitrate. A source that cannot be read raises :class:`SourceError` naming it, within the
 timeout. A stream is named (in errors, reports, incidents) without the credentials of its URL.
+
+A file also says whether it was cut short: once its frames are read, ``truncated`` gives the
+reason when the data ended inside a packet, and ``declared_duration`` is the duration its
+container's header announces (mp4/mov, Matroska/WebM, AVI), to compare with what was read.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from ..redaction import redact_text, redact_url
 _PLANAR_LUMA = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray", "yuv411p",
                 "yuv440p", "yuvj440p"}
 _STREAM = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|rtp|srt|tcp)://", re.IGNORECASE)
+#: containers whose header declares the duration (the others' is estimated from the data read)
+_DECLARED_DURATION = ("mov", "mp4", "matroska", "webm", "avi")
+_TS_PACKETS = (188, 192, 204)  # bytes per MPEG-TS packet: plain, M2TS (Blu-ray), with Reed-Solomon
 
 
 class SourceError(RuntimeError):
@@ -54,6 +61,8 @@ class Source(ABC):
     nominal_fps: float | None = None
     width: int = 0
     height: int = 0
+    declared_duration: float | None = None  # seconds, as the container's header says (None: not declared)
+    truncated: str | None = None  # once the frames are read: why the data ended early, if it did
 
     @abstractmethod
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
@@ -67,6 +76,18 @@ class Source(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def source_kind(source: Any) -> str:
+    """How :func:`open_source` reads ``source``: ``"stream"``, ``"device"``, ``"frames"`` (a
+    callable or a Source) or ``"file"``. A file that cannot be read stays unreadable; the
+    others may come back."""
+    if isinstance(source, Source) or callable(source):
+        return "frames"
+    text = str(source)
+    if isinstance(source, int) or text.isdigit() or text.startswith("/dev/video"):
+        return "device"
+    return "stream" if _STREAM.match(text) else "file"
 
 
 def open_source(source: Any, timeout: float = 10.0) -> Source:
@@ -118,15 +139,19 @@ class AVSource(Source):
         rate = self._stream.average_rate or self._stream.guessed_rate
         self.nominal_fps = float(rate) if rate else None
         self.width, self.height = codec.width, codec.height
+        self._file = Path(target) if not device and not _STREAM.match(target) else None
+        self.declared_duration = _declared_duration(self._container, self._stream)
 
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
         import av
 
         stream, base = self._stream, self._stream.time_base
         first: float | None = None
-        index = 0
+        index, cut = 0, False
         try:
             for packet in self._container.demux(stream):
+                if packet.size:
+                    cut = packet.is_corrupt
                 if packets is not None and packet.size and packet.pts is not None:
                     packets(Packet(float(packet.pts * base), packet.size))
                 for decoded in packet.decode():
@@ -136,9 +161,28 @@ class AVSource(Source):
                     index += 1
         except av.FFmpegError as exc:
             raise SourceError(f"{self.name}: cannot be decoded after {index} frames: {_reason(exc)}") from None
+        self.truncated = "its last packet is cut short" if cut else self._cut_transport_packet()
+
+    def _cut_transport_packet(self) -> str | None:
+        """An MPEG-TS file whose size is no whole number of packets was cut inside one."""
+        if self._file is None or self._container.format.name != "mpegts":
+            return None
+        try:
+            size = self._file.stat().st_size
+        except OSError:
+            return None
+        return None if any(size % packet == 0 for packet in _TS_PACKETS) else "it ends inside a transport packet"
 
     def close(self) -> None:
         self._container.close()
+
+
+def _declared_duration(container: Any, stream: Any) -> float | None:
+    if not set(container.format.name.split(",")) & set(_DECLARED_DURATION):
+        return None
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1e6 if container.duration else None
 
 
 def _luma(frame: Any) -> np.ndarray:
