@@ -333,3 +333,26 @@ def test_regression_recorder_command_line_has_no_password(pytester: pytest.Pytes
     result = pytester.runpytest("--vpt", f"--vpt-store={postgres_url}&password={secret}")
     result.assert_outcomes(passed=1)
     assert "recorded run" in result.stdout.str() and secret not in result.stdout.str()
+
+
+def test_urls_sent_with_credentials_are_stored_without_them(store_url: str) -> None:
+    """An event from an older client, or made by hand, holding credentials: stored without them."""
+    from pytest_vpt.events import make_event
+    from pytest_vpt.store import open_store
+
+    [run] = run_events("run-1", time.time(), "a" * 40, {})
+    run.update({"vcs.repository.url.full": "https://user:Pa@ss3@git.example.com/r.git",
+                "cicd.pipeline.run.url.full": "https://bot:t0ken@ci.example.com/job/1/?token=abc"})
+    incident = make_event("incident", "inc-1", {
+        "vpt.project": "box", "vpt.incident.kind": "freeze", "vpt.incident.source": "rtsp://admin:12345@cam/live",
+        "vpt.incident.start": time.time(), "vpt.incident.end": None, "vpt.incident.duration": 1.0,
+        "vpt.incident.severity": "minor"})
+    with open_store(store_url) as store:
+        store.write([run, incident])
+        [stored] = store.read("runs", project="box")
+        [seen] = store.read("video_incidents", project="box")
+    assert stored["ci_run_url"] == "https://ci.example.com/job/1/?token=***"
+    assert seen["source"] == "rtsp://cam/live"
+    with open_store(store_url) as store:
+        repository = store.conn.execute("SELECT vcs_repository FROM runs").fetchone()[0]
+    assert repository == "https://git.example.com/r.git"

@@ -8,6 +8,7 @@ from typing import Any
 
 from . import devices, ids
 from .daily import PENDING_COLUMNS
+from ..redaction import redact_url
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, INCIDENT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least, same_nodeid
 
@@ -123,6 +124,16 @@ def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
     ])
 
 
+_RUN_URLS = ("cicd.pipeline.run.url.full", "vcs.repository.url.full")
+
+
+def _without_credentials(event: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``event`` with the URLs under ``keys`` stored without credentials, whoever sent it
+    (a client from before they were removed at the source, a hand-made batch)."""
+    found = {key: redact_url(event[key]) for key in keys if isinstance(event.get(key), str)}
+    return {**event, **found} if found else event
+
+
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
     """Write a batch of valid events through ``conn`` (inside the caller's transaction); an
     engine may write the test events its own faster way (``tests_writer``).
@@ -141,7 +152,7 @@ def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable
     samples = ids.unstored(conn, by_type["device_sample"], "device_samples") if by_type["device_sample"] else []
     tests = ids.unstored_tests(conn, by_type["test"]) if by_type["test"] else []
     if by_type["run"]:
-        conn.executemany(_RUNS.sql, _RUNS.rows(by_type["run"]))
+        conn.executemany(_RUNS.sql, _RUNS.rows([_without_credentials(run, _RUN_URLS) for run in by_type["run"]]))
     if tests:
         tests_writer(conn, tests)
     if metrics:
@@ -149,4 +160,5 @@ def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable
     if by_type["device"] or samples:
         devices.write(conn, by_type["device"], samples)
     if by_type["incident"]:
-        conn.executemany(_INCIDENTS.sql, _INCIDENTS.rows(by_type["incident"]))
+        conn.executemany(_INCIDENTS.sql, _INCIDENTS.rows(
+            [_without_credentials(incident, ("vpt.incident.source",)) for incident in by_type["incident"]]))
