@@ -131,3 +131,65 @@ def test_quarantine_rules() -> None:
     assert rule(expired, explicit=("marker", "m"))[1] is None
     assert rule(gone, explicit=("list", "l"))[0].source == "list"
     assert rule(None, status="flaky", last_flaky_at=100.0, auto=False) == (None, None)
+
+
+#: what a store saw along the way (when a status changed, the flaky evidence met): these
+#: depend on the order runs arrived in; every other column depends only on the runs held
+_ALONG_THE_WAY = ("test_id", "previous_status", "status_since", "first_flaky_at", "last_flaky_at")
+
+
+def by_nodeid(store, drop: tuple[str, ...] = ("test_id",)) -> dict[str, dict]:
+    rows = store.conn.execute(
+        "SELECT c.nodeid, f.* FROM test_flakiness f JOIN test_cases c ON c.test_id = f.test_id ORDER BY c.nodeid")
+    return {row["nodeid"]: {k: row[k] for k in row.keys() if k not in (*drop, "nodeid")} for row in rows}
+
+
+def test_regression_resent_run_not_counted_twice(store) -> None:
+    """Run A pushed, run B, then A's spool pushed again: A is held already, nothing changes."""
+    run_a = run_events("A", 1.8e9, "a" * 40, {"t.py::test_x": "FF", "t.py::test_y": "P"})
+    store.write(run_a)
+    store.refresh_flakiness("A")
+    store.write(run_events("B", 1.8e9 + 600, "b" * 40, {"t.py::test_x": "FP", "t.py::test_y": "P"}))
+    store.refresh_flakiness("B")
+    before = by_nodeid(store)
+    store.write(run_a)
+    assert store.refresh_flakiness("A").became == []
+    assert by_nodeid(store) == before
+    x = before["t.py::test_x"]
+    assert (x["runs"], x["attempts"], x["failures"], x["last_run_id"]) == (2, 4, 3, "B")
+    assert before["t.py::test_y"]["runs"] == 2
+
+
+def test_a_late_older_run_is_folded_once(store) -> None:
+    for run_id, at in (("r1", 1.8e9), ("r3", 1.8e9 + 1200)):
+        store.write(run_events(run_id, at, f"{run_id:0>40}", {"t.py::test_x": "P"}))
+        store.refresh_flakiness(run_id)
+    store.write(run_events("r2", 1.8e9 + 600, f"{'r2':0>40}", {"t.py::test_x": "F"}))
+    store.refresh_flakiness("r2")
+    store.refresh_flakiness("r2")
+    late = by_nodeid(store)["t.py::test_x"]
+    assert (late["runs"], late["failures"], late["last_run_id"], late["consecutive_passes"]) == (3, 1, "r3", 1)
+    assert late["last_unclean_at"] == 1.8e9 + 600
+    store.apply(flakiness.rebuild)
+    assert by_nodeid(store, _ALONG_THE_WAY) == {"t.py::test_x": {
+        k: v for k, v in late.items() if k not in _ALONG_THE_WAY}}
+
+
+def test_folding_in_any_order_with_resends_equals_a_rebuild(make_store_url) -> None:
+    """In order, shuffled with runs sent again, and rebuilt: the same rollup (what a store saw
+    along the way aside, when runs came out of order)."""
+    settings = FlakinessSettings(window_runs=12)
+    runs = histories(30, seed=11)
+    shuffled = random.Random(2).sample(runs, len(runs))
+    shuffled[5:5] = shuffled[:3]  # three runs sent again, later
+    shuffled += random.Random(4).sample(runs, 4)
+    with open_store(make_store_url()) as in_order, open_store(make_store_url()) as mixed:
+        for store, sequence in ((in_order, runs), (mixed, shuffled)):
+            for run_id, at, commit, tests in sequence:
+                store.write(run_events(run_id, at, commit, tests))
+                store.refresh_flakiness(run_id, settings)
+        expected = by_nodeid(in_order)
+        assert by_nodeid(mixed, _ALONG_THE_WAY) == by_nodeid(in_order, _ALONG_THE_WAY)
+        for store in (in_order, mixed):
+            assert store.apply(flakiness.rebuild, settings) == 30
+            assert by_nodeid(store) == expected

@@ -166,3 +166,16 @@ def test_a_higher_threshold_asks_for_more_evidence() -> None:
 def test_settings_out_of_range_are_refused(bad: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         FlakinessSettings(**bad)
+
+
+@pytest.mark.parametrize("newest", ["PP", "FP", "PFP", "PPP"])
+def test_regression_verdict_with_duplicate_rows(newest: str) -> None:
+    """A newest run that passed but not cleanly (an attempt stored twice reads "PP"; a pass on
+    retry that is not enough to call the test flaky) after failures gives a verdict, not an
+    IndexError: the test is fixed, since that run."""
+    history = runs(f"P P F F {newest}")
+    verdict = assess(history, settings=FlakinessSettings(threshold=0.999999))
+    assert verdict.status in ("fixed", "flaky")
+    if verdict.status == "fixed":
+        assert verdict.reason.startswith(f"passes since commit {history[-1].revision[:10]} (1 run)")
+        assert [e.run_id for e in verdict.evidence] == [history[-1].run_id, history[-1].run_id]

@@ -111,13 +111,13 @@ def _fold_isolating(conn: Any, fold_scope: Callable[[str, tuple], None]) -> None
     """Fold everything at once; if that fails, project by project, and a project that fails
     test by test (halving its tests), so that only a test whose own attempts cannot be
     folded is left out: its attempts are taken off the queue and set aside, with the error."""
-    if _attempt(conn, fold_scope, _EVERYTHING, ()) is None:
+    if rollup_failures.attempt(conn, fold_scope, _EVERYTHING, ()) is None:
         return
     projects = [row[0] for row in conn.execute(
         "SELECT DISTINCT c.project FROM test_daily_pending p LEFT JOIN test_cases c ON c.test_id = p.test_id")]
     for project in projects:
         where, args = (_OF_PROJECT, (project,)) if project is not None else (_WITHOUT_CASE, ())
-        if _attempt(conn, fold_scope, where, args) is None or project is None:
+        if rollup_failures.attempt(conn, fold_scope, where, args) is None or project is None:
             continue
         tests = [row[0] for row in conn.execute(
             f"SELECT DISTINCT test_id FROM test_daily_pending WHERE {_OF_PROJECT} ORDER BY 1", (project,))]
@@ -127,29 +127,13 @@ def _fold_isolating(conn: Any, fold_scope: Callable[[str, tuple], None]) -> None
 def _halves(conn: Any, fold_scope: Callable[[str, tuple], None], tests: list[int]) -> None:
     """Fold these tests' attempts, which fail together, in halves; set aside a single failing one."""
     if len(tests) == 1:
-        error = _attempt(conn, fold_scope, _OF_TESTS, (json.dumps(tests),))
+        error = rollup_failures.attempt(conn, fold_scope, _OF_TESTS, (json.dumps(tests),))
         if error is not None:
             _set_aside(conn, tests[0], error)
         return
     for half in (tests[:len(tests) // 2], tests[len(tests) // 2:]):
-        if len(half) == 1 or _attempt(conn, fold_scope, _OF_TESTS, (json.dumps(half),)) is not None:
+        if len(half) == 1 or rollup_failures.attempt(conn, fold_scope, _OF_TESTS, (json.dumps(half),)) is not None:
             _halves(conn, fold_scope, half)
-
-
-def _attempt(conn: Any, fold_scope: Callable[[str, tuple], None], where: str, args: tuple) -> Exception | None:
-    """Fold one scope inside a savepoint: None if it folded, else the error (nothing folded).
-
-    Any error of the statements is the data's (the fold holds the write lock); a connection
-    that broke fails the rollback to the savepoint too, and that goes up."""
-    conn.execute("SAVEPOINT vpt_fold")
-    try:
-        fold_scope(where, args)
-    except Exception as exc:  # the engine's error, whichever engine
-        conn.execute("ROLLBACK TO SAVEPOINT vpt_fold")
-        conn.execute("RELEASE SAVEPOINT vpt_fold")
-        return exc
-    conn.execute("RELEASE SAVEPOINT vpt_fold")
-    return None
 
 
 def _set_aside(conn: Any, test_id: int, error: Exception) -> None:

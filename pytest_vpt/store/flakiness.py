@@ -5,6 +5,11 @@ and the verdict is recomputed from the test's latest runs, which are read only w
 test failed recently (a test with a window of clean passes gets the clean verdict without
 reading anything). :func:`rebuild` replays every finished run in order through the same
 fold, so it gives the same table.
+
+The rollup records which runs each row holds (``test_flakiness_runs``): a run folded again
+(a spool sent twice) changes nothing, and an older run arriving late is folded once, its
+counts added and the verdict drawn again from the history. A verdict that fails for one
+test is set aside in ``rollup_failures`` and the rest of the run is folded.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..analytics.flakiness import PASS, Assessment, FlakinessSettings, TestRun, 
 from ..analytics.flakiness.scores import PFS_PRIOR
 from ..analytics.flakiness.verdict import MIN_RUNS, PFS_RUNS
 from ..quarantine.rules import Entry, QuarantinePolicy, next_entry
+from . import rollup_failures
 from .changes import RunChanges
 from .sql import upsert
 
@@ -62,41 +68,78 @@ def refresh(
     if run is None:
         return changes
     project, started_at, revision, dirty, branch = run
-    _fold_clean_passes(conn, run_id, project, started_at, branch, settings, explicit or {})
+    # if the clean passes cannot be folded at once, each is folded (or set aside) with the others
+    rollup_failures.attempt(conn, _fold_clean_passes, conn, run_id, project, started_at, branch, settings, explicit or {})
     tests = _tests_of(conn, run_id)
     if not tests:
+        _hold(conn, run_id, [])
         return changes
     rows = {row["test_id"]: dict(row) for row in conn.execute(
         "SELECT * FROM test_flakiness WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ?) "
         "AND last_run_id != ?", (run_id, run_id)
     )}
     entries = _entries(conn, project) if policy is not None else {}
-    new_rows, new_entries = [], []
+    written: dict[int, tuple[tuple, list[tuple]]] = {}  # test id -> its row, its quarantine entry (or none)
+    failed: list[int] = []
+    became: dict[int, tuple[str, str, str]] = {}
+    quarantine: dict[int, tuple[str, str, str]] = {}
     this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
     for test in tests:
         old = rows.get(test.test_id)
-        if old is not None and old["last_run_id"] == run_id:
-            continue  # folded in already
-        row, verdict = _fold(conn, old, test, project, this_run, settings)
-        new_rows.append(tuple(row[c] for c in _ROW))
-        if verdict.status in ("flaky", "broken") and (old is None or old["status"] != verdict.status):
-            changes.became.append((test.nodeid, verdict.status, verdict.reason))
-        if policy is None:
+        try:
+            row, verdict = _fold(conn, old, test, project, this_run, settings)
+            entry, happened = (None, None) if policy is None else next_entry(
+                entries.get(test.nodeid), nodeid=test.nodeid, run_id=run_id, at=started_at,
+                clean=test.attempts == PASS, status=row["status"], reason=row["reason"],
+                last_flaky_at=row["last_flaky_at"], explicit=(explicit or {}).get(test.nodeid), policy=policy,
+            )
+        except Exception as exc:  # a poison history: this test is set aside, the others fold
+            rollup_failures.set_aside(conn, "flakiness", test.test_id, rollup_failures.reason(exc), run_id=run_id)
+            failed.append(test.test_id)
             continue
-        entry, happened = next_entry(
-            entries.get(test.nodeid), nodeid=test.nodeid, run_id=run_id, at=started_at,
-            clean=test.attempts == PASS, status=row["status"], reason=row["reason"],
-            last_flaky_at=row["last_flaky_at"], explicit=(explicit or {}).get(test.nodeid), policy=policy,
-        )
+        new_entries: list[tuple] = []
+        if verdict.status in ("flaky", "broken") and (old is None or old["status"] != verdict.status):
+            became[test.test_id] = (test.nodeid, verdict.status, verdict.reason)
         if entry is not None and entry != entries.get(test.nodeid):
             new_entries.append((project, *(getattr(entry, c) for c in _ENTRY[1:])))
         if happened:
-            changes.quarantine.append(
-                (test.nodeid, happened, entry.reason if happened == "entered" else entry.left_reason)
-            )
-    conn.executemany(_UPSERT, new_rows)
-    conn.executemany(_UPSERT_ENTRY, new_entries)
+            quarantine[test.test_id] = (test.nodeid, happened,
+                                        entry.reason if happened == "entered" else entry.left_reason)
+        written[test.test_id] = (tuple(row[c] for c in _ROW), new_entries)
+    failed += _write(conn, run_id, written)
+    _hold(conn, run_id, failed)
+    changes.became = [change for test_id, change in became.items() if test_id not in failed]
+    changes.quarantine = [change for test_id, change in quarantine.items() if test_id not in failed]
     return changes
+
+
+def _write(conn: sqlite3.Connection, run_id: str, written: dict[int, tuple[tuple, list[tuple]]]) -> list[int]:
+    """Write the tests' new rows and entries: all at once, or if that fails one test at a
+    time, setting aside a test whose row cannot be written; returns those set aside."""
+    def write(rows: list[tuple], entries: list[tuple]) -> None:
+        conn.executemany(_UPSERT, rows)
+        conn.executemany(_UPSERT_ENTRY, entries)
+
+    everything = [row for row, _ in written.values()], [e for _, entries in written.values() for e in entries]
+    if rollup_failures.attempt(conn, write, *everything) is None:
+        return []
+    failed = []
+    for test_id, (row, entries) in written.items():
+        error = rollup_failures.attempt(conn, write, [row], entries)
+        if error is not None:
+            rollup_failures.set_aside(conn, "flakiness", test_id, rollup_failures.reason(error), run_id=run_id)
+            failed.append(test_id)
+    return failed
+
+
+def _hold(conn: sqlite3.Connection, run_id: str, failed: list[int]) -> None:
+    """Record that the rows of the run's tests (but those ``failed``) now hold it."""
+    conn.execute(
+        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT run_id, test_id FROM test_attempts "
+        f"WHERE run_id = ? AND outcome IN ({_VERDICT_OUTCOMES}) "
+        "AND test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ON CONFLICT DO NOTHING",
+        (run_id, json.dumps(failed)),
+    )
 
 
 def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSettings(),
@@ -105,6 +148,9 @@ def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSet
     replayed. The quarantine, which also holds decisions made by hand, is left as it is."""
     where, args = ("WHERE project = ?", (project,)) if project else ("", ())
     conn.execute(f"DELETE FROM test_flakiness {where}", args)
+    conn.execute("DELETE FROM test_flakiness_runs " + (
+        "WHERE test_id IN (SELECT test_id FROM test_cases WHERE project = ?)" if project else ""), args)
+    rollup_failures.clear(conn, ("flakiness",), project)
     run_ids = [r[0] for r in conn.execute(
         f"SELECT run_id FROM runs {where} {'AND' if where else 'WHERE'} status = 'finished' "
         "ORDER BY started_at, run_id", args
@@ -151,6 +197,7 @@ UPDATE test_flakiness SET
     last_run_at = :at, last_run_id = :run_id, last_branch = :branch
 WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND attempt = 1 AND outcome = 'passed')
   AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs
+  AND test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = :run_id)
   AND (last_unclean_at IS NULL OR (consecutive_passes + 1 >= :pfs_runs
        AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
   AND test_id NOT IN (SELECT c.test_id FROM quarantine q JOIN test_cases c ON c.project = q.project
@@ -174,17 +221,22 @@ def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: 
 
 
 def _tests_of(conn: sqlite3.Connection, run_id: str) -> list[_RunOfTest]:
-    """The tests of a run with a verdict not yet folded in, each with its attempts' verdicts in order."""
+    """The tests of a run with a verdict not yet folded in, each with its attempts' verdicts in
+    order (an attempt stored twice counts once)."""
     tests: dict[int, _RunOfTest] = {}
-    for test_id, nodeid, outcome in conn.execute(
-        "SELECT a.test_id, c.nodeid, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
+    seen: set[tuple[int, int]] = set()
+    for test_id, nodeid, attempt, outcome in conn.execute(
+        "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
         "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
-        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) ORDER BY a.test_id, a.attempt",
-        (run_id,),
+        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
+        "AND a.test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = ?) "
+        "ORDER BY a.test_id, a.attempt, a.started_at",
+        (run_id, run_id),
     ):
         verdict = VERDICTS.get(outcome)
-        if verdict is None:
+        if verdict is None or (test_id, attempt) in seen:
             continue
+        seen.add((test_id, attempt))
         test = tests.get(test_id)
         if test is None:
             test = tests[test_id] = _RunOfTest(test_id, nodeid)
@@ -233,6 +285,8 @@ def _fold(conn: sqlite3.Connection, old: dict | None, test: _RunOfTest, project:
             streak = next((i for i, r in enumerate(reversed(history)) if not r.clean), None)
             if streak is not None:
                 row["consecutive_passes"] = streak
+            elif clean and (row["last_unclean_at"] is None or at > row["last_unclean_at"]):
+                row["consecutive_passes"] += 1  # within a streak that reaches back past what was read
         evidence = {e.run_id for e in verdict.evidence}
         branches = {r.branch for r in history if r.run_id in evidence and r.branch} if verdict.status == "flaky" else []
     if verdict.status == "flaky" and verdict.flaky_times:
@@ -271,10 +325,11 @@ def _history(conn: sqlite3.Connection, test_id: int, runs: int, until: float | N
         if run_id not in found:
             if len(found) == runs:
                 break
-            found[run_id] = [started_at, revision, dirty, branch, []]
-        found[run_id][4].append((attempt, verdict))
+            found[run_id] = [started_at, revision, dirty, branch, {}]
+        found[run_id][4].setdefault(attempt, verdict)  # an attempt stored twice counts once
     return sorted(
-        (TestRun(run_id, s, "".join(v for _, v in sorted(a)), rev, d, b) for run_id, (s, rev, d, b, a) in found.items()),
+        (TestRun(run_id, s, "".join(v for _, v in sorted(a.items())), rev, d, b)
+         for run_id, (s, rev, d, b, a) in found.items()),
         key=lambda r: (r.started_at, r.run_id),
     )
 

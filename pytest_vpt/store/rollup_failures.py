@@ -10,6 +10,7 @@ kinds: what still fails is set aside again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 KINDS = ("daily", "duration", "flakiness")
@@ -27,6 +28,23 @@ def reason(exc: BaseException) -> str:
     """An error's first line, as kept: its type when it says nothing."""
     text = (str(exc).strip().splitlines() or [""])[0] or type(exc).__name__
     return text[:_ERROR_LENGTH]
+
+
+def attempt(conn: Any, action: Callable[..., None], *args: Any) -> Exception | None:
+    """Run ``action(*args)`` inside a savepoint: None if it went through, else its error
+    (and nothing of it was kept), so the caller can narrow down to the poison item.
+
+    Any error of its statements is the data's (a rollup holds the write lock); a connection
+    that broke fails the rollback to the savepoint too, and that goes up."""
+    conn.execute("SAVEPOINT vpt_rollup")
+    try:
+        action(*args)
+    except Exception as exc:  # the engine's error, whichever engine, or a verdict's
+        conn.execute("ROLLBACK TO SAVEPOINT vpt_rollup")
+        conn.execute("RELEASE SAVEPOINT vpt_rollup")
+        return exc
+    conn.execute("RELEASE SAVEPOINT vpt_rollup")
+    return None
 
 
 def set_aside(conn: Any, what: str, test_id: int, error: str, count: int = 1, run_id: str | None = None) -> None:

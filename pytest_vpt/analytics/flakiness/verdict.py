@@ -307,10 +307,12 @@ def _broken(latest: list[TestRun], tail: tuple[int, float] | None) -> tuple[str,
 
 
 def _fixed(latest: list[TestRun]) -> tuple[str, tuple, str]:
+    """The branch failed in the window and passes now: since the run after its last unclean
+    one, or since that run itself when it is the newest (it passed, though not at once)."""
     last_fail = max(i for i, run in enumerate(latest) if not run.clean)
-    fixed_by = latest[last_fail + 1]
-    evidence = (Evidence(latest[last_fail].run_id, latest[last_fail].started_at, "fixed",
-                         f"last failure, on {_short(latest[last_fail])}"),
+    since = min(last_fail + 1, len(latest) - 1)
+    failed, fixed_by = latest[last_fail], latest[since]
+    evidence = (Evidence(failed.run_id, failed.started_at, "fixed", f"last failure, on {_short(failed)}"),
                 Evidence(fixed_by.run_id, fixed_by.started_at, "fixed", f"passes since {_short(fixed_by)}"))
-    passing = len(latest) - last_fail - 1
+    passing = len(latest) - since
     return "fixed", evidence, f"passes since {_short(fixed_by)} ({passing} run{'s' * (passing != 1)}) after failing before it"
