@@ -356,3 +356,17 @@ def test_urls_sent_with_credentials_are_stored_without_them(store_url: str) -> N
     with open_store(store_url) as store:
         repository = store.conn.execute("SELECT vcs_repository FROM runs").fetchone()[0]
     assert repository == "https://git.example.com/r.git"
+
+
+def test_a_server_url_with_credentials_is_named_without_them(pytester: pytest.Pytester, monkeypatch) -> None:
+    server = "http://ci:s3cret-basic@127.0.0.1:9"  # basic auth in front of the service; nothing listens
+    pytester.makepyfile("def test_ok(): pass")
+    result = pytester.runpytest("--vpt", f"--vpt-server={server}")
+    assert result.ret == 0 and "spooled" in result.stdout.str() and "http://127.0.0.1:9" in result.stdout.str()
+    monkeypatch.chdir(pytester.path)
+    pushed = CliRunner().invoke(cli, ["push", "--spool", "--server", server])
+    assert pushed.exit_code == 1 and "http://127.0.0.1:9" in pushed.output
+    reasons = "".join(path.read_text() for path in (pytester.path / ".vpt").rglob("*") if path.is_file()
+                      and path.suffix != ".db")
+    for text in (result.stdout.str(), result.stderr.str(), pushed.output, reasons):
+        assert "s3cret-basic" not in text and "ci:" not in text

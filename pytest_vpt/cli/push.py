@@ -17,6 +17,7 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
     """Send results to a vpt server (token in VPT_TOKEN)."""
     import requests
 
+    from ..redaction import redact_url
     from ..sinks.http import resend
     from ..sinks.spool import SPOOL_DIR, Spool
 
@@ -28,7 +29,7 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
     spool = Spool(store_option.rootdir / SPOOL_DIR)
     with requests.Session() as session:
         done = resend(session, url, os.environ.get("VPT_TOKEN"), spool)
-    click.echo(f"{done.batches} batch(es) ({sum(done.sent.values())} events) sent to {url}; "
+    click.echo(f"{done.batches} batch(es) ({sum(done.sent.values())} events) sent to {redact_url(url)}; "
                f"{spool.depth()} left in {spool.folder}")
     problems = []
     if done.rejected_batches:

@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 
+from ..redaction import redact_url
 from ..store.changes import RunChanges
 from .base import SinkReport
 from .spool import Spool
@@ -47,14 +48,14 @@ def send(session: requests.Session, url: str, token: str | None, events: list[di
     try:
         answer = session.post(f"{url.rstrip('/')}/api/v1/events", data=body, headers=headers, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise SendError(f"{url}: {type(exc).__name__}: cannot reach the server") from None
+        raise SendError(f"{redact_url(url)}: {type(exc).__name__}: cannot reach the server") from None
     if answer.status_code != 200:
         try:
             detail = answer.json().get("error", "")
         except ValueError:
             detail = answer.text[:200]
         problem = Refused if answer.status_code in INVALID else SendError
-        raise problem(f"{url}: HTTP {answer.status_code}: {detail}".rstrip(": "))
+        raise problem(f"{redact_url(url)}: HTTP {answer.status_code}: {detail}".rstrip(": "))
 
 
 @dataclass
@@ -100,13 +101,13 @@ def fetch(url: str, token: str | None, path: str, timeout: float = 5.0) -> Any:
     try:
         answer = requests.get(f"{url.rstrip('/')}{path}", headers=headers, timeout=timeout)
     except requests.RequestException as exc:
-        raise SendError(f"{url}: {type(exc).__name__}: cannot reach the server") from None
+        raise SendError(f"{redact_url(url)}: {type(exc).__name__}: cannot reach the server") from None
     try:
         body = answer.json()
     except ValueError:
-        raise SendError(f"{url}: HTTP {answer.status_code}: not a JSON answer") from None
+        raise SendError(f"{redact_url(url)}: HTTP {answer.status_code}: not a JSON answer") from None
     if answer.status_code != 200:
-        raise SendError(f"{url}: HTTP {answer.status_code}: {body.get('error', '') if isinstance(body, dict) else ''}")
+        raise SendError(f"{redact_url(url)}: HTTP {answer.status_code}: {body.get('error', '') if isinstance(body, dict) else ''}")
     return body
 
 
