@@ -1,4 +1,5 @@
-"""``vpt db init``: create or upgrade the store, and a read-only role for dashboards; ``vpt db rebuild``."""
+"""``vpt db init``: create or upgrade the store, and a read-only role for dashboards;
+``vpt db rebuild``; ``vpt db status``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import click
 
 from ..store import StoreError, open_store
+from ..store.status import status as store_status
+from . import render
 from .context import StoreOption
 
 
@@ -51,4 +54,35 @@ def rebuild(store_option: StoreOption, project: str | None) -> None:
     """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
     with store_option.open() as store:
         count = store.rebuild_daily(project)
+        failed = [f for f in store_status(store).failures if f["what"] == "daily" and (not project or f["project"] == project)]
     click.echo(f"folded {count} attempts into the daily rollup again")
+    if failed:
+        click.echo(f"{sum(f['count'] for f in failed)} attempt(s) of {len(failed)} test(s) could not be folded: "
+                   "see vpt db status")
+
+
+_WHAT = {"daily": "daily rollup: set aside", "duration": "daily rollup: without duration",
+         "flakiness": "flakiness verdict"}
+
+
+@db.command()
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@click.pass_obj
+def status(store_option: StoreOption, as_json: bool) -> None:
+    """The store's engine, schema version, rollup queue, and what its rollups could not fold."""
+    with store_option.open() as store:
+        found = store_status(store)
+    if as_json:
+        render.emit_json(found.to_json())
+        return
+    behind = f" (this pytest-vpt knows {found.latest_schema_version})" if found.schema_version != found.latest_schema_version else ""
+    click.echo(f"store:    {found.url}\nengine:   {found.engine}\nschema:   version {found.schema_version}{behind}\n"
+               f"queued:   {found.queued} attempt(s) waiting for the daily rollup\n"
+               f"failures: {len(found.failures) or 'none'}")
+    if found.failures:
+        render.table(None, ["rollup", "project", "test", "count", "last", "error"], [
+            [_WHAT.get(f["what"], f["what"]), f["project"], f["nodeid"] or f"test id {f['test_id']}", f["count"],
+             render.when(f["at"]), f["error"] + (f" (run {f['run_id']})" if f["run_id"] else "")]
+            for f in found.failures
+        ], right=["count"], wrap=["test", "error"])
+        click.echo("fix the cause, then: vpt db rebuild (daily rollup), vpt flaky rebuild (flakiness)")

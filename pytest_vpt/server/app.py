@@ -20,7 +20,7 @@ from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..analytics.flakiness import STATUSES
-from ..store import tokens
+from ..store import rollup_failures, tokens
 from ..store.base import Store
 from .database import Database
 from .deadline import ReadDeadline
@@ -179,9 +179,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def prometheus() -> Response:
         metrics.connections.set(database.connected())
         try:
-            size, queued = await read(_gauges)
+            size, queued, failures = await read(_gauges)
             metrics.database_bytes.set(size)
             metrics.rollup_queue.set(queued)
+            for what in rollup_failures.KINDS:
+                metrics.rollup_failures.labels(what).set(failures.get(what, 0))
         except ApiError:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -215,9 +217,11 @@ def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings)
             store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy, requests)
 
 
-def _gauges(store: Store) -> tuple[float, int]:
-    """The database's size in bytes, and how many attempts wait to be folded into the rollup."""
+def _gauges(store: Store) -> tuple[float, int, dict[str, int]]:
+    """The database's size in bytes, how many attempts wait to be folded into the rollup, and
+    how many tests each rollup set aside."""
     queued = store.conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
+    failures = rollup_failures.by_kind(store.conn)
     if store.engine == "postgresql":
-        return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]), queued
-    return float(store.url.path.stat().st_size), queued
+        return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]), queued, failures
+    return float(store.url.path.stat().st_size), queued, failures

@@ -25,6 +25,8 @@ class ServiceMetrics:
         self.database_bytes = Gauge("vpt_store_size_bytes", "Size of the store's database", registry=self.registry)
         self.rollup_queue = Gauge("vpt_rollup_queue_attempts", "Attempts written but not yet folded into the daily "
                                   "rollup", registry=self.registry)
+        self.rollup_failures = Gauge("vpt_rollup_failures", "Tests the rollups could not fold (set aside, by "
+                                     "rollup; see vpt db status)", ["what"], registry=self.registry)
 
 
 class Measured:

@@ -67,6 +67,6 @@ def listed(conn: Any) -> list[dict[str, Any]]:
     )]
 
 
-def count(conn: Any) -> int:
-    """How many (kind, test) failures are recorded."""
-    return conn.execute("SELECT count(*) FROM rollup_failures").fetchone()[0]
+def by_kind(conn: Any) -> dict[str, int]:
+    """How many tests each kind of failure names."""
+    return {what: n for what, n in conn.execute("SELECT what, count(*) FROM rollup_failures GROUP BY what")}
