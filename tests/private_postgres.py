@@ -121,7 +121,7 @@ class PrivatePostgres:
             self._run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions")
         self._run("pg_ctl", "-D", data, "-l", self.folder / "log", "-w", "start", "-o",
                   f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+                  "-c full_page_writes=off -c max_connections=200")
         self.running = True
         return self
 

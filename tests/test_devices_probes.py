@@ -70,6 +70,12 @@ def test_ping_probe_reports_the_round_trip() -> None:
     assert sample.online and 0 <= sample.response_time < 0.5
 
 
+def test_regression_ping_needs_no_ping_program(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing to run on it
+    (dut,) = parse_devices([{"id": "dut", "probe": {"type": "ping", "host": "127.0.0.1"}}], "devices.yaml")
+    assert probe_once(dut).online
+
+
 # Run as an unprivileged user, where the kernel allows ICMP datagram sockets or not. As root the
 # script first moves into a network namespace of its own (loopback up, its own ping_group_range)
 # and drops to nobody, so the machine's setting is left as it is.
