@@ -193,3 +193,23 @@ def test_folding_in_any_order_with_resends_equals_a_rebuild(make_store_url) -> N
         for store in (in_order, mixed):
             assert store.apply(flakiness.rebuild, settings) == 30
             assert by_nodeid(store) == expected
+
+
+def test_an_older_store_holds_the_runs_it_folded(store_url) -> None:
+    """A store from before migration 10: its rows are taken to hold their finished runs, so a
+    run sent again after the upgrade is not counted twice."""
+    run_a = run_events("A", 1.8e9, "a" * 40, {"t.py::test_x": "F"})
+    with open_store(store_url) as store:
+        store.write(run_a)
+        store.refresh_flakiness("A")
+        store.write(run_events("B", 1.8e9 + 600, "b" * 40, {"t.py::test_x": "P"}))
+        store.refresh_flakiness("B")
+        before = by_nodeid(store)
+        for statement in ("DELETE FROM schema_version WHERE version >= 10", "DROP TABLE test_flakiness_runs",
+                          "DROP TABLE rollup_failures"):
+            store.conn.execute(statement)
+    with open_store(store_url) as store:
+        store.write(run_a)
+        store.refresh_flakiness("A")
+        assert by_nodeid(store) == before
+        assert before["t.py::test_x"]["runs"] == 2
