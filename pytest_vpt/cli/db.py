@@ -54,7 +54,8 @@ def rebuild(store_option: StoreOption, project: str | None) -> None:
     """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
     with store_option.open() as store:
         count = store.rebuild_daily(project)
-        failed = [f for f in store_status(store).failures if f["what"] == "daily" and (not project or f["project"] == project)]
+        failed = [f for f in store_status(store).failures
+                  if f["what"] == "daily" and (not project or f["project"] == project)]
     click.echo(f"folded {count} attempts into the daily rollup again")
     if failed:
         click.echo(f"{sum(f['count'] for f in failed)} attempt(s) of {len(failed)} test(s) could not be folded: "
@@ -75,7 +76,8 @@ def status(store_option: StoreOption, as_json: bool) -> None:
     if as_json:
         render.emit_json(found.to_json())
         return
-    behind = f" (this pytest-vpt knows {found.latest_schema_version})" if found.schema_version != found.latest_schema_version else ""
+    latest = found.latest_schema_version
+    behind = f" (this pytest-vpt knows {latest})" if found.schema_version != latest else ""
     click.echo(f"store:    {found.url}\nengine:   {found.engine}\nschema:   version {found.schema_version}{behind}\n"
                f"queued:   {found.queued} attempt(s) waiting for the daily rollup\n"
                f"failures: {len(found.failures) or 'none'}")
