@@ -61,7 +61,6 @@ def test_regression_the_pins_are_what_is_installed_and_cover_the_dev_extra() -> 
     installed = {name: metadata.version(name) for name in pins}
     assert installed == pins, "installed versions differ from constraints.txt (see the README to refresh the pins)"
     assert _dev_closure() - set(pins) == set(), "the dev extra installs packages constraints.txt does not pin"
-    assert pins["pytest"] == "9.0.3" and pins["schemathesis"] == "4.32.5"  # a pair that works together
 
 
 def test_the_packages_own_requirements_stay_ranges() -> None:
