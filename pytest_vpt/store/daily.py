@@ -31,7 +31,8 @@ PENDING_COLUMNS = ("test_id", "started_at", "outcome", "is_final", "duration", "
 #: the longest duration folded: setup, call and teardown, each within the wire format's limit
 LONGEST = 3 * DURATION_MAX
 OUT_OF_RANGE = f"a duration outside 0 to {LONGEST:.0f} s: counted without it"
-_DAY = f"floor(p.started_at / {DAY}) * {DAY}"
+# a time within the first day is day 0 (PostgreSQL's division of 5e-324 underflows: an error)
+_DAY = f"(CASE WHEN p.started_at >= 0 AND p.started_at < {DAY} THEN 0 ELSE floor(p.started_at / {DAY}) * {DAY} END)"
 _FINAL = "p.is_final = 1"
 _IN_RANGE = f"p.duration >= 0 AND p.duration <= {LONGEST}"  # false for NULL, NaN and infinities
 _TIMED = f"{_FINAL} AND p.outcome != 'skipped' AND {_IN_RANGE}"
