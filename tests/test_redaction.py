@@ -22,6 +22,8 @@ from pytest_vpt.store.url import StoreURLError, parse_store_url
 from conftest import PG_DSN, postgres_schema_url, run_events
 from server_process import free_port, wait_until_serving
 
+PG_LOCATION = PG_DSN.rpartition("@")[2]  # the test server's host:port/database
+
 #: (URL as given, URL as it may be recorded and shown)
 URL_FORMS = [
     # userinfo: user:password, token as the user name, "@" and ":" inside the password
@@ -169,7 +171,7 @@ def test_regression_store_password_never_printed(pytester: pytest.Pytester, post
         assert "vpt server: postgresql://127.0.0.1:" in err and "password=***" in err
         assert_hidden(out, err, health.text)
         assert "://" not in health.text and "password" not in health.text  # the location only
-        assert health.json().get("store", "postgresql 127.0.0.1:5432/postgres") == "postgresql 127.0.0.1:5432/postgres"
+        assert health.json().get("store", f"postgresql {PG_LOCATION}") == f"postgresql {PG_LOCATION}"
 
 
 def _descendants(pid: int) -> list[int]:
@@ -233,11 +235,11 @@ def test_regression_worker_environment_has_no_password(role_with_password, tmp_p
                 seen = Path(f"/proc/{pid}/{name}").read_bytes().decode(errors="replace")
                 assert not any(secret in seen for secret in secrets), f"the password is in /proc/{pid}/{name}"
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
-        assert health == {"status": "ok", "store": "postgresql 127.0.0.1:5432/postgres"}
+        assert health == {"status": "ok", "store": f"postgresql {PG_LOCATION}"}
     finally:
         proc.terminate()
         out, err = proc.communicate(timeout=30)
-    assert re.search(r"vpt server: postgresql://127\.0\.0\.1:5432/postgres\?options=\S+ on http://", err), err
+    assert re.search(rf"vpt server: postgresql://{re.escape(PG_LOCATION)}\?options=\S+ on http://", err), err
     assert not any(secret in out + err for secret in secrets)
     assert "VPT_SERVER_SETTINGS" not in os.environ
 
