@@ -23,6 +23,8 @@ from pathlib import Path
 from server_process import free_port
 
 _UNPRIVILEGED_USER = "nobody"
+#: VPT_TEST_PG_BIN as the session began (each test runs with the VPT_* variables cleared).
+_CHOICE_AT_START = os.environ.get("VPT_TEST_PG_BIN", "")
 
 
 class PostgresBinariesMissing(RuntimeError):
@@ -45,7 +47,7 @@ def _system_bin() -> Path | None:
 @functools.cache
 def postgres_bin() -> Path:
     """The folder of initdb, pg_ctl and postgres that the tests' servers run from."""
-    choice = os.environ.get("VPT_TEST_PG_BIN", "").strip()
+    choice = os.environ.get("VPT_TEST_PG_BIN", _CHOICE_AT_START).strip()
     if choice == "wheel":
         found = _wheel_bin()
     elif choice == "system":
