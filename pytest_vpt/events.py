@@ -243,7 +243,10 @@ TEXT_LIMITS: dict[str, int] = {
 
 
 class EventError(ValueError):
-    """An event that does not follow the wire format; the message names the field."""
+    """An event that does not follow the wire format; the message names the field.
+    Raised by :func:`validate_batch`, ``index`` is the wrong event's place in the batch."""
+
+    index: int | None = None
 
 
 def event_id(*parts: object) -> str:
@@ -379,6 +382,19 @@ def _check_ends(event: dict, start_key: str, end_key: str) -> None:
     start, end = event.get(start_key), event.get(end_key)
     if start is not None and end is not None and end < start:
         raise EventError(f"field {end_key!r}: {end!r} is before {start_key!r} ({start!r})")
+
+
+def validate_batch(events: list[Any]) -> list[dict[str, Any]]:
+    """Return ``events`` if every one follows the wire format, else raise the first wrong
+    one's :class:`EventError`, with its ``index``."""
+    if not plainly_valid(events):
+        for index, event in enumerate(events):
+            try:
+                validate(event)
+            except EventError as exc:
+                exc.index = index
+                raise
+    return events
 
 
 _ENVELOPE = ("schema_version", "type", "id")

@@ -163,3 +163,19 @@ def test_metrics_count_what_the_rollups_set_aside(server_with_failures) -> None:
     text = requests.get(f"{server_with_failures.url}/metrics", timeout=10).text
     assert 'vpt_rollup_failures{what="duration"} 2.0' in text
     assert 'vpt_rollup_failures{what="daily"} 0.0' in text
+
+
+def test_regression_store_write_refuses_a_poison_event_without_the_server(store_url) -> None:
+    """`store.write` checks the wire format too: the 1.7e308 duration of the report is refused
+    with the field and its limit, and nothing of the batch is written."""
+    from pytest_vpt.events import EventError
+
+    events = timed_run("r1", "alpha", T0, {"t.py::ok": 1.0, "t.py::poison": 1.0})
+    events[2]["vpt.test.duration.setup"] = events[2]["vpt.test.duration.call"] = 1.7e308
+    with open_store(store_url) as store:
+        with pytest.raises(EventError, match=r"vpt\.test\.duration\.(setup|call).*31622400") as refused:
+            store.write(events)
+        assert refused.value.index == 2
+        assert store.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+        store.write(timed_run("r2", "alpha", T0, {"t.py::ok": 1.0}))
+        assert daily(store)["t.py::ok"][1:3] == (1, 1)

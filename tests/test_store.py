@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pytest_vpt.events import event_id, make_event
+from pytest_vpt.events import EventError, event_id, make_event
 from pytest_vpt.store import StoreError, open_store, parse_store_url
 from pytest_vpt.store.migrate import SchemaError, latest_version, migrate_sqlite, migrations
 
@@ -102,10 +102,14 @@ def test_a_late_start_event_never_overwrites_the_finish(store_url) -> None:
 
 def test_a_failing_batch_writes_nothing(store_url) -> None:
     bad = _test_event("r1", "t.py::test_bad")
-    bad["vpt.test.outcome"] = "exploded"  # refused by the table's CHECK constraint
+    bad["vpt.test.outcome"] = "exploded"
+    batch = [_run_event("r1", "running"), _test_event("r1", "t.py::test_ok"), bad]
     with open_store(store_url) as store:
+        with pytest.raises(EventError, match="'vpt.test.outcome': 'exploded' is not one of"):
+            store.write(batch)
+        # a caller that says it checked the batch is still held by the table's CHECK constraint
         with pytest.raises(StoreError, match="(CHECK constraint failed|violates check constraint)"):
-            store.write([_run_event("r1", "running"), _test_event("r1", "t.py::test_ok"), bad])
+            store.write(batch, checked=True)
         assert store.read("runs") == []
         assert store.read("run_tests", "r1") == []
 

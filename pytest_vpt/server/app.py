@@ -210,7 +210,7 @@ async def _body(request: Request, limit: int) -> bytes:
 def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> None:
     """Write the batch (the daily rollup is folded in the background); finished runs among it
     are folded into the flakiness verdicts."""
-    store.write(events, fold=False)
+    store.write(events, fold=False, checked=True)  # ingest.check validated the batch
     for event in events:
         if event["type"] == "run" and event["vpt.run.status"] == "finished":
             requests = {nodeid: tuple(request) for nodeid, request in (event.get("vpt.run.quarantine_requests") or {}).items()}

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ..events import EventError, plainly_valid, validate
+from ..events import EventError, validate_batch
 from .errors import ApiError
 
 JSON_TYPES = ("application/json",)
@@ -72,12 +72,10 @@ def check(items: list[Any], project: str, max_events: int) -> list[dict[str, Any
     """Every item a valid event of ``project``, else ApiError 422 (naming the event and field) or 403."""
     if len(items) > max_events:
         raise ApiError(413, f"{len(items)} events in one batch; at most {max_events}", "body")
-    if not plainly_valid(items):
-        for index, item in enumerate(items):
-            try:
-                validate(item)
-            except EventError as exc:
-                raise ApiError(422, f"event {index}: {exc}", _field(exc, index)) from None
+    try:
+        validate_batch(items)
+    except EventError as exc:
+        raise ApiError(422, f"event {exc.index}: {exc}", _field(exc, exc.index)) from None
     if {item["vpt.project"] for item in items} - {project}:  # every event type names its project
         index, other = next((i, item["vpt.project"]) for i, item in enumerate(items) if item["vpt.project"] != project)
         raise ApiError(403, f"event {index}: this token may write project {project!r}, not {other!r}",

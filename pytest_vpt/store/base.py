@@ -7,6 +7,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from ..events import validate_batch
+
 
 class StoreError(RuntimeError):
     """A store could not be opened, read or written; the message names the store and why."""
@@ -48,10 +50,18 @@ class Store(ABC):
     def reason(self, exc: BaseException) -> str:
         return str(exc) or type(exc).__name__
 
-    def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
-        """Write a batch of valid events in one transaction: all of it or none of it; then
-        fold the daily rollup, unless ``fold`` is false (a service folding in the background).
-        A batch naming another project's ids raises StoreConflict and writes nothing."""
+    def write(self, events: list[dict[str, Any]], fold: bool = True, checked: bool = False) -> None:
+        """Write a batch of events in one transaction: all of it or none of it; then fold the
+        daily rollup, unless ``fold`` is false (a service folding in the background).
+        An event off the wire format raises EventError (``checked``: the caller validated
+        the batch already); a batch naming another project's ids raises StoreConflict.
+        Either way nothing is written."""
+        if not checked:
+            validate_batch(events)
+        self._write(events, fold)
+
+    def _write(self, events: list[dict[str, Any]], fold: bool) -> None:
+        """Write a valid batch, folding in the same transaction (an engine may do it its own way)."""
         from . import daily
         from .writes import write_events
 

@@ -104,7 +104,7 @@ class PostgresStore(Store):
         self._conn = Connection(raw)
         return self
 
-    def write(self, events: list[dict[str, Any]], fold: bool = True) -> None:
+    def _write(self, events: list[dict[str, Any]], fold: bool) -> None:
         """Write a batch in one transaction, test events in bulk (COPY, see bulk.py); then fold
         the daily rollup in another, unless ``fold`` is false. Device samples fold into their
         rollups as they are written, one batch at a time (see :meth:`apply`). Batches into
