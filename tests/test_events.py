@@ -104,7 +104,7 @@ def test_a_batch_checked_attribute_by_attribute_agrees_with_validate(changes: di
     assert plainly_valid([{**run, "vpt.run.counts": {"won": 1}}, *batch]) is False
 
 
-# --- limits (issue 12: every value bounded, every error naming the field and its limit) ---
+# --- limits: every value bounded, every error naming the field and its limit ---
 
 def _nested(depth: int, leaf: object = "x") -> object:
     """``leaf`` inside ``depth`` lists, built without recursion."""

@@ -1,4 +1,4 @@
-"""Properties of every input boundary (issue 12), on generated events, batches, bodies and URLs:
+"""Properties of every input boundary, on generated events, batches, bodies and URLs:
 the validator answers or refuses, nothing else; the store on both engines keeps one row per
 event id and never lets one project change another's rows; the service answers every body
 below 500; no credential survives in a URL the product stores or prints."""
