@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..analytics.flakiness import PASS, Assessment, FlakinessSettings, TestRun, assess, clean_assessment
