@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -145,3 +147,40 @@ def test_store_url_paths(tmp_path) -> None:
     assert parse_store_url("sqlite:///rel/vpt.db", tmp_path).path == tmp_path / "rel" / "vpt.db"
     assert str(parse_store_url("sqlite:////abs/vpt.db", tmp_path).path) == "/abs/vpt.db"
     assert parse_store_url("sqlite:///v.db?timeout=0.5").options == {"timeout": 0.5}
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """Makes files and folders read-only for this process, as root too (immutable), then undoes it."""
+    made = []
+
+    def make(*paths) -> None:
+        for path in paths:
+            if os.geteuid() == 0:
+                subprocess.run(["chattr", "+i", str(path)], check=True)
+            else:
+                path.chmod(0o555 if path.is_dir() else 0o444)
+            made.append(path)
+
+    yield make
+    for path in reversed(made):
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_regression_a_read_only_database_can_be_read(tmp_path, read_only) -> None:
+    """A store copied as an artifact, or in a shared folder this user may not write: `vpt runs`
+    reads it (without write-ahead log or migration); writing it is a clear error."""
+    folder = tmp_path / "artifact"
+    url = f"sqlite:///{folder}/vpt.db"
+    with open_store(url) as store:
+        store.write([_run_event("r1", "finished"), _test_event("r1", "t.py::test_ok")])
+    read_only(folder / "vpt.db", folder)
+    result = subprocess.run([sys.executable, "-m", "pytest_vpt", "--store", url, "runs", "--json"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert [run["run_id"] for run in json.loads(result.stdout)] == ["r1"]
+    with pytest.raises(StoreError, match="vpt.db"):
+        open_store(url).write([_run_event("r2", "running")])

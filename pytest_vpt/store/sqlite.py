@@ -3,21 +3,48 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from ..analytics.buckets import bucket
 from .base import Store, StoreError
 from .daily import merge_hist
-from .migrate import SchemaError, migrate_sqlite
+from .migrate import SchemaError, latest_version, migrate_sqlite
 from .url import StoreURL
 
 
 def md5(text: str | None) -> str | None:
     """PostgreSQL's md5 of a text (hex), which lookups by node id compare (see sql.same_nodeid)."""
     return None if text is None else hashlib.md5(str(text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the database file and the folder its journal goes in."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection that only reads (a file this user may not write: a copied artifact, a
+    shared read-only folder). Its schema must be the latest, since it cannot be upgraded.
+    With no write-ahead log beside it and a folder nobody can write, nothing can change it."""
+    frozen = not path.with_name(path.name + "-wal").exists() and not os.access(path.parent, os.W_OK)
+    uri = f"{path.resolve().as_uri()}?{'immutable=1' if frozen else 'mode=ro'}"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.create_function("md5", 1, md5, deterministic=True)
+        version = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+        if version != latest_version("sqlite"):
+            raise SchemaError(f"the database is read-only and has schema version {version}, not "
+                              f"{latest_version('sqlite')}: open it once where it can be written to upgrade it")
+    except BaseException:
+        conn.close()
+        raise
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
 class SQLiteStore(Store):
@@ -39,6 +66,9 @@ class SQLiteStore(Store):
             if create:
                 path.parent.mkdir(parents=True, exist_ok=True)
             timeout = self.url.options.get("timeout", 5.0)
+            if not create and not _writable(path):
+                self._conn = _read_only(path, timeout)
+                return self
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
             # the functions PostgreSQL has (built in, or in SQL: migration 0007)
             conn.create_function("md5", 1, md5, deterministic=True)
