@@ -7,11 +7,14 @@ import stat
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
 from pytest_vpt.devices import parse_devices, probe_once
+from pytest_vpt.devices.events import sample_event
 from pytest_vpt.devices.probes.process import parse_values
+from pytest_vpt.events import validate
 
 from endpoints import HttpEndpoint, TcpListener, closed_port
 
@@ -173,3 +176,14 @@ def test_a_hanging_command_is_killed_at_the_timeout(tmp_path) -> None:
 def test_command_output_values() -> None:
     assert parse_values('{"temperature": 40, "state": "ok", "load": 0.5}') == {"temperature": 40.0, "load": 0.5}
     assert parse_values("cpu_temp = 38.5 °C\nuptime: 1_200 s\nnot a number: x\n") == {"cpu_temp": 38.5, "uptime": 1200.0}
+
+
+def test_regression_a_value_the_wire_format_cannot_hold_does_not_lose_the_sample(tmp_path) -> None:
+    """A probe printing a nanosecond uptime (1.7e18) or a name that is no metric name keeps
+    its other numbers, and its sample is a valid event."""
+    check = executable(tmp_path / "check", "#!/bin/sh\necho '{\"temperature\": 41.5, \"uptime_ns\": 1.7e18, "
+                                           "\"bad name\": 1, \"load\": 0.5}'\n")
+    sample = probe_once(device({"type": "command", "command": [check]}))
+    assert sample.online and sample.values == {"temperature": 41.5, "load": 0.5}
+    validate(sample_event(replace(sample, interval=5.0), "p"))  # as the sampler hands it on
+    assert parse_values("\n".join(f"v{i}={i}" for i in range(400))) == {f"v{i}": float(i) for i in range(256)}

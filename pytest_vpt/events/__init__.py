@@ -35,12 +35,12 @@ from .schema import (
     CONTEXT_KEYS, ENUMS, METRIC_KINDS, OUTCOMES, RUN_COUNT_KEYS, RUN_STATUSES, SCHEMA_VERSION, SCHEMAS, SEVERITIES,
     EventError, event_id, make_event,
 )
-from .validation import check_metric_name, check_tags, plainly_valid, validate, validate_batch
+from .validation import check_metric_name, check_tags, is_metric_name, plainly_valid, validate, validate_batch
 
 __all__ = [
     "CONTEXT_KEYS", "DEPTH_MAX", "DURATION_MAX", "ENDS", "ENUMS", "ID_MAX", "INT_MAX", "INT_MIN", "ITEMS_MAX",
     "MESSAGE_MAX", "METRIC_KINDS", "NODE_ID_MAX", "OUTCOMES", "RANGES", "RUN_COUNT_KEYS", "RUN_STATUSES",
     "SCHEMA_VERSION", "SCHEMAS", "SEVERITIES", "TEXT_LIMITS", "TEXT_MAX", "TIME_MAX", "TIME_MIN", "VALUE_MAX",
     "EventError", "Range", "check_metric_name", "check_tags", "container_problem", "cut_text", "event_id",
-    "fit_node_id", "make_event", "plainly_valid", "validate", "validate_batch",
+    "fit_node_id", "is_metric_name", "make_event", "plainly_valid", "validate", "validate_batch",
 ]

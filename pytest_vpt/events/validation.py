@@ -222,10 +222,15 @@ def _named(field: str | None) -> str:
     return f"field {field!r}: " if field else ""
 
 
+def is_metric_name(name: object) -> bool:
+    """Whether ``name`` is a valid metric name (or name of a device's probe value)."""
+    return isinstance(name, str) and _METRIC_NAME.match(name) is not None
+
+
 def check_metric_name(name: object, field: str | None = None) -> str:
     """Return ``name`` if it is a valid metric name, else raise :class:`EventError` (naming
     ``field``, the attribute that holds it, when given)."""
-    if not isinstance(name, str) or not _METRIC_NAME.match(name):
+    if not is_metric_name(name):
         shown = name if not isinstance(name, str) or len(name) <= ID_MAX else f"{name[:ID_MAX]}..."
         raise EventError(
             f"{_named(field)}metric name {shown!r} is invalid: use letters, digits, '_', '.', ':' or '-', "

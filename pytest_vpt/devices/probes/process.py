@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...events import ITEMS_MAX, VALUE_MAX, is_metric_name
 from .base import Probe, ProbeConfigError, ProbeFailed, ProbeOutcome, text_field
 
 _OUTPUT_LIMIT = 64 * 1024
@@ -123,11 +124,19 @@ def parse_values(output: str) -> dict[str, float]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            return {key: float(value) for key, value in data.items()
-                    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)}
+            return _recordable({key: float(value) for key, value in data.items()
+                                if isinstance(value, (int, float)) and not isinstance(value, bool)})
     values = {}
     for line in text.splitlines():
         found = _VALUE.match(line)
         if found:
             values[found.group(1)] = float(found.group(2).replace("_", ""))
-    return values
+    return _recordable(values)
+
+
+def _recordable(values: dict[str, float]) -> dict[str, float]:
+    """The values a sample can carry: metric-style names, finite numbers within ±VALUE_MAX,
+    the first ITEMS_MAX of them (a program's other output is not the device's numbers)."""
+    kept = {name: value for name, value in values.items()
+            if is_metric_name(name) and math.isfinite(value) and abs(value) <= VALUE_MAX}
+    return dict(list(kept.items())[:ITEMS_MAX])
