@@ -203,6 +203,25 @@ def test_regression_long_nodeid_does_not_block_the_spool(pytester, project) -> N
     assert push()[0] == 0  # nothing left, nothing refused
 
 
+def test_the_summary_says_a_spooled_batch_was_rejected(pytester, project) -> None:
+    """The run that resends the spool names what the server refused and where it now lies."""
+    from conftest import run_events
+    from pytest_vpt.events import NODE_ID_MAX
+    from pytest_vpt.sinks.spool import Spool
+
+    Spool(pytester.path / ".vpt" / "spool").put(
+        run_events("old", 1.8e9, "a" * 40, {"t.py::test_long[" + "x" * NODE_ID_MAX + "]": "P"}))
+    project.start()
+    pytester.makepyfile(SUITE.format(count=2, sleep=0))
+    result = pytester.runpytest("--vpt")
+    result.stdout.fnmatch_lines([
+        "sent run * 2 results sent, 0 spooled",
+        "  * events spooled by earlier runs were REJECTED",
+        "  rejected batches (refused by the server as invalid) are kept in *rejected*",
+    ])
+    assert result.ret == 0 and stored(project)[:2] == (2, 2)
+
+
 def test_a_batch_refused_during_a_run_is_kept_aside_and_the_rest_is_sent(pytester, project, tmp_path) -> None:
     """A live batch the server refuses as invalid goes to rejected/ and the run goes on sending;
     a server that is unavailable (here: a token it does not know) spools for later."""
