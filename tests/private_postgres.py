@@ -93,18 +93,23 @@ def _reachable_by(user: str, bin_folder: Path) -> Path:
 
 
 class PrivatePostgres:
-    """A server in a temporary folder: ``start()`` runs initdb the first time; ``stop()``; ``remove()``."""
+    """A server in a temporary folder (made, and initdb run, by the first ``start()``); ``stop()``;
+    ``remove()``. Only the port is chosen on creation: its URL is known before it starts."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="vpt-pg-"))
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.folder: Path | None = None
         self._as_owner: list[str] = []
+        self.running = False
+
+    def _make_folder(self) -> Path:
+        folder = Path(tempfile.mkdtemp(prefix="vpt-pg-"))
         if os.geteuid() == 0:
             owner = pwd.getpwnam(_UNPRIVILEGED_USER)
             self._as_owner = ["setpriv", f"--reuid={owner.pw_uid}", f"--regid={owner.pw_gid}", "--clear-groups"]
-            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
-        self.running = False
+            os.chown(folder, owner.pw_uid, owner.pw_gid)
+        return folder
 
     def _run(self, program: str, *argv: object) -> None:
         env = {**os.environ, "LC_ALL": "C", "LANG": "C", "TZ": "UTC"}
@@ -118,6 +123,7 @@ class PrivatePostgres:
                                + (f"\n{log.read_text(errors='replace')[-2000:]}" if log.exists() else "")) from None
 
     def start(self) -> PrivatePostgres:
+        self.folder = self.folder or self._make_folder()
         data = self.folder / "data"
         if not data.exists():
             self._run("initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions")
@@ -137,4 +143,5 @@ class PrivatePostgres:
                 self.stop()
             except RuntimeError:
                 pass
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
