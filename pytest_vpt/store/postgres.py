@@ -8,12 +8,14 @@ Python booleans as the integers both engines store.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import sql as pg_sql
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
@@ -77,6 +79,29 @@ class Connection:
         return cursor
 
 
+def _search_path_schema(search_path: str) -> str | None:
+    """The first schema a ``search_path`` names (``"$user"`` aside), unquoted; None if none."""
+    for entry in re.findall(r'\s*("(?:[^"]|"")*"|[^,]*)\s*(?:,|$)', search_path):
+        entry = entry.strip()
+        if entry.startswith('"') and entry.endswith('"') and len(entry) > 1:
+            entry = entry[1:-1].replace('""', '"')
+        elif entry:
+            entry = entry.lower()  # unquoted names fold to lower case, as in SQL
+        if entry and entry != "$user":
+            return entry
+    return None
+
+
+def _create_schema(raw: psycopg.Connection) -> None:
+    """Create the schema the search path names first when it is missing (``CREATE SCHEMA`` of a
+    properly quoted name); nothing when the connection already has a schema to create in."""
+    if raw.execute("SELECT current_schema()").fetchone()[0] is not None:
+        return
+    schema = _search_path_schema(raw.execute("SHOW search_path").fetchone()[0])
+    if schema is not None:
+        raw.execute(pg_sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pg_sql.Identifier(schema)))
+
+
 class PostgresStore(Store):
     """A PostgreSQL database (the schema in the URL's ``search_path``, by default ``public``)."""
 
@@ -95,6 +120,7 @@ class PostgresStore(Store):
             raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
         try:
             raw.adapters.register_dumper(bool, _BoolAsInt)
+            _create_schema(raw)
             migrate_postgres(raw)
             now = time.time()
             raw.execute("SELECT vpt_create_partitions(%s, %s)", (now - 31 * 86400, now + PARTITIONS_AHEAD_DAYS * 86400))
