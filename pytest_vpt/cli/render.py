@@ -1,17 +1,21 @@
-"""Output for people (tables) and for programs (``--json``)."""
+"""Output for people (tables that fit the terminal) and for programs (``--json``)."""
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+
+from ..wording import plural
 
 OUTCOME_STYLES = {
     "passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
@@ -24,21 +28,152 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=False))
 
 
+@dataclass(frozen=True)
+class Column:
+    """One column of a table, and how it gives way when the terminal is narrow.
+
+    ``key``: the column identifies the row (node id, run id, device id): never hidden, never
+    wrapped. ``priority``: 1 is kept longest; when the columns do not fit, the highest numbers
+    are hidden first (rightmost first among equals), and a footer names them. ``fit``: how the
+    cells give way: ``KEEP`` (shown in full or not at all), ``NODEID`` (shortened in the middle
+    by :func:`shorten_nodeid`), ``WRAP`` (free text, folds onto more lines). ``cut``: cells are
+    cut to this many characters unless ``--wide`` (run ids: 8). ``right``: right-aligned (numbers).
+    """
+
+    header: str
+    key: bool = False
+    priority: int = 2
+    fit: str = "keep"
+    cut: int | None = None
+    right: bool = False
+
+
+KEEP, NODEID, WRAP = "keep", "nodeid", "wrap"
+RUN_ID_LENGTH = 8
+_GAP = 2  # columns are apart by two spaces
+wide_option = click.option("--wide", is_flag=True, help="show every column in full, whatever the terminal's width")
+
+
+def nodeid_column(header: str = "test") -> Column:
+    """The column of a table listing tests: identifies the row, shortened in the middle."""
+    return Column(header, key=True, fit=NODEID)
+
+
+def run_id_column(header: str = "run") -> Column:
+    """The column of a table listing runs: identifies the row, 8 characters unless ``--wide``."""
+    return Column(header, key=True, cut=RUN_ID_LENGTH)
+
+
 def table(
-    title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+    title: str | None, columns: Sequence[Column | str], rows: Sequence[Sequence[Any]], *, wide: bool = False,
     right: Sequence[str] = (), wrap: Sequence[str] = (),
 ) -> None:
-    """Print a table; ``right`` names the columns to right-align (numbers), ``wrap`` those that
-    may fold when the terminal is narrow (the others keep their width)."""
-    console = Console(highlight=False)
-    if not console.is_terminal:  # piped: do not squeeze the table into 80 columns
-        console = Console(highlight=False, width=200)
+    """Print a table as wide as the terminal (``COLUMNS``; 80 when piped), or with ``wide`` every
+    column in full. A plain string is a column of priority 2 (``right`` and ``wrap`` name those of
+    them to right-align or let fold)."""
+    specs = [c if isinstance(c, Column) else Column(c, fit=WRAP if c in wrap else KEEP, right=c in right)
+             for c in columns]
+    cells = [[_cell(value, spec, wide) for value, spec in zip(row, specs)] for row in rows]
+    natural = [max([len(spec.header), *(row[i].cell_len for row in cells)]) for i, spec in enumerate(specs)]
+    console = _console()
+    if wide:
+        widths: dict[int, int] = dict(enumerate(natural))
+        console = _console(max(console.width, sum(natural) + _GAP * (len(specs) - 1)))
+    else:
+        widths = _fit(specs, natural, console.width)
     grid = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
-    for name in columns:
-        grid.add_column(name, justify="right" if name in right else "left", overflow="fold", no_wrap=name not in wrap)
-    for row in rows:
-        grid.add_row(*(cell if isinstance(cell, Text) else Text("" if cell is None else str(cell)) for cell in row))
+    for i, width in widths.items():
+        spec = specs[i]
+        grid.add_column(spec.header, justify="right" if spec.right else "left", width=width,
+                        no_wrap=wide or spec.fit != WRAP, overflow="fold")
+    for row in cells:
+        grid.add_row(*(shorten(row[i], width) if specs[i].fit == NODEID and not wide else row[i]
+                       for i, width in widths.items()))
     console.print(grid)
+    hidden = [spec.header for i, spec in enumerate(specs) if i not in widths]
+    if hidden:
+        console.print(Text(f"({plural(len(hidden), 'column')} hidden: {', '.join(hidden)}; --wide shows all)",
+                           style="dim"))
+
+
+def _cell(value: Any, spec: Column, wide: bool) -> Text:
+    text = value.copy() if isinstance(value, Text) else Text("" if value is None else str(value))
+    if spec.cut and not wide:
+        text.truncate(spec.cut)
+    return text
+
+
+def _console(width: int | None = None) -> Console:
+    console = Console(highlight=False, width=width)
+    if width is None and not console.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        return Console(highlight=False, width=80)  # piped: the width a reader of the file expects
+    return console
+
+
+def _fit(specs: Sequence[Column], natural: Sequence[int], width: int) -> dict[int, int]:
+    """Each shown column's width: the least important columns hidden until the smallest
+    widths fit, then the space left shared by the shortened columns (the row's key twice as much)."""
+    least = [_least(spec, full, width) for spec, full in zip(specs, natural)]
+    shown = list(range(len(specs)))
+    expendable = sorted((i for i, spec in enumerate(specs) if not spec.key),
+                        key=lambda i: (specs[i].priority, i), reverse=True)
+
+    def needed() -> int:
+        return sum(least[i] for i in shown) + _GAP * (len(shown) - 1)
+
+    while needed() > width and expendable:
+        shown.remove(expendable.pop(0))
+    widths = {i: least[i] for i in shown}
+    spare = max(0, width - needed())
+    wants = {i: (natural[i] - least[i]) * (2 if specs[i].key else 1) for i in shown}
+    total = sum(wants.values())
+    for i in sorted(shown, key=lambda i: (not specs[i].key, i)):  # shares of the space; what rounding leaves, key first
+        extra = min(natural[i] - widths[i], spare * wants[i] // total if total else 0)
+        widths[i] += extra
+    left = width - sum(widths.values()) - _GAP * (len(shown) - 1)
+    for i in sorted(shown, key=lambda i: (not specs[i].key, i)):
+        extra = max(0, min(left, natural[i] - widths[i]))
+        widths[i] += extra
+        left -= extra
+    return widths
+
+
+def _least(spec: Column, natural: int, width: int) -> int:
+    """The narrowest a column may be: a node id two fifths of the line, free text 12 characters,
+    the rest in full; never narrower than its header."""
+    if spec.fit == NODEID:
+        return min(natural, max(len(spec.header), width * 2 // 5))
+    if spec.fit == WRAP:
+        return min(natural, max(len(spec.header), 12))
+    return natural
+
+
+def shorten(text: Text, width: int) -> Text:
+    """A node id cell cut to ``width`` by :func:`shorten_nodeid`, in the same style."""
+    plain = text.plain
+    short = shorten_nodeid(plain, width)
+    return text if short == plain else Text(short, style=text.style)
+
+
+def shorten_nodeid(nodeid: str, width: int) -> str:
+    """``nodeid`` in at most ``width`` characters, the ellipsis in the middle: the folders give way
+    first, then the start of the test's name; the file and the end of the name stay (when the file
+    alone is too long: the file's start and the name's end).
+    ``tests/a/b/test_x.py::test_long_name[p]`` -> ``tests/…/test_x.py::test_long_name[p]``."""
+    if len(nodeid) <= width:
+        return nodeid
+    path, sep, name = nodeid.partition("::")
+    folder, _, file = path.rpartition("/")
+    tail = file + sep + name
+    if len(tail) + 2 <= width:
+        return folder[: width - len(tail) - 2] + "…/" + tail
+    room = width - len(file + sep) - 1
+    if room >= 12:
+        return file + sep + "…" + name[-room:]
+    if width < 3:
+        return nodeid[:width]
+    start = (width - 1) // 2  # the file's start, the name's end
+    return file[:start] + "…" + tail[len(tail) - (width - 1 - start):]
 
 
 def outcome(text: str | None) -> Text:
