@@ -12,7 +12,9 @@ from .server import server, token
 from .devices import devices, monitor
 from .flaky import flaky
 from .history import run, runs, tests
+from .metrics import metrics
 from .quarantine import quarantine
+from .trends import trends
 from .video import video, watch
 
 
@@ -30,6 +32,8 @@ cli.add_command(runs)
 cli.add_command(run)
 cli.add_command(tests)
 cli.add_command(flaky)
+cli.add_command(metrics)
+cli.add_command(trends)
 cli.add_command(quarantine)
 cli.add_command(devices)
 cli.add_command(monitor)

@@ -8,6 +8,7 @@ from ..events import OUTCOMES
 from ..summary import pass_rate
 from . import render
 from .context import StoreOption
+from .metrics import print_summary
 
 _RUN_COUNTS = ("passed", "failed", "error", "skipped", "rerun")  # the table's; --json has all
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
@@ -67,8 +68,9 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
             raise click.ClickException(f"run id {run_id!r} is ambiguous: give more characters")
         the_run = found[0]
         rows = store.read("run_tests", the_run["run_id"], outcomes=list(outcomes), all_attempts=all_attempts)
+        recorded = store.read("metric_summary", run_id=the_run["run_id"])
     if as_json:
-        render.emit_json({"run": the_run, "tests": rows})
+        render.emit_json({"run": the_run, "tests": rows, "metrics": recorded})
         return
     title = (f"run {the_run['run_id']} · {the_run['project']} · {render.when(the_run['started_at'])} · "
              f"{the_run['tests']} tests · {_status(the_run)}")
@@ -88,6 +90,9 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
     )
     if not rows:
         click.echo("no tests" + (f" with outcome {', '.join(outcomes)}" if outcomes else ""))
+    if recorded:
+        click.echo("")
+        print_summary(recorded)
 
 
 @click.command()

@@ -42,10 +42,39 @@ def devices(
             "tags": json.loads(row["tags"]) if row["tags"] else {}, "probe": row["probe"], "interval": row["interval"],
             "state": _state(row, now), "since": row["since"], "last_sample_at": row["last_time"],
             "last_error": row["last_error"] if row["last_online"] == 0 else None,
-            "last_response_time": row["last_response_time"], "outage_since": row["outage_start"],
+            "last_response_time": row["last_response_time"], "values": _latest_values(conn, key),
+            "outage_since": row["outage_start"],
             "window_start": start, "window_end": now, **figures.to_json(),
         })
     return found
+
+
+def _latest_values(conn: sqlite3.Connection, key: tuple[str, str]) -> dict[str, float]:
+    """The numbers the device's newest sample reported (a command probe's temperature, ...)."""
+    row = conn.execute('SELECT "values" FROM device_samples WHERE project = ? AND device_id = ? '
+                       "ORDER BY time DESC LIMIT 1", key).fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+def device_values(
+    conn: sqlite3.Connection, project: str | None = None, device: str | None = None, since: float | None = None,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """The numbers the probes reported, one row per sample and name, newest samples first."""
+    clauses, args = ['"values" <> ?'], ["{}"]
+    for column, value in (("project", project), ("device_id", device)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    if since is not None:
+        clauses.append("time >= ?")
+        args.append(since)
+    rows = conn.execute(
+        f'SELECT project, device_id, time, "values" FROM device_samples WHERE {" AND ".join(clauses)} '
+        "ORDER BY time DESC, device_id LIMIT ?", [*args, limit],
+    )
+    return [{"project": project_name, "device": ident, "time": at, "name": name, "value": value}
+            for project_name, ident, at, text in rows for name, value in sorted(json.loads(text).items())]
 
 
 def _state(row: sqlite3.Row, now: float) -> str:

@@ -6,10 +6,13 @@ import json
 import sqlite3
 from typing import Any
 
-from .device_queries import device_incidents, devices  # noqa: F401 - read by name
+from .device_queries import device_incidents, device_values, devices  # noqa: F401 - read by name
+from .metric_queries import metric_summary  # noqa: F401 - read by name
 from .rows import COUNT_COLUMNS
 from .sql import same_nodeid
-from .trends import device_uptime_per_hour, duration_p95, pass_rate_per_day  # noqa: F401 - read by name
+from .trends import (  # noqa: F401 - read by name
+    device_uptime_per_hour, duration_p95, pass_rate_per_day, tests_per_hour, trends,
+)
 
 _RUN_FIELDS = (
     "run_id, project, status, started_at, finished_at, exit_status, labels, "
@@ -203,12 +206,13 @@ def video_incidents(
     """Video incidents (black screens, freezes, streams lost), newest first; open ones have no end."""
     where, args = ["1 = 1"], []
     if project:
-        where.append("project = ?")
+        where.append("i.project = ?")
         args.append(project)
     if since is not None:
-        where.append("started_at >= ?")
+        where.append("i.started_at >= ?")
         args.append(since)
     rows = conn.execute(
-        "SELECT project, source, kind, started_at, ended_at, duration, severity, start_frame, end_frame, thumbnail, "
-        f"run_id FROM video_incidents WHERE {' AND '.join(where)} ORDER BY started_at DESC LIMIT ?", (*args, limit))
+        "SELECT i.project, i.source, i.kind, i.started_at, i.ended_at, i.duration, i.severity, i.start_frame, "
+        "i.end_frame, i.thumbnail, i.run_id, c.nodeid FROM video_incidents i LEFT JOIN test_cases c "
+        f"ON c.test_id = i.test_id WHERE {' AND '.join(where)} ORDER BY i.started_at DESC LIMIT ?", (*args, limit))
     return [dict(row) for row in rows]

@@ -1,0 +1,74 @@
+"""``vpt metrics``: custom and built-in metrics (``video.*`` too), summed up per name and tag set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from . import render
+from .context import StoreOption
+from .timespec import parse_since
+
+
+def parse_tags(given: tuple[str, ...]) -> dict[str, str]:
+    """``--tag k=v`` (repeatable) as a dict; a tag without ``=`` is named in the error."""
+    tags = {}
+    for text in given:
+        key, equals, value = text.partition("=")
+        if not equals or not key.strip():
+            raise click.BadParameter(f"{text!r}: use key=value, e.g. --tag source=clip.mp4", param_hint="'--tag'")
+        tags[key.strip()] = value
+    return tags
+
+
+def number(value: float | None) -> str:
+    """A metric's value, in at most 6 significant digits."""
+    return "" if value is None else f"{value:.6g}"
+
+
+def print_summary(found: list[dict[str, Any]]) -> None:
+    """The names, then a row per name and tag set."""
+    names = sorted({row["name"] for row in found})
+    click.echo(f"{len(names)} metric name{'' if len(names) == 1 else 's'}: {', '.join(names)}")
+    render.table(None, ["name", "tags", "count", "last", "mean", "p50", "p95", "min", "max", "unit"], [
+        [row["name"], " ".join(f"{k}={v}" for k, v in sorted(row["tags"].items())), row["count"],
+         *(number(row[figure]) for figure in ("last", "mean", "p50", "p95", "min", "max")), row["unit"]]
+        for row in found
+    ], right=["count", "last", "mean", "p50", "p95", "min", "max"], wrap=["tags"])
+
+
+@click.command()
+@click.option("--name", help="only this metric")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="only samples with this tag (repeatable)")
+@click.option("--run", "run_id", metavar="RUN_ID", help="only this run's samples, all of them (the id may be abbreviated)")
+@click.option("--test", "nodeid", metavar="NODEID", help="only this test's samples")
+@click.option("--since", default="7d", show_default=True, metavar="WHEN", help="samples since WHEN (7d, 12h, 2026-11-01)")
+@click.option("--project", help="only this project's metrics")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@click.pass_obj
+def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], run_id: str | None,
+            nodeid: str | None, since: str, project: str | None, as_json: bool) -> None:
+    """Metrics per name and tag set: count, last, mean, p50, p95, min, max."""
+    wanted = parse_tags(tags)
+    try:
+        start = parse_since(since)
+    except click.BadParameter as exc:
+        exc.param_hint = "'--since'"
+        raise
+    with store_option.open() as store:
+        if run_id is not None:
+            runs = store.read("find_runs", run_id, project=project)
+            if len(runs) != 1:
+                raise click.BadParameter(f"no run {run_id!r}" if not runs else f"{run_id!r} is ambiguous: give more "
+                                         "characters", param_hint="'--run'")
+            run_id = runs[0]["run_id"]
+        found = store.read("metric_summary", project=project, name=name, tags=wanted, run_id=run_id, nodeid=nodeid,
+                           since=None if run_id else start)
+    if as_json:
+        render.emit_json(found)
+    elif not found:
+        filtered = " matching the filters" if name or wanted or nodeid or project else ""
+        click.echo(f"no metrics recorded{f' in run {run_id}' if run_id else f' since {since}'}{filtered}")
+    else:
+        print_summary(found)

@@ -1,0 +1,57 @@
+"""Read queries over metric samples: one summary per metric name and tag set."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .sql import same_nodeid
+
+
+def metric_summary(
+    conn: Any, project: str | None = None, name: str | None = None, tags: dict[str, str] | None = None,
+    run_id: str | None = None, nodeid: str | None = None, since: float | None = None,
+) -> list[dict[str, Any]]:
+    """Per metric name and tag set (samples since ``since``, of one run or test if given,
+    carrying every tag of ``tags``): count, last, mean, p50, p95, min and max, by name."""
+    where, args = ["1 = 1"], []
+    for column, value in (("m.project", project), ("m.name", name), ("m.run_id", run_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if since is not None:
+        where.append("m.time >= ?")
+        args.append(since)
+    if nodeid is not None:
+        where.append(same_nodeid("c.nodeid"))
+        args.extend([nodeid, nodeid])
+    rows = conn.execute(
+        "SELECT m.project, m.name, m.tags, m.unit, m.value, m.time FROM metrics m "
+        f"LEFT JOIN test_cases c ON c.test_id = m.test_id WHERE {' AND '.join(where)} "
+        "ORDER BY m.project, m.name, m.time", args,
+    )
+    wanted = tags or {}
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for project_name, metric, text, unit, value, at in rows:
+        found = json.loads(text or "{}")
+        if any(str(found.get(key)) != want for key, want in wanted.items()):
+            continue
+        key = (project_name, metric, json.dumps(found, sort_keys=True))
+        group = groups.setdefault(key, {"project": project_name, "name": metric, "tags": found, "unit": unit,
+                                        "values": []})
+        group["values"].append(value)
+        group["last"], group["last_at"], group["unit"] = value, at, unit or group["unit"]
+    return [_figures(group) for _, group in sorted(groups.items())]
+
+
+def _figures(group: dict[str, Any]) -> dict[str, Any]:
+    values = group.pop("values")
+    ordered = sorted(values)
+    return {**group, "count": len(values), "mean": math.fsum(values) / len(values), "p50": _rank(ordered, 0.5),
+            "p95": _rank(ordered, 0.95), "min": ordered[0], "max": ordered[-1]}
+
+
+def _rank(ordered: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted values: the smallest one with ``share`` of them at or below it."""
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
