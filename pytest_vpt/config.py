@@ -104,15 +104,17 @@ def resolve_enabled(cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping
 
 
 def resolve(
-    cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any], rootdir: Path
+    cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any], rootdir: Path,
+    flags: Mapping[str, str] | None = None,
 ) -> Settings:
-    """Combine the three sources; raise :class:`SettingsError` naming the bad one."""
+    """Combine the three sources; raise :class:`SettingsError` naming the bad one (a value of
+    ``cli`` by its pytest flag, or by ``flags[name]`` when another command line gave it)."""
     by_name = {option.name: option for option in OPTIONS}
 
     def pick(name: str) -> tuple[Any, str]:
         option = by_name[name]
         if cli.get(name) is not None:
-            return cli[name], option.flag
+            return cli[name], (flags or {}).get(name, option.flag)
         if option.env in env:
             return env[option.env], option.env
         if ini.get(name) not in (None, "", []):
@@ -225,10 +227,12 @@ def find_project(start: Path | None = None) -> tuple[Path, dict[str, Any]]:
     return start, {}
 
 
-def settings_outside_pytest(store: str | None = None, project: str | None = None) -> tuple[Settings, Path]:
-    """Settings for the CLI and for scripts: explicit values > environment > ini > defaults."""
+def settings_outside_pytest(store: str | None = None, project: str | None = None,
+                            flags: Mapping[str, str] | None = None) -> tuple[Settings, Path]:
+    """Settings for the CLI and for scripts: explicit values > environment > ini > defaults;
+    ``flags`` names the options that gave ``store`` and ``project`` in errors."""
     rootdir, ini = find_project()
-    return resolve({"store": store, "project": project}, os.environ, ini, rootdir), rootdir
+    return resolve({"store": store, "project": project}, os.environ, ini, rootdir, flags), rootdir
 
 
 def _vpt_values(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ class StoreOption:
     @cached_property
     def _resolved(self) -> tuple[Settings, Path]:
         try:
-            return settings_outside_pytest(store=self.url)
+            return settings_outside_pytest(store=self.url, flags={"store": "--store"})
         except SettingsError as exc:
             raise click.ClickException(redact_text(str(exc))) from None
 

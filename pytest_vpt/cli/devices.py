@@ -98,6 +98,7 @@ def registry(store_option: StoreOption, config: str | None) -> list[Device]:
 def monitor(store_option: StoreOption, config: str | None, project: str | None, flush_every: float,
             seconds: str | None) -> None:
     """Sample every registered device until stopped (Ctrl-C or SIGTERM), writing to the store."""
+    until = parse_span(seconds) if seconds else None  # a bad --for is refused before anything starts
     found = registry(store_option, config)
     settings = store_option.settings
     watcher = Monitor(found, settings.store, project or settings.project, flush_every)
@@ -105,10 +106,10 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
     click.echo(f"monitoring {len(found)} device(s) into {settings.store}; Ctrl-C stops", err=True)
     if console.is_terminal:
         with Live(_view(watcher.status), console=console, refresh_per_second=2, transient=False) as live:
-            status = run_until_signalled(watcher, parse_span(seconds) if seconds else None,
+            status = run_until_signalled(watcher, until,
                                          lambda s: live.update(_view(s)))
     else:
-        status = run_until_signalled(watcher, parse_span(seconds) if seconds else None, _Changes().print)
+        status = run_until_signalled(watcher, until, _Changes().print)
     lost = f", {status.pending} NOT written: {status.error}" if status.pending else ""
     dropped = f", {status.dropped} dropped while the store could not be written" if status.dropped else ""
     samples = sum(view.samples for view in status.devices.values())

@@ -116,6 +116,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     except ImportError as exc:
         raise click.ClickException(f"vpt watch needs the video extra: pip install 'pytest-vpt[video]' ({exc})") from None
     settings = store_option.settings
+    seconds = parse_span(span) if span else None  # a bad --for is refused before anything starts
     durations = {} if min_duration is None else {"min_duration": min_duration}
     line = _StatusLine(sys.stderr.isatty(), Watcher.retry_in)
     watcher = Watcher(source, settings.store, project or settings.project, [BlackCheck(**durations),
@@ -123,7 +124,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: watcher.stop.set())
     click.echo(f"watching {watcher.name} into {settings.store}; Ctrl-C stops", err=True)
-    status = watcher.run(time.time() + parse_span(span) if span else None)
+    status = watcher.run(time.time() + seconds if seconds else None)
     line.end()
     if status.failed:  # a file that cannot be decoded, as vpt video analyze says it
         raise click.ClickException(status.error)
