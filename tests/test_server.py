@@ -372,3 +372,23 @@ def test_gzip_trailing_junk_refused(service) -> None:
     members = gzip.compress(b" " * (600 * 1024)) * 2  # each member within the limit, the whole not
     answer = post(service, members, **gzipped)
     assert answer.status_code == 413 and "once decompressed" in answer.json()["error"]
+
+
+def test_docs_need_no_internet_every_asset_comes_from_the_server(tmp_path) -> None:
+    server = Server(f"sqlite:///{tmp_path / 'vpt.db'}").start()
+    try:
+        page = requests.get(f"{server.url}/docs", timeout=10)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert "http://" not in page.text and "https://" not in page.text and "//cdn" not in page.text
+        links = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(r"url: '([^']+)'", page.text)
+        assert {link.rsplit(".", 1)[-1] for link in links} == {"js", "css", "png", "json"}
+        kinds = {"js": "javascript", "css": "text/css", "png": "image/png", "json": "application/json"}
+        for link in links:
+            assert link.startswith("/") and not link.startswith("//"), link
+            answer = requests.get(f"{server.url}{link}", timeout=10)
+            assert answer.status_code == 200, link
+            assert kinds[link.rsplit(".", 1)[-1]] in answer.headers["content-type"], link
+        bundle = next(link for link in links if link.endswith(".js"))
+        assert len(requests.get(f"{server.url}{bundle}", timeout=10).content) > 100_000  # Swagger UI, not a stub
+    finally:
+        server.stop()

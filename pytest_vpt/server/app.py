@@ -1,6 +1,6 @@
 """The HTTP API: ingest batches of events, read runs, tests, flaky tests and devices.
 
-Every request but /healthz, /metrics and the OpenAPI document carries
+Every request but /healthz, /metrics, the OpenAPI document and /docs carries
 ``Authorization: Bearer TOKEN``; a token reads and writes one project.
 """
 
@@ -24,6 +24,7 @@ from ..store import rollup_failures, tokens
 from ..store.base import Store
 from .database import Database
 from .deadline import ReadDeadline
+from .docs import serve_docs
 from .errors import ApiError
 from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
@@ -77,7 +78,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
         await folding.stop()
         database.close()
 
-    app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__, lifespan=lifespan)
+    app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs from the package, not a CDN (docs.py)
+    serve_docs(app)
     metrics = ServiceMetrics()
     app.state.database, app.state.metrics = database, metrics
 
