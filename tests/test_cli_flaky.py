@@ -96,7 +96,7 @@ def test_quarantine_add_list_remove(project) -> None:
 
 def test_quarantine_add_works_before_any_run(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert vpt("quarantine", "add", "tests/test_a.py::test_b")[0] == 0
+    assert vpt("quarantine", "add", "tests/test_a.py::test_b", "--force")[0] == 0
     assert "tests/test_a.py::test_b" in vpt("quarantine", "list")[1]
-    code, out = vpt("quarantine", "add", "# not a test")
+    code, out = vpt("quarantine", "add", "# not a test", "--force")
     assert code == 1 and "is not a pytest node id" in out

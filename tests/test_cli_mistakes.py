@@ -49,3 +49,35 @@ def test_a_bad_since_date_names_the_option_and_the_date_form(history) -> None:
     code, out = vpt("flaky", "--since", "last week")
     assert code == 2
     assert "Invalid value for '--since': 'last week'" in out and "2026-11-01" in out
+
+
+def test_tests_of_an_unknown_node_id_suggests_near_matches(history) -> None:
+    code, out = vpt("tests", "test_box.py::test_tune_bbcc")
+    assert code == 1
+    assert "no test 'test_box.py::test_tune_bbcc' recorded" in out
+    assert "did you mean: test_box.py::test_tune_bbc, test_box.py::test_tune_cnn?" in out
+    code, out = vpt("tests", "nothing/like/it.py::zzz")
+    assert code == 1 and "did you mean" not in out and "node ids look like" in out
+
+
+def test_quarantine_add_refuses_a_node_id_never_seen_unless_forced(history) -> None:
+    listed = history.path / "vpt-quarantine.txt"
+    code, out = vpt("quarantine", "add", "test_box.py::test_tune_bcc")
+    assert code == 1
+    assert "no test 'test_box.py::test_tune_bcc' recorded in project" in out
+    assert "did you mean: test_box.py::test_tune_bbc" in out and "--force" in out
+    assert not listed.exists() or "test_tune_bcc" not in listed.read_text()
+    code, out = vpt("quarantine", "add", "test_box.py::test_tune_bbc")  # recorded: accepted as it is
+    assert code == 0 and "added test_box.py::test_tune_bbc" in out
+    code, out = vpt("quarantine", "add", "test_box.py::test_new_one", "--force")
+    assert code == 0 and "test_box.py::test_new_one" in listed.read_text()
+
+
+def test_token_revoke_of_an_unknown_name_fails_naming_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert vpt("token", "create", "--project", "box", "--name", "ci")[0] == 0
+    code, out = vpt("token", "revoke", "--project", "box", "--name", "cj")
+    assert code == 1 and "--name 'cj': project 'box' has no token of that name" in out
+    assert vpt("token", "revoke", "--project", "box", "--name", "ci") == (0, "revoked 1 token(s)\n")
+    code, out = vpt("token", "revoke", "--project", "box", "--name", "ci")  # a second time: nothing to revoke
+    assert code == 1 and "revoked already" in out

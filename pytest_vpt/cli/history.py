@@ -6,7 +6,7 @@ import click
 
 from ..events import OUTCOMES
 from ..summary import pass_rate
-from . import render
+from . import nodeids, render
 from .context import StoreOption
 from .metrics import print_summary
 
@@ -107,11 +107,12 @@ def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: in
     """The history of one test (its pytest node id), newest first."""
     with store_option.open() as store:
         rows = store.read("history", nodeid, project=project, limit=limit, all_attempts=all_attempts)
+        known = [] if rows else store.read("nodeids", project)
+    if not rows and not as_json:
+        raise click.ClickException(nodeids.unknown(nodeid, known, f"in project {project!r}" if project else "in the store"))
     if as_json:
         render.emit_json(rows)
         return
-    if not rows:
-        raise click.ClickException(f"no test {nodeid!r} recorded (node ids look like tests/test_x.py::test_y)")
     render.table(
         f"{nodeid}",
         ["run", "started", "outcome", "attempt", "duration", "branch", "commit", "error"],

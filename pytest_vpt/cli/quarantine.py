@@ -8,7 +8,7 @@ import click
 
 from ..quarantine.listfile import ListFileError, add_to_list, read_list, remove_from_list
 from ..store import flakiness as rollup
-from . import render
+from . import nodeids, render
 from .context import StoreOption
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
@@ -68,10 +68,19 @@ def list_(store_option: StoreOption, show_all: bool, as_json: bool) -> None:
 @quarantine.command()
 @click.argument("nodeid")
 @click.option("--reason", default="", help="why (kept in the list file)")
+@click.option("--force", is_flag=True, help="add it even if no run of the project has recorded it")
 @click.pass_obj
-def add(store_option: StoreOption, nodeid: str, reason: str) -> None:
+def add(store_option: StoreOption, nodeid: str, reason: str, force: bool) -> None:
     """Quarantine NODEID: add it to the list file (commit the file to share it)."""
     settings = store_option.settings
+    if not force:
+        known = []
+        if store_option.exists():
+            with store_option.open() as store:
+                known = store.read("nodeids", settings.project)
+        if nodeid not in known:
+            raise click.ClickException(nodeids.unknown(nodeid, known, f"in project {settings.project!r}")
+                                       + "\n(a test not run yet: add it with --force)")
     try:
         changed = add_to_list(settings.quarantine_file, nodeid, reason)
     except (ListFileError, ValueError) as exc:

@@ -97,4 +97,7 @@ def revoke(store_option: StoreOption, project: str, name: str) -> None:
 
     with store_option.open() as store:
         count = store.apply(tokens.revoke, project, name)
+    if not count:
+        raise click.ClickException(f"--name {name!r}: project {project!r} has no token of that name in force "
+                                   "(never made, or revoked already)")
     click.echo(f"revoked {count} token(s)")

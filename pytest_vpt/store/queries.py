@@ -200,6 +200,12 @@ def flakiness_of(conn: sqlite3.Connection, nodeid: str, project: str | None = No
     return [_flaky_dict(row) for row in rows]
 
 
+def nodeids(conn: sqlite3.Connection, project: str | None = None) -> list[str]:
+    """Every node id recorded (in one project), sorted."""
+    clause, args = ("WHERE project = ?", (project,)) if project else ("", ())
+    return [row[0] for row in conn.execute(f"SELECT DISTINCT nodeid FROM test_cases {clause} ORDER BY 1", args)]
+
+
 def video_incidents(
     conn: sqlite3.Connection, project: str | None = None, since: float | None = None, limit: int = 100,
 ) -> list[dict[str, Any]]:
