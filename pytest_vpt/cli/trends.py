@@ -37,7 +37,8 @@ def print_trends(found: dict[str, Any]) -> None:
     ]
     for title, columns, rows, right, wrap in sections:
         if rows:
-            render.table(title, columns, rows, right=right, wrap=wrap)
+            click.echo(title)  # not the table's title: that would wrap to the table's width
+            render.table(None, columns, rows, right=right, wrap=wrap)
         else:
             click.echo(f"{title}: none in the window")
         click.echo("")
