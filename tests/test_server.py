@@ -392,3 +392,41 @@ def test_docs_need_no_internet_every_asset_comes_from_the_server(tmp_path) -> No
         assert len(requests.get(f"{server.url}{bundle}", timeout=10).content) > 100_000  # Swagger UI, not a stub
     finally:
         server.stop()
+
+
+def test_metrics_trends_and_device_values_are_read_in_the_tokens_project(service) -> None:
+    from pytest_vpt.devices import Sample
+    from pytest_vpt.devices.events import sample_event
+    from pytest_vpt.events import make_event
+
+    now = time.time()
+    metrics = [make_event("metric", f"m{i}", {
+        "vpt.project": "box", "vpt.metric.name": "boot_time", "vpt.metric.value": value, "vpt.metric.kind": "timer",
+        "vpt.metric.unit": "s", "vpt.metric.tags": {"box": "stb-1"}, "vpt.metric.time": now - 60 + i,
+    }) for i, value in enumerate([12.0, 14.0, 13.0])]
+    samples = [sample_event(Sample("stb", now - 30, True, 0.01, None, {"temperature": 41.5}, 60.0), "box")]
+    events = [*run_events("run7", now - 100, "e" * 40, {"t.py::test_a": "P"}), *metrics, *samples]
+    assert post(service, json.dumps(events).encode()).status_code == 200
+
+    def get(path: str, auth: dict | None = None, **params) -> requests.Response:
+        return requests.get(f"{service.url}{path}", params=params, headers=auth or service.auth, timeout=10)
+
+    [row] = get("/api/v1/metrics", tag="box=stb-1", since=now - 3600).json()
+    assert (row["name"], row["count"], row["last"], row["p50"], row["max"]) == ("boot_time", 3, 13.0, 13.0, 14.0)
+    trends = get("/api/v1/trends", window=86400).json()
+    assert [day["runs"] for day in trends["pass_rate_per_day"]] == [1] and trends["project"] == "box"
+    [value] = get("/api/v1/devices/values", device="stb").json()
+    assert (value["device"], value["name"], value["value"]) == ("stb", "temperature", 41.5)
+    other = {"Authorization": f"Bearer {token_for(service.store, 'kitchen', 'other')}"}
+    assert get("/api/v1/metrics", other).json() == [] and get("/api/v1/devices/values", other).json() == []
+    assert get("/api/v1/trends", other).json()["pass_rate_per_day"] == []
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/api/v1/metrics", {"tag": "box"}, "tag"), ("/api/v1/metrics", {"since": "-1"}, "since"),
+    ("/api/v1/trends", {"window": "0"}, "window"), ("/api/v1/trends", {"window": str(400 * 86400)}, "window"),
+    ("/api/v1/devices/values", {"limit": "0"}, "limit"),
+])
+def test_bad_read_parameters_are_422_naming_them(service, path, params, field) -> None:
+    answer = requests.get(f"{service.url}{path}", params=params, headers=service.auth, timeout=10)
+    assert answer.status_code == 422 and field in answer.json()["field"], answer.text

@@ -1,4 +1,4 @@
-"""The HTTP API: ingest batches of events, read runs, tests, flaky tests and devices.
+"""The HTTP API: ingest batches of events, read runs, tests, flaky tests, devices, metrics and trends.
 
 Every request but /healthz, /metrics, the OpenAPI document and /docs carries
 ``Authorization: Bearer TOKEN``; a token reads and writes one project.
@@ -167,6 +167,43 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def devices(project: Project,
                       window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
         return await read(lambda store: store.read("devices", project=project, window=window))
+
+    @app.get("/api/v1/metrics", responses=_ERRORS, summary="Metrics per name and tag set: count, last, mean, p50, p95")
+    async def metric_summary(
+        project: Project, name: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+        tag: Annotated[list[str] | None, Query(description="key=value, repeatable")] = None,
+        run_id: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+        nodeid: Annotated[str | None, Query(min_length=1, max_length=10_000)] = None,
+        since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+    ) -> list[dict[str, Any]]:
+        tags = {}
+        for text in tag or []:
+            key, equals, value = text.partition("=")
+            if not equals or not key:
+                raise ApiError(422, f"tag {text!r}: use key=value", "tag")
+            tags[key] = value
+        return await read(lambda store: store.read("metric_summary", project=project, name=name, tags=tags,
+                                                   run_id=run_id, nodeid=nodeid, since=since))
+
+    @app.get("/api/v1/trends", responses=_ERRORS,
+             summary="Pass rate per day, durations per test, tests per hour, device uptime per hour")
+    async def trends(
+        project: Project, window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds")] = 7 * 86400.0,
+        nodeid: Annotated[str | None, Query(min_length=1, max_length=10_000)] = None,
+        device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+    ) -> dict[str, Any]:
+        now = time.time()
+        return await read(lambda store: store.read("trends", project, now - window, now=now, nodeid=nodeid,
+                                                   device=device))
+
+    @app.get("/api/v1/devices/values", responses=_ERRORS, summary="The numbers device probes reported, newest first")
+    async def device_values(
+        project: Project, device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
+        since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> list[dict[str, Any]]:
+        return await read(lambda store: store.read("device_values", project=project, device=device, since=since,
+                                                   limit=limit))
 
     @app.get("/healthz", summary="Whether the service can reach its store")
     async def healthz() -> JSONResponse:
