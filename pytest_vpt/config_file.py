@@ -28,8 +28,7 @@ class ConfigFileError(ValueError):
 def read_config(rootdir: Path, config: Path | None = None) -> tuple[dict[str, Any], str]:
     """The mapping held by ``config``, else ``vpt.yaml`` in ``rootdir``, else pyproject.toml's
     ``[tool.vpt]`` (empty if there is none), and how to name where it came from."""
-    if config is None and (rootdir / CONFIG_FILE).is_file():
-        config = rootdir / CONFIG_FILE
+    config = _yaml_file(rootdir, config)
     if config is not None:
         return _yaml(config), str(config)
     pyproject = rootdir / "pyproject.toml"
@@ -41,6 +40,22 @@ def read_config(rootdir: Path, config: Path | None = None) -> tuple[dict[str, An
         raise ConfigFileError(f"{pyproject}: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("vpt", {})
     return (table if isinstance(table, dict) else {}), f"{pyproject} [tool.vpt]"
+
+
+def config_source(rootdir: Path, config: Path | None = None) -> str:
+    """How :func:`read_config` names the file it reads, without reading it."""
+    config = _yaml_file(rootdir, config)
+    if config is not None:
+        return str(config)
+    pyproject = rootdir / "pyproject.toml"
+    return f"{pyproject} [tool.vpt]" if pyproject.is_file() else str(rootdir / CONFIG_FILE)
+
+
+def _yaml_file(rootdir: Path, config: Path | None) -> Path | None:
+    """``config``, else the rootdir's vpt.yaml if there is one (None: pyproject.toml's turn)."""
+    if config is None and (rootdir / CONFIG_FILE).is_file():
+        return rootdir / CONFIG_FILE
+    return config
 
 
 def read_text(path: Path, limit: int = MAX_BYTES) -> str:

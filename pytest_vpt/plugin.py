@@ -13,17 +13,19 @@ import pytest
 
 from . import __version__
 from .config import OPTIONS, SettingsError, resolve, resolve_enabled
+from .config_file import config_source
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
 from .devices import Device, DeviceConfigError, load_devices
 from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
 from .recording.devices import MARKER as DEVICE_MARKER
-from .recording.devices import DeviceHooks, device_of
+from .recording.devices import DeviceHooks, device_of, registered_device
 from .recording.video import VideoChecks
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
 RUN_ID = pytest.StashKey[str]()
 _REGISTRY = pytest.StashKey[dict[str, Device]]()
+_REGISTRY_SOURCE = pytest.StashKey[str]()  # the file the registry was read from, as errors name it
 _INI_DEFAULTS = {"bool": False, "string": "", "linelist": []}
 
 
@@ -79,7 +81,8 @@ def pytest_configure(config: pytest.Config) -> None:
             devices = workerinput.get("vpt_devices")
             if devices is not None:
                 registry = _load_registry(config, devices["config"], resolve_hosts=False)
-                config.pluginmanager.register(DeviceHooks(registry, devices["skip_offline"]), "vpt-devices")
+                config.pluginmanager.register(DeviceHooks(registry, devices["skip_offline"],
+                                                          config.stash[_REGISTRY_SOURCE]), "vpt-devices")
         return
     cli = {option.name: config.getoption(f"vpt_{option.name}", None) for option in OPTIONS}
     ini = {option.name: config.getini(option.ini) for option in OPTIONS}
@@ -93,8 +96,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from .recording.controller import RecorderPlugin
 
     annotator = _annotate(config)
-    if registry:
-        config.pluginmanager.register(DeviceHooks(registry, settings.skip_offline), "vpt-devices")
+    # registered with an empty registry too: a marker naming a device then fails, not runs unprobed
+    config.pluginmanager.register(DeviceHooks(registry, settings.skip_offline, config.stash[_REGISTRY_SOURCE]),
+                                  "vpt-devices")
     recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()))
     config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
@@ -150,10 +154,7 @@ def vpt_device(request: pytest.FixtureRequest) -> Device:
         pytest.fail("vpt_device: name the device with @pytest.mark.vpt_device('id'), or parametrize "
                     "vpt_device with device ids (indirect=True)", pytrace=False)
     registry = _registry(request.config)
-    if ident not in registry:
-        known = ", ".join(sorted(registry)) or "none: add a 'devices' list to vpt.yaml"
-        pytest.fail(f"vpt_device: no device {ident!r} in the device registry (registered: {known})", pytrace=False)
-    return registry[ident]
+    return registered_device(ident, registry, request.config.stash[_REGISTRY_SOURCE])
 
 
 def _registry(config: pytest.Config) -> dict[str, Device]:
@@ -174,6 +175,7 @@ def _load_registry(config: pytest.Config, path: Any, resolve_hosts: bool = True)
     except DeviceConfigError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_REGISTRY] = registry = {device.id: device for device in devices}
+    config.stash[_REGISTRY_SOURCE] = config_source(config.rootpath, path and config.rootpath / path)
     return registry
 
 

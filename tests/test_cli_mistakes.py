@@ -81,3 +81,33 @@ def test_token_revoke_of_an_unknown_name_fails_naming_it(tmp_path, monkeypatch) 
     assert vpt("token", "revoke", "--project", "box", "--name", "ci") == (0, "revoked 1 token(s)\n")
     code, out = vpt("token", "revoke", "--project", "box", "--name", "ci")  # a second time: nothing to revoke
     assert code == 1 and "revoked already" in out
+
+
+MARKED = """
+import pytest
+
+@pytest.mark.vpt_device("nope")
+def test_on_a_typo():
+    pass
+
+def test_without_a_device():
+    pass
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_a_marker_naming_an_unknown_device_fails_naming_it_and_the_registry(pytester, workers) -> None:
+    pytester.makefile(".yaml", vpt="devices:\n  - id: stb\n    probe: {type: tcp, host: 127.0.0.1, port: 9}\n")
+    pytester.makepyfile(test_lab=MARKED)
+    result = pytester.runpytest("--vpt", *workers)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*vpt_device: no device 'nope' in the device registry {pytester.path}/vpt.yaml "
+                                 "(registered: stb)*"])
+
+
+def test_a_marker_naming_a_device_with_no_registry_at_all_fails_too(pytester) -> None:
+    pytester.makepyfile(test_lab=MARKED)
+    result = pytester.runpytest("--vpt")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines([f"*no device 'nope' in the device registry {pytester.path}/vpt.yaml "
+                                 "(registered: none: add a 'devices' list to it)*"])

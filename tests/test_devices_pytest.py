@@ -148,5 +148,5 @@ def test_the_fixture_says_what_is_missing(pytester) -> None:
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines([
         "*vpt_device: name the device with @pytest.mark.vpt_device('id')*",
-        "*vpt_device: no device 'tv' in the device registry (registered: stb)*",
+        "*vpt_device: no device 'tv' in the device registry */vpt.yaml (registered: stb)*",
     ])

@@ -103,11 +103,11 @@ class RecorderPlugin:
         node.workerinput["vpt_run_id"] = self.run_id
         if self.quarantine is not None:
             node.workerinput["vpt_quarantine"] = self.quarantine
-        if self.sampling is not None:
-            config_file = self.settings.config_file
-            node.workerinput["vpt_devices"] = {
-                "config": str(config_file) if config_file else None, "skip_offline": self.settings.skip_offline,
-            }
+        # with no device registered too: a marker naming one then fails on the worker
+        config_file = self.settings.config_file
+        node.workerinput["vpt_devices"] = {
+            "config": str(config_file) if config_file else None, "skip_offline": self.settings.skip_offline,
+        }
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:

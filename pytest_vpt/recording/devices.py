@@ -34,12 +34,23 @@ def device_of(item: Any) -> str | None:
     return None
 
 
-class DeviceHooks:
-    """In every process that runs tests: the device probes around each test."""
+def registered_device(ident: str, devices: dict[str, Device], source: str) -> Device:
+    """The registered device ``ident``; else the test fails naming the id and the registry file."""
+    if ident not in devices:
+        known = ", ".join(sorted(devices)) or "none: add a 'devices' list to it"
+        pytest.fail(f"vpt_device: no device {ident!r} in the device registry {source} (registered: {known})",
+                    pytrace=False)
+    return devices[ident]
 
-    def __init__(self, devices: dict[str, Device], skip_offline: bool) -> None:
+
+class DeviceHooks:
+    """In every process that runs tests: the device probes around each test; a test naming
+    a device the registry (read from ``source``) does not hold fails in its setup."""
+
+    def __init__(self, devices: dict[str, Device], skip_offline: bool, source: str) -> None:
         self.devices = devices
         self.skip_offline = skip_offline
+        self.source = source
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -47,10 +58,8 @@ class DeviceHooks:
         if ident is None:
             item.stash[_PROBED] = None
             return
-        device = self.devices.get(ident)
-        if device is None:
-            item.stash[_PROBED] = {"id": ident, "online": None, "error": "not in the device registry"}
-            return
+        item.stash[_PROBED] = None
+        device = registered_device(ident, self.devices, self.source)
         sample = probe_once(device)
         item.stash[_PROBED] = {"id": ident, "online": sample.online, "error": sample.error}
         if not sample.online and self.skip_offline:
