@@ -103,3 +103,12 @@ def test_each_engine_reads_the_same_summary(store_url) -> None:
     [row] = json.loads(vpt("--store", store_url, "metrics", "--project", "box", "--json")[1])
     assert (row["count"], row["last"], row["mean"], row["p50"], row["p95"], row["min"], row["max"]) == (
         4, 45.0, 41.25, 40.0, 45.0, 39.0, 45.0)
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_the_table_fits_the_terminal_and_keeps_the_name(recorded_suite, width) -> None:
+    result = CliRunner().invoke(cli, ["metrics"], env={"COLUMNS": str(width)})
+    lines = result.output.splitlines()
+    assert all(len(line.rstrip()) <= width for line in lines), result.output
+    assert sum(line.startswith("boot_time ") for line in lines) == 2 and "box=stb-2" in result.output
+    assert ("hidden" in result.output) is False  # ten short columns fit in 80

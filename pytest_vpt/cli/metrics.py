@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..wording import plural
 from . import render
 from .context import StoreOption
 from .timespec import parse_since
@@ -27,15 +28,22 @@ def number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
 
 
-def print_summary(found: list[dict[str, Any]]) -> None:
+_C = render.Column
+_COLUMNS = [_C("name", key=True, fit=render.NODEID), _C("tags", priority=1, fit=render.WRAP),
+            _C("count", right=True, priority=1), _C("last", right=True, priority=1), _C("mean", right=True),
+            _C("p50", right=True), _C("p95", right=True, priority=1), _C("min", right=True, priority=3),
+            _C("max", right=True, priority=3), _C("unit", priority=3)]
+
+
+def print_summary(found: list[dict[str, Any]], wide: bool = False) -> None:
     """The names, then a row per name and tag set."""
     names = sorted({row["name"] for row in found})
-    click.echo(f"{len(names)} metric name{'' if len(names) == 1 else 's'}: {', '.join(names)}")
-    render.table(None, ["name", "tags", "count", "last", "mean", "p50", "p95", "min", "max", "unit"], [
+    click.echo(f"{plural(len(names), 'metric name')}: {', '.join(names)}")
+    render.table(None, _COLUMNS, [
         [row["name"], " ".join(f"{k}={v}" for k, v in sorted(row["tags"].items())), row["count"],
          *(number(row[figure]) for figure in ("last", "mean", "p50", "p95", "min", "max")), row["unit"]]
         for row in found
-    ], right=["count", "last", "mean", "p50", "p95", "min", "max"], wrap=["tags"])
+    ], wide=wide)
 
 
 @click.command()
@@ -46,9 +54,10 @@ def print_summary(found: list[dict[str, Any]]) -> None:
 @click.option("--since", default="7d", show_default=True, metavar="WHEN", help="samples since WHEN (7d, 12h, 2026-11-01)")
 @click.option("--project", help="only this project's metrics")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.wide_option
 @click.pass_obj
 def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], run_id: str | None,
-            nodeid: str | None, since: str, project: str | None, as_json: bool) -> None:
+            nodeid: str | None, since: str, project: str | None, as_json: bool, wide: bool) -> None:
     """Metrics per name and tag set: count, last, mean, p50, p95, min, max."""
     wanted = parse_tags(tags)
     try:
@@ -71,4 +80,4 @@ def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], 
         filtered = " matching the filters" if name or wanted or nodeid or project else ""
         click.echo(f"no metrics recorded{f' in run {run_id}' if run_id else f' since {since}'}{filtered}")
     else:
-        print_summary(found)
+        print_summary(found, wide)
