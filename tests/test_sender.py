@@ -244,3 +244,23 @@ def test_a_batch_refused_during_a_run_is_kept_aside_and_the_rest_is_sent(pyteste
     stranger.write(run_events("later", 1.8e9, "a" * 40, {"t.py::test_a": "P"}))
     assert stranger.close().spooled == {"run": 1, "test": 1}  # 401: kept to be sent again, not rejected
     assert len(list((tmp_path / "spool").glob("*.jsonl"))) == 1
+
+
+def test_the_summary_names_what_the_run_changed_on_the_server(pytester, project, monkeypatch) -> None:
+    """A test that becomes flaky, and so enters the quarantine, is named in the summary as with a
+    local store: the server says so in its answer to the batch holding the finished run."""
+    project.start()
+    pytester.makepyfile(test_box="import os\ndef test_flaky(): assert os.environ.get('BOX') != 'bad'\n")
+    pytester.path.joinpath(".gitignore").write_text(".vpt/\n")
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "box tests"]):
+        subprocess.run([*git, *args], cwd=pytester.path, check=True)
+    for _ in range(3):
+        calm = pytester.runpytest("--vpt")
+        assert calm.ret == 0 and "became" not in calm.stdout.str()
+    monkeypatch.setenv("BOX", "bad")
+    first = pytester.runpytest("--vpt", "--vpt-quarantine")
+    assert first.ret == 1
+    first.stdout.fnmatch_lines(["became flaky (1):", "  test_box.py::test_flaky: passed and failed on the same code*",
+                                "entered quarantine (1):", "  test_box.py::test_flaky: *",
+                                f"sent run * to {project.url}: 1 results sent, 0 spooled"])

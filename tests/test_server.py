@@ -44,7 +44,10 @@ def post(service, body: bytes, content_type: str = "application/json", **headers
 def test_a_batch_is_written_and_read_back(service) -> None:
     events = run_events("run1", 1.8e9, "a" * 40, {"t.py::test_ok": "P", "t.py::test_flaky": "FP"})
     answer = post(service, json.dumps(events).encode())
-    assert answer.status_code == 200 and answer.json() == {"accepted": 4, "types": {"run": 1, "test": 3}}
+    assert answer.status_code == 200
+    assert {key: answer.json()[key] for key in ("accepted", "types")} == {"accepted": 4, "types": {"run": 1, "test": 3}}
+    [(nodeid, status, _)] = answer.json()["changes"]["run1"]["became"]  # what the finished run changed
+    assert (nodeid, status) == ("t.py::test_flaky", "flaky")
     [run] = requests.get(f"{service.url}/api/v1/runs", headers=service.auth, timeout=10).json()
     assert run["run_id"] == "run1" and run["project"] == "box"
     tests = requests.get(f"{service.url}/api/v1/runs/run1/tests", params={"attempts": "true"}, headers=service.auth,

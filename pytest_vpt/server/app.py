@@ -116,14 +116,17 @@ def create_app(settings: ServerSettings) -> FastAPI:
             metrics.refused.labels(str(exc.status)).inc()
             raise
         started = time.perf_counter()
-        await run_in_threadpool(database.run, lambda store: _write(store, events, settings))
+        changes = await run_in_threadpool(database.run, lambda store: _write(store, events, settings))
         metrics.write.observe(time.perf_counter() - started)
         folding.written()
         metrics.batch.observe(len(events))
         kinds = Counter(event["type"] for event in events)
         for kind, count in kinds.items():
             metrics.events.labels(kind).inc(count)
-        return {"accepted": len(events), "types": dict(kinds)}
+        answer: dict[str, Any] = {"accepted": len(events), "types": dict(kinds)}
+        if changes:  # what each finished run changed, for its summary (as a local store's run shows)
+            answer["changes"] = changes
+        return answer
 
     @app.get("/api/v1/runs", responses=_ERRORS, summary="Recent runs, newest first")
     async def runs(project: Project, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> list[dict[str, Any]]:
@@ -247,14 +250,17 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> None:
+def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> dict[str, Any]:
     """Write the batch (the daily rollup is folded in the background); finished runs among it
-    are folded into the flakiness verdicts."""
+    are folded into the flakiness verdicts. What that changed, by run id."""
     store.write(events, fold=False, checked=True)  # ingest.check validated the batch
+    changes = {}
     for event in events:
         if event["type"] == "run" and event["vpt.run.status"] == "finished":
             requests = {nodeid: tuple(request) for nodeid, request in (event.get("vpt.run.quarantine_requests") or {}).items()}
-            store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy, requests)
+            folded = store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy, requests)
+            changes[event["vpt.run.id"]] = folded.to_json()
+    return changes
 
 
 def _gauges(store: Store) -> tuple[float, int, dict[str, int]]:

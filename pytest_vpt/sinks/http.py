@@ -39,8 +39,8 @@ class Refused(SendError):
     """The server refused the batch as invalid (one of :data:`INVALID`): never send it again."""
 
 
-def send(session: requests.Session, url: str, token: str | None, events: list[dict[str, Any]]) -> None:
-    """POST one batch; raise SendError unless the server accepted it."""
+def send(session: requests.Session, url: str, token: str | None, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """POST one batch; the server's answer (see :func:`run_changes`). SendError unless it was accepted."""
     body = gzip.compress("\n".join(json.dumps(e, separators=(",", ":")) for e in events).encode(), compresslevel=1)
     headers = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
     if token:
@@ -56,6 +56,21 @@ def send(session: requests.Session, url: str, token: str | None, events: list[di
             detail = answer.text[:200]
         problem = Refused if answer.status_code in INVALID else SendError
         raise problem(f"{redact_url(url)}: HTTP {answer.status_code}: {detail}".rstrip(": "))
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def run_changes(answer: dict[str, Any], run_id: str) -> RunChanges | None:
+    """What folding the finished run ``run_id`` changed, from the server's answer to the batch
+    holding it (``{"changes": {run_id: {"became": [...], "quarantine": [...]}}}``); None if absent."""
+    found = (answer.get("changes") or {}).get(run_id)
+    try:
+        return RunChanges.from_json(found) if found else None
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -126,6 +141,7 @@ class HttpSink:
         self._session = requests.Session()
         self._down = False
         self._due = time.monotonic() + max_wait
+        self._answers: list[dict[str, Any]] = []  # the server's answers that carry run changes
 
     def open(self) -> bool:
         """Send what earlier runs spooled (see :func:`resend`)."""
@@ -153,7 +169,7 @@ class HttpSink:
     def write(self, batch: list[dict[str, Any]]) -> None:
         if not self._down:
             try:
-                send(self._session, self.url, self.token, batch)
+                answer = send(self._session, self.url, self.token, batch)
             except Refused as exc:
                 self._reject(batch, str(exc))
                 return
@@ -162,6 +178,8 @@ class HttpSink:
                 self.report.note(str(exc))
             else:
                 self.report.count(batch, self.report.written)
+                if answer.get("changes"):
+                    self._answers.append(answer)
                 return
         try:
             self.spool.put(batch)
@@ -182,9 +200,10 @@ class HttpSink:
             self.report.rejected_in = str(self.spool.rejected)
 
     def close_run(self, run_id: str, analysis: dict[str, Any], explicit: dict[str, tuple[str, str]]) -> RunChanges:
-        """The server folds finished runs into the verdicts itself."""
+        """The server folds finished runs into the verdicts itself, and says what that changed."""
         self.flush()
-        return RunChanges()
+        found = (run_changes(answer, run_id) for answer in reversed(self._answers))
+        return next((changes for changes in found if changes is not None), RunChanges())
 
     def close(self) -> SinkReport:
         self.flush()
