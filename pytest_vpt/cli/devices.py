@@ -18,6 +18,7 @@ from . import render
 from .context import StoreOption
 from .timespec import parse_span
 
+_EVERY_DEVICE = "\0every device"  # what --values alone stands for
 _STATE_STYLES = {"online": "green", "offline": "red", "stale": "yellow", "unknown": "dim"}
 
 
@@ -30,13 +31,19 @@ def _state(text: str) -> Text:
 @click.option("--window", default="24h", show_default=True, metavar="SPAN",
               help="health over this span (30m, 24h, 7d), in whole hours")
 @click.option("--incidents", "show_incidents", is_flag=True, help="list the incidents in the window instead")
+@click.option("--values", "values_of", is_flag=False, flag_value=_EVERY_DEVICE, metavar="[DEVICE]",
+              help="the numbers the probes reported in the window (of every device, or of DEVICE) instead")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.pass_context
-def devices(ctx: click.Context, project: str | None, window: str, show_incidents: bool, as_json: bool) -> None:
+def devices(ctx: click.Context, project: str | None, window: str, show_incidents: bool, values_of: str | None,
+            as_json: bool) -> None:
     """Devices: current state, uptime, error rate, flaps, response times, MTBF and MTTR."""
     if ctx.invoked_subcommand is not None:
         return
     span = parse_span(window)
+    if values_of is not None:
+        _print_values(ctx.obj, project, None if values_of == _EVERY_DEVICE else values_of, span, as_json, False)
+        return
     with ctx.obj.open() as store:
         if show_incidents:
             found = store.read("device_incidents", project=project, since=time.time() - span, limit=1000)
@@ -55,14 +62,40 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
         ], right=["duration"], wrap=["error"])
     else:
         columns = ["device", "kind", "state", "since", "uptime", "errors", "flaps/h", "p50", "p95", "incidents",
-                   "MTBF", "MTTR", "last error"]
-        render.table(None, columns, [
+                   "MTBF", "MTTR", "values", "last error"]
+        rows = [
             [d["device"], d["kind"], _state(d["state"]), render.when(d["since"]), render.percent(d["uptime"]),
              render.percent(d["error_rate"]), "" if d["flaps_per_hour"] is None else f"{d['flaps_per_hour']:.2f}",
              render.seconds(d["rt_p50"]), render.seconds(d["rt_p95"]), d["incidents"], render.span(d["mtbf"]),
-             render.span(d["mttr"]), d["last_error"]]
+             render.span(d["mttr"]), probe_values(d["values"]), d["last_error"]]
             for d in found
-        ], right=["uptime", "errors", "flaps/h", "p50", "p95", "incidents", "MTBF", "MTTR"], wrap=["last error"])
+        ]
+        if not any(d["values"] for d in found):  # the values column only when a probe reports numbers
+            columns, rows = columns[:-2] + columns[-1:], [row[:-2] + row[-1:] for row in rows]
+        render.table(None, columns, rows, right=["uptime", "errors", "flaps/h", "p50", "p95", "incidents", "MTBF", "MTTR"],
+                     wrap=["values", "last error"])
+
+
+def probe_values(values: dict[str, float]) -> str:
+    """A sample's numbers for people: ``temperature=41.5 load=0.3``."""
+    return " ".join(f"{name}={value:.6g}" for name, value in sorted(values.items()))
+
+
+def _print_values(store_option: StoreOption, project: str | None, device: str | None, span: float, as_json: bool,
+                  wide: bool) -> None:
+    """The history of the probes' numbers: time, device, name, value; newest first."""
+    with store_option.open() as store:
+        found = store.read("device_values", project=project, device=device, since=time.time() - span, limit=10_000)
+    if as_json:
+        render.emit_json(found)
+    elif not found:
+        click.echo(f"no probe values in the window{f' for device {device!r}' if device else ''} "
+                   "(a command probe reports them: name=value lines)")
+    else:
+        column = render.Column
+        render.table(None, [column("time", key=True), column("device", key=True), column("name", key=True),
+                            column("value", right=True, priority=1)],
+                     [[render.when(v["time"]), v["device"], v["name"], f"{v['value']:.6g}"] for v in found], wide=wide)
 
 
 @devices.command()
