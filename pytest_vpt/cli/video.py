@@ -92,10 +92,21 @@ def incidents(store_option: StoreOption, project: str | None, since: str, limit:
     if as_json:
         render.emit_json(found)
         return
-    render.table(None, ["started", "source", "kind", "duration", "severity", "end"], [
-        [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), i["severity"],
-         "open" if i["ended_at"] is None else render.when(i["ended_at"])] for i in found
-    ], right=["duration"])
+    if not found:
+        click.echo(f"no video incidents since {since} ago" + (f" for project {project!r}" if project else ""))
+        return
+    render.table(None, ["started", "source", "kind", "duration", "frames", "severity", "end", "test"], [
+        [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), _frames(i), i["severity"],
+         "open" if i["ended_at"] is None else render.when(i["ended_at"]), i["nodeid"]] for i in found
+    ], right=["duration", "frames"], wrap=["test"])
+
+
+def _frames(incident: dict[str, Any]) -> str:
+    """Where in the file or stream: the first frame to the first frame without it (counted from the start)."""
+    if incident["start_frame"] is None:
+        return ""
+    return f"{incident['start_frame']}-{'' if incident['end_frame'] is None else incident['end_frame']}"
+
 
 @click.command()
 @click.argument("source")
