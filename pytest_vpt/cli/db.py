@@ -9,6 +9,7 @@ import click
 
 from ..store import StoreError, open_store
 from ..store.status import status as store_status
+from ..wording import plural
 from . import render
 from .context import StoreOption
 
@@ -56,9 +57,9 @@ def rebuild(store_option: StoreOption, project: str | None) -> None:
         count = store.rebuild_daily(project)
         failed = [f for f in store_status(store).failures
                   if f["what"] == "daily" and (not project or f["project"] == project)]
-    click.echo(f"folded {count} attempts into the daily rollup again")
+    click.echo(f"folded {plural(count, 'attempt')} into the daily rollup again")
     if failed:
-        click.echo(f"{sum(f['count'] for f in failed)} attempt(s) of {len(failed)} test(s) could not be folded: "
+        click.echo(f"{plural(sum(f['count'] for f in failed), 'attempt')} of {plural(len(failed), 'test')} could not be folded: "
                    "see vpt db status")
 
 
@@ -68,8 +69,9 @@ _WHAT = {"daily": "daily rollup: set aside", "duration": "daily rollup: without 
 
 @db.command()
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@render.wide_option
 @click.pass_obj
-def status(store_option: StoreOption, as_json: bool) -> None:
+def status(store_option: StoreOption, as_json: bool, wide: bool) -> None:
     """The store's engine, schema version, rollup queue, and what its rollups could not fold."""
     with store_option.open() as store:
         found = store_status(store)
@@ -79,12 +81,14 @@ def status(store_option: StoreOption, as_json: bool) -> None:
     latest = found.latest_schema_version
     behind = f" (this pytest-vpt knows {latest})" if found.schema_version != latest else ""
     click.echo(f"store:    {found.url}\nengine:   {found.engine}\nschema:   version {found.schema_version}{behind}\n"
-               f"queued:   {found.queued} attempt(s) waiting for the daily rollup\n"
+               f"queued:   {plural(found.queued, 'attempt')} waiting for the daily rollup\n"
                f"failures: {len(found.failures) or 'none'}")
     if found.failures:
-        render.table(None, ["rollup", "project", "test", "count", "last", "error"], [
+        render.table(None, [render.Column("rollup", priority=1), render.Column("project", priority=3),
+                            render.nodeid_column(), render.Column("count", right=True, priority=1),
+                            render.Column("last", priority=2), render.Column("error", priority=1, fit=render.WRAP)], [
             [_WHAT.get(f["what"], f["what"]), f["project"], f["nodeid"] or f"test id {f['test_id']}", f["count"],
              render.when(f["at"]), f["error"] + (f" (run {f['run_id']})" if f["run_id"] else "")]
             for f in found.failures
-        ], right=["count"], wrap=["test", "error"])
+        ], wide=wide)
         click.echo("fix the cause, then: vpt db rebuild (daily rollup), vpt flaky rebuild (flakiness)")

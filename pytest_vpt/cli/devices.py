@@ -14,10 +14,13 @@ from rich.text import Text
 from ..devices import Device, DeviceConfigError, load_devices
 from ..recording.monitor import Monitor, MonitorStatus, run_until_signalled
 from ..store import devices as device_rollup
+from ..wording import plural
 from . import render
 from .context import StoreOption
 from .timespec import parse_span
 
+_C = render.Column
+_DEVICE = render.Column("device", key=True)
 _EVERY_DEVICE = "\0every device"  # what --values alone stands for
 _STATE_STYLES = {"online": "green", "offline": "red", "stale": "yellow", "unknown": "dim"}
 
@@ -34,15 +37,16 @@ def _state(text: str) -> Text:
 @click.option("--values", "values_of", is_flag=False, flag_value=_EVERY_DEVICE, metavar="[DEVICE]",
               help="the numbers the probes reported in the window (of every device, or of DEVICE) instead")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.wide_option
 @click.pass_context
 def devices(ctx: click.Context, project: str | None, window: str, show_incidents: bool, values_of: str | None,
-            as_json: bool) -> None:
+            as_json: bool, wide: bool) -> None:
     """Devices: current state, uptime, error rate, flaps, response times, MTBF and MTTR."""
     if ctx.invoked_subcommand is not None:
         return
     span = parse_span(window)
     if values_of is not None:
-        _print_values(ctx.obj, project, None if values_of == _EVERY_DEVICE else values_of, span, as_json, False)
+        _print_values(ctx.obj, project, None if values_of == _EVERY_DEVICE else values_of, span, as_json, wide)
         return
     with ctx.obj.open() as store:
         if show_incidents:
@@ -55,14 +59,19 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
         click.echo("no incidents in the window" if show_incidents else
                    "no devices recorded yet: list them in vpt.yaml, then run pytest --vpt or vpt monitor")
     elif show_incidents:
-        render.table(None, ["device", "started", "ended", "duration", "error"], [
+        render.table(None, [_DEVICE, _C("started", priority=1), _C("ended", priority=2),
+                            _C("duration", right=True, priority=1), _C("error", priority=2, fit=render.WRAP)], [
             [i["device"], render.when(i["started_at"]), render.when(i["ended_at"]) or Text("ongoing", style="red"),
              render.span(i["duration"] if i["ended_at"] is not None else time.time() - i["started_at"]), i["error"]]
             for i in found
-        ], right=["duration"], wrap=["error"])
+        ], wide=wide)
     else:
-        columns = ["device", "kind", "state", "since", "uptime", "errors", "flaps/h", "p50", "p95", "incidents",
-                   "MTBF", "MTTR", "values", "last error"]
+        columns = [_DEVICE, _C("kind", priority=3), _C("state", priority=1), _C("since", priority=3),
+                   _C("uptime", right=True, priority=1), _C("errors", right=True, priority=2),
+                   _C("flaps/h", right=True, priority=3), _C("p50", right=True, priority=2),
+                   _C("p95", right=True, priority=3), _C("incidents", right=True, priority=2),
+                   _C("MTBF", right=True, priority=3), _C("MTTR", right=True, priority=3),
+                   _C("values", priority=2, fit=render.WRAP), _C("last error", priority=2, fit=render.WRAP)]
         rows = [
             [d["device"], d["kind"], _state(d["state"]), render.when(d["since"]), render.percent(d["uptime"]),
              render.percent(d["error_rate"]), "" if d["flaps_per_hour"] is None else f"{d['flaps_per_hour']:.2f}",
@@ -72,8 +81,7 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
         ]
         if not any(d["values"] for d in found):  # the values column only when a probe reports numbers
             columns, rows = columns[:-2] + columns[-1:], [row[:-2] + row[-1:] for row in rows]
-        render.table(None, columns, rows, right=["uptime", "errors", "flaps/h", "p50", "p95", "incidents", "MTBF", "MTTR"],
-                     wrap=["values", "last error"])
+        render.table(None, columns, rows, wide=wide)
 
 
 def probe_values(values: dict[str, float]) -> str:
@@ -105,7 +113,7 @@ def rebuild(store_option: StoreOption, project: str | None) -> None:
     """Derive incidents and hourly health again from all samples."""
     with store_option.open() as store:
         count = store.apply(device_rollup.rebuild, project)
-    click.echo(f"rebuilt the health of {count} device(s)")
+    click.echo(f"rebuilt the health of {plural(count, 'device')}")
 
 
 def registry(store_option: StoreOption, config: str | None) -> list[Device]:
@@ -136,7 +144,7 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
     settings = store_option.settings
     watcher = Monitor(found, settings.store, project or settings.project, flush_every)
     console = Console(highlight=False)
-    click.echo(f"monitoring {len(found)} device(s) into {settings.store}; Ctrl-C stops", err=True)
+    click.echo(f"monitoring {plural(len(found), 'device')} into {settings.store}; Ctrl-C stops", err=True)
     if console.is_terminal:
         with Live(_view(watcher.status), console=console, refresh_per_second=2, transient=False) as live:
             status = run_until_signalled(watcher, until,
@@ -152,7 +160,7 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
 
 
 def _view(status: MonitorStatus) -> Table:
-    grid = Table(title=f"vpt monitor: {len(status.devices)} devices since {render.when(status.started_at)}; "
+    grid = Table(title=f"vpt monitor: {plural(len(status.devices), 'device')} since {render.when(status.started_at)}; "
                  f"{status.written} events written" + (f"; STORE ERROR: {status.error}" if status.error else ""),
                  title_justify="left", header_style="bold", box=None, pad_edge=False)
     for name in ("device", "state", "since", "response", "samples", "failed", "incidents", "last error"):

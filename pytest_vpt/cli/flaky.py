@@ -6,11 +6,13 @@ import click
 
 from ..analytics.flakiness import STATUSES
 from ..store import flakiness as rollup
+from ..wording import plural
 from . import render
 from .context import StoreOption
 from .timespec import parse_since
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+_C = render.Column
 _STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable": "", "new": "cyan"}
 
 
@@ -23,15 +25,16 @@ _STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable"
 @click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--explain", metavar="NODEID", help="the evidence behind one test's verdict")
 @_json_option
+@render.wide_option
 @click.pass_context
 def flaky(ctx: click.Context, project: str | None, branch: str | None, since: str | None,
-          statuses: tuple[str, ...], limit: int, explain: str | None, as_json: bool) -> None:
+          statuses: tuple[str, ...], limit: int, explain: str | None, as_json: bool, wide: bool) -> None:
     """Tests ranked by flakiness score (PFS), with their status and why."""
     if ctx.invoked_subcommand:
         return
     store_option: StoreOption = ctx.obj
     if explain:
-        _explain(store_option, explain, project, as_json)
+        _explain(store_option, explain, project, as_json, wide)
         return
     chosen = [] if "all" in statuses else list(statuses or ["flaky"])
     with store_option.open() as store:
@@ -46,7 +49,10 @@ def flaky(ctx: click.Context, project: str | None, branch: str | None, since: st
         return
     render.table(
         None,
-        ["test", "status", "score", "P(flaky)", "flip rate", "runs", "failed", "retry-pass", "since", "reason"],
+        [render.nodeid_column(), _C("status", priority=1), _C("score", right=True, priority=1),
+         _C("P(flaky)", right=True, priority=3), _C("flip rate", right=True, priority=3),
+         _C("runs", right=True, priority=2), _C("failed", right=True, priority=3),
+         _C("retry-pass", right=True, priority=3), _C("since", priority=3), _C("reason", priority=2, fit=render.WRAP)],
         [
             [
                 r["nodeid"], status_text(r["status"]), f"{r['score']:.3f}", f"{r['probability']:.2f}",
@@ -55,8 +61,7 @@ def flaky(ctx: click.Context, project: str | None, branch: str | None, since: st
             ]
             for r in rows
         ],
-        right=["score", "P(flaky)", "flip rate", "runs", "failed", "retry-pass"],
-        wrap=["test", "reason"],
+        wide=wide,
     )
 
 
@@ -64,7 +69,7 @@ def status_text(status: str) -> render.Text:
     return render.Text(status, style=_STATUS_STYLES.get(status, ""))
 
 
-def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_json: bool) -> None:
+def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_json: bool, wide: bool) -> None:
     settings = store_option.settings.flakiness
     with store_option.open() as store:
         found = store.read("flakiness_of", nodeid, project=project)
@@ -90,25 +95,27 @@ def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_jso
     click.echo(f"{row['nodeid']} ({row['project']})")
     click.echo(f"  status    {verdict.status}: {verdict.reason}")
     click.echo(f"  score     PFS {verdict.score:.3f}, flip rate {verdict.flip_rate:.2f}, "
-               f"P(flaky) {verdict.probability:.2f} over the last {verdict.window} runs "
-               f"(window {settings.window_runs} runs / {settings.window_days:g} days)")
-    click.echo(f"  counts    {row['runs']} runs, {row['attempts']} attempts, {row['failed_runs']} failed runs, "
-               f"{row['pass_on_retry']} passed on retry, {verdict.mixed_commits} commits with mixed outcomes")
+               f"P(flaky) {verdict.probability:.2f} over the last {plural(verdict.window, 'run')} "
+               f"(window {plural(settings.window_runs, 'run')} / {settings.window_days:g} days)")
+    click.echo(f"  counts    {plural(row['runs'], 'run')}, {plural(row['attempts'], 'attempt')}, "
+               f"{plural(row['failed_runs'], 'failed run')}, {row['pass_on_retry']} passed on retry, "
+               f"{plural(verdict.mixed_commits, 'commit')} with mixed outcomes")
     if row["first_flaky_at"]:
         click.echo(f"  flaky     first evidence {render.when(row['first_flaky_at'])}, "
                    f"last {render.when(row['last_flaky_at'])}")
     render.table(
         "runs behind the verdict (oldest first)",
-        ["run", "started", "branch", "commit", "attempts", "evidence"],
+        [render.run_id_column(), _C("started", priority=1), _C("branch", priority=3, fit=render.WRAP),
+         _C("commit", priority=3), _C("attempts", right=True, priority=2), _C("evidence", priority=1, fit=render.WRAP)],
         [
             [
-                run.run_id[:8], render.when(run.started_at), run.branch or "",
+                run.run_id, render.when(run.started_at), run.branch or "",
                 (run.revision or "")[:10] + ("+local" if run.dirty else ""), run.attempts,
                 f"{evidence[run.run_id].kind}: {evidence[run.run_id].detail}" if run.run_id in evidence else "",
             ]
             for run in history
         ],
-        wrap=["evidence"],
+        wide=wide,
     )
 
 
@@ -122,5 +129,5 @@ def rebuild(store_option: StoreOption, project: str | None) -> None:
         runs = store.apply(rollup.rebuild, settings, project)
         counts = store.read("flaky", project=project, statuses=[], limit=10**9)
     by_status = {status: sum(r["status"] == status for r in counts) for status in STATUSES}
-    click.echo(f"rebuilt the verdicts of {len(counts)} tests from {runs} runs: "
+    click.echo(f"rebuilt the verdicts of {plural(len(counts), 'test')} from {plural(runs, 'run')}: "
                + ", ".join(f"{n} {status}" for status, n in by_status.items() if n))

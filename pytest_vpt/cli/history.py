@@ -6,20 +6,23 @@ import click
 
 from ..events import OUTCOMES
 from ..summary import pass_rate
+from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
 from .metrics import print_summary
 
 _RUN_COUNTS = ("passed", "failed", "error", "skipped", "rerun")  # the table's; --json has all
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+_C = render.Column
 
 
 @click.command()
 @click.option("--project", help="only this project's runs")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="how many runs")
 @_json_option
+@render.wide_option
 @click.pass_obj
-def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bool) -> None:
+def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bool, wide: bool) -> None:
     """Recent runs, newest first."""
     with store_option.open() as store:
         found = store.read("runs", project=project, limit=limit)
@@ -31,17 +34,20 @@ def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bo
         return
     render.table(
         None,
-        ["run", "project", "started", "duration", "status", "tests", *_RUN_COUNTS, "pass rate", "branch", "commit"],
+        [render.run_id_column(), _C("project", priority=3, fit=render.WRAP), _C("started", priority=1),
+         _C("duration", right=True, priority=2), _C("status", priority=1), _C("tests", right=True, priority=1),
+         *(_C(o, right=True, priority=1 if o == "failed" else 2) for o in _RUN_COUNTS),
+         _C("pass rate", right=True, priority=1), _C("branch", priority=3, fit=render.WRAP),
+         _C("commit", priority=3, cut=10)],
         [
             [
-                r["run_id"][:8], r["project"], render.when(r["started_at"]), render.seconds(r["duration"]),
+                r["run_id"], r["project"], render.when(r["started_at"]), render.seconds(r["duration"]),
                 _status(r), r["tests"], *(r[o] or "" for o in _RUN_COUNTS), render.percent(pass_rate(r)),
-                r["vcs_branch"], (r["vcs_revision"] or "")[:10],
+                r["vcs_branch"], r["vcs_revision"],
             ]
             for r in found
         ],
-        right=["duration", "tests", *_RUN_COUNTS, "pass rate"],
-        wrap=["project", "branch"],
+        wide=wide,
     )
 
 
@@ -57,8 +63,10 @@ def _status(run: dict) -> str:
               help="only tests with this outcome (repeatable)")
 @click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each test's final one")
 @_json_option
+@render.wide_option
 @click.pass_obj
-def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool) -> None:
+def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool,
+        wide: bool) -> None:
     """The tests of one run (RUN_ID may be abbreviated)."""
     with store_option.open() as store:
         found = store.read("find_runs", run_id)
@@ -73,10 +81,11 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
         render.emit_json({"run": the_run, "tests": rows, "metrics": recorded})
         return
     title = (f"run {the_run['run_id']} · {the_run['project']} · {render.when(the_run['started_at'])} · "
-             f"{the_run['tests']} tests · {_status(the_run)}")
+             f"{plural(the_run['tests'] or 0, 'test')} · {_status(the_run)}")
     render.table(
         title,
-        ["test", "outcome", "attempt", "duration", "worker", "error"],
+        [render.nodeid_column(), _C("outcome", priority=1), _C("attempt", right=True, priority=2),
+         _C("duration", right=True, priority=1), _C("worker", priority=3), _C("error", priority=1, fit=render.WRAP)],
         [
             [
                 r["nodeid"], render.outcome(r["outcome"]),
@@ -85,8 +94,7 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
             ]
             for r in rows
         ],
-        right=["attempt", "duration"],
-        wrap=["test", "error"],
+        wide=wide,
     )
     if not rows:
         click.echo("no tests" + (f" with outcome {', '.join(outcomes)}" if outcomes else ""))
@@ -101,9 +109,10 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
 @click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each run's final one")
 @_json_option
+@render.wide_option
 @click.pass_obj
 def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: int, all_attempts: bool,
-          as_json: bool) -> None:
+          as_json: bool, wide: bool) -> None:
     """The history of one test (its pytest node id), newest first."""
     with store_option.open() as store:
         rows = store.read("history", nodeid, project=project, limit=limit, all_attempts=all_attempts)
@@ -115,16 +124,18 @@ def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: in
         return
     render.table(
         f"{nodeid}",
-        ["run", "started", "outcome", "attempt", "duration", "branch", "commit", "error"],
+        [render.run_id_column(), _C("started", priority=1), _C("outcome", priority=1),
+         _C("attempt", right=True, priority=2), _C("duration", right=True, priority=1),
+         _C("branch", priority=3, fit=render.WRAP), _C("commit", priority=3, cut=10),
+         _C("error", priority=2, fit=render.WRAP)],
         [
             [
-                r["run_id"][:8], render.when(r["started_at"]), render.outcome(r["outcome"]), r["attempt"],
-                render.seconds(r["duration"]), r["vcs_branch"], (r["vcs_revision"] or "")[:10], _error(r),
+                r["run_id"], render.when(r["started_at"]), render.outcome(r["outcome"]), r["attempt"],
+                render.seconds(r["duration"]), r["vcs_branch"], r["vcs_revision"], _error(r),
             ]
             for r in rows
         ],
-        right=["attempt", "duration"],
-        wrap=["error"],
+        wide=wide,
     )
 
 

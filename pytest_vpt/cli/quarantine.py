@@ -8,6 +8,7 @@ import click
 
 from ..quarantine.listfile import ListFileError, add_to_list, read_list, remove_from_list
 from ..store import flakiness as rollup
+from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
 
@@ -22,8 +23,9 @@ def quarantine() -> None:
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="also the tests that have left quarantine")
 @_json_option
+@render.wide_option
 @click.pass_obj
-def list_(store_option: StoreOption, show_all: bool, as_json: bool) -> None:
+def list_(store_option: StoreOption, show_all: bool, as_json: bool, wide: bool) -> None:
     """The project's quarantine: what is in force, since when, and how close to leaving."""
     settings = store_option.settings
     listed = _read(settings.quarantine_file)
@@ -49,9 +51,11 @@ def list_(store_option: StoreOption, show_all: bool, as_json: bool) -> None:
         click.echo(f"no test is quarantined in project {settings.project!r}")
         return
     render.table(
-        f"quarantine of {settings.project} · leaves after {settings.policy.passes} clean passes in a row · "
+        f"quarantine of {settings.project} · leaves after {plural(settings.policy.passes, 'clean pass', 'clean passes')} in a row · "
         f"list file {settings.quarantine_file.name}",
-        ["test", "source", "since", "passes", "reason", "left"],
+        [render.nodeid_column(), render.Column("source", priority=2), render.Column("since", priority=2),
+         render.Column("passes", right=True, priority=1), render.Column("reason", priority=1, fit=render.WRAP),
+         render.Column("left", priority=3, fit=render.WRAP)],
         [
             [
                 e["nodeid"], e["source"], render.when(e["entered_at"]) or "next run",
@@ -60,8 +64,7 @@ def list_(store_option: StoreOption, show_all: bool, as_json: bool) -> None:
             ]
             for e in shown
         ],
-        right=["passes"],
-        wrap=["test", "reason", "left"],
+        wide=wide,
     )
 
 

@@ -36,7 +36,8 @@ class Column:
     wrapped. ``priority``: 1 is kept longest; when the columns do not fit, the highest numbers
     are hidden first (rightmost first among equals), and a footer names them. ``fit``: how the
     cells give way: ``KEEP`` (shown in full or not at all), ``NODEID`` (shortened in the middle
-    by :func:`shorten_nodeid`), ``WRAP`` (free text, folds onto more lines). ``cut``: cells are
+    by :func:`shorten_nodeid`), ``MIDDLE`` (an ellipsis in the middle: URLs, paths), ``WRAP``
+    (free text, folds onto more lines). ``cut``: cells are
     cut to this many characters unless ``--wide`` (run ids: 8). ``right``: right-aligned (numbers).
     """
 
@@ -48,7 +49,8 @@ class Column:
     right: bool = False
 
 
-KEEP, NODEID, WRAP = "keep", "nodeid", "wrap"
+KEEP, NODEID, MIDDLE, WRAP = "keep", "nodeid", "middle", "wrap"
+_SHORTENED = (NODEID, MIDDLE)
 RUN_ID_LENGTH = 8
 _GAP = 2  # columns are apart by two spaces
 wide_option = click.option("--wide", is_flag=True, help="show every column in full, whatever the terminal's width")
@@ -87,8 +89,7 @@ def table(
         grid.add_column(spec.header, justify="right" if spec.right else "left", width=width,
                         no_wrap=wide or spec.fit != WRAP, overflow="fold")
     for row in cells:
-        grid.add_row(*(shorten(row[i], width) if specs[i].fit == NODEID and not wide else row[i]
-                       for i, width in widths.items()))
+        grid.add_row(*(row[i] if wide else _shorten(row[i], width, specs[i].fit) for i, width in widths.items()))
     console.print(grid)
     hidden = [spec.header for i, spec in enumerate(specs) if i not in widths]
     if hidden:
@@ -139,20 +140,31 @@ def _fit(specs: Sequence[Column], natural: Sequence[int], width: int) -> dict[in
 
 
 def _least(spec: Column, natural: int, width: int) -> int:
-    """The narrowest a column may be: a node id two fifths of the line, free text 12 characters,
-    the rest in full; never narrower than its header."""
-    if spec.fit == NODEID:
+    """The narrowest a column may be: a shortened one two fifths of the line, free text 20
+    characters, the rest in full; never narrower than its header."""
+    if spec.fit in _SHORTENED:
         return min(natural, max(len(spec.header), width * 2 // 5))
     if spec.fit == WRAP:
-        return min(natural, max(len(spec.header), 12))
+        return min(natural, max(len(spec.header), 20))
     return natural
 
 
-def shorten(text: Text, width: int) -> Text:
-    """A node id cell cut to ``width`` by :func:`shorten_nodeid`, in the same style."""
+def _shorten(text: Text, width: int, fit: str) -> Text:
+    """A cell of a ``NODEID`` or ``MIDDLE`` column cut to ``width``, in the same style."""
     plain = text.plain
-    short = shorten_nodeid(plain, width)
-    return text if short == plain else Text(short, style=text.style)
+    if fit not in _SHORTENED or len(plain) <= width:
+        return text
+    return Text(shorten_nodeid(plain, width) if fit == NODEID else shorten_middle(plain, width), style=text.style)
+
+
+def shorten_middle(value: str, width: int) -> str:
+    """``value`` in at most ``width`` characters: its start and its end, an ellipsis between."""
+    if len(value) <= width:
+        return value
+    if width < 3:
+        return value[:width]
+    start = (width - 1) // 2
+    return value[:start] + "…" + value[len(value) - (width - 1 - start):]
 
 
 def shorten_nodeid(nodeid: str, width: int) -> str:
@@ -170,10 +182,7 @@ def shorten_nodeid(nodeid: str, width: int) -> str:
     room = width - len(file + sep) - 1
     if room >= 12:
         return file + sep + "…" + name[-room:]
-    if width < 3:
-        return nodeid[:width]
-    start = (width - 1) // 2  # the file's start, the name's end
-    return file[:start] + "…" + tail[len(tail) - (width - 1 - start):]
+    return shorten_middle(tail, width)  # the file's start, the name's end
 
 
 def outcome(text: str | None) -> Text:

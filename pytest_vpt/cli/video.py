@@ -10,9 +10,12 @@ from typing import Any
 
 import click
 
+from ..wording import plural
 from . import render
 from .context import StoreOption
 from .timespec import parse_span
+
+_C = render.Column
 
 
 @click.group()
@@ -71,7 +74,7 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
     if report.bitrate is not None:
         rate = report.bitrate
         click.echo(f"bitrate: mean {rate.mean:.0f} kbit/s, deviation {rate.deviation:.0f}, variation {rate.variation:.2f}, "
-                   f"lowest {rate.minimum:.0f}; {len(rate.dips)} dip(s) below {rate.floor:.0f} kbit/s")
+                   f"lowest {rate.minimum:.0f}; {plural(len(rate.dips), 'dip')} below {rate.floor:.0f} kbit/s")
     if report.subtitles is not None:
         shown = report.subtitles
         spans = ", ".join(f"{start:.1f}-{'end' if end is None else f'{end:.1f}'} s" for start, end in shown.intervals[:10])
@@ -83,9 +86,11 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
 @click.option("--project", help="only this project's incidents")
 @click.option("--since", metavar="SPAN", default="24h", show_default=True, help="how far back (30m, 24h, 7d)")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.wide_option
 @click.pass_obj
-def incidents(store_option: StoreOption, project: str | None, since: str, limit: int, as_json: bool) -> None:
+def incidents(store_option: StoreOption, project: str | None, since: str, limit: int, as_json: bool,
+              wide: bool) -> None:
     """Video incidents recorded by vpt watch (and other producers), newest first."""
     with store_option.open() as store:
         found = store.read("video_incidents", project=project, since=time.time() - parse_span(since), limit=limit)
@@ -95,10 +100,12 @@ def incidents(store_option: StoreOption, project: str | None, since: str, limit:
     if not found:
         click.echo(f"no video incidents since {since} ago" + (f" for project {project!r}" if project else ""))
         return
-    render.table(None, ["started", "source", "kind", "duration", "frames", "severity", "end", "test"], [
+    render.table(None, [_C("started", priority=1), _C("source", key=True, fit=render.MIDDLE), _C("kind", priority=1),
+                        _C("duration", right=True, priority=1), _C("frames", right=True, priority=1),
+                        _C("severity", priority=2), _C("end", priority=3), _C("test", priority=2, fit=render.NODEID)], [
         [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), _frames(i), i["severity"],
          "open" if i["ended_at"] is None else render.when(i["ended_at"]), i["nodeid"]] for i in found
-    ], right=["duration", "frames"], wrap=["test"])
+    ], wide=wide)
 
 
 def _frames(incident: dict[str, Any]) -> str:
@@ -141,7 +148,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
         raise click.ClickException(status.error)
     lost = f", {len(status.pending)} NOT written: {status.error}" if status.pending else ""
     early = f"; {status.source} {status.ended_early}" if status.ended_early else ""
-    click.echo(f"stopped: {status.incidents} incident(s), {status.written} written{lost}{early}", err=True)
+    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {status.written} written{lost}{early}", err=True)
     if status.pending:
         sys.exit(1)
 
@@ -157,7 +164,7 @@ class _StatusLine:
         if not status.connected and status.failures:  # each failed attempt is said, with when the next is
             state += f"; attempt {status.failures} failed, next in {self.retry_in(status.failures):g} s"
         ongoing = f"; now: {', '.join(status.ongoing)}" if status.ongoing else ""
-        text = f"{status.source}: {state}, {status.seconds:.0f} s watched, {status.incidents} incident(s){ongoing}"
+        text = f"{status.source}: {state}, {status.seconds:.0f} s watched, {plural(status.incidents, 'incident')}{ongoing}"
         seen = (status.connected, status.failures, status.incidents, tuple(status.ongoing))
         if self.live:
             click.echo(f"\r{text[:160]:160}", nl=False, err=True)
