@@ -32,7 +32,7 @@ def _state(text: str) -> Text:
 @click.group(invoke_without_command=True)
 @click.option("--project", help="only this project's devices")
 @click.option("--window", default="24h", show_default=True, metavar="SPAN",
-              help="health over this span (30m, 24h, 7d), in whole hours")
+              help="health and incidents over this span (30m, 24h, 7d), from the start of its first hour")
 @click.option("--incidents", "show_incidents", is_flag=True, help="list the incidents in the window instead")
 @click.option("--values", "values_of", is_flag=False, flag_value=_EVERY_DEVICE, metavar="[DEVICE]",
               help="the numbers the probes reported in the window (of every device, or of DEVICE) instead")
@@ -50,7 +50,7 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
         return
     with ctx.obj.open() as store:
         if show_incidents:
-            found = store.read("device_incidents", project=project, since=time.time() - span, limit=1000)
+            found = store.read("device_incidents", project=project, window=span, limit=1000)
         else:
             found = store.read("devices", project=project, window=span)
     if as_json:
@@ -62,7 +62,7 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
         render.table(None, [_DEVICE, _C("started", priority=1), _C("ended", priority=2),
                             _C("duration", right=True, priority=1), _C("error", priority=2, fit=render.WRAP)], [
             [i["device"], render.when(i["started_at"]), render.when(i["ended_at"]) or Text("ongoing", style="red"),
-             render.span(i["duration"] if i["ended_at"] is not None else time.time() - i["started_at"]), i["error"]]
+             render.span(i["duration"]), i["error"]]
             for i in found
         ], wide=wide)
     else:

@@ -8,8 +8,9 @@ from ..events import TEXT_MAX, cut_text, event_id, make_event
 from .sampler import Sample
 
 
-def device_event(device: dict[str, Any], project: str, seen_at: float) -> dict[str, Any]:
-    """A registered device (as :meth:`Device.describe` gives it) seen by a sampler at ``seen_at``."""
+def device_event(device: dict[str, Any], project: str, seen_at: float, flush: float | None = None) -> dict[str, Any]:
+    """A registered device (as :meth:`Device.describe` gives it) seen by a sampler at ``seen_at``;
+    ``flush``: the most seconds that sampler holds a sample before writing it."""
     return make_event("device", event_id("device", project, device["id"], seen_at), {
         "vpt.project": project,
         "vpt.device.id": device["id"],
@@ -20,6 +21,7 @@ def device_event(device: dict[str, Any], project: str, seen_at: float) -> dict[s
         "vpt.device.timeout": device["timeout"],
         "vpt.device.grace": device["grace"],
         "vpt.device.seen_at": seen_at,
+        "vpt.device.flush": flush,
     })
 
 

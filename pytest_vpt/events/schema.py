@@ -111,6 +111,7 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.device.timeout": (_NUMBER, True),
         "vpt.device.grace": (_NUMBER, True),
         "vpt.device.seen_at": (_NUMBER, True),
+        "vpt.device.flush": (_OPT_NUMBER, False),  # seconds a sample may wait before it is written
     },
     # A video incident (black screen, freeze, a stream lost): from its first frame to the
     # first frame without it (end None: still going), in epoch seconds.

@@ -55,7 +55,8 @@ class Monitor:
         self.flush_every = flush_every
         self.status = MonitorStatus({d.id: DeviceView(d) for d in devices}, time.time())
         self.sampler = Sampler(devices, self._on_sample)
-        self._pending: list[dict[str, Any]] = [device_event(d.describe(), project, self.status.started_at) for d in devices]
+        self._pending: list[dict[str, Any]] = [device_event(d.describe(), project, self.status.started_at, flush_every)
+                                                 for d in devices]
         self._taken: list[Sample] = []
         self._store = None
 

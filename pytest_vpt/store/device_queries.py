@@ -20,7 +20,7 @@ def devices(
     start = hour_of(now - window)
     where, args = ("WHERE k.project = ?", [project]) if project else ("", [])
     rows = conn.execute(
-        "SELECT k.project, k.device_id, d.kind, d.tags, d.probe, d.interval, d.timeout, d.grace, "
+        "SELECT k.project, k.device_id, d.kind, d.tags, d.probe, d.interval, d.timeout, d.grace, d.flush, "
         "s.last_time, s.last_online, s.last_end, s.last_error, s.last_response_time, s.since, s.outage_start "
         "FROM (SELECT project, device_id FROM devices UNION SELECT project, device_id FROM device_status) AS k "
         "LEFT JOIN devices AS d USING (project, device_id) LEFT JOIN device_status AS s USING (project, device_id) "
@@ -78,10 +78,13 @@ def device_values(
 
 
 def _state(row: sqlite3.Row, now: float) -> str:
-    """online / offline; stale when no sample vouches for now (nothing samples it); unknown before a sample."""
+    """online / offline; unknown before a sample; stale once nothing sampled the device for more
+    than its interval plus its timeout. The newest stored sample vouches for one interval from
+    its time; the next one may take the timeout to answer and wait ``flush`` seconds (vpt monitor's
+    --flush) before it is written; a second more for the write itself."""
     if row["last_time"] is None:
         return "unknown"
-    if now > row["last_end"] + (row["timeout"] or 0.0) + 1.0:
+    if now > row["last_end"] + (row["timeout"] or 0.0) + (row["flush"] or 0.0) + 1.0:
         return "stale"
     return "online" if row["last_online"] else "offline"
 
@@ -96,15 +99,21 @@ def _incidents(conn: sqlite3.Connection, key: tuple[str, str], start: float, end
 
 def device_incidents(
     conn: sqlite3.Connection, project: str | None = None, device: str | None = None, since: float | None = None,
-    limit: int = 50,
+    limit: int = 50, window: float | None = None, now: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Incidents, newest first (``ended_at`` None: still going on)."""
+    """Incidents, newest first; ``ended_at`` None: still going on, its ``duration`` so far (to ``now``).
+    ``window``: those overlapping the window :func:`devices` gives figures over (its whole hours),
+    else those still going on at ``since``."""
+    now = time.time() if now is None else now
     clauses, args = [], []
     for column, value in (("project", project), ("device_id", device)):
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(value)
-    if since is not None:
+    if window is not None:  # the overlap that figures.health counts downtime over
+        clauses.append("started_at < ? AND (ended_at IS NULL OR ended_at > ?)")
+        args += [now, hour_of(now - window)]
+    elif since is not None:
         clauses.append("(ended_at IS NULL OR ended_at >= ?)")
         args.append(since)
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
@@ -112,4 +121,8 @@ def device_incidents(
         f"SELECT project, device_id AS device, started_at, ended_at, duration, error FROM device_incidents {where} "
         "ORDER BY started_at DESC LIMIT ?", [*args, limit],
     )
-    return [dict(row) for row in rows]
+    found = [dict(row) for row in rows]
+    for incident in found:
+        if incident["ended_at"] is None:
+            incident["duration"] = max(0.0, now - incident["started_at"])
+    return found

@@ -18,12 +18,14 @@ from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fo
 from ..analytics.buckets import percentile
 from .sql import greatest, least, upsert
 
-_DEVICE_COLUMNS = ("project", "device_id", "kind", "tags", "probe", "interval", "timeout", "grace", "first_seen", "last_seen")
+_DEVICE_COLUMNS = ("project", "device_id", "kind", "tags", "probe", "interval", "timeout", "grace", "first_seen", "last_seen",
+                   "flush")
 _UPSERT_DEVICE = (
     f"INSERT INTO devices ({', '.join(_DEVICE_COLUMNS)}) VALUES ({', '.join('?' * len(_DEVICE_COLUMNS))}) "
     "ON CONFLICT (project, device_id) DO UPDATE SET kind = excluded.kind, tags = excluded.tags, "
     "probe = excluded.probe, interval = excluded.interval, timeout = excluded.timeout, grace = excluded.grace, "
     f"first_seen = {least('devices.first_seen', 'excluded.first_seen')}, "
+    "flush = excluded.flush, "
     f"last_seen = {greatest('devices.last_seen', 'excluded.last_seen')}"
 )
 _SAMPLE_COLUMNS = ("project", "device_id", "time", "event_id", "run_id", "online", "response_time", "error", "interval", '"values"')
@@ -47,7 +49,7 @@ def write(conn: sqlite3.Connection, devices: list[dict[str, Any]], samples: list
     conn.executemany(_UPSERT_DEVICE, [
         (e["vpt.project"], e["vpt.device.id"], e["vpt.device.kind"], json.dumps(e.get("vpt.device.tags") or {}, sort_keys=True),
          e["vpt.device.probe"], e["vpt.device.interval"], e["vpt.device.timeout"], e["vpt.device.grace"],
-         e["vpt.device.seen_at"], e["vpt.device.seen_at"])
+         e["vpt.device.seen_at"], e["vpt.device.seen_at"], e.get("vpt.device.flush") or 0.0)
         for e in devices
     ])
     new = _new(conn, samples)  # a sample sent twice is stored and folded once
