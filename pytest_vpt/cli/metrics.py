@@ -78,6 +78,6 @@ def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], 
         render.emit_json(found)
     elif not found:
         filtered = " matching the filters" if name or wanted or nodeid or project else ""
-        click.echo(f"no metrics recorded{f' in run {run_id}' if run_id else f' since {since}'}{filtered}")
+        click.echo(f"no metrics recorded{f' in run {run_id}' if run_id else f' (--since {since})'}{filtered}")
     else:
         print_summary(found, wide)
