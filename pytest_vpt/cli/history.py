@@ -100,7 +100,7 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
         click.echo("no tests" + (f" with outcome {', '.join(outcomes)}" if outcomes else ""))
     if recorded:
         click.echo("")
-        print_summary(recorded)
+        print_summary(recorded, wide)
 
 
 @click.command()
