@@ -58,7 +58,7 @@ def test_vpt_devices_lists_incidents_and_rebuilds(project) -> None:
     assert (code, out.strip()) == (0, "rebuilt the health of 1 device(s)")
     assert json.loads(vpt("devices", "--window", "3h", "--json")[1])[0]["incidents"] == 1
     code, out = vpt("devices", "--window", "soon")
-    assert code == 2 and "'soon': use a span like 30m, 24h, 7d or 2w" in out
+    assert code == 2 and "Invalid value for '--window': 'soon': use a number and a unit: 90s, 30m, 24h, 7d or 2w" in out
 
 
 def monitor(cwd, *args: str, env: dict | None = None) -> subprocess.Popen:

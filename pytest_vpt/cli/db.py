@@ -12,6 +12,7 @@ from ..store.status import status as store_status
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .progress import shown as progress_shown
 
 
 @click.group()
@@ -50,13 +51,18 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str)
 
 @db.command()
 @click.option("--project", help="only this project (default: all)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
 @click.pass_obj
-def rebuild(store_option: StoreOption, project: str | None) -> None:
+def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
     with store_option.open() as store:
-        count = store.rebuild_daily(project)
+        with progress_shown("daily rollup", "attempts", quiet=as_json) as bar:
+            count = store.rebuild_daily(project, on_progress=bar.update)
         failed = [f for f in store_status(store).failures
                   if f["what"] == "daily" and (not project or f["project"] == project)]
+    if as_json:
+        render.emit_json({"attempts": count, "set_aside": sum(f["count"] for f in failed), "tests_set_aside": len(failed)})
+        return
     click.echo(f"folded {plural(count, 'attempt')} into the daily rollup again")
     if failed:
         click.echo(f"{plural(sum(f['count'] for f in failed), 'attempt')} of {plural(len(failed), 'test')} could not be folded: "

@@ -17,6 +17,7 @@ from ..store import devices as device_rollup
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .progress import shown as progress_shown
 from .timespec import parse_span
 
 _C = render.Column
@@ -108,11 +109,16 @@ def _print_values(store_option: StoreOption, project: str | None, device: str | 
 
 @devices.command()
 @click.option("--project", help="only this project's devices")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
 @click.pass_obj
-def rebuild(store_option: StoreOption, project: str | None) -> None:
+def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive incidents and hourly health again from all samples."""
     with store_option.open() as store:
-        count = store.apply(device_rollup.rebuild, project)
+        with progress_shown("device health", "devices", quiet=as_json) as bar:
+            count = store.apply(device_rollup.rebuild, project, on_progress=bar.update)
+    if as_json:
+        render.emit_json({"devices": count})
+        return
     click.echo(f"rebuilt the health of {plural(count, 'device')}")
 
 

@@ -9,6 +9,7 @@ from ..store import flakiness as rollup
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .progress import shown as progress_shown
 from .timespec import parse_since
 
 _json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
@@ -121,13 +122,18 @@ def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_jso
 
 @flaky.command()
 @click.option("--project", help="only this project's tests")
+@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
 @click.pass_obj
-def rebuild(store_option: StoreOption, project: str | None) -> None:
+def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Recompute every verdict from the whole history (after changing the flaky_* settings)."""
     settings = store_option.settings.flakiness
     with store_option.open() as store:
-        runs = store.apply(rollup.rebuild, settings, project)
+        with progress_shown("flakiness verdicts", "runs", quiet=as_json) as bar:
+            runs = store.apply(rollup.rebuild, settings, project, on_progress=bar.update)
         counts = store.read("flaky", project=project, statuses=[], limit=10**9)
     by_status = {status: sum(r["status"] == status for r in counts) for status in STATUSES}
+    if as_json:
+        render.emit_json({"runs": runs, "tests": len(counts), **by_status})
+        return
     click.echo(f"rebuilt the verdicts of {plural(len(counts), 'test')} from {plural(runs, 'run')}: "
                + ", ".join(f"{n} {status}" for status, n in by_status.items() if n))

@@ -7,6 +7,7 @@ import os
 import click
 
 from .context import StoreOption
+from .progress import shown as progress_shown
 
 
 @click.command()
@@ -27,8 +28,8 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
     if not url:
         raise click.UsageError("no server: give --server URL or set VPT_SERVER")
     spool = Spool(store_option.rootdir / SPOOL_DIR)
-    with requests.Session() as session:
-        done = resend(session, url, os.environ.get("VPT_TOKEN"), spool)
+    with requests.Session() as session, progress_shown(f"sending to {redact_url(url)}", "batches") as bar:
+        done = resend(session, url, os.environ.get("VPT_TOKEN"), spool, on_progress=bar.update)
     click.echo(f"{done.batches} batch(es) ({sum(done.sent.values())} events) sent to {redact_url(url)}; "
                f"{spool.depth()} left in {spool.folder}")
     problems = []

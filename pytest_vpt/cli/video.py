@@ -13,6 +13,7 @@ import click
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .progress import shown as progress_shown
 from .timespec import parse_span
 
 _C = render.Column
@@ -43,14 +44,20 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
     try:
         from ..video import BitrateCheck, BlackCheck, DropsCheck, FreezeCheck, SourceError, SubtitleCheck
         from ..video import analyze as run_analysis
+        from ..video import open_source
     except ImportError as exc:
         raise click.ClickException(f"vpt video needs its extra: pip install 'pytest-vpt[video]' ({exc})") from None
     durations = {} if min_duration is None else {"min_duration": min_duration}
     chosen = {"black": BlackCheck(**durations), "freeze": FreezeCheck(**durations), "drops": DropsCheck(),
               "bitrate": BitrateCheck(), "subtitles": SubtitleCheck()}
     try:
-        report = run_analysis(source, [chosen[name] for name in (checks or ("black", "freeze", "drops", "bitrate"))],
-                              seconds, sample_every, thumbnails, timeout)
+        opened = open_source(source, timeout)  # opened first: a file's container tells how long it is
+        length = min(filter(None, (seconds, opened.declared_duration)), default=None)
+        with progress_shown(f"analysing {opened.name}", "s", length, quiet=as_json) as bar:
+            report = run_analysis(opened, [chosen[name] for name in (checks or ("black", "freeze", "drops", "bitrate"))],
+                                  seconds, sample_every, thumbnails, timeout,
+                                  on_progress=lambda at, frames, ongoing: bar.update(at))
+            bar.update(report.duration, report.duration)
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:

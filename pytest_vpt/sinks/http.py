@@ -16,6 +16,7 @@ import gzip
 import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,16 @@ class Resent:
     stopped: str = ""  # why the rest was left in the spool (the server could not take it)
 
 
-def resend(session: requests.Session, url: str, token: str | None, spool: Spool) -> Resent:
+def resend(session: requests.Session, url: str, token: str | None, spool: Spool,
+           on_progress: Callable[[int, int], Any] | None = None) -> Resent:
     """Send the spooled batches, oldest first. One the server refuses as invalid moves to
     ``rejected/`` (its reason beside it) and the next is sent; at the first other failure the
-    rest stays in the spool for later."""
+    rest stays in the spool for later. ``on_progress(done, total)`` hears of each batch."""
     done = Resent()
-    for path, events in spool.batches():
+    total = spool.depth()
+    for handled, (path, events) in enumerate(spool.batches()):
+        if on_progress is not None:
+            on_progress(handled, total)
         try:
             send(session, url, token, events)
         except Refused as exc:
@@ -107,6 +112,8 @@ def resend(session: requests.Session, url: str, token: str | None, spool: Spool)
         path.unlink()
         done.sent.update(event["type"] for event in events)
         done.batches += 1
+    if on_progress is not None and not done.stopped:
+        on_progress(total, total)
     return done
 
 

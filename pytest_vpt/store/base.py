@@ -77,12 +77,18 @@ class Store(ABC):
         with self.transaction() as conn:
             daily.fold(conn)
 
-    def rebuild_daily(self, project: str | None = None) -> int:
-        """Derive the daily rollup (of one project) again from the attempts; returns how many."""
+    def rebuild_daily(self, project: str | None = None,
+                      on_progress: Callable[[int, int], Any] | None = None) -> int:
+        """Derive the daily rollup (of one project) again from the attempts; returns how many.
+        ``on_progress(done, total)`` hears of the attempts queued, then folded."""
         from . import daily
 
         queued = self.apply(daily.requeue, project)
+        if on_progress is not None:
+            on_progress(0, queued)
         self.fold_daily()
+        if on_progress is not None:
+            on_progress(queued, queued)
         return queued
 
     def refresh_flakiness(self, run_id: str, *args: Any, **kwargs: Any) -> Any:

@@ -12,6 +12,7 @@ import json
 import math
 import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fold, hour_of
@@ -100,8 +101,10 @@ def _timed(e: dict[str, Any]) -> TimedSample:
                        e.get("vpt.device.response_time"), e.get("vpt.device.error"))
 
 
-def rebuild(conn: sqlite3.Connection, project: str | None = None) -> int:
-    """Fold every device's samples again from the first; returns how many devices."""
+def rebuild(conn: sqlite3.Connection, project: str | None = None,
+            on_progress: Callable[[int, int], Any] | None = None) -> int:
+    """Fold every device's samples again from the first; returns how many devices (each
+    told to ``on_progress(done, total)`` when folded)."""
     found = conn.execute(
         "SELECT DISTINCT project, device_id FROM device_samples" + (" WHERE project = ?" if project else ""),
         (project,) if project else (),
@@ -110,6 +113,8 @@ def rebuild(conn: sqlite3.Connection, project: str | None = None) -> int:
     results = []
     for project_id, device in found:
         results.append(_refold(conn, (project_id, device), -math.inf, graces.get((project_id, device))))
+        if on_progress is not None:
+            on_progress(len(results), len(found))
     _apply(conn, results)
     return len(found)
 

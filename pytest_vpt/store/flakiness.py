@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,9 +143,10 @@ def _hold(conn: sqlite3.Connection, run_id: str, failed: list[int]) -> None:
 
 
 def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSettings(),
-            project: str | None = None) -> int:
+            project: str | None = None, on_progress: Callable[[int, int], Any] | None = None) -> int:
     """Recompute ``test_flakiness`` from every finished run, oldest first; return the runs
-    replayed. The quarantine, which also holds decisions made by hand, is left as it is."""
+    replayed (each told to ``on_progress(done, total)``). The quarantine, which also holds
+    decisions made by hand, is left as it is."""
     where, args = ("WHERE project = ?", (project,)) if project else ("", ())
     conn.execute(f"DELETE FROM test_flakiness {where}", args)
     conn.execute("DELETE FROM test_flakiness_runs " + (
@@ -155,8 +156,10 @@ def rebuild(conn: sqlite3.Connection, settings: FlakinessSettings = FlakinessSet
         f"SELECT run_id FROM runs {where} {'AND' if where else 'WHERE'} status = 'finished' "
         "ORDER BY started_at, run_id", args
     )]
-    for run_id in run_ids:
+    for done, run_id in enumerate(run_ids, start=1):
         refresh(conn, run_id, settings, policy=None)
+        if on_progress is not None:
+            on_progress(done, len(run_ids))
     return len(run_ids)
 
 
