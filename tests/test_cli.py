@@ -33,7 +33,7 @@ def history(pytester: pytest.Pytester, monkeypatch) -> pytest.Pytester:
 
 
 def vpt(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)  # a wide terminal
     return result.exit_code, result.output
 
 

@@ -22,7 +22,7 @@ from endpoints import TcpListener, up_and_down_registry
 
 
 def vpt(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)  # a wide terminal
     return result.exit_code, result.output
 
 
@@ -55,7 +55,7 @@ def test_vpt_devices_lists_incidents_and_rebuilds(project) -> None:
     code, out = vpt("devices", "--incidents", "--window", "3h")
     assert code == 0 and "stb-1" in out and "connection refused" in out and "10m 00s" in out
     code, out = vpt("devices", "rebuild")
-    assert (code, out.strip()) == (0, "rebuilt the health of 1 device(s)")
+    assert (code, out.strip()) == (0, "rebuilt the health of 1 device")
     assert json.loads(vpt("devices", "--window", "3h", "--json")[1])[0]["incidents"] == 1
     code, out = vpt("devices", "--window", "soon")
     assert code == 2 and "Invalid value for '--window': 'soon': use a number and a unit: 90s, 30m, 24h, 7d or 2w" in out

@@ -206,6 +206,6 @@ def test_vpt_watch_says_a_file_ended_early(tmp_path) -> None:
     result = watch(tmp_path, half)
     assert result.returncode == 0, result.stderr
     last = result.stderr.splitlines()[-1]
-    assert last.startswith(f"stopped: 1 incident(s), 1 written; {half} ended early: ") and " s of 6.0 s analysed (" in last
+    assert last.startswith(f"stopped: 1 incident, 1 written; {half} ended early: ") and " s of 6.0 s analysed (" in last
     result = watch(tmp_path, whole)
-    assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 1 incident(s), 1 written"
+    assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 1 incident, 1 written"
