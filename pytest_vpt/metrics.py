@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import math
+import sys
 import threading
 import time
 import uuid
@@ -17,6 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from .events import VALUE_MAX, EventError, check_metric_name, check_tags, make_event
+from .redaction import redact_text
+from .sinks.base import SinkReport
+from .wording import plural
 
 Sample = dict[str, Any]
 
@@ -78,6 +82,8 @@ class MetricsCollector:
         self._store = store
         self._project = project
         self._sink = None
+        self._spool_dir = None
+        self._told = 0  # the sink's errors already told on stderr
 
     def record(self, name: str, value: float, tags: Mapping[str, str] | None = None, unit: str | None = None) -> None:
         """Record one measured value (a gauge)."""
@@ -99,17 +105,39 @@ class MetricsCollector:
             self._add(name, time.perf_counter() - started, "timer", merged, "s")
 
     def flush(self) -> None:
-        """Outside pytest: write the samples recorded so far to the store."""
+        """Outside pytest: write the samples recorded so far to the store (a failure is told on
+        stderr; see :meth:`close`)."""
         if self._sink is not None:
             self._sink.flush()
+            self._tell(self._sink.report)
 
-    def close(self):
-        """Outside pytest: write what is left and release the store; returns the sink's report."""
+    def close(self) -> SinkReport | None:
+        """Outside pytest: write what is left and release the store. Returns the sink's
+        :class:`~pytest_vpt.sinks.base.SinkReport` (None if nothing was recorded): its ``ok``
+        is False when the store refused samples, ``spooled`` counts those kept in
+        ``.vpt/spool`` for the next writer, ``lost`` those lost, ``errors`` say why. Any such
+        failure has been told on stderr as well."""
         sink, self._sink = self._sink, None
         if sink is None:
             return None
         atexit.unregister(self.close)
-        return sink.close()
+        report = sink.close()
+        self._tell(report)
+        fates = []
+        if report.spooled:
+            fates.append(f"{plural(sum(report.spooled.values()), 'sample')} spooled to {self._spool_dir}: "
+                         "the next writer of the store writes them")
+        if report.lost:
+            fates.append(f"{plural(sum(report.lost.values()), 'sample')} LOST")
+        if fates:
+            sys.stderr.write(f"vpt: MetricsCollector: {'; '.join(fates)}\n")
+        return report
+
+    def _tell(self, report: SinkReport) -> None:
+        """Say on stderr, once per reason, that the store refused samples."""
+        for reason in report.errors[self._told:]:
+            sys.stderr.write(f"vpt: MetricsCollector could not write to the store: {redact_text(reason)}\n")
+        self._told = len(report.errors)
 
     def __enter__(self) -> MetricsCollector:
         return self
@@ -138,11 +166,14 @@ class MetricsCollector:
         if self._sink is None:
             from .config import settings_outside_pytest
             from .sinks import StoreSink
+            from .sinks.spool import SPOOL_DIR
 
-            settings, _ = settings_outside_pytest(store=self._store, project=self._project)
+            settings, rootdir = settings_outside_pytest(store=self._store, project=self._project)
             self._project = settings.project
-            self._sink = StoreSink(settings.store)
-            self._sink.open()
+            self._spool_dir = rootdir / SPOOL_DIR
+            self._sink = StoreSink(settings.store, spool_dir=self._spool_dir)
+            if not self._sink.open():
+                self._tell(self._sink.report)
             atexit.register(self.close)
         return self._sink
 

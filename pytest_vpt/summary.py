@@ -5,6 +5,16 @@ from __future__ import annotations
 from .events import RUN_COUNT_KEYS
 from .recording.recorder import RunResult
 from .redaction import redact_text, redact_url
+from .sinks.base import SinkReport
+from .sinks.spool import SPOOL_DIR
+from .store.url import StoreURL
+from .wording import plural
+
+
+def store_shown(url: StoreURL) -> str:
+    """A store as the summary names it: a SQLite store by its file's absolute path (never a
+    URL relative to a folder the reader must guess), another by its URL without secrets."""
+    return str(url.path.resolve()) if url.scheme == "sqlite" else str(url)
 
 
 def pass_rate(counts: dict) -> float | None:
@@ -49,21 +59,42 @@ def _group(lines: list[str], title: str, entries: list[tuple[str, str]]) -> None
 def _where(result: RunResult, store: str) -> list[str]:
     sink = result.sink
     lines = []
-    what = f"{result.tests} tests, {result.attempts} attempts, {result.metrics} metrics"
+    what = f"{plural(result.tests, 'test')}, {plural(result.attempts, 'attempt')}, {plural(result.metrics, 'metric')}"
     if sink.target.startswith(("http://", "https://")):
         return _sent(result, what)
     if sink.ok:
-        return [f"recorded run {result.run_id} ({what}) into {store}"]
+        return [f"recorded run {result.run_id} ({what}) into {store}", *_resent(sink)]
     written = sink.written.get("test", 0)
     if written:
         lines.append(
-            f"PARTLY recorded: run {result.run_id} into {store}: {written} of {result.attempts} test attempts "
-            f"and {sink.written.get('metric', 0)} of {result.metrics} metrics written"
+            f"PARTLY recorded: run {result.run_id} into {store}: {written} of {plural(result.attempts, 'test attempt')} "
+            f"and {sink.written.get('metric', 0)} of {plural(result.metrics, 'metric')} written"
         )
     else:
         counted = f" ({what})" if result.attempts else ""
         lines.append(f"NOT recorded: run {result.run_id}{counted} was not written to {store}")
-    lines.extend(f"  reason: {redact_text(error)}" for error in sink.errors)
+    errors = sink.errors
+    if sum(sink.spooled.values()):
+        tests = sink.spooled.get("test", 0)
+        kept = plural(tests, "result") if tests else plural(sum(sink.spooled.values()), "event")
+        lines.append(f"  {kept} spooled to {SPOOL_DIR}: the store refused them ({redact_text(errors[0])}); "
+                     "the next run writes them")
+        errors = errors[1:]
+    if sum(sink.lost.values()):
+        lines.append(f"  {plural(sum(sink.lost.values()), 'event')} LOST")
+    lines.extend(f"  reason: {redact_text(error)}" for error in errors)
+    return lines + _resent(sink)
+
+
+def _resent(sink: SinkReport) -> list[str]:
+    """What earlier runs spooled that this run wrote into the store (or found refused)."""
+    lines = []
+    if sum(sink.resent.values()):
+        lines.append(f"  and {plural(sink.resent.get('test', 0), 'result')} spooled by earlier runs "
+                     f"{'was' if sink.resent.get('test', 0) == 1 else 'were'} written")
+    if sum(sink.resent_rejected.values()):
+        lines.append(f"  {plural(sum(sink.resent_rejected.values()), 'event')} spooled by earlier runs REJECTED, "
+                     f"kept in {sink.rejected_in} (each with a .reason file)")
     return lines
 
 
@@ -74,14 +105,16 @@ def _sent(result: RunResult, what: str) -> list[str]:
     lost = sum(sink.lost.values())
     complete = not spooled and not lost and not rejected
     lines = [f"{'sent' if complete else 'NOT all sent:'} run {result.run_id} ({what}) to {redact_url(sink.target)}: "
-             f"{sent} results sent, {spooled} spooled" + (f", {rejected} events REJECTED" if rejected else "")
-             + (f", {lost} events LOST" if lost else "")]
+             f"{plural(sent, 'result')} sent, {spooled} spooled" + (f", {plural(rejected, 'event')} REJECTED" if rejected else "")
+             + (f", {plural(lost, 'event')} LOST" if lost else "")]
     if spooled:
         lines.append("  spooled results are sent with the next run, or now with: vpt push --spool")
     if sum(sink.resent.values()):
-        lines.append(f"  and {sink.resent.get('test', 0)} results spooled by earlier runs were sent")
+        resent = sink.resent.get("test", 0)
+        lines.append(f"  and {plural(resent, 'result')} spooled by earlier runs {'was' if resent == 1 else 'were'} sent")
     if sum(sink.resent_rejected.values()):
-        lines.append(f"  {sum(sink.resent_rejected.values())} events spooled by earlier runs were REJECTED")
+        refused = sum(sink.resent_rejected.values())
+        lines.append(f"  {plural(refused, 'event')} spooled by earlier runs {'was' if refused == 1 else 'were'} REJECTED")
     if rejected or sum(sink.resent_rejected.values()):
         lines.append(f"  rejected batches (refused by the server as invalid) are kept in {sink.rejected_in}, "
                      "each with a .reason file")

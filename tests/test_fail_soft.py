@@ -1,4 +1,4 @@
-"""A store that cannot be written never breaks the run, and the summary says what was lost."""
+"""A store that cannot be written never breaks the run, and the summary says where its results went."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ def test_unwritable_location(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines([
-        "NOT recorded: run * (2 tests, 2 attempts, 0 metrics) was not written to sqlite:///not-a-dir/vpt.db",
-        "  reason: sqlite:///not-a-dir/vpt.db: *not-a-dir*",
+        f"NOT recorded: run * (2 tests, 2 attempts, 0 metrics) was not written to {pytester.path}/not-a-dir/vpt.db",
+        "  2 results spooled to .vpt/spool: the store refused them (sqlite:///not-a-dir/vpt.db: *not-a-dir*); "
+        "the next run writes them",
     ])
 
 
@@ -38,7 +39,10 @@ def test_corrupt_database_file(pytester: pytest.Pytester) -> None:
     store.write_bytes(b"this is not a database" * 1000)
     result = _run(pytester)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["NOT recorded: run *", "  reason: sqlite:///.vpt/vpt.db: file is not a database"])
+    result.stdout.fnmatch_lines([
+        "NOT recorded: run *",
+        "  2 results spooled to .vpt/spool: the store refused them (sqlite:///.vpt/vpt.db: file is not a database); *",
+    ])
     assert store.read_bytes().startswith(b"this is not a database"), "the file must be left as it was"
 
 
@@ -52,7 +56,7 @@ def test_locked_database(pytester: pytest.Pytester, recorded) -> None:
         holder.execute("ROLLBACK")
         holder.close()
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["NOT recorded: run *", "  reason: *database is locked"])
+    result.stdout.fnmatch_lines(["NOT recorded: run *", "  2 results spooled to .vpt/spool: *database is locked); *"])
     assert len(recorded.runs()) == 1
 
 
@@ -72,7 +76,8 @@ def test_full_disk(pytester: pytest.Pytester, recorded) -> None:
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stderr
     assert "3001 passed, 1 failed" in done.stdout
     assert "NOT recorded: run" in done.stdout or "PARTLY recorded: run" in done.stdout
-    assert "reason: sqlite:///.vpt/vpt.db: disk I/O error" in done.stdout or "disk is full" in done.stdout
+    assert "sqlite:///.vpt/vpt.db: disk I/O error" in done.stdout or "disk is full" in done.stdout
+    assert not list((pytester.path / ".vpt" / "spool").glob(".*.partial")), "no half-written spool file is left"
 
 
 def test_a_killed_run_keeps_what_was_reported(pytester: pytest.Pytester, recorded) -> None:
@@ -109,6 +114,6 @@ def test_a_recorder_that_dies_is_reported(pytester: pytest.Pytester, monkeypatch
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "pass rate 50.0% (1 passed, 1 failed)",
-        "NOT recorded: run * was not written to sqlite:///.vpt/vpt.db",
+        f"NOT recorded: run * was not written to {pytester.path}/.vpt/vpt.db",
         "  reason: sqlite:///.vpt/vpt.db: the recorder process ended with exit code *",
     ])

@@ -51,7 +51,7 @@ def test_summary_section(pytester: pytest.Pytester) -> None:
         "*s  test_box.py::test_*",
         "passed on a rerun (1):",
         "  test_box.py::test_flaky (attempt 2)",
-        "recorded run * (5 tests, 6 attempts, 2 metrics) into sqlite:///.vpt/vpt.db",
+        f"recorded run * (5 tests, 6 attempts, 2 metrics) into {pytester.path}/.vpt/vpt.db",
     ])
     assert "test_skipped" not in "\n".join(result.stdout.lines[result.stdout.lines.index("slowest:"):])
 

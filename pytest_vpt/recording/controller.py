@@ -16,7 +16,7 @@ from ..config import Settings
 from ..context import detect
 from ..events import RUN_COUNT_KEYS
 from ..quarantine.listfile import ListFileError, read_list
-from ..summary import summary_lines
+from ..summary import store_shown, summary_lines
 from ..devices import Device
 from .annotate import ReportAnnotator, take, worker_samples
 from .devices import RunSampling
@@ -164,5 +164,5 @@ class RecorderPlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("vpt")
-        for line in summary_lines(self.result, str(self.settings.store), self.problems):
+        for line in summary_lines(self.result, store_shown(self.settings.store), self.problems):
             terminalreporter.write_line(line)

@@ -37,6 +37,7 @@ from ..sinks.http import HttpSink
 from ..sinks.spool import SPOOL_DIR
 from ..sinks.store import StoreSink
 from ..store import StoreURL, parse_store_url
+from ..store.leases import RunLease, leases_folder
 from .recorder import RunInfo, RunRecorder, RunResult
 
 try:
@@ -177,14 +178,16 @@ def main(argv: list[str]) -> int:
     if where["server"]:
         sink = HttpSink(where["server"], os.environ.get("VPT_TOKEN"), base_dir / SPOOL_DIR)
     else:
-        sink = StoreSink(parse_store_url(where["store"], base_dir))
+        sink = StoreSink(parse_store_url(where["store"], base_dir), spool_dir=base_dir / SPOOL_DIR)
     sink.open()
     recorder: RunRecorder | None = None
+    lease: RunLease | None = None
     try:
         for batch in itertools.chain([first[1:]], batches):
             for message in batch:
                 if message[0] == "start":
                     recorder = RunRecorder(RunInfo(**message[1]), sink)
+                    lease = _lease(sink, recorder.info.run_id)
                     recorder.start()
                 elif recorder is not None:
                     try:
@@ -200,7 +203,18 @@ def main(argv: list[str]) -> int:
     sys.stdout.write(json.dumps(result.to_json()) + "\n")
     sys.stdout.flush()
     sink.close()
+    if lease is not None:  # a run whose end did not reach the store is closed by its next writer
+        lease.release(keep_file=not result.sink.ok)
     return 0
+
+
+def _lease(sink: object, run_id: str) -> RunLease | None:
+    """Hold the run's lease while it is recorded into a SQLite store (see store.leases)."""
+    url = getattr(sink, "url", None)
+    if not isinstance(url, StoreURL) or url.scheme != "sqlite":
+        return None
+    lease = RunLease(leases_folder(url.path), run_id)
+    return lease if lease.hold() else None
 
 
 if __name__ == "__main__":

@@ -62,10 +62,14 @@ def _write_whole(folder: Path, name: str, text: str) -> Path:
     """Write ``folder/name`` so that it is never seen half-written (temporary name, fsync, rename)."""
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{name}.partial"
-    with open(partial, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:  # a full disk: leave no half-written file behind
+        partial.unlink(missing_ok=True)
+        raise
     final = folder / name
     os.replace(partial, final)
     _sync_folder(folder)

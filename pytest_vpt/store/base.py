@@ -50,6 +50,10 @@ class Store(ABC):
     def reason(self, exc: BaseException) -> str:
         return str(exc) or type(exc).__name__
 
+    def close_left_runs(self) -> None:
+        """Close as ``interrupted`` the runs left ``running`` by a writer that is gone (an
+        engine that can tell; see store.leases)."""
+
     def write(self, events: list[dict[str, Any]], fold: bool = True, checked: bool = False) -> None:
         """Write a batch of events in one transaction: all of it or none of it; then fold the
         daily rollup, unless ``fold`` is false (a service folding in the background).

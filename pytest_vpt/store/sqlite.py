@@ -13,6 +13,7 @@ from pathlib import Path
 from ..analytics.buckets import bucket
 from .base import Store, StoreError
 from .daily import merge_hist
+from .leases import leases_folder, left_runs
 from .migrate import SchemaError, latest_version, migrate_sqlite
 from .url import StoreURL
 
@@ -47,6 +48,30 @@ def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
     return conn
 
 
+def close_left_runs(conn: sqlite3.Connection, folder: Path) -> None:
+    """Close as ``interrupted`` the runs still ``running`` whose writer is gone (see leases.py),
+    ended at their last finished attempt (else at their start). The lease of a run not in the
+    store (yet: its results may be in the spool), or of a store that cannot take the change
+    now, is kept for the next writer."""
+    leases = left_runs(folder)
+    if not leases:
+        return
+    ids = [lease.run_id for lease in leases]
+    marks = ", ".join("?" * len(ids))
+    last_attempt = "(SELECT max(finished_at) FROM test_attempts a WHERE a.run_id = runs.run_id)"
+    present: set[str] = set()
+    for end in (f"coalesce({last_attempt}, started_at)", "started_at"):  # a damaged store may lack attempts
+        try:
+            conn.execute(f"UPDATE runs SET status = 'interrupted', finished_at = {end} "
+                         f"WHERE status = 'running' AND run_id IN ({marks})", ids)
+            present = {row[0] for row in conn.execute(f"SELECT run_id FROM runs WHERE run_id IN ({marks})", ids)}
+        except sqlite3.Error:
+            continue
+        break
+    for lease in leases:
+        lease.release(keep_file=lease.run_id not in present)
+
+
 class SQLiteStore(Store):
     """A SQLite database file."""
 
@@ -76,6 +101,7 @@ class SQLiteStore(Store):
             conn.create_function("vpt_merge_hist", 2, merge_hist, deterministic=True)
             try:
                 self._prepare(conn, time.monotonic() + timeout)
+                close_left_runs(conn, leases_folder(path))  # every open may write: close the runs left running
             except BaseException:
                 conn.close()
                 raise
@@ -121,6 +147,10 @@ class SQLiteStore(Store):
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
+
+    def close_left_runs(self) -> None:
+        """Close the runs left ``running`` by a writer that is gone (see :func:`close_left_runs`)."""
+        close_left_runs(self.conn, leases_folder(self.url.path))
 
     def close(self) -> None:
         if self._conn is not None:
