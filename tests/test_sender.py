@@ -263,4 +263,4 @@ def test_the_summary_names_what_the_run_changed_on_the_server(pytester, project,
     assert first.ret == 1
     first.stdout.fnmatch_lines(["became flaky (1):", "  test_box.py::test_flaky: passed and failed on the same code*",
                                 "entered quarantine (1):", "  test_box.py::test_flaky: *",
-                                f"sent run * to {project.url}: 1 results sent, 0 spooled"])
+                                f"sent run * to {project.url}: 1 result sent, 0 spooled"])
