@@ -42,7 +42,8 @@ def test_metrics_are_summed_up_per_name_and_tag_set(recorded_suite) -> None:
     lines = out.splitlines()
     assert lines[0] == "2 metric names: boot_time, zap_time"
     stb1 = next(line.split() for line in lines if "box=stb-1" in line and "boot_time" in line)
-    assert stb1 == ["boot_time", "box=stb-1", "3", "13", "13", "13", "14", "12", "14", "s"]  # count last mean p50 p95 min max
+    # name, tags, count, last, mean, p50, p95, min, max, unit
+    assert stb1 == ["boot_time", "box=stb-1", "3", "13", "13", "13", "14", "12", "14", "s"]
     assert any("box=stb-2" in line and " 30 " in line for line in lines)
 
 

@@ -29,7 +29,8 @@ def test_clip(vpt_video):
         "black_screen", 30, 60, "test_tv.py::test_clip")
     code, out = vpt("video", "incidents")
     header, row = out.splitlines()
-    assert code == 0 and header.split() == ["started", "source", "kind", "duration", "frames", "severity", "end", "test"]
+    assert code == 0
+    assert header.split() == ["started", "source", "kind", "duration", "frames", "severity", "end", "test"]
     assert "30-60" in row and "test_tv.py::test_clip" in row and "1.0 s" in row
     code, out = vpt("video", "incidents", width=80)
     assert code == 0 and "clip.mp4" in out and "30-60" in out

@@ -49,9 +49,11 @@ def print_summary(found: list[dict[str, Any]], wide: bool = False) -> None:
 @click.command()
 @click.option("--name", help="only this metric")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="only samples with this tag (repeatable)")
-@click.option("--run", "run_id", metavar="RUN_ID", help="only this run's samples, all of them (the id may be abbreviated)")
+@click.option("--run", "run_id", metavar="RUN_ID",
+              help="only this run's samples, all of them (the id may be abbreviated)")
 @click.option("--test", "nodeid", metavar="NODEID", help="only this test's samples")
-@click.option("--since", default="7d", show_default=True, metavar="WHEN", help="samples since WHEN (7d, 12h, 2026-11-01)")
+@click.option("--since", default="7d", show_default=True, metavar="WHEN",
+              help="samples since WHEN (7d, 12h, 2026-11-01)")
 @click.option("--project", help="only this project's metrics")
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @render.wide_option

@@ -34,7 +34,8 @@ def print_trends(found: dict[str, Any], wide: bool = False) -> None:
         ("pass rate per day (UTC)", [_DAY, *_numbers("runs", "passed", "failed"), *_numbers("pass rate", priority=1)],
          [[_day(r["day"]), r["runs"], r["passed"], r["failed"], render.percent(r["pass_rate"])]
           for r in found["pass_rate_per_day"]]),
-        ("duration per test, slowest first", [render.nodeid_column(), *_numbers("runs"), *_numbers("p50", "p95", priority=1)],
+        ("duration per test, slowest first",
+         [render.nodeid_column(), *_numbers("runs"), *_numbers("p50", "p95", priority=1)],
          [[r["nodeid"], r["runs"], render.seconds(r["p50"]), render.seconds(r["p95"])] for r in found["durations"]]),
         ("tests per hour (UTC)", [_HOUR, *_numbers("runs"), *_numbers("tests", priority=1)],
          [[_hour(r["hour"]), r["runs"], r["tests"]] for r in found["tests_per_hour"]]),
