@@ -107,22 +107,30 @@ def test_rebuilds_show_progress_on_a_terminal_only(history, args, what, done, pr
     assert code == 0 and isinstance(json.loads(seen), dict)  # JSON and nothing else
 
 
-def test_push_spool_shows_the_batches_sent(pytester: pytest.Pytester, tmp_path, monkeypatch) -> None:
+def test_push_spool_shows_the_batches_sent_on_a_terminal_only(pytester: pytest.Pytester, tmp_path,
+                                                              monkeypatch) -> None:
     pytester.makeini("[pytest]\nvpt_project = box\n")
     pytester.makepyfile(test_box="import pytest\n@pytest.mark.parametrize('n', range(3))\ndef test_n(n): pass\n")
     down = f"http://127.0.0.1:{free_port()}"
-    for _ in range(2):  # the server is not there: both runs are spooled
-        pytester.runpytest("--vpt", "--vpt-server", down).assert_outcomes(passed=3)
-    batches = len(list((pytester.path / ".vpt" / "spool").glob("*.jsonl")))
-    assert batches >= 2
+
+    def spool_two_runs() -> int:
+        for _ in range(2):  # the server is not there: the runs are spooled
+            pytester.runpytest("--vpt", "--vpt-server", down).assert_outcomes(passed=3)
+        return len(list((pytester.path / ".vpt" / "spool").glob("*.jsonl")))
+
     store = f"sqlite:///{tmp_path / 'server.db'}"
-    token = CliRunner().invoke(cli, ["--store", store, "token", "create", "--project", "box"]).output.strip()
+    monkeypatch.setenv("VPT_TOKEN", CliRunner().invoke(cli, ["--store", store, "token", "create", "--project", "box"])
+                       .output.strip())
     server = Server(store).start()
     try:
-        monkeypatch.setenv("VPT_TOKEN", token)
+        batches = spool_two_runs()
         code, seen = on_terminal(pytester.path, "push", "--spool", "--server", server.url)
+        assert code == 0, seen
+        assert f"sending to {server.url}" in seen and f"{batches}/{batches} batches" in seen
+        assert f"{batches} batches (" in seen and "sent to" in seen
+        batches = spool_two_runs()
+        done = piped(pytester.path, "push", "--spool", "--server", server.url)
     finally:
         server.stop()
-    assert code == 0, seen
-    assert f"sending to {server.url}" in seen and f"{batches}/{batches} batches" in seen
-    assert f"{batches} batch(es)" in seen and "sent to" in seen
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.startswith(f"{batches} batches (") and len(done.stdout.splitlines()) == 1
