@@ -53,7 +53,8 @@ OPTIONS = (
     Option("store", "--vpt-store", "VPT_STORE", "vpt_store", f"where to record: a store URL (default {DEFAULT_STORE})"),
     Option("server", "--vpt-server", "VPT_SERVER", "vpt_server",
            "send results to this vpt server (http://HOST:PORT) instead of writing a store; token in VPT_TOKEN"),
-    Option("project", "--vpt-project", "VPT_PROJECT", "vpt_project", "project name (default: the rootdir's name)"),
+    Option("project", "--vpt-project", "VPT_PROJECT", "vpt_project",
+           "project name (default: the name of the rootdir, or with no ini file of the git work tree's top)"),
     Option("labels", "--vpt-label", "VPT_LABELS", "vpt_labels", "KEY=VALUE tag on the run (repeatable)", "linelist"),
     Option("quarantine", "--vpt-quarantine", "VPT_QUARANTINE", "vpt_quarantine",
            "make failures of quarantined tests non-blocking (shown as QUARANTINED, recorded as failures)"),
@@ -208,10 +209,33 @@ def _boolean(text: str, source: str) -> bool:
     raise SettingsError(f"{source}: expected a boolean (1/0, true/false, yes/no, on/off), got {text!r}")
 
 
+def git_top(start: Path) -> Path | None:
+    """The top of the git work tree holding ``start`` (the folder with ``.git``: a folder, or a
+    file in a linked work tree or a submodule), or None outside one."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
+
+
+def project_root(rootdir: Path, inifile: Path | None) -> Path:
+    """Where a pytest run's store, project name and quarantine list are found: pytest's rootdir
+    when a configuration file decided it, else the top of the git work tree holding the rootdir
+    (pytest's rootdir is then the folder pytest was started from), else the rootdir."""
+    if inifile is None:
+        top = git_top(rootdir)
+        if top is not None:
+            return top
+    return rootdir
+
+
 def find_project(start: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """The nearest directory at or above ``start`` with a pytest configuration, and its vpt ini values.
 
-    Falls back to the nearest directory holding a ``.vpt`` folder, then to ``start`` itself.
+    Falls back to the top of the git work tree holding ``start`` (as :func:`project_root`
+    does for pytest), then to the nearest directory holding a ``.vpt`` folder, then to
+    ``start`` itself.
     """
     start = (start or Path.cwd()).resolve()
     for directory in (start, *start.parents):
@@ -221,6 +245,9 @@ def find_project(start: Path | None = None) -> tuple[Path, dict[str, Any]]:
                 values = reader(path)
                 if values is not None:
                     return directory, _vpt_values(values)
+    top = git_top(start)
+    if top is not None:
+        return top, {}
     for directory in (start, *start.parents):
         if (directory / ".vpt").is_dir():
             return directory, {}

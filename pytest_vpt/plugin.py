@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from . import __version__
-from .config import OPTIONS, SettingsError, resolve, resolve_enabled
+from .config import OPTIONS, SettingsError, project_root, resolve, resolve_enabled
 from .config_file import config_source
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
 from .devices import Device, DeviceConfigError, load_devices
@@ -89,7 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         if not resolve_enabled(cli, os.environ, ini):
             return
-        settings = resolve(cli, os.environ, ini, config.rootpath)
+        root = project_root(config.rootpath, config.inipath)
+        settings = resolve(cli, os.environ, ini, root)
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     registry = _load_registry(config, settings.config_file)
@@ -99,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # registered with an empty registry too: a marker naming a device then fails, not runs unprobed
     config.pluginmanager.register(DeviceHooks(registry, settings.skip_offline, config.stash[_REGISTRY_SOURCE]),
                                   "vpt-devices")
-    recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()))
+    recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()), root)
     config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
     quarantine = recorder_plugin.quarantine

@@ -139,7 +139,13 @@ def test_a_run_whose_recorder_was_killed_is_closed_as_interrupted_on_the_next_op
 
 def test_a_running_run_whose_writer_is_alive_is_left_alone(pytester: pytest.Pytester, recorded) -> None:
     """Two runs on one store at once: opening it for the second never closes the first."""
-    pytester.makepyfile(test_slow="import time\ndef test_slow(): time.sleep(3)")
+    pytester.makepyfile(test_slow="""
+        import os, time
+        def test_slow():  # runs until the other run is over
+            deadline = time.monotonic() + 60
+            while not os.path.exists("go") and time.monotonic() < deadline:
+                time.sleep(0.05)
+    """)
     slow = subprocess.Popen([sys.executable, "-m", "pytest", "--vpt", "-p", "no:cacheprovider"], cwd=pytester.path,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -148,10 +154,11 @@ def test_a_running_run_whose_writer_is_alive_is_left_alone(pytester: pytest.Pyte
             time.sleep(0.1)
         (slow_id,) = _statuses(recorded)
         pytester.makepyfile(test_quick="def test_quick(): pass")
-        _run(pytester, "test_quick.py")
+        _run(pytester, "test_quick.py").assert_outcomes(passed=1)
         assert _statuses(recorded)[slow_id] == "running"
     finally:
-        assert slow.wait(30) == 0
+        (pytester.path / "go").touch()
+        assert slow.wait(60) == 0
     assert {run["status"] for run in recorded.runs()} == {"finished"}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,12 +26,25 @@ from .process import RecorderProcess
 from .recorder import RunInfo, RunResult
 
 
+def nodeid_prefix(rootdir: Path, root: Path) -> str:
+    """What precedes pytest's node ids to make them relative to ``root`` (``""`` when it is
+    pytest's rootdir, or does not hold it)."""
+    try:
+        inside = rootdir.resolve().relative_to(root.resolve())
+    except ValueError:
+        return ""
+    return "" if inside == Path(".") else f"{inside.as_posix()}/"
+
+
 class RecorderPlugin:
     """Feeds one run's reports to the recorder process; a bug here never fails the run."""
 
     def __init__(
         self, config: pytest.Config, settings: Settings, annotator: ReportAnnotator, devices: list[Device] = (),
+        root: Path | None = None,
     ) -> None:
+        """``root``: the project's folder (see config.project_root): node ids are recorded
+        relative to it, the store's relative path and the spool are found from it."""
         self.config = config
         self.settings = settings
         self.annotator = annotator
@@ -42,8 +56,12 @@ class RecorderPlugin:
         analysis = {
             "flakiness": vars(settings.flakiness), "policy": vars(settings.policy), "listed": listed,
         }
-        self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis)
-        self.recorder = RecorderProcess(self.info, settings.store, config.rootpath, settings.server)
+        root = root or config.rootpath
+        #: what turns pytest's node ids (relative to its rootdir) into ids relative to ``root``
+        self.prefix = nodeid_prefix(config.rootpath, root)
+        self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis,
+                            self.prefix)
+        self.recorder = RecorderProcess(self.info, settings.store, root, settings.server)
         #: what --vpt-quarantine needs to know (None when it is off)
         self.quarantine = self._quarantine(listed) if settings.quarantine else None
         #: the registered devices, sampled in the background while the session lasts
@@ -69,7 +87,14 @@ class RecorderPlugin:
                     expired.append(entry["nodeid"])
         except Exception as exc:  # noqa: BLE001 - a store or server that cannot answer never stops the run
             self.problems.append(f"quarantine: only markers and {self.settings.quarantine_file.name} apply: {exc}")
-        return {"active": active, "expired": expired, "listed": listed, "list_name": self.settings.quarantine_file.name}
+        return {"active": self._ours(active), "expired": list(self._ours(dict.fromkeys(expired))),
+                "listed": self._ours(listed), "list_name": self.settings.quarantine_file.name}
+
+    def _ours(self, by_nodeid: dict[str, Any]) -> dict[str, Any]:
+        """Entries keyed by recorded node ids, keyed by pytest's (those under its rootdir)."""
+        if not self.prefix:
+            return by_nodeid
+        return {nodeid[len(self.prefix):]: value for nodeid, value in by_nodeid.items() if nodeid.startswith(self.prefix)}
 
     def _quarantine_entries(self) -> list[dict[str, Any]]:
         if self.settings.server:

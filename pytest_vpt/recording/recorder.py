@@ -7,6 +7,7 @@ plain messages, and writes the ``run``, ``test`` and ``metric`` events to a sink
 from __future__ import annotations
 
 import heapq
+import posixpath
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -35,6 +36,16 @@ class RunInfo:
     context: dict[str, str] = field(default_factory=dict)
     #: settings of the flakiness verdict and the quarantine, and the quarantine list's entries
     analysis: dict[str, Any] = field(default_factory=dict)
+    #: put before pytest's node ids and paths to make them relative to the project's folder
+    #: (``"sub/"`` when pytest's rootdir is its sub-folder ``sub``; see config.project_root)
+    nodeid_prefix: str = ""
+
+    def from_top(self, nodeid: str) -> str:
+        """A node id (or a path) relative to pytest's rootdir, made relative to the project's folder."""
+        if not self.nodeid_prefix or not nodeid:
+            return nodeid
+        path, sep, rest = nodeid.partition("::")
+        return posixpath.normpath(self.nodeid_prefix + path) + sep + rest
 
 
 @dataclass
@@ -122,7 +133,9 @@ class RunRecorder:
         quarantined: str | None = None, device: dict | None = None,
     ) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
-        nodeid = fit_node_id(nodeid)
+        nodeid = fit_node_id(self.info.from_top(nodeid))
+        if location is not None:
+            location = (self.info.from_top(location[0]), *location[1:])
         self.totals["quarantined" if quarantined is not None else status] += 1
         key = (worker, nodeid)
         attempt = self._open.get(key)
@@ -152,7 +165,7 @@ class RunRecorder:
 
     def on_collect(self, nodeid: str, path: str, status: str, error: tuple | None) -> None:
         """A module that failed to collect (an error) or was skipped as a whole."""
-        nodeid = fit_node_id(nodeid)
+        nodeid, path = fit_node_id(self.info.from_top(nodeid)), self.info.from_top(path)
         self.totals[status] += 1
         attempt = Attempt(nodeid, 1, None)
         attempt.outcome, attempt.started_at, attempt.location = status, time.time(), (path, None, nodeid)
