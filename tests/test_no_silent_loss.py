@@ -74,6 +74,21 @@ def test_an_unwritable_store_location_spools_until_it_can_be_written(pytester: p
     assert '"status": "finished"' in result.output and result.output.count('"run_id"') == 2
 
 
+def test_vpt_push_spool_writes_the_spool_into_the_store_now(pytester: pytest.Pytester, monkeypatch) -> None:
+    pytester.makepyfile(test_suite=SUITE)
+    (pytester.path / "data").write_text("a file where the store's folder should be")
+    _run(pytester, "--vpt-store", "sqlite:///data/vpt.db")
+    (pytester.path / "data").unlink()
+    monkeypatch.chdir(pytester.path)
+    store = f"sqlite:///{pytester.path}/data/vpt.db"
+    pushed = CliRunner().invoke(cli, ["--store", store, "push", "--spool"])
+    assert pushed.exit_code == 0, pushed.output
+    assert pushed.output.startswith(f"4 events written into {store}; 0 ")  # the run's start and end, 2 tests
+    assert not _spooled(pytester)
+    result = CliRunner().invoke(cli, ["--store", store, "runs", "--json"])
+    assert '"status": "finished"' in result.output
+
+
 def test_a_dropped_table_spools_and_leaves_no_phantom_running_run(pytester: pytest.Pytester, recorded) -> None:
     pytester.makepyfile(test_suite=SUITE)
     _run(pytester)
