@@ -78,7 +78,7 @@ def test_token_revoke_of_an_unknown_name_fails_naming_it(tmp_path, monkeypatch) 
     assert vpt("token", "create", "--project", "box", "--name", "ci")[0] == 0
     code, out = vpt("token", "revoke", "--project", "box", "--name", "cj")
     assert code == 1 and "--name 'cj': project 'box' has no token of that name" in out
-    assert vpt("token", "revoke", "--project", "box", "--name", "ci") == (0, "revoked 1 token(s)\n")
+    assert vpt("token", "revoke", "--project", "box", "--name", "ci") == (0, "revoked 1 token\n")
     code, out = vpt("token", "revoke", "--project", "box", "--name", "ci")  # a second time: nothing to revoke
     assert code == 1 and "revoked already" in out
 

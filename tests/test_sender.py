@@ -188,7 +188,7 @@ def test_regression_long_nodeid_does_not_block_the_spool(pytester, project) -> N
     project.start()
     code, out = push()
     assert code == 1
-    [(sent, rejected)] = re.findall(r"(\d+) batch\(es\) \(\d+ events\) sent.*\n.*?(\d+) batch\(es\) \(\d+ events\) "
+    [(sent, rejected)] = re.findall(r"(\d+) batch(?:es)? \(\d+ events?\) sent.*\n.*?(\d+) batch(?:es)? \(\d+ events?\) "
                                     r"REJECTED by the server as invalid, moved to \S+rejected \(each with a .reason file\)", out)
     assert int(rejected) == 1 and int(sent) + int(rejected) == waiting, out
     rejected_dir = pytester.path / ".vpt" / "spool" / "rejected"

@@ -250,8 +250,8 @@ def test_the_vpt_video_fixture_asserts_and_records(pytester, tmp_path) -> None:
     result = pytester.runpytest("--vpt", "-p", "no:randomly")
     result.assert_outcomes(passed=3, failed=3)
     result.stdout.fnmatch_lines([
-        "*broken.mp4: 1 black screen incident(s): black_screen from 1.00 s (frame 30) to 2.00 s (frame 60), 1.00 s",
-        "*broken.mp4: 1 freeze incident(s): freeze from 3.00 s (frame 90) to 4.33 s (frame 130), 1.33 s",
+        "*broken.mp4: 1 black screen incident: black_screen from 1.00 s (frame 30) to 2.00 s (frame 60), 1.00 s",
+        "*broken.mp4: 1 freeze incident: freeze from 3.00 s (frame 90) to 4.33 s (frame 130), 1.33 s",
         "*clean.mp4: subtitles shown 0% of 5.0 s: none found",
     ])
     from pytest_vpt.store import open_store

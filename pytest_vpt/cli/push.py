@@ -7,6 +7,7 @@ import os
 
 import click
 
+from ..wording import plural
 from .context import StoreOption
 from .progress import shown as progress_shown
 
@@ -33,14 +34,14 @@ def push(store_option: StoreOption, from_spool: bool, server: str | None) -> Non
         return
     with requests.Session() as session, progress_shown(f"sending to {redact_url(url)}", "batches") as bar:
         done = resend(session, url, os.environ.get("VPT_TOKEN"), spool, on_progress=bar.update)
-    click.echo(f"{done.batches} batch(es) ({sum(done.sent.values())} events) sent to {redact_url(url)}; "
+    click.echo(f"{plural(done.batches, 'batch', 'batches')} ({plural(sum(done.sent.values()), 'event')}) sent to {redact_url(url)}; "
                f"{spool.depth()} left in {spool.folder}")
     problems = []
     if done.rejected_batches:
-        problems.append(f"{done.rejected_batches} batch(es) ({sum(done.rejected.values())} events) REJECTED by the "
+        problems.append(f"{plural(done.rejected_batches, 'batch', 'batches')} ({plural(sum(done.rejected.values()), 'event')}) REJECTED by the "
                         f"server as invalid, moved to {spool.rejected} (each with a .reason file)")
     if done.stopped:
-        problems.append(f"{done.stopped}\nthe {spool.depth()} batch(es) left are sent by the next run or "
+        problems.append(f"{done.stopped}\nthe {plural(spool.depth(), 'batch', 'batches')} left are sent by the next run or "
                         "vpt push --spool")
     if problems:
         raise click.ClickException("\n".join(problems))
@@ -54,8 +55,8 @@ def _write_spool(store_option: StoreOption, spool) -> None:
     sink = StoreSink(store_option.settings.store, spool_dir=spool.folder)
     sink.open()
     report = sink.close()
-    click.echo(f"{sum(report.resent.values())} events written into {report.target}; "
-               f"{spool.depth()} batch(es) left in {spool.folder}")
+    click.echo(f"{plural(sum(report.resent.values()), 'event')} written into {report.target}; "
+               f"{plural(spool.depth(), 'batch', 'batches')} left in {spool.folder}")
     problems = [redact_text(error) for error in report.errors]
     if report.resent_rejected:
         problems.append(f"{sum(report.resent_rejected.values())} events REJECTED by the store, moved to "

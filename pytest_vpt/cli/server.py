@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..config_file import ConfigFileError, read_config
+from ..wording import plural
 from .context import StoreOption
 
 if TYPE_CHECKING:
@@ -100,4 +101,4 @@ def revoke(store_option: StoreOption, project: str, name: str) -> None:
     if not count:
         raise click.ClickException(f"--name {name!r}: project {project!r} has no token of that name in force "
                                    "(never made, or revoked already)")
-    click.echo(f"revoked {count} token(s)")
+    click.echo(f"revoked {plural(count, 'token')}")

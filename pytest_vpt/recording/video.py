@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..metrics import MetricsCollector, record_incident
+from ..wording import plural
 
 
 def incident_attributes(incident: Any, source: str, origin: float) -> dict[str, Any]:
@@ -108,7 +109,7 @@ def _fail_on(incidents: list, what: str, source: str) -> None:
     if incidents:
         listed = "; ".join(incident.describe() for incident in incidents[:5])
         more = f" (and {len(incidents) - 5} more)" if len(incidents) > 5 else ""
-        raise AssertionError(f"{source}: {len(incidents)} {what} incident(s): {listed}{more}")
+        raise AssertionError(f"{source}: {plural(len(incidents), what + ' incident')}: {listed}{more}")
 
 
 def _short(source: str) -> str:
