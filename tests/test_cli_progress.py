@@ -27,12 +27,12 @@ VPT = [sys.executable, "-c", "from pytest_vpt.cli import main; main()"]
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def on_terminal(cwd: Path, *args: str) -> tuple[int, str]:
-    """Run ``vpt ARGS`` with stdin, stdout and stderr on a new pseudo-terminal; its exit code
-    and what the terminal received, without the escape sequences."""
+def on_terminal(cwd: Path, *args: str, columns: int = 150) -> tuple[int, str]:
+    """Run ``vpt ARGS`` with stdin, stdout and stderr on a new pseudo-terminal ``columns`` wide;
+    its exit code and what the terminal received, without the escape sequences."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen([*VPT, *args], cwd=cwd, stdin=follower, stdout=follower, stderr=follower,
-                            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "150"})
+                            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)})
     os.close(follower)
     received = b""
     while True:

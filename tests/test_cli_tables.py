@@ -164,3 +164,20 @@ def test_plurals(store) -> None:
 ])
 def test_shorten_nodeid(width, expected) -> None:
     assert shorten_nodeid("tests/a/b/test_x.py::test_long_name[p]", width) == expected
+
+
+def test_monitor_live_view_fits_the_terminal(tmp_path) -> None:
+    from endpoints import TcpListener, up_and_down_registry
+    from test_cli_progress import on_terminal
+
+    listener = TcpListener()
+    (tmp_path / "vpt.yaml").write_text(up_and_down_registry(listener.port))
+    try:
+        code, seen = on_terminal(tmp_path, "monitor", "--for", "2s", "--flush", "0.5", columns=80)
+    finally:
+        listener.stop()
+    assert code == 0, seen
+    screen = [line for line in re.split(r"[\r\n]", seen) if line.strip()]
+    assert_readable(screen)
+    assert any(line.startswith("stb-down ") and "offline" in line for line in screen), seen
+    assert any("vpt monitor: 2 devices since" in line for line in screen)

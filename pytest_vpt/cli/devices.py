@@ -152,31 +152,33 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
     console = Console(highlight=False)
     click.echo(f"monitoring {plural(len(found), 'device')} into {settings.store}; Ctrl-C stops", err=True)
     if console.is_terminal:
-        with Live(_view(watcher.status), console=console, refresh_per_second=2, transient=False) as live:
+        with Live(_view(watcher.status, console.width), console=console, refresh_per_second=2, transient=False) as live:
             status = run_until_signalled(watcher, until,
-                                         lambda s: live.update(_view(s)))
+                                         lambda s: live.update(_view(s, console.width)))
     else:
         status = run_until_signalled(watcher, until, _Changes().print)
     lost = f", {status.pending} NOT written: {status.error}" if status.pending else ""
     dropped = f", {status.dropped} dropped while the store could not be written" if status.dropped else ""
     samples = sum(view.samples for view in status.devices.values())
-    click.echo(f"stopped: {samples} samples, {status.written} events written{lost}{dropped}", err=True)
+    click.echo(f"stopped: {plural(samples, 'sample')}, {plural(status.written, 'event')} written{lost}{dropped}", err=True)
     if status.pending or status.dropped:
         sys.exit(1)
 
 
-def _view(status: MonitorStatus) -> Table:
-    grid = Table(title=f"vpt monitor: {plural(len(status.devices), 'device')} since {render.when(status.started_at)}; "
-                 f"{status.written} events written" + (f"; STORE ERROR: {status.error}" if status.error else ""),
-                 title_justify="left", header_style="bold", box=None, pad_edge=False)
-    for name in ("device", "state", "since", "response", "samples", "failed", "incidents", "last error"):
-        grid.add_column(name, justify="right" if name in ("response", "samples", "failed", "incidents") else "left")
+def _view(status: MonitorStatus, width: int) -> Table:
+    """The live table of ``vpt monitor``, laid out for the terminal's width."""
+    title = (f"vpt monitor: {plural(len(status.devices), 'device')} since {render.when(status.started_at)}; "
+             f"{plural(status.written, 'event')} written" + (f"; STORE ERROR: {status.error}" if status.error else ""))
+    columns = [_DEVICE, _C("state", priority=1), _C("since", priority=3), _C("response", right=True, priority=2),
+               _C("samples", right=True, priority=2), _C("failed", right=True, priority=1),
+               _C("incidents", right=True, priority=2), _C("last error", priority=1, fit=render.WRAP)]
+    rows = []
     for ident, view in status.devices.items():
         last = view.last
         state = "unknown" if last is None else "online" if last.online else "offline"
-        grid.add_row(ident, _state(state), render.when(view.state.since), render.seconds(last and last.response_time),
-                     str(view.samples), str(view.failed), str(view.incidents), (last and last.error) or "")
-    return grid
+        rows.append([ident, _state(state), render.when(view.state.since), render.seconds(last and last.response_time),
+                     view.samples, view.failed, view.incidents, (last and last.error) or ""])
+    return render.layout(title, columns, rows, width=width).table
 
 
 class _Changes:
@@ -193,4 +195,4 @@ class _Changes:
                 click.echo(f"{render.when(view.last.time)} {ident} {detail}")
             self.seen[ident] = online
         if status.error:
-            click.echo(f"store error ({status.pending} events waiting): {status.error}", err=True)
+            click.echo(f"store error ({plural(status.pending, 'event')} waiting): {status.error}", err=True)

@@ -73,28 +73,45 @@ def table(
     """Print a table as wide as the terminal (``COLUMNS``; 80 when piped), or with ``wide`` every
     column in full. A plain string is a column of priority 2 (``right`` and ``wrap`` name those of
     them to right-align or let fold)."""
+    console = _console()
+    laid = layout(title, columns, rows, width=console.width, wide=wide, right=right, wrap=wrap)
+    if wide:
+        console = _console(max(console.width, laid.width))
+    console.print(laid.table)
+    if laid.hidden:
+        console.print(Text(f"({plural(len(laid.hidden), 'column')} hidden: {', '.join(laid.hidden)}; "
+                           "--wide shows all)", style="dim"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A table laid out for a width: the rich table, the headers of the columns it hides, and the
+    width it takes."""
+
+    table: Table
+    hidden: list[str]
+    width: int
+
+
+def layout(
+    title: str | None, columns: Sequence[Column | str], rows: Sequence[Sequence[Any]], *, width: int,
+    wide: bool = False, right: Sequence[str] = (), wrap: Sequence[str] = (),
+) -> Layout:
+    """The table :func:`table` prints, laid out for ``width`` columns (for a live view)."""
     specs = [c if isinstance(c, Column) else Column(c, fit=WRAP if c in wrap else KEEP, right=c in right)
              for c in columns]
     cells = [[_cell(value, spec, wide) for value, spec in zip(row, specs)] for row in rows]
     natural = [max([len(spec.header), *(row[i].cell_len for row in cells)]) for i, spec in enumerate(specs)]
-    console = _console()
-    if wide:
-        widths: dict[int, int] = dict(enumerate(natural))
-        console = _console(max(console.width, sum(natural) + _GAP * (len(specs) - 1)))
-    else:
-        widths = _fit(specs, natural, console.width)
+    widths = dict(enumerate(natural)) if wide else _fit(specs, natural, width)
     grid = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
-    for i, width in widths.items():
+    for i, size in widths.items():
         spec = specs[i]
-        grid.add_column(spec.header, justify="right" if spec.right else "left", width=width,
+        grid.add_column(spec.header, justify="right" if spec.right else "left", width=size,
                         no_wrap=wide or spec.fit != WRAP, overflow="fold")
     for row in cells:
-        grid.add_row(*(row[i] if wide else _shorten(row[i], width, specs[i].fit) for i, width in widths.items()))
-    console.print(grid)
+        grid.add_row(*(row[i] if wide else _shorten(row[i], size, specs[i].fit) for i, size in widths.items()))
     hidden = [spec.header for i, spec in enumerate(specs) if i not in widths]
-    if hidden:
-        console.print(Text(f"({plural(len(hidden), 'column')} hidden: {', '.join(hidden)}; --wide shows all)",
-                           style="dim"))
+    return Layout(grid, hidden, sum(widths.values()) + _GAP * (len(widths) - 1))
 
 
 def _cell(value: Any, spec: Column, wide: bool) -> Text:
