@@ -148,6 +148,15 @@ def test_video_incidents_keep_their_source(store) -> None:
     assert STREAM in "\n".join(vpt(200, "video", "incidents"))
 
 
+def test_quarantine_list_keeps_the_test(store) -> None:
+    vpt(80, "quarantine", "add", LONG, "--reason", "audio drifts out of sync under load on the lab network since the update")
+    narrow = vpt(80, "quarantine", "list")
+    assert_readable(narrow)
+    (row,) = [line for line in narrow if "test_playback" in line]
+    assert row.split()[0].endswith("-uk-south]") and "…" in row
+    assert LONG in "\n".join(vpt(80, "quarantine", "list", "--wide"))
+
+
 def test_plurals(store) -> None:
     out = "\n".join(vpt(80, "devices", "rebuild"))
     assert out == "rebuilt the health of 1 device"
