@@ -82,6 +82,7 @@ def footer(lines: list[str]) -> str:
 def test_runs_keep_the_run_id_and_name_what_they_hide(store) -> None:
     narrow = vpt(80, "runs")
     assert_readable(narrow)
+    assert all(line == line.rstrip() for line in narrow)  # no padding at the ends of lines in a log
     assert header(narrow, "run")[:2] == ["run", "started"] and "pass rate" in narrow[0]
     full_id = run_id(store)
     rows = [line for line in narrow if re.match("[0-9a-f]{8} ", line)]

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
@@ -77,10 +78,21 @@ def table(
     laid = layout(title, columns, rows, width=console.width, wide=wide, right=right, wrap=wrap)
     if wide:
         console = _console(max(console.width, laid.width))
-    console.print(laid.table)
+    _print_trimmed(console, laid.table)
     if laid.hidden:
         console.print(Text(f"({plural(len(laid.hidden), 'column')} hidden: {', '.join(laid.hidden)}; "
                            "--wide shows all)", style="dim"))
+
+
+def _print_trimmed(console: Console, renderable: Table) -> None:
+    """Print line by line without the spaces rich pads each line with (a log or a file stays clean)."""
+    for line in console.render_lines(renderable, pad=False):
+        while line and not line[-1].control and not line[-1].text.strip():
+            line.pop()
+        if line and not line[-1].control:
+            last = line[-1]
+            line[-1] = Segment(last.text.rstrip(), last.style)
+        console.print(Segments([*line, Segment.line()]))
 
 
 @dataclass(frozen=True)
