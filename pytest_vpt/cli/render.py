@@ -80,11 +80,11 @@ def table(
         console = _console(max(console.width, laid.width))
     _print_trimmed(console, laid.table)
     if laid.hidden:
-        console.print(Text(f"({plural(len(laid.hidden), 'column')} hidden: {', '.join(laid.hidden)}; "
-                           "--wide shows all)", style="dim"))
+        _print_trimmed(console, Text(f"({plural(len(laid.hidden), 'column')} hidden: {', '.join(laid.hidden)}; "
+                                     "--wide shows all)", style="dim"))
 
 
-def _print_trimmed(console: Console, renderable: Table) -> None:
+def _print_trimmed(console: Console, renderable: Table | Text) -> None:
     """Print line by line without the spaces rich pads each line with (a log or a file stays clean)."""
     for line in console.render_lines(renderable, pad=False):
         while line and not line[-1].control and not line[-1].text.strip():
