@@ -14,7 +14,8 @@ it received and closes the run as interrupted.
 The first message says where the events go: ``("sink", {"store": URL, "server": URL or
 None})`` (on stdin, not on the command line, where ``ps`` would show the store's password
 to everyone). With a server URL the events are sent there (token in ``VPT_TOKEN``) and
-what cannot be sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py).
+what cannot be sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py); without one,
+what the store refuses is spooled there too (see sinks/store.py).
 """
 
 from __future__ import annotations
@@ -175,10 +176,11 @@ def main(argv: list[str]) -> int:
     if not first or first[0][0] != "sink":
         return 1
     where = first[0][1]
-    if where["server"]:
+    store = None if where["server"] else parse_store_url(where["store"], base_dir)
+    if store is None:
         sink = HttpSink(where["server"], os.environ.get("VPT_TOKEN"), base_dir / SPOOL_DIR)
     else:
-        sink = StoreSink(parse_store_url(where["store"], base_dir), spool_dir=base_dir / SPOOL_DIR)
+        sink = StoreSink(store, spool_dir=base_dir / SPOOL_DIR)
     sink.open()
     recorder: RunRecorder | None = None
     lease: RunLease | None = None
@@ -187,7 +189,7 @@ def main(argv: list[str]) -> int:
             for message in batch:
                 if message[0] == "start":
                     recorder = RunRecorder(RunInfo(**message[1]), sink)
-                    lease = _lease(sink, recorder.info.run_id)
+                    lease = _lease(store, recorder.info.run_id)
                     recorder.start()
                 elif recorder is not None:
                     try:
@@ -208,12 +210,11 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _lease(sink: object, run_id: str) -> RunLease | None:
+def _lease(store: StoreURL | None, run_id: str) -> RunLease | None:
     """Hold the run's lease while it is recorded into a SQLite store (see store.leases)."""
-    url = getattr(sink, "url", None)
-    if not isinstance(url, StoreURL) or url.scheme != "sqlite":
+    if store is None or store.scheme != "sqlite":
         return None
-    lease = RunLease(leases_folder(url.path), run_id)
+    lease = RunLease(leases_folder(store.path), run_id)
     return lease if lease.hold() else None
 
 
