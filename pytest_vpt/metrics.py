@@ -2,7 +2,8 @@
 
 Inside a pytest run recorded with ``--vpt`` the samples belong to the test that is running
 and travel with its report (also from xdist workers). Outside pytest a collector writes to
-the configured store when it is flushed, closed, or the interpreter exits.
+the configured store when it is flushed, closed, or the interpreter exits; what the store
+refuses is spooled in the project's ``.vpt/spool`` and said on stderr.
 """
 
 from __future__ import annotations
