@@ -83,7 +83,8 @@ def test_an_older_store_gets_its_daily_rollup_again(tmp_path) -> None:
         assert expected[0][0] == 1 and expected[0][3:5] == (1, 1)  # a: 1 attempt, 1 run
         store.conn.execute("DELETE FROM schema_version WHERE version >= 7")
         for statement in ("DROP TABLE test_daily_pending", "DROP TABLE video_incidents",
-                          "DROP TABLE rollup_failures", "DROP TABLE test_flakiness_runs", "UPDATE test_daily SET duration_hist = '{\"1\": 1}'",
+                          "DROP TABLE rollup_failures", "DROP TABLE test_flakiness_runs",
+                          "ALTER TABLE devices DROP COLUMN flush", "UPDATE test_daily SET duration_hist = '{\"1\": 1}'",
                           *(f"ALTER TABLE test_daily ADD COLUMN {c}" for c in ("duration_p50", "duration_p95"))):
             store.conn.execute(statement)
     with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
