@@ -71,10 +71,12 @@ class RunLease:
 def left_runs(folder: Path) -> list[RunLease]:
     """The leases whose writer is gone, each now held by this process (release them once their
     runs are closed)."""
-    if fcntl is None or not folder.is_dir():
+    try:
+        paths = sorted(folder.glob(f"*{SUFFIX}")) if fcntl is not None and folder.is_dir() else []
+    except OSError:  # a folder this user may not read: no run is judged left
         return []
     found = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")):
+    for path in paths:
         try:
             fd = os.open(path, os.O_RDWR)
         except OSError:
