@@ -206,7 +206,8 @@ def test_an_older_store_holds_the_runs_it_folded(store_url) -> None:
         store.refresh_flakiness("B")
         before = by_nodeid(store)
         for statement in ("DELETE FROM schema_version WHERE version >= 10", "DROP TABLE test_flakiness_runs",
-                          "DROP TABLE rollup_failures", "ALTER TABLE devices DROP COLUMN flush"):
+                          "DROP TABLE rollup_failures", "ALTER TABLE devices DROP COLUMN flush",
+                          "ALTER TABLE video_incidents DROP COLUMN position"):
             store.conn.execute(statement)
     with open_store(store_url) as store:
         store.write(run_a)

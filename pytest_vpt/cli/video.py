@@ -108,18 +108,20 @@ def incidents(store_option: StoreOption, project: str | None, since: str, limit:
         click.echo(f"no video incidents since {since} ago" + (f" for project {project!r}" if project else ""))
         return
     render.table(None, [_C("started", priority=1), _C("source", key=True, fit=render.MIDDLE), _C("kind", priority=1),
-                        _C("duration", right=True, priority=1), _C("frames", right=True, priority=1),
+                        _C("duration", right=True, priority=1), _C("position", right=True, priority=1),
                         _C("severity", priority=2), _C("end", priority=3), _C("test", priority=2, fit=render.NODEID)], [
-        [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), _frames(i), i["severity"],
+        [render.when(i["started_at"]), i["source"], i["kind"], render.tenths(i["duration"]), _position(i), i["severity"],
          "open" if i["ended_at"] is None else render.when(i["ended_at"]), i["nodeid"]] for i in found
     ], wide=wide)
 
 
-def _frames(incident: dict[str, Any]) -> str:
-    """Where in the file or stream: the first frame to the first frame without it (counted from the start)."""
+def _position(incident: dict[str, Any]) -> str:
+    """Where in the file or stream: seconds from its start, then the first frame to the first
+    frame without it (counted from the start)."""
+    at = "" if incident["position"] is None else f"{render.tenths(incident['position'])} "
     if incident["start_frame"] is None:
-        return ""
-    return f"{incident['start_frame']}-{'' if incident['end_frame'] is None else incident['end_frame']}"
+        return at.strip()
+    return f"{at}f{incident['start_frame']}-{'' if incident['end_frame'] is None else incident['end_frame']}"
 
 
 @click.command()

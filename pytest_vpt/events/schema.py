@@ -123,6 +123,8 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.incident.end": (_OPT_NUMBER, False),
         "vpt.incident.duration": (_NUMBER, True),
         "vpt.incident.severity": (_TEXT, True),
+        # where in the file or stream it starts: seconds from the source's first frame
+        "vpt.incident.position": (_OPT_NUMBER, False),
         "vpt.incident.start_frame": (_OPT_INT, False),
         "vpt.incident.end_frame": (_OPT_INT, False),
         "vpt.incident.thumbnail": (_OPT_TEXT, False),

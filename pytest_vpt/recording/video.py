@@ -19,7 +19,7 @@ def incident_attributes(incident: Any, source: str, origin: float) -> dict[str, 
         "vpt.incident.start": origin + incident.start,
         "vpt.incident.end": None if incident.end is None else origin + incident.end,
         "vpt.incident.duration": incident.duration, "vpt.incident.severity": incident.severity,
-        "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
+        "vpt.incident.position": incident.start, "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
         "vpt.incident.thumbnail": incident.thumbnail,
     }
 

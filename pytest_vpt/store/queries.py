@@ -218,7 +218,7 @@ def video_incidents(
         where.append("i.started_at >= ?")
         args.append(since)
     rows = conn.execute(
-        "SELECT i.project, i.source, i.kind, i.started_at, i.ended_at, i.duration, i.severity, i.start_frame, "
+        "SELECT i.project, i.source, i.kind, i.started_at, i.ended_at, i.duration, i.severity, i.position, i.start_frame, "
         "i.end_frame, i.thumbnail, i.run_id, c.nodeid FROM video_incidents i LEFT JOIN test_cases c "
         f"ON c.test_id = i.test_id WHERE {' AND '.join(where)} ORDER BY i.started_at DESC LIMIT ?", (*args, limit))
     return [dict(row) for row in rows]

@@ -84,6 +84,7 @@ INCIDENT_COLUMNS = {
     "ended_at": "vpt.incident.end",
     "duration": "vpt.incident.duration",
     "severity": "vpt.incident.severity",
+    "position": "vpt.incident.position",
     "start_frame": "vpt.incident.start_frame",
     "end_frame": "vpt.incident.end_frame",
     "thumbnail": "vpt.incident.thumbnail",
