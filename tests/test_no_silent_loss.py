@@ -165,7 +165,7 @@ def test_a_running_run_whose_writer_is_alive_is_left_alone(pytester: pytest.Pyte
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
-        while not (recorded.path.exists() and _statuses(recorded)) and time.monotonic() < deadline:
+        while not _started(recorded) and time.monotonic() < deadline:
             time.sleep(0.1)
         (slow_id,) = _statuses(recorded)
         pytester.makepyfile(test_quick="def test_quick(): pass")
@@ -175,6 +175,14 @@ def test_a_running_run_whose_writer_is_alive_is_left_alone(pytester: pytest.Pyte
         (pytester.path / "go").touch()
         assert slow.wait(60) == 0
     assert {run["status"] for run in recorded.runs()} == {"finished"}
+
+
+def _started(recorded) -> bool:
+    """Whether a run's start is in the store (which may be still being created)."""
+    try:
+        return recorded.path.exists() and bool(_statuses(recorded))
+    except sqlite3.OperationalError:
+        return False
 
 
 COLLECTOR = """
