@@ -123,7 +123,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     plugin = config.pluginmanager.get_plugin("vpt-recorder")
     if plugin is None:
         return None
-    return f"vpt {__version__}: recording run {plugin.run_id} into {plugin.settings.store}"
+    from .summary import store_shown
+
+    return f"vpt {__version__}: recording run {plugin.run_id} into {store_shown(plugin.settings.store)}"
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ def _project_and_labels(pytester: pytest.Pytester, store: str = ".vpt/vpt.db") -
 def test_defaults(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_ok(): pass")
     result = pytester.runpytest("--vpt")
-    result.stdout.fnmatch_lines(["vpt *: recording run * into sqlite:///.vpt/vpt.db"])
+    result.stdout.fnmatch_lines([f"vpt *: recording run * into {pytester.path}/.vpt/vpt.db"])
     assert (pytester.path / ".vpt" / "vpt.db").is_file()
     assert _project_and_labels(pytester) == (pytester.path.name, {})
 
