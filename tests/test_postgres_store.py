@@ -106,7 +106,8 @@ def test_an_unreachable_server_never_breaks_the_run(pytester) -> None:
     pytester.makepyfile("def test_ok(): pass")
     result = pytester.runpytest("--vpt", "--vpt-store", "postgresql://vpt:hunter2@127.0.0.1:1/vpt")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["NOT recorded: run *", "  reason: postgresql://127.0.0.1:1/vpt: *"])
+    result.stdout.fnmatch_lines(["NOT recorded: run *",
+                                 "  1 result spooled to .vpt/spool: the store refused them (postgresql://127.0.0.1:1/vpt: *"])
     assert "hunter2" not in result.stdout.str()
 
 
