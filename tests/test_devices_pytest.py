@@ -61,7 +61,7 @@ def test_failures_while_the_device_was_offline_are_told_apart(pytester, lab, rec
     ])
     assert "test_product_bug: failed; device" not in result.stdout.str()
     out = CliRunner().invoke(cli, ["--store", f"sqlite:///{pytester.path / '.vpt' / 'vpt.db'}", "run",
-                                   recorded.last_run()["run_id"], "--outcome", "failed"]).output
+                                   recorded.last_run()["run_id"], "--outcome", "failed", "--wide"]).output
     assert "[device stb-down offline] AssertionError: no video" in out
     assert attempts(pytester) == {
         "test_lab.py::test_product_bug": ["failed", "stb-up", 0],

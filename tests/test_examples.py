@@ -30,7 +30,7 @@ def test_quick_start(tmp_path, monkeypatch) -> None:
     # The pairing test is flaky on purpose: it passes within its three attempts 96 % of the time.
     assert run["failed"] in (1, 2) and run["passed"] == 7 - run["failed"]
 
-    result = CliRunner().invoke(cli, ["run", run["run_id"][:8], "--outcome", "failed"])
+    result = CliRunner().invoke(cli, ["run", run["run_id"][:8], "--outcome", "failed", "--wide"])
     assert "test_set_top_box.py::test_epg_has_tomorrow" in result.output
     assert "the programme guide has no entries for tomorrow" in result.output
 

@@ -121,7 +121,7 @@ def test_a_verdict_that_fails_is_set_aside_and_the_rest_of_the_run_folds(store_u
         assert (b["runs"], b["failed_runs"], b["last_run_id"]) == (4, 1, "r3")
     (failure,) = db_status(store_url)["failures"]
     assert (failure["what"], failure["nodeid"], failure["run_id"], failure["count"]) == ("flakiness", "t.py::a", "r3", 1)
-    assert "run r3" in vpt(store_url, "db", "status").output
+    assert "run r3" in vpt(store_url, "db", "status", "--wide").output
     vpt(store_url, "flaky", "rebuild")
     with open_store(store_url) as store:
         (a,) = store.read("flakiness_of", "t.py::a")
