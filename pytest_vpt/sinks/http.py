@@ -188,12 +188,7 @@ class HttpSink:
                 if answer.get("changes"):
                     self._answers.append(answer)
                 return
-        try:
-            self.spool.put(batch)
-        except OSError as exc:
-            self.report.fail(batch, f"{self.spool.folder}: cannot spool: {exc.strerror or exc}")
-        else:
-            self.report.count(batch, self.report.spooled)
+        self.spool.keep(batch, self.report)
 
     def _reject(self, batch: list[dict[str, Any]], reason: str) -> None:
         """Keep a batch the server refused in ``rejected/``, with the reason."""

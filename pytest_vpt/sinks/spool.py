@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .base import SinkReport
+
 SPOOL_DIR = Path(".vpt") / "spool"
 
 
@@ -29,6 +31,16 @@ class Spool:
         """Keep a batch; returns its file."""
         return _write_whole(self.folder, f"{uuid.uuid4().hex}.jsonl",
                             "".join(json.dumps(event, separators=(",", ":")) + "\n" for event in events))
+
+    def keep(self, events: list[dict[str, Any]], report: SinkReport) -> None:
+        """Keep a batch that could not be written now, counted in ``report`` as spooled (as
+        lost, with the reason, when the disk refuses it)."""
+        try:
+            self.put(events)
+        except OSError as exc:
+            report.fail(events, f"{self.folder}: cannot spool: {exc.strerror or exc}")
+        else:
+            report.count(events, report.spooled)
 
     def reject(self, batch: Path | list[dict[str, Any]], reason: str) -> Path:
         """Move a spooled batch (its file), or keep one never spooled (its events), in

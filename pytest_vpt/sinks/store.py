@@ -77,12 +77,7 @@ class StoreSink:
             self.report.fail(batch, reason)
             return
         self.report.note(reason)
-        try:
-            self.spool.put(batch)
-        except OSError as exc:
-            self.report.fail(batch, f"{self.spool.folder}: cannot spool: {exc.strerror or exc}")
-        else:
-            self.report.count(batch, self.report.spooled)
+        self.spool.keep(batch, self.report)
 
     def _write_spooled(self) -> None:
         """Write the batches earlier runs spooled, oldest first, and fold their finished runs into
