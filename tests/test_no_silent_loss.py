@@ -3,6 +3,7 @@ next run, a run left running is closed as interrupted, and MetricsCollector says
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -83,8 +84,11 @@ def test_vpt_push_spool_writes_the_spool_into_the_store_now(pytester: pytest.Pyt
     store = f"sqlite:///{pytester.path}/data/vpt.db"
     pushed = CliRunner().invoke(cli, ["--store", store, "push", "--spool"])
     assert pushed.exit_code == 0, pushed.output
-    assert pushed.output.startswith(f"4 events written into {store}; 0 ")  # the run's start and end, 2 tests
+    assert pushed.output.startswith(f"2 batches (4 events) written into {store}; 0 batches ")  # the run's start and end, 2 tests
     assert not _spooled(pytester)
+    again = CliRunner().invoke(cli, ["--store", store, "push", "--spool", "--json"])
+    assert again.exit_code == 0 and json.loads(again.output) == {
+        "target": store, "batches": 0, "events": 0, "rejected_events": 0, "rejected_in": None, "left": 0, "problems": []}
     result = CliRunner().invoke(cli, ["--store", store, "runs", "--json"])
     assert '"status": "finished"' in result.output
 
