@@ -25,8 +25,9 @@ def db() -> None:
               "(PostgreSQL), for Grafana's data source")
 @click.option("--password-env", metavar="VAR", default="VPT_GRAFANA_PASSWORD", show_default=True,
               help="the environment variable holding that role's password (unset: leave its password as it is)")
+@render.json_option
 @click.pass_obj
-def init(store_option: StoreOption, grafana_role: str | None, password_env: str) -> None:
+def init(store_option: StoreOption, grafana_role: str | None, password_env: str, as_json: bool) -> None:
     """Create the store or bring its schema up to date (with PostgreSQL, its partitions too)."""
     url = store_option.settings.store
     if grafana_role and url.scheme != "postgresql":
@@ -36,7 +37,7 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        click.echo(f"{url}: schema up to date")
+        done: dict = {"store": str(url), "schema": "up to date"}
         if grafana_role:
             from ..store.access import RoleError, grant_reader
 
@@ -44,14 +45,20 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str)
                 created = grant_reader(store, grafana_role, os.environ.get(password_env))
             except (RoleError, StoreError) as exc:
                 raise click.ClickException(str(exc)) from None
-            click.echo(f"role {grafana_role} {'created' if created else 'updated'}: it may read every table, and nothing else")
+            done["grafana_role"] = {"name": grafana_role, "created": created}
     finally:
         store.close()
+    if as_json:
+        render.emit_json(done)
+        return
+    click.echo(f"{url}: schema up to date")
+    if grafana_role:
+        click.echo(f"role {grafana_role} {'created' if created else 'updated'}: it may read every table, and nothing else")
 
 
 @db.command()
 @click.option("--project", help="only this project (default: all)")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@render.json_option
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
@@ -74,7 +81,7 @@ _WHAT = {"daily": "daily rollup: set aside", "duration": "daily rollup: without 
 
 
 @db.command()
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def status(store_option: StoreOption, as_json: bool, wide: bool) -> None:

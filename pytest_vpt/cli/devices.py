@@ -37,7 +37,7 @@ def _state(text: str) -> Text:
 @click.option("--incidents", "show_incidents", is_flag=True, help="list the incidents in the window instead")
 @click.option("--values", "values_of", is_flag=False, flag_value=_EVERY_DEVICE, metavar="[DEVICE]",
               help="the numbers the probes reported in the window (of every device, or of DEVICE) instead")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.json_option
 @render.wide_option
 @click.pass_context
 def devices(ctx: click.Context, project: str | None, window: str, show_incidents: bool, values_of: str | None,
@@ -109,7 +109,7 @@ def _print_values(store_option: StoreOption, project: str | None, device: str | 
 
 @devices.command()
 @click.option("--project", help="only this project's devices")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@render.json_option
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive incidents and hourly health again from all samples."""

@@ -12,7 +12,6 @@ from .context import StoreOption
 from .progress import shown as progress_shown
 from .timespec import parse_since
 
-_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 _C = render.Column
 _STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable": "", "new": "cyan"}
 
@@ -25,7 +24,7 @@ _STATUS_STYLES = {"flaky": "yellow", "broken": "red", "fixed": "green", "stable"
               help="only tests with this status (repeatable; default flaky)")
 @click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--explain", metavar="NODEID", help="the evidence behind one test's verdict")
-@_json_option
+@render.json_option
 @render.wide_option
 @click.pass_context
 def flaky(ctx: click.Context, project: str | None, branch: str | None, since: str | None,
@@ -122,7 +121,7 @@ def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_jso
 
 @flaky.command()
 @click.option("--project", help="only this project's tests")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+@render.json_option
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Recompute every verdict from the whole history (after changing the flaky_* settings)."""

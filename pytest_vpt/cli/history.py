@@ -12,14 +12,13 @@ from .context import StoreOption
 from .metrics import print_summary
 
 _RUN_COUNTS = ("passed", "failed", "error", "skipped", "rerun")  # the table's; --json has all
-_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 _C = render.Column
 
 
 @click.command()
 @click.option("--project", help="only this project's runs")
 @click.option("-n", "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="how many runs")
-@_json_option
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bool, wide: bool) -> None:
@@ -62,7 +61,7 @@ def _status(run: dict) -> str:
 @click.option("--outcome", "outcomes", multiple=True, type=click.Choice(OUTCOMES),
               help="only tests with this outcome (repeatable)")
 @click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each test's final one")
-@_json_option
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool,
@@ -108,7 +107,7 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
 @click.option("--project", help="only this project's history of the test")
 @click.option("-n", "--limit", default=50, show_default=True, type=click.IntRange(min=1))
 @click.option("--attempts", "all_attempts", is_flag=True, help="every attempt, not only each run's final one")
-@_json_option
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: int, all_attempts: bool,

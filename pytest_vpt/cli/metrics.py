@@ -55,7 +55,7 @@ def print_summary(found: list[dict[str, Any]], wide: bool = False) -> None:
 @click.option("--since", default="7d", show_default=True, metavar="WHEN",
               help="samples since WHEN (7d, 12h, 2026-11-01)")
 @click.option("--project", help="only this project's metrics")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], run_id: str | None,

@@ -12,7 +12,6 @@ from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
 
-_json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 
 
 @click.group()
@@ -22,7 +21,7 @@ def quarantine() -> None:
 
 @quarantine.command("list")
 @click.option("--all", "show_all", is_flag=True, help="also the tests that have left quarantine")
-@_json_option
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def list_(store_option: StoreOption, show_all: bool, as_json: bool, wide: bool) -> None:
@@ -72,8 +71,9 @@ def list_(store_option: StoreOption, show_all: bool, as_json: bool, wide: bool) 
 @click.argument("nodeid")
 @click.option("--reason", default="", help="why (kept in the list file)")
 @click.option("--force", is_flag=True, help="add it even if no run of the project has recorded it")
+@render.json_option
 @click.pass_obj
-def add(store_option: StoreOption, nodeid: str, reason: str, force: bool) -> None:
+def add(store_option: StoreOption, nodeid: str, reason: str, force: bool, as_json: bool) -> None:
     """Quarantine NODEID: add it to the list file (commit the file to share it)."""
     settings = store_option.settings
     if not force:
@@ -91,6 +91,9 @@ def add(store_option: StoreOption, nodeid: str, reason: str, force: bool) -> Non
     if store_option.exists():
         with store_option.open() as store:
             store.apply(rollup.forget, settings.project, nodeid)  # a quarantine that ended may start again
+    if as_json:
+        render.emit_json({"nodeid": nodeid, "added": changed, "list_file": str(settings.quarantine_file)})
+        return
     click.echo(f"{'added' if changed else 'already listed:'} {nodeid} "
                f"{'to' if changed else 'in'} {settings.quarantine_file}; "
                "it is quarantined from the next run (commit the file to share it)")
@@ -98,8 +101,9 @@ def add(store_option: StoreOption, nodeid: str, reason: str, force: bool) -> Non
 
 @quarantine.command()
 @click.argument("nodeid")
+@render.json_option
 @click.pass_obj
-def remove(store_option: StoreOption, nodeid: str) -> None:
+def remove(store_option: StoreOption, nodeid: str, as_json: bool) -> None:
     """End NODEID's quarantine: remove it from the list file and end an automatic one."""
     settings = store_option.settings
     try:
@@ -113,6 +117,9 @@ def remove(store_option: StoreOption, nodeid: str) -> None:
                                    time.time())
     if not (unlisted or released):
         raise click.ClickException(f"{nodeid!r} is not quarantined in project {settings.project!r}")
+    if as_json:
+        render.emit_json({"nodeid": nodeid, "unlisted": bool(unlisted), "released": bool(released)})
+        return
     done = [f"removed from {settings.quarantine_file.name}"] * unlisted + ["its quarantine ended"] * released
     click.echo(f"{nodeid}: {', '.join(done)}" + ("; remove its vpt_quarantine marker too, if it has one" if released else ""))
 

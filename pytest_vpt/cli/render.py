@@ -25,6 +25,10 @@ OUTCOME_STYLES = {
 _LONGEST = 1e9  # seconds (31 years): no duration this product records is longer
 
 
+#: every command's --json
+json_option = click.option("--json", "as_json", is_flag=True, help="print JSON instead of text")
+
+
 def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, sort_keys=False))
 

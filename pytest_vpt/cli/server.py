@@ -9,6 +9,7 @@ import click
 
 from ..config_file import ConfigFileError, read_config
 from ..wording import plural
+from . import render
 from .context import StoreOption
 
 if TYPE_CHECKING:
@@ -78,21 +79,26 @@ def token() -> None:
 @token.command()
 @click.option("--project", required=True, help="the project the token may write")
 @click.option("--name", default="", help="a name to tell tokens apart (and revoke them by)")
+@render.json_option
 @click.pass_obj
-def create(store_option: StoreOption, project: str, name: str) -> None:
+def create(store_option: StoreOption, project: str, name: str, as_json: bool) -> None:
     """Make a token and print it: it is shown this once (only its hash is kept)."""
     from ..store import tokens
 
     with store_option.open(create=True) as store:
         made = store.apply(tokens.create, project, name)
+    if as_json:
+        render.emit_json({"project": project, "name": name, "token": made})
+        return
     click.echo(made)
 
 
 @token.command()
 @click.option("--project", required=True)
 @click.option("--name", required=True, help="revoke the project's tokens of this name")
+@render.json_option
 @click.pass_obj
-def revoke(store_option: StoreOption, project: str, name: str) -> None:
+def revoke(store_option: StoreOption, project: str, name: str, as_json: bool) -> None:
     """Revoke tokens: requests with them are refused from now on."""
     from ..store import tokens
 
@@ -101,4 +107,7 @@ def revoke(store_option: StoreOption, project: str, name: str) -> None:
     if not count:
         raise click.ClickException(f"--name {name!r}: project {project!r} has no token of that name in force "
                                    "(never made, or revoked already)")
+    if as_json:
+        render.emit_json({"project": project, "name": name, "revoked": count})
+        return
     click.echo(f"revoked {plural(count, 'token')}")

@@ -59,7 +59,7 @@ def print_trends(found: dict[str, Any], wide: bool = False) -> None:
 @click.option("--project", help="this project's trends (default: as pytest --vpt would name it)")
 @click.option("--test", "nodeid", metavar="NODEID", help="only this test (its pass rate and durations)")
 @click.option("--device", metavar="DEVICE", help="only this device's uptime")
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of tables")
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def trends(store_option: StoreOption, since: str, project: str | None, nodeid: str | None, device: str | None,

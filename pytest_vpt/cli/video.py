@@ -93,7 +93,7 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
 @click.option("--project", help="only this project's incidents")
 @click.option("--since", metavar="SPAN", default="24h", show_default=True, help="how far back (30m, 24h, 7d)")
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
+@render.json_option
 @render.wide_option
 @click.pass_obj
 def incidents(store_option: StoreOption, project: str | None, since: str, limit: int, as_json: bool,
