@@ -19,7 +19,7 @@ from .devices import Device, DeviceConfigError, load_devices
 from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
 from .recording.devices import MARKER as DEVICE_MARKER
-from .recording.devices import DeviceHooks, device_of, registered_device
+from .recording.devices import device_hooks, device_of, registered_device
 from .recording.video import VideoChecks
 
 _PREVIOUS_BUFFER = pytest.StashKey[Any]()
@@ -81,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
             devices = workerinput.get("vpt_devices")
             if devices is not None:
                 registry = _load_registry(config, devices["config"], resolve_hosts=False)
-                config.pluginmanager.register(DeviceHooks(registry, devices["skip_offline"],
+                config.pluginmanager.register(device_hooks(registry, devices["skip_offline"],
                                                           config.stash[_REGISTRY_SOURCE]), "vpt-devices")
         return
     cli = {option.name: config.getoption(f"vpt_{option.name}", None) for option in OPTIONS}
@@ -98,7 +98,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     annotator = _annotate(config)
     # registered with an empty registry too: a marker naming a device then fails, not runs unprobed
-    config.pluginmanager.register(DeviceHooks(registry, settings.skip_offline, config.stash[_REGISTRY_SOURCE]),
+    config.pluginmanager.register(device_hooks(registry, settings.skip_offline, config.stash[_REGISTRY_SOURCE]),
                                   "vpt-devices")
     recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()), root)
     config.stash[RUN_ID] = recorder_plugin.run_id

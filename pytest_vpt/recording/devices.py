@@ -43,6 +43,25 @@ def registered_device(ident: str, devices: dict[str, Device], source: str) -> De
     return devices[ident]
 
 
+def device_hooks(devices: dict[str, Device], skip_offline: bool, source: str) -> Any:
+    """The plugin each test process registers: the probes around tests naming a device, or,
+    with none registered, only the check that a test naming one fails (nothing to probe)."""
+    return DeviceHooks(devices, skip_offline, source) if devices else UnregisteredDevices(source)
+
+
+class UnregisteredDevices:
+    """No device is registered: a test naming one fails in its setup, naming the registry file."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        ident = device_of(item)
+        if ident is not None:
+            registered_device(ident, {}, self.source)
+
+
 class DeviceHooks:
     """In every process that runs tests: the device probes around each test; a test naming
     a device the registry (read from ``source``) does not hold fails in its setup."""
