@@ -76,7 +76,7 @@ SAMPLER = textwrap.dedent("""
     import asyncio, json, sys, time
     from pathlib import Path
     from pytest_vpt.devices import Sampler, parse_devices
-    from pytest_vpt.recording.monitor import Monitor
+    from pytest_vpt.producers.monitor import Monitor
     from pytest_vpt.store import parse_store_url
 
     mode, registry, seconds, store = sys.argv[1], json.loads(sys.argv[2]), float(sys.argv[3]), sys.argv[4]

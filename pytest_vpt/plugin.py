@@ -16,7 +16,7 @@ from .config import OPTIONS, SettingsError, project_root, resolve, resolve_enabl
 from .config_file import config_source
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
 from .devices import Device, DeviceConfigError, load_devices
-from .quarantine.hooks import MARKER, QuarantineHooks, teststatus
+from .recording.quarantine import MARKER, QuarantineHooks, teststatus
 from .recording.annotate import ReportAnnotator, WorkerAnnotations
 from .recording.devices import MARKER as DEVICE_MARKER
 from .recording.devices import device_hooks, device_of, registered_device
@@ -123,7 +123,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     plugin = config.pluginmanager.get_plugin("vpt-recorder")
     if plugin is None:
         return None
-    from .summary import store_shown
+    from .recording.summary import store_shown
 
     return f"vpt {__version__}: recording run {plugin.run_id} into {store_shown(plugin.settings.store)}"
 

@@ -13,7 +13,7 @@ from pytest_vpt.cli import cli
 from pytest_vpt.cli.render import shorten_nodeid
 from pytest_vpt.devices import Sample
 from pytest_vpt.devices.events import sample_event
-from pytest_vpt.recording.watcher import incident_event
+from pytest_vpt.producers.watcher import incident_event
 from pytest_vpt.store import open_store
 from pytest_vpt.video import Incident
 

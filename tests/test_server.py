@@ -110,7 +110,7 @@ def test_a_number_too_large_to_store_is_refused_not_cut(service) -> None:
 
 
 def test_video_incidents_are_ingested_and_listed(service) -> None:
-    from pytest_vpt.recording.watcher import incident_event
+    from pytest_vpt.producers.watcher import incident_event
     from pytest_vpt.video import Incident
 
     still = Incident("freeze", 3.0, 90, None, None, 2.0, "major")

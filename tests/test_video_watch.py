@@ -69,7 +69,7 @@ def incidents(url: str) -> list[dict]:
 
 
 def test_incidents_are_written_as_they_end_and_an_outage_is_one(stream, tmp_path) -> None:
-    from pytest_vpt.recording.watcher import Watcher
+    from pytest_vpt.producers.watcher import Watcher
     from pytest_vpt.video import BlackCheck, FreezeCheck
 
     url = f"sqlite:///{tmp_path / 'vpt.db'}"

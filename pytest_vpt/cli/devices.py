@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..devices import Device, DeviceConfigError, load_devices
-from ..recording.monitor import Monitor, MonitorStatus, run_until_signalled
+from ..producers.monitor import Monitor, MonitorStatus, run_until_signalled
 from ..store import devices as device_rollup
 from ..wording import plural
 from . import render

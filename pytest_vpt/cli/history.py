@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..events import OUTCOMES
-from ..summary import pass_rate
+from ..analytics.rates import pass_rate
 from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption

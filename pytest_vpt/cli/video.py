@@ -138,7 +138,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     """Watch a stream or capture device for black screens, freezes and outages until stopped
     (Ctrl-C or SIGTERM), writing each incident to the store as it ends."""
     try:
-        from ..recording.watcher import Watcher
+        from ..producers.watcher import Watcher
         from ..video import BlackCheck, FreezeCheck
     except ImportError as exc:
         raise click.ClickException(f"vpt watch needs the video extra: pip install 'pytest-vpt[video]' ({exc})") from None

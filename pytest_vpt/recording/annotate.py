@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ..metrics import SampleBuffer
-from ..quarantine.hooks import MARKER, marker_reason
+from .quarantine import MARKER, marker_reason
 
 KEY = "vpt"
 _IMPLIED_MARKERS = frozenset({"parametrize", "usefixtures", "filterwarnings"})

@@ -17,7 +17,7 @@ from ..config import Settings
 from ..context import detect
 from ..events import RUN_COUNT_KEYS
 from ..quarantine.listfile import ListFileError, read_list
-from ..summary import store_shown, summary_lines
+from .summary import store_shown, summary_lines
 from ..devices import Device
 from .annotate import ReportAnnotator, take, worker_samples
 from .devices import RunSampling

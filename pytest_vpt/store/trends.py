@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from ..analytics.buckets import percentile
+from ..analytics.rates import pass_rate
 from .daily import DAY, day_of, histogram
 from .sql import same_nodeid
 
@@ -34,9 +35,9 @@ def pass_rate_per_day(
         )
     found = []
     for day, runs, passed, failed, error, quarantined in rows:
-        judged = passed + failed + error + quarantined
+        counts = {"passed": passed, "failed": failed, "error": error, "quarantined": quarantined}
         found.append({"day": float(day), "runs": runs, "passed": passed, "failed": failed + error + quarantined,
-                      "pass_rate": passed / judged if judged else None})
+                      "pass_rate": pass_rate(counts)})
     return found
 
 

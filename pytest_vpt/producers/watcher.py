@@ -19,7 +19,7 @@ from ..store import StoreError, StoreURL, open_store
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
-from .video import incident_attributes
+from ..recording.video import incident_attributes
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from .events import RUN_COUNT_KEYS
-from .recording.recorder import RunResult
-from .redaction import redact_text, redact_url
-from .sinks.base import SinkReport
-from .sinks.spool import SPOOL_DIR
-from .store.url import StoreURL
-from .wording import plural
+from ..analytics.rates import pass_rate
+from ..events import RUN_COUNT_KEYS
+from ..redaction import redact_text, redact_url
+from ..sinks.base import SinkReport
+from ..sinks.spool import SPOOL_DIR
+from ..store.url import StoreURL
+from ..wording import plural
+from .recorder import RunResult
 
 
 def store_shown(url: StoreURL) -> str:
     """A store as the summary names it: a SQLite store by its file's absolute path (never a
     URL relative to a folder the reader must guess), another by its URL without secrets."""
     return str(url.path.resolve()) if url.scheme == "sqlite" else str(url)
-
-
-def pass_rate(counts: dict) -> float | None:
-    """Passed tests among those that ran to a verdict (passed, failed, error, and failures
-    made non-blocking by a quarantine); None if none did."""
-    judged = sum(counts.get(key) or 0 for key in ("passed", "failed", "error", "quarantined"))
-    return counts.get("passed", 0) / judged if judged else None
 
 
 def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ..recording.phases import category, describe
+from .phases import category, describe
 
 MARKER = "vpt_quarantine"
 ATTRIBUTE = "vpt_quarantined"
