@@ -1,13 +1,24 @@
-"""Ingest throughput of `vpt server` on PostgreSQL: 4 clients posting batches of 1,000 test events.
+"""Ingest throughput of `vpt server` on PostgreSQL against the physical limit, binary COPY.
 
-Starts a server on a fresh schema of the PostgreSQL at VPT_TEST_PG_DSN (or --dsn), makes a
-token, and has 4 client threads post pre-encoded batches (gzipped JSON lines, one run of
-1,000 test attempts each, the same 1,000 tests in every run) back to back. Side by side, the
-first 40 batches written straight into another fresh schema with the store's own `write`
-(no HTTP, no JSON, each batch folded into the daily rollup at once). The service folds in
-the background, several times within the measured window; it also says how long after the
-last batch its rollup had caught up. Prints request latency (p50, p99) and events/s for
-both, and last the service's sustained test events/s (goal: >= 50,000).
+Three sides, each on a fresh schema of the PostgreSQL at VPT_TEST_PG_DSN (or --dsn) made by
+the store's own migrations (the same tables, indexes and partitions), with the same batches
+(one run of 1,000 events each: its run event and 999 test attempts, the same tests in every
+run; the test cases are stored before anything is measured):
+
+- the store's `write`, straight (no HTTP, no JSON), 40 batches, each folded into the daily
+  rollup at once;
+- the limit: one psycopg client copying, with binary COPY and one transaction per batch as
+  the service commits it, each batch's run row, attempts and daily queue rows (the rows the
+  service stores, made beforehand by the store's own mapping: no HTTP, JSON or checks),
+  over the batches the service is measured on;
+- the service: a `vpt server --workers 2` with a token, 4 client threads posting the batches
+  pre-encoded (gzipped JSON lines) back to back on keep-alive connections, each warmed up by
+  one batch. It checks and writes each batch and folds in the background, several times in
+  the measured window; it also says how long after the last batch its rollup had caught up.
+
+Prints request latency (p50, p99) and events/s, the service's sustained test events/s
+(goal: >= 50,000), and last `server/copy: R`, the service's events/s as a share of the
+limit's (goal: >= 0.5; absolute figures move with a shared machine's load, the ratio less).
 
     python benchmarks/ingest.py [--batches 100] [--clients 4] [--dsn URL]
 """
@@ -36,6 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pytest_vpt.events import make_event  # noqa: E402
 from pytest_vpt.store import open_store  # noqa: E402
 from pytest_vpt.store import tokens  # noqa: E402
+from pytest_vpt.store.bulk import ATTEMPT_ROW, CASE_ROW, COPY_TYPES, pending_row  # noqa: E402
+from pytest_vpt.store.daily import PENDING_COLUMNS  # noqa: E402
+from pytest_vpt.store.writes import ATTEMPTS, CASES, attempt_derived  # noqa: E402
 
 BATCH = 1000
 STRAIGHT = 40  # batches written straight, for the comparison
@@ -61,6 +75,44 @@ def schema_url(dsn: str, admin: psycopg.Connection) -> tuple[str, str]:
     schema = f"vpt_bench_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE SCHEMA "{schema}"')
     return schema, f"{dsn}{'&' if '?' in dsn else '?'}options={quote(f'-csearch_path={schema}')}"
+
+
+RUN_ROW = ("run_id", "project", "status", "started_at")  # a run event's other columns are empty
+
+
+def copy_limit(url: str, batches: list[list[dict]], measured: range) -> float:
+    """The physical limit: test events/s of one psycopg client copying the service's rows.
+
+    The test cases are copied once; then for each measured batch, in one transaction as the
+    service commits it, its run's row, its attempts and their daily queue rows, with binary
+    COPY. The rows are made beforehand by the store's own mapping (no HTTP, JSON or checks)."""
+    with open_store(url):
+        pass  # the store's migrations: the same tables, indexes and partitions
+    tests = [event for event in batches[0] if event["type"] == "test"]
+    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cursor:
+        with conn.transaction():
+            copy_rows(cursor, "test_cases", CASE_ROW, sorted(CASES.rows(tests)))  # as the service orders them
+        test_ids = dict(cursor.execute("SELECT nodeid, test_id FROM test_cases").fetchall())
+        rows = []
+        for index in measured:
+            run, *tests = batches[index]
+            attempts = [(*map(e.get, ATTEMPTS.keys), test_ids[e["test.case.name"]], *attempt_derived(e)) for e in tests]
+            rows.append(([(run["vpt.run.id"], run["vpt.project"], run["vpt.run.status"], run["vpt.run.started_at"])],
+                         attempts, list(map(pending_row, attempts))))
+        started = time.perf_counter()
+        for runs, attempts, pending in rows:
+            with conn.transaction():
+                copy_rows(cursor, "runs", RUN_ROW, runs)
+                copy_rows(cursor, "test_attempts", ATTEMPT_ROW, attempts)
+                copy_rows(cursor, "test_daily_pending", PENDING_COLUMNS, pending)
+        return len(rows) * BATCH / (time.perf_counter() - started)
+
+
+def copy_rows(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([COPY_TYPES.get(column, "text") for column in columns])
+        for row in rows:
+            copy.write_row(row)
 
 
 def free_port() -> int:
@@ -92,6 +144,10 @@ def main() -> None:
             for one in batches[1:STRAIGHT + 1]:
                 store.write(one)
             direct = STRAIGHT * BATCH / (time.perf_counter() - started)
+
+        schema, copy_url = schema_url(args.dsn, admin)
+        schemas.append(schema)
+        limit = copy_limit(copy_url, batches, range(args.clients + 1, total))
 
         schema, server_url = schema_url(args.dsn, admin)
         schemas.append(schema)
@@ -163,8 +219,10 @@ def main() -> None:
     print(f"vpt server:                         {served:10,.0f} events/s   latency p50 {cuts[49] * 1000:.0f} ms, "
           f"p99 {cuts[98] * 1000:.0f} ms; refused {len(failures)}; stored {stored} test attempts")
     print(f"daily rollup folded in the background: caught up {caught_up:.1f} s after the last batch")
+    print(f"binary COPY of the same rows, one client (the limit): {limit:10,.0f} events/s")
     print(f"server / straight: {served / direct:.2f}")
     print(f"sustained test events/s: {served:.0f}")
+    print(f"server/copy: {served / limit:.2f}")
 
 
 if __name__ == "__main__":

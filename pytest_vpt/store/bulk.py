@@ -25,37 +25,39 @@ from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, attempt_de
 
 #: below this many test events, the portable path is as quick
 THRESHOLD = 50
-_TYPES = {
+#: the binary COPY type of each column that is not text
+COPY_TYPES = {
     "attempt": "integer", "is_final": "integer", "worker_seq": "integer", "line": "integer", "quarantined": "integer",
     "device_offline": "integer", "started_at": "float8", "finished_at": "float8", "setup_duration": "float8",
     "call_duration": "float8", "teardown_duration": "float8", "duration": "float8", "first_seen": "float8",
     "test_id": "bigint",
 }
-_CASE_COLUMNS = (*TEST_CASE_COLUMNS, "first_seen")
+#: the columns a test case and a test attempt are copied with, and an attempt row's queue row
+CASE_ROW = (*TEST_CASE_COLUMNS, "first_seen")
 _FACTS = tuple(TEST_CASE_COLUMNS)[2:]  # after project and node id
-_ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
-_pending = itemgetter(*(_ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))  # an attempt row's queue row
+ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
+pending_row = itemgetter(*(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))
 
 
 def _stage(name: str, columns: tuple[str, ...]) -> str:
-    body = ", ".join(f"{column} {_TYPES.get(column, 'text')}" for column in columns)
+    body = ", ".join(f"{column} {COPY_TYPES.get(column, 'text')}" for column in columns)
     return f"CREATE TEMP TABLE IF NOT EXISTS {name} ({body}) ON COMMIT DELETE ROWS"
 
 
 _INSERT_CASES = hashed_nodeid_key(
-    f"INSERT INTO test_cases ({', '.join(_CASE_COLUMNS)}) "
+    f"INSERT INTO test_cases ({', '.join(CASE_ROW)}) "
     f"SELECT project, nodeid, {', '.join(f'max({c})' for c in _FACTS)}, min(first_seen) "
     # In one order, so that concurrent batches of the same tests take their row locks alike.
     f"FROM vpt_stage_cases GROUP BY project, nodeid ORDER BY project, nodeid ON CONFLICT {CASES_CONFLICT}"
 )
 _READ_CASES = (
-    f"SELECT c.test_id, {', '.join(f'c.{column}' for column in _CASE_COLUMNS)} FROM test_cases c "
+    f"SELECT c.test_id, {', '.join(f'c.{column}' for column in CASE_ROW)} FROM test_cases c "
     "JOIN (SELECT DISTINCT project, nodeid FROM vpt_stage_cases) s "
     f"ON c.project = s.project AND {same_nodeid('c.nodeid', 's.nodeid')}"
 )
 # Attempts already stored are skipped; the others are queued for the daily rollup.
 _INSERT_ATTEMPTS = (
-    f"WITH stored AS (INSERT INTO test_attempts ({', '.join(_ATTEMPT_ROW)}) SELECT * FROM vpt_stage_attempts "
+    f"WITH stored AS (INSERT INTO test_attempts ({', '.join(ATTEMPT_ROW)}) SELECT * FROM vpt_stage_attempts "
     f"ON CONFLICT DO NOTHING RETURNING {', '.join(PENDING_COLUMNS)}) "
     f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) SELECT {', '.join(PENDING_COLUMNS)} FROM stored"
 )
@@ -106,8 +108,8 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
     with raw.cursor() as cursor:
         news = [row for row in CASES.rows(tests) if _news(row, cases.get((row[0], row[1])))]
         if news:
-            cursor.execute(_stage("vpt_stage_cases", _CASE_COLUMNS))
-            _copy(cursor, "vpt_stage_cases", _CASE_COLUMNS, news)
+            cursor.execute(_stage("vpt_stage_cases", CASE_ROW))
+            _copy(cursor, "vpt_stage_cases", CASE_ROW, news)
             cursor.execute(_INSERT_CASES)
             for test_id, *row in cursor.execute(_READ_CASES):
                 cases.learned[row[0], row[1]] = (test_id, tuple(row))
@@ -116,16 +118,16 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
                     for e in tests]
         try:
             with raw.transaction():
-                _copy(cursor, "test_attempts", _ATTEMPT_ROW, attempts)
-                _copy(cursor, "test_daily_pending", PENDING_COLUMNS, map(_pending, attempts))
+                _copy(cursor, "test_attempts", ATTEMPT_ROW, attempts)
+                _copy(cursor, "test_daily_pending", PENDING_COLUMNS, map(pending_row, attempts))
         except psycopg.errors.UniqueViolation:  # some were stored before
-            cursor.execute(_stage("vpt_stage_attempts", _ATTEMPT_ROW))
-            _copy(cursor, "vpt_stage_attempts", _ATTEMPT_ROW, attempts)
+            cursor.execute(_stage("vpt_stage_attempts", ATTEMPT_ROW))
+            _copy(cursor, "vpt_stage_attempts", ATTEMPT_ROW, attempts)
             cursor.execute(_INSERT_ATTEMPTS)
 
 
 def _copy(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows: Iterable) -> None:
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([_TYPES.get(column, "text") for column in columns])
+        copy.set_types([COPY_TYPES.get(column, "text") for column in columns])
         for row in rows:
             copy.write_row(row)
