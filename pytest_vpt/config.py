@@ -90,7 +90,7 @@ class Settings:
     policy: QuarantinePolicy = _DEFAULT_POLICY
     flakiness: FlakinessSettings = _DEFAULT_FLAKINESS
     server: str | None = None  # a vpt server's URL: results are sent there (see sinks/http.py)
-    config_file: Path | None = None  # the device registry's file, when not the default
+    config_file: Path | None = None  # the project's vpt.yaml (config_file.py), when not the default
     skip_offline: bool = False
 
 

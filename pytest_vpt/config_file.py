@@ -1,14 +1,34 @@
-"""The project's ``vpt.yaml`` (or ``[tool.vpt]`` of pyproject.toml): sections of settings
-that do not fit an ini file, such as the device registry and the service's settings.
+"""The project's ``vpt.yaml`` (or ``[tool.vpt]`` of pyproject.toml), read in this one place:
+sections of settings that do not fit an ini file, each one parsed by the package it configures.
 
-A configuration file is read defensively: at most :data:`MAX_BYTES`, UTF-8 only, YAML through
-the safe loader (no ``!!python/...`` tags), nested at most :data:`MAX_DEPTH` levels, and at
-most :data:`MAX_NODES` values once every alias is expanded (so "billion laughs" is refused
-before it is built). Every problem is a :class:`ConfigFileError` of one line naming the file.
+========  ==============================================  ==========================
+section   what it holds                                   its schema
+========  ==============================================  ==========================
+devices   the device registry                             ``devices/registry.py``
+server    ``vpt server``'s store, address and limits      ``server/settings.py``
+========  ==============================================  ==========================
+
+An owner asks for its section with :func:`section` and parses what it gets, naming the
+source it is given in its errors. A section not in :data:`SECTIONS` is an error naming the
+file, the section and the known ones, so a misspelt ``device:`` is not silently ignored. A
+new section (the coming ``alerts:`` and ``streams:``) is one entry in :data:`SECTIONS` and a
+parser in its own package, which reads it the same way.
+
+The file is read and parsed once per process (again only when it changes on disk), and
+defensively: at most :data:`MAX_BYTES`, UTF-8 only, YAML through the safe loader (no
+``!!python/...`` tags), nested at most :data:`MAX_DEPTH` levels, and at most
+:data:`MAX_NODES` values once every alias is expanded (so "billion laughs" is refused
+before it is built). Every problem is a :class:`ConfigFileError` of one line naming the
+file (and, for YAML, the line and column).
+
+The pytest settings (``config.py``) live in pytest's own ini files, read with
+:func:`read_text` too.
 """
 
 from __future__ import annotations
 
+import copy
+import os
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,30 +40,75 @@ MAX_BYTES = 1 << 20  # 1 MiB
 MAX_DEPTH = 50  # levels of nested mappings and lists
 MAX_NODES = 200_000  # values, counting each alias as a copy of what it refers to
 
+#: the top-level sections, and the module whose schema parses each one
+SECTIONS = {
+    "devices": "pytest_vpt.devices.registry",
+    "server": "pytest_vpt.server.settings",
+}
+
 
 class ConfigFileError(ValueError):
     """The file cannot be read or parsed; the message names it."""
 
 
-def read_config(rootdir: Path, config: Path | None = None) -> tuple[dict[str, Any], str]:
-    """The mapping held by ``config``, else ``vpt.yaml`` in ``rootdir``, else pyproject.toml's
-    ``[tool.vpt]`` (empty if there is none), and how to name where it came from."""
+def section(name: str, rootdir: Path, config: Path | None = None) -> tuple[Any, str]:
+    """The value of the top-level section ``name`` (None when the file has none) of ``config``,
+    else of ``vpt.yaml`` in ``rootdir``, else of pyproject.toml's ``[tool.vpt]``, and how to
+    name where it came from (for the owner's errors)."""
+    if name not in SECTIONS:
+        raise KeyError(f"{name!r} is not a section of {CONFIG_FILE}; add it to config_file.SECTIONS")
+    data, source = _read_config(rootdir, config)
+    return copy.deepcopy(data.get(name)), source
+
+
+def _read_config(rootdir: Path, config: Path | None) -> tuple[dict[str, Any], str]:
     config = _yaml_file(rootdir, config)
     if config is not None:
-        return _yaml(config), str(config)
+        return _cached(config, _yaml), str(config)
     pyproject = rootdir / "pyproject.toml"
     if not pyproject.is_file():
         return {}, str(rootdir / CONFIG_FILE)
+    return _cached(pyproject, _tool_vpt), f"{pyproject} [tool.vpt]"
+
+
+#: path -> (its size, modification time and inode when read, its checked top-level mapping)
+_READ: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
+def _cached(path: Path, parse: Any) -> dict[str, Any]:
+    """``parse(path)``, checked for unknown sections, read again only when the file changed."""
+    try:
+        info = os.stat(path)
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    except OSError:
+        stamp = None
+    key = path.absolute()
+    if stamp is not None and key in _READ and _READ[key][0] == stamp:
+        return _READ[key][1]
+    data = parse(path)
+    _check_sections(data, str(path) if parse is _yaml else f"{path} [tool.vpt]")
+    if stamp is not None:
+        _READ[key] = stamp, data
+    return data
+
+
+def _check_sections(data: dict[str, Any], source: str) -> None:
+    unknown = [name for name in data if name not in SECTIONS]
+    if unknown:
+        raise ConfigFileError(f"{source}: unknown section {unknown[0]!r} (known: {', '.join(SECTIONS)})")
+
+
+def _tool_vpt(pyproject: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(read_text(pyproject))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigFileError(f"{pyproject}: not valid TOML: {exc}") from None
     table = data.get("tool", {}).get("vpt", {})
-    return (table if isinstance(table, dict) else {}), f"{pyproject} [tool.vpt]"
+    return table if isinstance(table, dict) else {}
 
 
 def config_source(rootdir: Path, config: Path | None = None) -> str:
-    """How :func:`read_config` names the file it reads, without reading it."""
+    """How :func:`section` names the file it reads, without reading it."""
     config = _yaml_file(rootdir, config)
     if config is not None:
         return str(config)

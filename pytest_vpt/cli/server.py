@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..config_file import ConfigFileError, read_config
 from ..wording import plural
 from . import render
 from .context import StoreOption
@@ -39,7 +38,7 @@ def server(store_option: StoreOption, **given: float | str | None) -> None:
         import uvicorn
 
         from ..server import ServerSettings, create_app
-        from ..server.settings import ServerSettingsError, apply_section
+        from ..server.settings import ServerSettingsError, with_config_file
     except ImportError as exc:
         raise click.ClickException(f"vpt server needs its extra: pip install 'pytest-vpt[server]' ({exc})") from None
     options = store_option.settings
@@ -48,10 +47,9 @@ def server(store_option: StoreOption, **given: float | str | None) -> None:
         values["max_body"] *= 1024 * 1024
     chosen = set(values) | ({"store"} if store_option.url or "VPT_STORE" in os.environ else set())
     try:
-        section, source = read_config(store_option.rootdir, options.config_file)
-        settings = apply_section(ServerSettings(options.store, flakiness=options.flakiness, policy=options.policy,
-                                                **values), section.get("server"), source, chosen, store_option.rootdir)
-    except (ConfigFileError, ServerSettingsError) as exc:
+        settings = with_config_file(ServerSettings(options.store, flakiness=options.flakiness, policy=options.policy,
+                                                   **values), store_option.rootdir, options.config_file, chosen)
+    except ServerSettingsError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"vpt server: {settings.store} on http://{settings.host}:{settings.port} (OpenAPI at /docs)", err=True)
     serving = {"host": settings.host, "port": settings.port, "log_level": "warning", **_bounds(settings)}

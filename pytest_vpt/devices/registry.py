@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config_file import CONFIG_FILE, ConfigFileError, read_config
+from ..config_file import CONFIG_FILE, ConfigFileError, section
 from .probes import PROBES, Probe, ProbeConfigError
 
 DEFAULT_INTERVAL = 30.0
@@ -142,7 +142,7 @@ def _probe(value: Any, where: str) -> Probe:
 def load_devices(rootdir: Path, config: Path | None = None, resolve_hosts: bool = True) -> list[Device]:
     """The registry from ``config``, else ``vpt.yaml`` in ``rootdir``, else pyproject.toml's [tool.vpt]."""
     try:
-        data, source = read_config(rootdir, config)
+        entries, source = section("devices", rootdir, config)
     except ConfigFileError as exc:
         raise DeviceConfigError(str(exc)) from None
-    return parse_devices(data.get("devices"), source, resolve_hosts)
+    return parse_devices(entries, source, resolve_hosts)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analytics.flakiness import FlakinessSettings
+from .. import config_file
 from ..quarantine.rules import QuarantinePolicy
 from ..store import StoreURL, parse_store_url
 from ..store.url import StoreURLError
@@ -82,7 +83,18 @@ _FIELDS = {
 }
 
 
-def apply_section(settings: ServerSettings, section: Any, source: str, given: set[str], base_dir: Path) -> ServerSettings:
+def with_config_file(settings: ServerSettings, rootdir: Path, config: Path | None, given: set[str]) -> ServerSettings:
+    """``settings`` with the ``server`` section of the project's vpt.yaml (``config``, else the
+    one in ``rootdir``, else pyproject.toml's ``[tool.vpt]``) applied, except the attributes in
+    ``given``; a store URL there is read against ``rootdir``."""
+    try:
+        values, source = config_file.section("server", rootdir, config)
+    except config_file.ConfigFileError as exc:
+        raise ServerSettingsError(str(exc)) from None
+    return _apply_section(settings, values, source, given, rootdir)
+
+
+def _apply_section(settings: ServerSettings, section: Any, source: str, given: set[str], base_dir: Path) -> ServerSettings:
     """``settings`` with the values of vpt.yaml's ``server`` section (``source`` names it),
     except those in ``given`` (attributes set on the command line or in the environment)."""
     if section is None:
