@@ -1,4 +1,4 @@
-"""What every command needs: the settings, and the store they point to."""
+"""What every command needs: the settings, and the history in the store they point to."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..config import Settings, SettingsError, settings_outside_pytest
+from ..history import History, HistoryError
 from ..redaction import redact_text
 from ..store import StoreError, open_store
 from ..store.base import Store
@@ -39,8 +40,19 @@ class StoreOption:
         return self._resolved[1]
 
     @contextmanager
+    def history(self, project: str | None = None) -> Iterator[History]:
+        """The history in the store (which must exist), of ``project`` (None: every project's);
+        store problems and runs or tests it cannot single out become click errors."""
+        with self.open() as store:
+            try:
+                yield History(store, project, self.settings.flakiness)
+            except HistoryError as exc:
+                raise click.ClickException(str(exc)) from None
+
+    @contextmanager
     def open(self, create: bool = False) -> Iterator[Store]:
-        """The store, which must exist unless ``create``; problems become click errors."""
+        """The store itself (for ``vpt token``), which must exist unless ``create``; problems
+        become click errors."""
         try:
             store = open_store(self.settings.store, create=create)
         except StoreError as exc:

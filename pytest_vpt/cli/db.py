@@ -8,7 +8,6 @@ import os
 import click
 
 from ..store import StoreError, open_store
-from ..store.status import status as store_status
 from ..wording import plural
 from . import render
 from .context import StoreOption
@@ -62,17 +61,15 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str,
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
-    with store_option.open() as store:
+    with store_option.history(project) as history:
         with progress_shown("daily rollup", "attempts", quiet=as_json) as bar:
-            count = store.rebuild_daily(project, on_progress=bar.update)
-        failed = [f for f in store_status(store).failures
-                  if f["what"] == "daily" and (not project or f["project"] == project)]
+            done = history.rebuild_daily(on_progress=bar.update)
     if as_json:
-        render.emit_json({"attempts": count, "set_aside": sum(f["count"] for f in failed), "tests_set_aside": len(failed)})
+        render.emit_json(done.to_dict())
         return
-    click.echo(f"folded {plural(count, 'attempt')} into the daily rollup again")
-    if failed:
-        click.echo(f"{plural(sum(f['count'] for f in failed), 'attempt')} of {plural(len(failed), 'test')} could not be folded: "
+    click.echo(f"folded {plural(done.attempts, 'attempt')} into the daily rollup again")
+    if done.tests_set_aside:
+        click.echo(f"{plural(done.set_aside, 'attempt')} of {plural(done.tests_set_aside, 'test')} could not be folded: "
                    "see vpt db status")
 
 
@@ -86,8 +83,8 @@ _WHAT = {"daily": "daily rollup: set aside", "duration": "daily rollup: without 
 @click.pass_obj
 def status(store_option: StoreOption, as_json: bool, wide: bool) -> None:
     """The store's engine, schema version, rollup queue, and what its rollups could not fold."""
-    with store_option.open() as store:
-        found = store_status(store)
+    with store_option.history() as history:
+        found = history.status()
     if as_json:
         render.emit_json(found.to_json())
         return

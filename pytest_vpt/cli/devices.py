@@ -13,11 +13,12 @@ from rich.text import Text
 
 from ..devices import Device, DeviceConfigError, load_devices
 from ..producers.monitor import Monitor, MonitorStatus, run_until_signalled
-from ..store import devices as device_rollup
+from ..redaction import redact_text
 from ..wording import plural
 from . import render
 from .context import StoreOption
 from .progress import shown as progress_shown
+from .sink_account import failed, problems, producer_sink, sent, server_option, target_of, to_server
 from .timespec import parse_span
 
 _C = render.Column
@@ -49,11 +50,9 @@ def devices(ctx: click.Context, project: str | None, window: str, show_incidents
     if values_of is not None:
         _print_values(ctx.obj, project, None if values_of == _EVERY_DEVICE else values_of, span, as_json, wide)
         return
-    with ctx.obj.open() as store:
-        if show_incidents:
-            found = store.read("device_incidents", project=project, window=span, limit=1000)
-        else:
-            found = store.read("devices", project=project, window=span)
+    with ctx.obj.history(project) as history:
+        found = [record.to_dict() for record in (history.device_incidents(window=span, limit=1000) if show_incidents
+                                                 else history.devices(window=span))]
     if as_json:
         render.emit_json(found)
     elif not found:
@@ -93,8 +92,8 @@ def probe_values(values: dict[str, float]) -> str:
 def _print_values(store_option: StoreOption, project: str | None, device: str | None, span: float, as_json: bool,
                   wide: bool) -> None:
     """The history of the probes' numbers: time, device, name, value; newest first."""
-    with store_option.open() as store:
-        found = store.read("device_values", project=project, device=device, since=time.time() - span, limit=10_000)
+    with store_option.history(project) as history:
+        found = [v.to_dict() for v in history.device_values(device, since=time.time() - span, limit=10_000)]
     if as_json:
         render.emit_json(found)
     elif not found:
@@ -113,9 +112,9 @@ def _print_values(store_option: StoreOption, project: str | None, device: str | 
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Derive incidents and hourly health again from all samples."""
-    with store_option.open() as store:
+    with store_option.history(project) as history:
         with progress_shown("device health", "devices", quiet=as_json) as bar:
-            count = store.apply(device_rollup.rebuild, project, on_progress=bar.update)
+            count = history.rebuild_devices(on_progress=bar.update)
     if as_json:
         render.emit_json({"devices": count})
         return
@@ -141,34 +140,37 @@ def registry(store_option: StoreOption, config: str | None) -> list[Device]:
 @click.option("--flush", "flush_every", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
               help="seconds between writes to the store")
 @click.option("--for", "seconds", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
+@server_option
 @click.pass_obj
 def monitor(store_option: StoreOption, config: str | None, project: str | None, flush_every: float,
-            seconds: str | None) -> None:
-    """Sample every registered device until stopped (Ctrl-C or SIGTERM), writing to the store."""
+            seconds: str | None, server: str | None) -> None:
+    """Sample every registered device until stopped (Ctrl-C or SIGTERM), writing to the store
+    or sending to a vpt server (token in VPT_TOKEN)."""
     until = parse_span(seconds) if seconds else None  # a bad --for is refused before anything starts
     found = registry(store_option, config)
     settings = store_option.settings
-    watcher = Monitor(found, settings.store, project or settings.project, flush_every)
+    sink = producer_sink(store_option, server)
+    watcher = Monitor(found, sink, project or settings.project, flush_every)
     console = Console(highlight=False)
-    click.echo(f"monitoring {plural(len(found), 'device')} into {settings.store}; Ctrl-C stops", err=True)
+    click.echo(f"monitoring {plural(len(found), 'device')} {target_of(sink.report)}; Ctrl-C stops", err=True)
     if console.is_terminal:
         with Live(_view(watcher.status, console.width), console=console, refresh_per_second=2, transient=False) as live:
             status = run_until_signalled(watcher, until,
                                          lambda s: live.update(_view(s, console.width)))
     else:
         status = run_until_signalled(watcher, until, _Changes().print)
-    lost = f", {status.pending} NOT written: {status.error}" if status.pending else ""
-    dropped = f", {status.dropped} dropped while the store could not be written" if status.dropped else ""
     samples = sum(view.samples for view in status.devices.values())
-    click.echo(f"stopped: {plural(samples, 'sample')}, {plural(status.written, 'event')} written{lost}{dropped}", err=True)
-    if status.pending or status.dropped:
+    click.echo(f"stopped: {plural(samples, 'sample')}, {sent(status.sink)}{problems(status.sink)}", err=True)
+    if failed(status.sink):
         sys.exit(1)
 
 
 def _view(status: MonitorStatus, width: int) -> Table:
     """The live table of ``vpt monitor``, laid out for the terminal's width."""
+    report = status.sink
+    error = f"; NOT WRITTEN: {redact_text(report.errors[-1])}" if failed(report) and report.errors else ""
     title = (f"vpt monitor: {plural(len(status.devices), 'device')} since {render.when(status.started_at)}; "
-             f"{plural(status.written, 'event')} written" + (f"; STORE ERROR: {status.error}" if status.error else ""))
+             f"{sent(report)}{error}")
     columns = [_DEVICE, _C("state", priority=1), _C("since", priority=3), _C("response", right=True, priority=2),
                _C("samples", right=True, priority=2), _C("failed", right=True, priority=1),
                _C("incidents", right=True, priority=2), _C("last error", priority=1, fit=render.WRAP)]
@@ -186,6 +188,7 @@ class _Changes:
 
     def __init__(self) -> None:
         self.seen: dict[str, bool | None] = {}
+        self.told = 0  # the sink's errors already said
 
     def print(self, status: MonitorStatus) -> None:
         for ident, view in status.devices.items():
@@ -194,5 +197,8 @@ class _Changes:
                 detail = "online" if online else f"offline: {view.last.error}"
                 click.echo(f"{render.when(view.last.time)} {ident} {detail}")
             self.seen[ident] = online
-        if status.error:
-            click.echo(f"store error ({plural(status.pending, 'event')} waiting): {status.error}", err=True)
+        report = status.sink
+        for reason in report.errors[self.told:]:
+            click.echo(f"{'server' if to_server(report) else 'store'} error ({sent(report)}): {redact_text(reason)}",
+                       err=True)
+        self.told = len(report.errors)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from ..analytics.flakiness import STATUSES
-from ..store import flakiness as rollup
 from ..wording import plural
 from . import render
 from .context import StoreOption
@@ -37,9 +36,8 @@ def flaky(ctx: click.Context, project: str | None, branch: str | None, since: st
         _explain(store_option, explain, project, as_json, wide)
         return
     chosen = [] if "all" in statuses else list(statuses or ["flaky"])
-    with store_option.open() as store:
-        rows = store.read("flaky", project=project, branch=branch, since=parse_since(since) if since else None,
-                          statuses=chosen, limit=limit)
+    with store_option.history(project) as history:
+        rows = [r.to_dict() for r in history.flaky(chosen, branch, parse_since(since) if since else None, limit)]
     if as_json:
         render.emit_json(rows)
         return
@@ -71,27 +69,13 @@ def status_text(status: str) -> render.Text:
 
 def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_json: bool, wide: bool) -> None:
     settings = store_option.settings.flakiness
-    with store_option.open() as store:
-        found = store.read("flakiness_of", nodeid, project=project)
-        if not found:
-            raise click.ClickException(f"no verdict on {nodeid!r} yet (node ids look like tests/test_x.py::test_y; "
-                                       "a test gets one after a finished run)")
-        if len(found) > 1:
-            raise click.ClickException(f"{nodeid!r} is in several projects ({', '.join(r['project'] for r in found)}): "
-                                       "give --project")
-        row = found[0]
-        verdict, history = rollup.explain(store.conn, row.pop("test_id"), row["runs"], settings)
-    evidence = {e.run_id: e for e in verdict.evidence}
+    with store_option.history(project) as opened:
+        found = opened.verdict(nodeid)
     if as_json:
-        render.emit_json({
-            "test": row,
-            "verdict": {k: getattr(verdict, k) for k in ("status", "reason", "probability", "score", "flip_rate",
-                                                           "window", "mixed_commits")},
-            "evidence": [vars(e) for e in verdict.evidence],
-            "runs": [{**vars(run), "evidence": evidence[run.run_id].kind if run.run_id in evidence else None}
-                     for run in history],
-        })
+        render.emit_json(found.to_dict())
         return
+    row, verdict, history = found.test.to_dict(), found.verdict, found.runs
+    evidence = {e.run_id: e for e in verdict.evidence}
     click.echo(f"{row['nodeid']} ({row['project']})")
     click.echo(f"  status    {verdict.status}: {verdict.reason}")
     click.echo(f"  score     PFS {verdict.score:.3f}, flip rate {verdict.flip_rate:.2f}, "
@@ -125,14 +109,11 @@ def _explain(store_option: StoreOption, nodeid: str, project: str | None, as_jso
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
     """Recompute every verdict from the whole history (after changing the flaky_* settings)."""
-    settings = store_option.settings.flakiness
-    with store_option.open() as store:
+    with store_option.history(project) as history:
         with progress_shown("flakiness verdicts", "runs", quiet=as_json) as bar:
-            runs = store.apply(rollup.rebuild, settings, project, on_progress=bar.update)
-        counts = store.read("flaky", project=project, statuses=[], limit=10**9)
-    by_status = {status: sum(r["status"] == status for r in counts) for status in STATUSES}
+            done = history.rebuild_flakiness(on_progress=bar.update)
     if as_json:
-        render.emit_json({"runs": runs, "tests": len(counts), **by_status})
+        render.emit_json(done.to_dict())
         return
-    click.echo(f"rebuilt the verdicts of {plural(len(counts), 'test')} from {plural(runs, 'run')}: "
-               + ", ".join(f"{n} {status}" for status, n in by_status.items() if n))
+    click.echo(f"rebuilt the verdicts of {plural(done.tests, 'test')} from {plural(done.runs, 'run')}: "
+               + ", ".join(f"{n} {status}" for status, n in done.by_status.items() if n))

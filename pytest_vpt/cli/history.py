@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..events import OUTCOMES
+from ..history import RunIdAmbiguous, RunNotFound
 from ..analytics.rates import pass_rate
 from ..wording import plural
 from . import nodeids, render
@@ -23,8 +24,8 @@ _C = render.Column
 @click.pass_obj
 def runs(store_option: StoreOption, project: str | None, limit: int, as_json: bool, wide: bool) -> None:
     """Recent runs, newest first."""
-    with store_option.open() as store:
-        found = store.read("runs", project=project, limit=limit)
+    with store_option.history(project) as history:
+        found = [r.to_dict() for r in history.runs(limit)]
     if as_json:
         render.emit_json(found)
         return
@@ -67,18 +68,17 @@ def _status(run: dict) -> str:
 def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool,
         wide: bool) -> None:
     """The tests of one run (RUN_ID may be abbreviated)."""
-    with store_option.open() as store:
-        found = store.read("find_runs", run_id)
-        if not found:
-            raise click.ClickException(f"no run {run_id!r} in {store.url}")
-        if len(found) > 1:
-            raise click.ClickException(f"run id {run_id!r} is ambiguous: give more characters")
-        the_run = found[0]
-        rows = store.read("run_tests", the_run["run_id"], outcomes=list(outcomes), all_attempts=all_attempts)
-        recorded = store.read("metric_summary", run_id=the_run["run_id"])
+    with store_option.history() as history:
+        try:
+            detail = history.run_detail(run_id, outcomes, all_attempts).to_dict()
+        except RunNotFound:
+            raise click.ClickException(f"no run {run_id!r} in {history.url}") from None
+        except RunIdAmbiguous as exc:
+            raise click.ClickException(str(exc)) from None
     if as_json:
-        render.emit_json({"run": the_run, "tests": rows, "metrics": recorded})
+        render.emit_json(detail)
         return
+    the_run, rows, recorded = detail["run"], detail["tests"], detail["metrics"]
     title = (f"run {the_run['run_id']} · {the_run['project']} · {render.when(the_run['started_at'])} · "
              f"{plural(the_run['tests'] or 0, 'test')} · {_status(the_run)}")
     render.table(
@@ -113,9 +113,9 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
 def tests(store_option: StoreOption, nodeid: str, project: str | None, limit: int, all_attempts: bool,
           as_json: bool, wide: bool) -> None:
     """The history of one test (its pytest node id), newest first."""
-    with store_option.open() as store:
-        rows = store.read("history", nodeid, project=project, limit=limit, all_attempts=all_attempts)
-        known = [] if rows else store.read("nodeids", project)
+    with store_option.history(project) as history:
+        rows = [r.to_dict() for r in history.test_history(nodeid, limit, all_attempts)]
+        known = [] if rows else history.nodeids()
     if not rows and not as_json:
         raise click.ClickException(nodeids.unknown(nodeid, known, f"in project {project!r}" if project else "in the store"))
     if as_json:

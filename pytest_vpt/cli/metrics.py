@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..history import HistoryError, RunNotFound
 from ..wording import plural
 from . import render
 from .context import StoreOption
@@ -67,15 +68,14 @@ def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], 
     except click.BadParameter as exc:
         exc.param_hint = "'--since'"
         raise
-    with store_option.open() as store:
+    with store_option.history(project) as history:
         if run_id is not None:
-            runs = store.read("find_runs", run_id, project=project)
-            if len(runs) != 1:
-                raise click.BadParameter(f"no run {run_id!r}" if not runs else f"{run_id!r} is ambiguous: give more "
-                                         "characters", param_hint="'--run'")
-            run_id = runs[0]["run_id"]
-        found = store.read("metric_summary", project=project, name=name, tags=wanted, run_id=run_id, nodeid=nodeid,
-                           since=None if run_id else start)
+            try:
+                run_id = history.run(run_id).run_id
+            except HistoryError as exc:
+                raise click.BadParameter(f"no run {run_id!r}" if isinstance(exc, RunNotFound) else
+                                         f"{run_id!r} is ambiguous: give more characters", param_hint="'--run'") from None
+        found = [m.to_dict() for m in history.metrics(name, wanted, run_id, nodeid, None if run_id else start)]
     if as_json:
         render.emit_json(found)
     elif not found:

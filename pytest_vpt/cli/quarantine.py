@@ -6,8 +6,8 @@ import time
 
 import click
 
+from ..history.verdicts import listed_entries
 from ..quarantine.listfile import ListFileError, add_to_list, read_list, remove_from_list
-from ..store import flakiness as rollup
 from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
@@ -28,20 +28,12 @@ def list_(store_option: StoreOption, show_all: bool, as_json: bool, wide: bool) 
     """The project's quarantine: what is in force, since when, and how close to leaving."""
     settings = store_option.settings
     listed = _read(settings.quarantine_file)
-    entries = []
     if store_option.exists():
-        with store_option.open() as store:
-            entries = store.read("quarantine", settings.project)
-    recorded = {entry["nodeid"] for entry in entries}
-    entries += [
-        {"project": settings.project, "nodeid": nodeid, "source": "list", "reason": reason, "entered_at": None,
-         "entered_run": None, "passes": 0, "left_at": None, "left_reason": "not run since it was listed"}
-        for nodeid, reason in listed.items() if nodeid not in recorded
-    ]
-    for entry in entries:
-        entry["in_force"] = entry["left_at"] is None and entry["entered_at"] is not None or (
-            entry["entered_at"] is None and entry["source"] == "list")
-    shown = [e for e in entries if show_all or e["in_force"]]
+        with store_option.history(settings.project) as history:
+            entries = history.quarantine(listed)
+    else:
+        entries = listed_entries(settings.project, listed)
+    shown = [{**e.to_dict(), "in_force": e.in_force} for e in entries if show_all or e.in_force]
     if as_json:
         render.emit_json({"project": settings.project, "passes_to_leave": settings.policy.passes,
                           "list_file": str(settings.quarantine_file), "tests": shown})
@@ -79,8 +71,8 @@ def add(store_option: StoreOption, nodeid: str, reason: str, force: bool, as_jso
     if not force:
         known = []
         if store_option.exists():
-            with store_option.open() as store:
-                known = store.read("nodeids", settings.project)
+            with store_option.history(settings.project) as history:
+                known = history.nodeids()
         if nodeid not in known:
             raise click.ClickException(nodeids.unknown(nodeid, known, f"in project {settings.project!r}")
                                        + "\n(a test not run yet: add it with --force)")
@@ -89,8 +81,8 @@ def add(store_option: StoreOption, nodeid: str, reason: str, force: bool, as_jso
     except (ListFileError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     if store_option.exists():
-        with store_option.open() as store:
-            store.apply(rollup.forget, settings.project, nodeid)  # a quarantine that ended may start again
+        with store_option.history(settings.project) as history:
+            history.forget_quarantine(nodeid)  # a quarantine that ended may start again
     if as_json:
         render.emit_json({"nodeid": nodeid, "added": changed, "list_file": str(settings.quarantine_file)})
         return
@@ -112,9 +104,8 @@ def remove(store_option: StoreOption, nodeid: str, as_json: bool) -> None:
         raise click.ClickException(str(exc)) from None
     released = False
     if store_option.exists():
-        with store_option.open() as store:
-            released = store.apply(rollup.release, settings.project, nodeid, "removed with vpt quarantine remove",
-                                   time.time())
+        with store_option.history(settings.project) as history:
+            released = history.end_quarantine(nodeid, "removed with vpt quarantine remove", time.time())
     if not (unlisted or released):
         raise click.ClickException(f"{nodeid!r} is not quarantined in project {settings.project!r}")
     if as_json:

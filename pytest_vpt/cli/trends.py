@@ -73,8 +73,8 @@ def trends(store_option: StoreOption, since: str, project: str | None, nodeid: s
         raise
     if start >= time.time():
         raise click.BadParameter(f"{since!r} is in the future", param_hint="'--since'")
-    with store_option.open() as store:
-        found = store.read("trends", project or store_option.settings.project, start, nodeid=nodeid, device=device)
+    with store_option.history(project or store_option.settings.project) as history:
+        found = history.trends(start, nodeid=nodeid, device=device).to_dict()
     if as_json:
         render.emit_json(found)
         return

@@ -14,6 +14,7 @@ from ..wording import plural
 from . import render
 from .context import StoreOption
 from .progress import shown as progress_shown
+from .sink_account import failed, problems, producer_sink, sent, server_option, target_of
 from .timespec import parse_span
 
 _C = render.Column
@@ -99,8 +100,8 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
 def incidents(store_option: StoreOption, project: str | None, since: str, limit: int, as_json: bool,
               wide: bool) -> None:
     """Video incidents recorded by vpt watch (and other producers), newest first."""
-    with store_option.open() as store:
-        found = store.read("video_incidents", project=project, since=time.time() - parse_span(since), limit=limit)
+    with store_option.history(project) as history:
+        found = [i.to_dict() for i in history.video_incidents(time.time() - parse_span(since), limit)]
     if as_json:
         render.emit_json(found)
         return
@@ -132,11 +133,13 @@ def _position(incident: dict[str, Any]) -> str:
               "it is an incident (default: 0.5 black, 1.0 freeze)")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="seconds to wait for the stream or device")
+@server_option
 @click.pass_obj
 def watch(store_option: StoreOption, source: str, project: str | None, span: str | None, min_duration: float | None,
-          timeout: float) -> None:
+          timeout: float, server: str | None) -> None:
     """Watch a stream or capture device for black screens, freezes and outages until stopped
-    (Ctrl-C or SIGTERM), writing each incident to the store as it ends."""
+    (Ctrl-C or SIGTERM), writing each incident to the store (or sending it to a vpt server)
+    as it ends."""
     try:
         from ..producers.watcher import Watcher
         from ..video import BlackCheck, FreezeCheck
@@ -146,19 +149,20 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     seconds = parse_span(span) if span else None  # a bad --for is refused before anything starts
     durations = {} if min_duration is None else {"min_duration": min_duration}
     line = _StatusLine(sys.stderr.isatty(), Watcher.retry_in)
-    watcher = Watcher(source, settings.store, project or settings.project, [BlackCheck(**durations),
+    sink = producer_sink(store_option, server)
+    watcher = Watcher(source, sink, project or settings.project, [BlackCheck(**durations),
                       FreezeCheck(**durations)], timeout, line.show)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: watcher.stop.set())
-    click.echo(f"watching {watcher.name} into {settings.store}; Ctrl-C stops", err=True)
+    click.echo(f"watching {watcher.name} {target_of(sink.report)}; Ctrl-C stops", err=True)
     status = watcher.run(time.time() + seconds if seconds else None)
     line.end()
     if status.failed:  # a file that cannot be decoded, as vpt video analyze says it
         raise click.ClickException(status.error)
-    lost = f", {len(status.pending)} NOT written: {status.error}" if status.pending else ""
     early = f"; {status.source} {status.ended_early}" if status.ended_early else ""
-    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {status.written} written{lost}{early}", err=True)
-    if status.pending:
+    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {sent(sink.report)}{problems(sink.report)}{early}",
+               err=True)
+    if failed(sink.report):
         sys.exit(1)
 
 

@@ -16,7 +16,7 @@ from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProject
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
-from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force
+from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
 
 Progress = Callable[[int, int], Any]
 
@@ -162,11 +162,7 @@ class History:
         (``listed``: node id -> reason) no run has applied yet."""
         project = self._needs_project("the quarantine")
         entries = [QuarantineEntry.from_row(r) for r in self._query(queries.quarantine, project)]
-        recorded = {entry.nodeid for entry in entries}
-        return entries + [
-            QuarantineEntry(project, nodeid, "list", reason, None, None, 0, None, "not run since it was listed")
-            for nodeid, reason in (listed or {}).items() if nodeid not in recorded
-        ]
+        return entries + listed_entries(project, listed or {}, (entry.nodeid for entry in entries))
 
     def quarantined(self, listed: Mapping[str, str] | None = None) -> dict[str, str]:
         """The tests quarantined now (node id -> reason), as --vpt-quarantine applies them."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +82,13 @@ class QuarantineEntry(Record):
         """Whether the next run applies it: not left, or a list line waiting for its first run."""
         return self.left_at is None and self.entered_at is not None or (
             self.entered_at is None and self.source == "list")
+
+
+def listed_entries(project: str, listed: Mapping[str, str], recorded: Iterable[str] = ()) -> list[QuarantineEntry]:
+    """The list file's tests (node id -> reason) no run has applied yet: not ``recorded``."""
+    known = set(recorded)
+    return [QuarantineEntry(project, nodeid, "list", reason, None, None, 0, None, "not run since it was listed")
+            for nodeid, reason in listed.items() if nodeid not in known]
 
 
 def in_force(entries: list[QuarantineEntry]) -> dict[str, str]:
