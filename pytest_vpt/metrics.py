@@ -18,7 +18,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .events import VALUE_MAX, EventError, check_metric_name, check_tags, make_event
+from .events import builders
+from .events import VALUE_MAX, EventError, check_metric_name, check_tags
 from .redaction import redact_text
 from .sinks.base import SinkReport
 from .wording import plural
@@ -53,12 +54,13 @@ class SampleBuffer:
 _session_buffer: SampleBuffer | None = None
 
 
-def record_incident(attributes: dict[str, Any]) -> bool:
-    """Attach an incident's event attributes (``vpt.incident.*``) to the running test, as
-    metric samples are; False outside a recorded pytest run (nothing is kept)."""
+def record_incident(fields: dict[str, Any]) -> bool:
+    """Attach an incident (the plain arguments of :func:`pytest_vpt.events.incident_event`
+    but the project, run and test) to the running test, as metric samples are; False outside
+    a recorded pytest run (nothing is kept)."""
     if _session_buffer is None or not _session_buffer.enabled:
         return False
-    _session_buffer.add({"incident": attributes, "time": time.time()})
+    _session_buffer.add({"incident": fields, "time": time.time()})
     return True
 
 
@@ -187,19 +189,7 @@ def metric_event(
     nodeid: str | None = None, attempt: int | None = None,
 ) -> dict[str, Any]:
     """The wire event for one sample."""
-    return make_event(
-        "metric",
-        ident,
-        {
-            "vpt.project": project,
-            "vpt.run.id": run_id,
-            "test.case.name": nodeid,
-            "vpt.test.attempt": attempt,
-            "vpt.metric.name": sample["name"],
-            "vpt.metric.value": sample["value"],
-            "vpt.metric.kind": sample["kind"],
-            "vpt.metric.unit": sample["unit"],
-            "vpt.metric.tags": sample["tags"] or None,
-            "vpt.metric.time": sample["time"],
-        },
+    return builders.metric_event(
+        ident, project, sample["name"], sample["value"], sample["kind"], sample["time"], unit=sample["unit"],
+        tags=sample["tags"], run_id=run_id, nodeid=nodeid, attempt=attempt,
     )

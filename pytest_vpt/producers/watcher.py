@@ -13,21 +13,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..events import event_id, make_event
+from ..events import builders
 from ..redaction import redact_url
 from ..store import StoreError, StoreURL, open_store
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
-from ..recording.video import incident_attributes
+from ..recording.video import incident_fields
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 
 
 def incident_event(incident: Incident, project: str, source: str, origin: float) -> dict[str, Any]:
     """The wire event of an incident; ``origin`` is the wall-clock time of the source's first frame."""
-    ident = event_id("incident", project, source, incident.kind, round(origin + incident.start, 3))
-    return make_event("incident", ident, {"vpt.project": project, **incident_attributes(incident, source, origin)})
+    return builders.incident_event(project, **incident_fields(incident, source, origin))
 
 
 @dataclass

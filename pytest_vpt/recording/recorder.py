@@ -15,7 +15,7 @@ from typing import Any
 
 from ..devices.events import device_event, sample_event
 from ..devices.sampler import Sample as DeviceSample
-from ..events import MESSAGE_MAX, NODE_ID_MAX, RUN_COUNT_KEYS, TEXT_MAX, cut_text, fit_node_id, make_event
+from ..events import RUN_COUNT_KEYS, attempt_event, fit_node_id, incident_event, run_event
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
 from ..store.changes import RunChanges
@@ -247,67 +247,35 @@ class RunRecorder:
 
     def _emit_sample(self, sample: Sample, nodeid: str | None, attempt: int | None, ident: str) -> None:
         if "incident" in sample:  # a video incident a test found (see recording/video.py)
-            self.sink.emit(make_event("incident", ident, {
-                **sample["incident"], "vpt.project": self.info.project, "vpt.run.id": self.info.run_id,
-                "test.case.name": nodeid}))
+            fields = sample["incident"]
+            self.sink.emit(incident_event(self.info.project, **fields, run_id=self.info.run_id, nodeid=nodeid))
             return
         self.metrics += 1
         self.sink.emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
 
     def _test_event(self, attempt: Attempt, ident: str) -> dict[str, Any]:
-        """The attempt's event, within the wire format's limits: what pytest gave that is longer
-        is cut visibly ("... [N characters cut]"); a clock stepped back is not an end before the start."""
+        """The attempt's event (an attempt that never started begins when it ended)."""
         path, line, domain = attempt.location
-        started = attempt.started_at or attempt.finished_at or time.time()
-        return make_event(
-            "test",
-            ident,
-            {
-                "vpt.run.id": self.info.run_id,
-                "vpt.project": self.info.project,
-                "test.case.name": attempt.nodeid,
-                "test.suite.name": path,
-                "code.file.path": path,
-                "code.function.name": cut_text(domain, NODE_ID_MAX),
-                "code.line.number": line + 1 if isinstance(line, int) else None,
-                "vpt.test.params": cut_text(attempt.params, NODE_ID_MAX),
-                "vpt.test.markers": attempt.markers or None,
-                "vpt.test.outcome": attempt.outcome,
-                "vpt.test.attempt": attempt.number,
-                "vpt.test.final": attempt.final,
-                "vpt.test.started_at": started,
-                "vpt.test.finished_at": None if attempt.finished_at is None else max(attempt.finished_at, started),
-                "vpt.test.duration.setup": attempt.setup,
-                "vpt.test.duration.call": attempt.call,
-                "vpt.test.duration.teardown": attempt.teardown,
-                "error.type": cut_text(attempt.error_type, TEXT_MAX),
-                "exception.message": cut_text(attempt.error_message, MESSAGE_MAX),
-                "vpt.worker.id": attempt.worker,
-                "vpt.worker.seq": attempt.seq,
-                "vpt.test.quarantined": True if attempt.quarantined is not None else None,
-                "vpt.device.id": attempt.device,
-                "vpt.device.offline": attempt.device_offline,
-                "vpt.device.error": cut_text(attempt.device_error, TEXT_MAX),
-            },
+        return attempt_event(
+            ident, run_id=self.info.run_id, project=self.info.project, nodeid=attempt.nodeid,
+            outcome=attempt.outcome, attempt=attempt.number, final=attempt.final,
+            started_at=attempt.started_at or attempt.finished_at or time.time(), finished_at=attempt.finished_at,
+            path=path, function=domain, line=line + 1 if isinstance(line, int) else None, params=attempt.params,
+            markers=attempt.markers, setup=attempt.setup, call=attempt.call, teardown=attempt.teardown,
+            error_type=attempt.error_type, error_message=attempt.error_message, worker=attempt.worker,
+            seq=attempt.seq, quarantined=attempt.quarantined is not None, device=attempt.device,
+            device_offline=attempt.device_offline, device_error=attempt.device_error,
         )
 
     def _run_event(self, status: str, exitstatus: int | None = None, totals: dict | None = None) -> dict[str, Any]:
-        counts = {"tests": sum(self.finals.values()), **totals} if totals is not None else None
-        return make_event(
-            "run",
-            f"{self.info.run_id}-{status}",
-            {
-                "vpt.run.id": self.info.run_id,
-                "vpt.project": self.info.project,
-                "vpt.run.status": status,
-                "vpt.run.started_at": self.info.started_at,
-                "vpt.run.finished_at": max(time.time(), self.info.started_at) if status != "running" else None,
-                "vpt.run.exit_status": exitstatus,
-                "vpt.run.counts": counts,
-                "vpt.run.labels": self.info.labels or None,
-                "vpt.run.quarantine_requests": {
-                    fit_node_id(nodeid): list(request) for nodeid, request in self._explicit().items()}
-                if status == "finished" else None,
-                **self.info.context,
-            },
+        info = self.info
+        return run_event(
+            info.run_id, info.project, status, info.started_at,
+            finished_at=max(time.time(), info.started_at) if status != "running" else None,
+            exit_status=exitstatus,
+            counts={"tests": sum(self.finals.values()), **totals} if totals is not None else None,
+            labels=info.labels,
+            quarantine_requests={fit_node_id(nodeid): list(request) for nodeid, request in self._explicit().items()}
+            if status == "finished" else None,
+            context=info.context,
         )

@@ -12,15 +12,14 @@ from ..metrics import MetricsCollector, record_incident
 from ..wording import plural
 
 
-def incident_attributes(incident: Any, source: str, origin: float) -> dict[str, Any]:
-    """An incident's event attributes; ``origin``: the wall-clock time of the source's first frame."""
+def incident_fields(incident: Any, source: str, origin: float) -> dict[str, Any]:
+    """An incident as the plain arguments of :func:`pytest_vpt.events.incident_event` (besides
+    the project); ``origin``: the wall-clock time of the source's first frame."""
     return {
-        "vpt.incident.kind": incident.kind, "vpt.incident.source": source,
-        "vpt.incident.start": origin + incident.start,
-        "vpt.incident.end": None if incident.end is None else origin + incident.end,
-        "vpt.incident.duration": incident.duration, "vpt.incident.severity": incident.severity,
-        "vpt.incident.position": incident.start, "vpt.incident.start_frame": incident.start_frame, "vpt.incident.end_frame": incident.end_frame,
-        "vpt.incident.thumbnail": incident.thumbnail,
+        "kind": incident.kind, "source": source, "start": origin + incident.start,
+        "duration": incident.duration, "severity": incident.severity,
+        "end": None if incident.end is None else origin + incident.end, "position": incident.start,
+        "start_frame": incident.start_frame, "end_frame": incident.end_frame, "thumbnail": incident.thumbnail,
     }
 
 
@@ -89,7 +88,7 @@ class VideoChecks:
 
     def _record(self, report: Any, started: float) -> None:
         for incident in report.incidents:
-            record_incident(incident_attributes(incident, report.source, started))
+            record_incident(incident_fields(incident, report.source, started))
         tags = {"source": _short(report.source)}
         record = self.metrics.record
         record("video.quality_score", report.quality_score, tags)
