@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
+from ..analytics.samples import figures
 from .sql import same_nodeid
 
 
@@ -47,11 +47,4 @@ def metric_summary(
 
 def _figures(group: dict[str, Any]) -> dict[str, Any]:
     values = group.pop("values")
-    ordered = sorted(values)
-    return {**group, "count": len(values), "mean": math.fsum(values) / len(values), "p50": _rank(ordered, 0.5),
-            "p95": _rank(ordered, 0.95), "min": ordered[0], "max": ordered[-1]}
-
-
-def _rank(ordered: list[float], share: float) -> float:
-    """The nearest-rank percentile of sorted values: the smallest one with ``share`` of them at or below it."""
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+    return {**group, **figures(values)}
