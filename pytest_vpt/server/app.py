@@ -20,7 +20,8 @@ from starlette.requests import ClientDisconnect
 
 from .. import __version__
 from ..analytics.flakiness import STATUSES
-from ..store import rollup_failures, tokens
+from ..history import History, RunIdAmbiguous, RunNotFound
+from ..store import tokens
 from ..store.base import Store
 from .database import Database
 from .deadline import ReadDeadline
@@ -105,6 +106,10 @@ def create_app(settings: ServerSettings) -> FastAPI:
     async def read(work: Any) -> Any:
         return await run_in_threadpool(database.run, work)
 
+    async def read_history(project: str, work: Any) -> Any:
+        """``work(history)`` on the project's history, its records as the JSON they answer with."""
+        return await read(lambda store: _as_json(work(History(store, project, settings.flakiness))))
+
     @app.post("/api/v1/events", openapi_extra=_EVENTS_BODY, responses=_ERRORS, summary="Ingest a batch of events")
     async def ingest(request: Request, project: Project) -> dict[str, Any]:
         """A batch is written whole or not at all; an event already stored (same id) is not stored again."""
@@ -130,23 +135,24 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.get("/api/v1/runs", responses=_ERRORS, summary="Recent runs, newest first")
     async def runs(project: Project, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("runs", project=project, limit=limit))
+        return await read_history(project, lambda history: history.runs(limit))
 
     @app.get("/api/v1/runs/{run_id}/tests", responses=_ERRORS, summary="The tests of one run")
     async def run_tests(project: Project, run_id: str, attempts: bool = False) -> list[dict[str, Any]]:
-        def work(store: Store) -> list[dict[str, Any]]:
-            found = [run for run in store.read("find_runs", run_id) if run["project"] == project]
-            if len(found) != 1:
-                raise ApiError(404 if not found else 422, f"no run {run_id!r}" if not found
-                               else f"run id {run_id!r} is ambiguous", "run_id")
-            return store.read("run_tests", found[0]["run_id"], all_attempts=attempts)
+        def work(history: History) -> list[Any]:
+            try:
+                return history.run_tests(run_id, all_attempts=attempts)
+            except RunNotFound:
+                raise ApiError(404, f"no run {run_id!r}", "run_id") from None
+            except RunIdAmbiguous:
+                raise ApiError(422, f"run id {run_id!r} is ambiguous", "run_id") from None
 
-        return await read(work)
+        return await read_history(project, work)
 
     @app.get("/api/v1/tests/history", responses=_ERRORS, summary="One test's history, newest first")
     async def history(project: Project, nodeid: Annotated[str, Query(min_length=1)],
                       limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("history", nodeid, project=project, limit=limit))
+        return await read_history(project, lambda history: history.test_history(nodeid, limit))
 
     @app.get("/api/v1/flaky", responses=_ERRORS, summary="Tests by flakiness score")
     async def flaky(project: Project, status: Annotated[list[str] | None, Query()] = None,
@@ -155,21 +161,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
         unknown = [s for s in wanted if s not in STATUSES]
         if unknown:
             raise ApiError(422, f"status {unknown[0]!r} is not one of {', '.join(STATUSES)}", "status")
-        return await read(lambda store: store.read("flaky", project=project, statuses=wanted, limit=limit))
+        return await read_history(project, lambda history: history.flaky(wanted, limit=limit))
 
     @app.get("/api/v1/quarantine", responses=_ERRORS, summary="The quarantine: each test's latest, in force first")
     async def quarantine(project: Project) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("quarantine", project))
+        return await read_history(project, lambda history: history.quarantine())
 
     @app.get("/api/v1/incidents", responses=_ERRORS, summary="Video incidents, newest first")
     async def incidents(project: Project, since: Annotated[float | None, Query(ge=0)] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("video_incidents", project=project, since=since, limit=limit))
+        return await read_history(project, lambda history: history.video_incidents(since, limit))
 
     @app.get("/api/v1/devices", responses=_ERRORS, summary="Devices: state and health over a window")
     async def devices(project: Project,
                       window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("devices", project=project, window=window))
+        return await read_history(project, lambda history: history.devices(window))
 
     @app.get("/api/v1/metrics", responses=_ERRORS, summary="Metrics per name and tag set: count, last, mean, p50, p95")
     async def metric_summary(
@@ -185,8 +191,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             if not equals or not key:
                 raise ApiError(422, f"tag {text!r}: use key=value", "tag")
             tags[key] = value
-        return await read(lambda store: store.read("metric_summary", project=project, name=name, tags=tags,
-                                                   run_id=run_id, nodeid=nodeid, since=since))
+        return await read_history(project, lambda history: history.metrics(name, tags, run_id, nodeid, since))
 
     @app.get("/api/v1/trends", responses=_ERRORS,
              summary="Pass rate per day, durations per test, tests per hour, device uptime per hour")
@@ -196,8 +201,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     ) -> dict[str, Any]:
         now = time.time()
-        return await read(lambda store: store.read("trends", project, now - window, now=now, nodeid=nodeid,
-                                                   device=device))
+        return await read_history(project, lambda history: history.trends(now - window, now, nodeid, device))
 
     @app.get("/api/v1/devices/values", responses=_ERRORS, summary="The numbers device probes reported, newest first")
     async def device_values(
@@ -205,8 +209,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> list[dict[str, Any]]:
-        return await read(lambda store: store.read("device_values", project=project, device=device, since=since,
-                                                   limit=limit))
+        return await read_history(project, lambda history: history.device_values(device, since, limit))
 
     @app.get("/healthz", summary="Whether the service can reach its store")
     async def healthz() -> JSONResponse:
@@ -225,13 +228,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
             size, queued, failures = await read(_gauges)
             metrics.database_bytes.set(size)
             metrics.rollup_queue.set(queued)
-            for what in rollup_failures.KINDS:
-                metrics.rollup_failures.labels(what).set(failures.get(what, 0))
+            for what, count in failures.items():
+                metrics.rollup_failures.labels(what).set(count)
         except ApiError:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _as_json(found: Any) -> Any:
+    """A record, or a list of them, as the plain values an endpoint answers with."""
+    return [item.to_dict() for item in found] if isinstance(found, list) else found.to_dict()
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -266,8 +274,8 @@ def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings)
 def _gauges(store: Store) -> tuple[float, int, dict[str, int]]:
     """The database's size in bytes, how many attempts wait to be folded into the rollup, and
     how many tests each rollup set aside."""
-    queued = store.conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
-    failures = rollup_failures.by_kind(store.conn)
+    history = History(store)
+    queued, failures = history.status().queued, history.set_aside()
     if store.engine == "postgresql":
         return float(store.conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]), queued, failures
     return float(store.url.path.stat().st_size), queued, failures
