@@ -9,7 +9,7 @@ from typing import Any
 
 from ..analytics.flakiness import STATUSES, FlakinessSettings
 from ..store import StoreError, StoreURL, open_store
-from ..store import device_queries, devices, flakiness, metric_queries, queries, trends
+from ..store import device_queries, rollup_failures, devices, flakiness, metric_queries, queries, trends
 from ..store.base import Store
 from ..store.status import StoreStatus, status
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
@@ -204,6 +204,12 @@ class History:
     def status(self) -> StoreStatus:
         """The store's engine, schema version, rollup queue and what the rollups set aside."""
         return status(self.store)
+
+    def set_aside(self) -> dict[str, int]:
+        """How many tests each rollup (daily, duration, flakiness) set aside in the whole
+        store (every project's), 0 included."""
+        found = self._query(rollup_failures.by_kind)
+        return {kind: found.get(kind, 0) for kind in rollup_failures.KINDS}
 
     def rebuild_daily(self, on_progress: Progress | None = None) -> DailyRebuild:
         """Derive the daily rollup again from the attempts: how many, and how many (of how

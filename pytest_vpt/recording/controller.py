@@ -101,10 +101,10 @@ class RecorderPlugin:
             from ..sinks.http import fetch
 
             return fetch(self.settings.server, os.environ.get("VPT_TOKEN"), "/api/v1/quarantine")
-        from ..store import open_store
+        from ..history import History
 
-        with open_store(self.settings.store) as store:
-            return store.read("quarantine", self.settings.project)
+        with History.open(self.settings.store, project=self.settings.project, create=True) as history:
+            return [entry.to_dict() for entry in history.quarantine()]
 
     @property
     def run_id(self) -> str:
