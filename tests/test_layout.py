@@ -233,6 +233,19 @@ def test_cli_and_plugin_are_imported_only_by_their_entry_points() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_each_section_of_vpt_yaml_is_read_by_the_module_owning_its_schema() -> None:
+    """config_file reads vpt.yaml; the module SECTIONS names for a section asks for it there."""
+    from pytest_vpt.config_file import SECTIONS
+
+    found = modules()
+    for name, owner in SECTIONS.items():
+        assert owner in found, f"config_file.SECTIONS: {name!r} names {owner}, which does not exist"
+        asks = [node for node in ast.walk(ast.parse(found[owner].read_text(encoding="utf-8")))
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "section"
+                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == name]
+        assert asks, f"{owner} owns the section {name!r} of vpt.yaml but never reads it (config_file.section({name!r}, ...))"
+
+
 def test_the_checks_name_what_breaks_a_rule(tmp_path) -> None:
     """The rules read a tree as Python runs it: relative imports resolved, deferred imports
     and type-checking ones counted for the layers but not for cycles."""
