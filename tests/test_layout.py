@@ -27,9 +27,9 @@ producers      analytics, config, config_file, context, devices, events, metrics
                sinks, video, wording; of store only its URLs (STORE_FOR['producers'])
 recording      everything above, and api (pytest glue: not cli, server, producers, plugin)
 server         analytics, api, config_file, events, history, quarantine, redaction, sinks,
-               wording; of store only opening and administration (STORE_FOR['server'])
-cli            everything but recording and plugin; of store only opening and
-               administration (STORE_FOR['cli']); reads go through the façade
+               wording; of store only opening, administration and the after-write step
+               (STORE_FOR['server']); reads go through the façade
+cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
 plugin         everything but cli
 api            config, events, history, metrics, wording (the public names)
 __main__       cli
@@ -79,9 +79,11 @@ MAY_IMPORT: dict[str, set[str]] = {
     "__main__": {"cli"},
 }
 
-#: the store's modules a part may import, where not all of them (opening and administration:
-#: the package's open_store, URLs and errors, the Store type, status, access roles, tokens)
-_STORE_ADMIN = {"store", "store.url", "store.base", "store.status", "store.access", "store.tokens"}
+#: the store's modules a part may import, where not all of them: opening and administration
+#: (the package's open_store, URLs and errors, the Store type, status, access roles, tokens),
+#: and the after-write step (its settings for a sink; the server runs it after its writes)
+_STORE_ADMIN = {"store", "store.url", "store.base", "store.status", "store.access", "store.tokens",
+                "store.after_write"}
 STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url"}}
 
 OPENS_STORE = {"store", "sinks", "history", "server", "cli"}
@@ -177,7 +179,7 @@ def layer_problems(every: list[Import]) -> list[str]:
         if "open_store" in each.names and source not in OPENS_STORE:
             problems.append(f"{each.where}: {source} opens a store (open_store): it writes through a sink; "
                             f"only {', '.join(sorted(OPENS_STORE))} open one")
-    return problems
+    return list(dict.fromkeys(problems))
 
 
 def cycles(every: list[Import]) -> list[list[Import]]:
