@@ -30,7 +30,7 @@ server         analytics, api, config_file, events, history, quarantine, redacti
                wording; of store only opening, administration and the after-write step
                (STORE_FOR['server']); reads go through the façade
 cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
-plugin         everything but cli
+plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, history, metrics, wording (the public names)
 __main__       cli
 =============  ==========================================================================
@@ -74,7 +74,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "server": {"analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
                "wording"},
     "cli": _BELOW_RECORDING | {"api", "producers", "server"},
-    "plugin": _BELOW_RECORDING | {"api", "recording", "producers", "server"},
+    "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "history", "metrics", "wording"},
     "__main__": {"cli"},
 }
