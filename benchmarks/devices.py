@@ -93,7 +93,7 @@ SAMPLER = textwrap.dedent("""
         monitor = Monitor(devices, parse_store_url(store, "."), "bench")
         stop_after(stop)
         status = await monitor.run(stop)
-        return monitor.sampler.stats, status.written
+        return monitor.sampler.stats, sum(status.sink.written.values())
 
     cpu, wall = time.process_time(), time.perf_counter()
     stats, written = asyncio.run(main())

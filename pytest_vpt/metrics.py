@@ -2,8 +2,9 @@
 
 Inside a pytest run recorded with ``--vpt`` the samples belong to the test that is running
 and travel with its report (also from xdist workers). Outside pytest a collector writes to
-the configured store when it is flushed, closed, or the interpreter exits; what the store
-refuses is spooled in the project's ``.vpt/spool`` and said on stderr.
+the configured store, or sends to the configured server (``VPT_SERVER``, token in
+``VPT_TOKEN``), when it is flushed, closed, or the interpreter exits; what cannot be
+written is spooled in the project's ``.vpt/spool`` and said on stderr.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class MetricsCollector:
         self._project = project
         self._sink = None
         self._spool_dir = None
+        self._where = "the store"  # or the server: where the samples go
         self._told = 0  # the sink's errors already told on stderr
 
     def record(self, name: str, value: float, tags: Mapping[str, str] | None = None, unit: str | None = None) -> None:
@@ -129,7 +131,8 @@ class MetricsCollector:
         fates = []
         if report.spooled:
             fates.append(f"{plural(sum(report.spooled.values()), 'sample')} spooled to {self._spool_dir}: "
-                         "the next writer of the store writes them")
+                         + ("the next writer of the store writes them" if self._where == "the store"
+                            else "the next run or vpt push --spool sends them"))
         if report.lost:
             fates.append(f"{plural(sum(report.lost.values()), 'sample')} LOST")
         if fates:
@@ -139,7 +142,7 @@ class MetricsCollector:
     def _tell(self, report: SinkReport) -> None:
         """Say on stderr, once per reason, that the store refused samples."""
         for reason in report.errors[self._told:]:
-            sys.stderr.write(f"vpt: MetricsCollector could not write to the store: {redact_text(reason)}\n")
+            sys.stderr.write(f"vpt: MetricsCollector could not write to {self._where}: {redact_text(reason)}\n")
         self._told = len(report.errors)
 
     def __enter__(self) -> MetricsCollector:
@@ -168,13 +171,13 @@ class MetricsCollector:
     def _standalone_sink(self):
         if self._sink is None:
             from .config import settings_outside_pytest
-            from .sinks import StoreSink
-            from .sinks.spool import SPOOL_DIR
+            from .sinks import open_sink
 
             settings, rootdir = settings_outside_pytest(store=self._store, project=self._project)
             self._project = settings.project
-            self._spool_dir = rootdir / SPOOL_DIR
-            self._sink = StoreSink(settings.store, spool_dir=self._spool_dir)
+            server = None if self._store else settings.server  # an explicit store is written, not sent
+            self._sink = open_sink(server or settings.store, rootdir)
+            self._spool_dir, self._where = self._sink.spool.folder, "the server" if server else "the store"
             if not self._sink.open():
                 self._tell(self._sink.report)
             atexit.register(self.close)

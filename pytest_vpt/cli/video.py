@@ -160,7 +160,7 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     if status.failed:  # a file that cannot be decoded, as vpt video analyze says it
         raise click.ClickException(status.error)
     early = f"; {status.source} {status.ended_early}" if status.ended_early else ""
-    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {sent(sink.report)}{problems(sink.report)}{early}",
+    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {sent(sink.report, None)}{problems(sink.report)}{early}",
                err=True)
     if failed(sink.report):
         sys.exit(1)

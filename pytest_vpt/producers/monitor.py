@@ -1,9 +1,10 @@
-"""The device monitor: sample every registered device for as long as it runs, writing the
-samples to a store as it goes (the store derives incidents and hourly health from them).
+"""The device monitor: sample every registered device for as long as it runs, emitting the
+samples into a sink as it goes (a store, or a vpt server; the store derives incidents and
+hourly health from them).
 
-It keeps its own account of each device (the same fold the store runs) for a live view,
-writes in the background so probes keep their schedule, and keeps what it could not write
-(the store locked or gone) to try again, up to a limit.
+It keeps its own account of each device (the same fold the store runs) for a live view, and
+hands the samples to the sink in the background every ``flush_every`` seconds, so probes
+keep their schedule; what the sink cannot write goes to its spool (see sinks.base).
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 from ..analytics.devices import DeviceState, TimedSample, fold
 from ..devices import Device, Sample, Sampler
 from ..devices.events import device_event, sample_event
-from ..store import StoreError, StoreURL, open_store
-
-_PENDING_LIMIT = 200_000  # events kept while the store cannot be written
+from ..sinks import Sink, SinkReport, open_sink
+from ..store import StoreURL
 
 
 @dataclass
@@ -39,32 +39,27 @@ class DeviceView:
 class MonitorStatus:
     devices: dict[str, DeviceView]
     started_at: float
-    written: int = 0
-    pending: int = 0
-    dropped: int = 0  # events given up on: the store could not be written for too long
-    error: str | None = None
+    sink: SinkReport  # what the sink did so far: written (or sent), spooled, lost, why
     sampler_errors: list[str] = field(default_factory=list)
 
 
 class Monitor:
-    """Samples ``devices`` into the store at ``url`` until stopped."""
+    """Samples ``devices`` into ``sink`` (or a sink on the store at that URL) until stopped."""
 
-    def __init__(self, devices: list[Device], url: StoreURL, project: str, flush_every: float = 5.0) -> None:
-        self.url = url
+    def __init__(self, devices: list[Device], sink: Sink | StoreURL, project: str, flush_every: float = 5.0) -> None:
+        self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
+        self.devices = devices
         self.project = project
         self.flush_every = flush_every
-        self.status = MonitorStatus({d.id: DeviceView(d) for d in devices}, time.time())
+        self.status = MonitorStatus({d.id: DeviceView(d) for d in devices}, time.time(), self.sink.report)
         self.sampler = Sampler(devices, self._on_sample)
-        self._pending: list[dict[str, Any]] = [device_event(d.describe(), project, self.status.started_at, flush_every)
-                                                 for d in devices]
         self._taken: list[Sample] = []
-        self._store = None
 
     def _on_sample(self, sample: Sample) -> None:
         self._taken.append(sample)
 
     def _take(self) -> None:
-        """Account for the samples taken since the last tick: the views, and the events to write."""
+        """Account for the samples taken since the last tick: the views, and the sink."""
         taken, self._taken = self._taken, []
         by_device: dict[str, list[TimedSample]] = {}
         for sample in taken:
@@ -77,14 +72,13 @@ class Monitor:
         for ident, timed in by_device.items():
             view = self.status.devices[ident]
             view.incidents += sum(hour.incidents for hour in fold(view.state, timed, view.device.grace).hours.values())
-        self._pending.extend(sample_event(sample, self.project) for sample in taken)
-        if len(self._pending) > _PENDING_LIMIT:
-            self.status.dropped += len(self._pending) - _PENDING_LIMIT
-            del self._pending[:len(self._pending) - _PENDING_LIMIT]
-        self.status.pending = len(self._pending)
+        for sample in taken:
+            self.sink.emit(sample_event(sample, self.project))
 
     async def run(self, stop: asyncio.Event, on_tick: Callable[[MonitorStatus], None] | None = None) -> MonitorStatus:
-        """Sample and write until ``stop`` is set; then write what is left."""
+        """Sample and write until ``stop`` is set; then write what is left. The sink is opened
+        (what earlier runs spooled is sent first) and closed here, off the event loop."""
+        await asyncio.to_thread(self.open)
         sampling = asyncio.create_task(self.sampler.run(stop))
         try:
             while not stop.is_set():
@@ -92,43 +86,29 @@ class Monitor:
                     await asyncio.wait_for(stop.wait(), self.flush_every)
                 except TimeoutError:
                     pass
-                self._take()
                 await asyncio.to_thread(self.flush)
                 self.status.sampler_errors = list(self.sampler.stats.errors)
                 if on_tick is not None:
                     on_tick(self.status)
         finally:
             await sampling
-            self._take()
             await asyncio.to_thread(self.close)
         return self.status
 
+    def open(self) -> None:
+        """Open the sink and describe the devices to it."""
+        self.sink.open()
+        for device in self.devices:
+            self.sink.emit(device_event(device.describe(), self.project, self.status.started_at, self.flush_every))
+
     def flush(self) -> None:
-        """Write what is pending in one transaction; on failure keep it for the next try."""
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
-        try:
-            if self._store is None:
-                self._store = open_store(self.url)
-            self._store.write(batch)
-        except StoreError as exc:
-            self._pending[:0] = batch
-            self.status.error = str(exc)
-            self._close_store()
-        else:
-            self.status.written += len(batch)
-            self.status.error = None
-        self.status.pending = len(self._pending)
+        """Hand the samples taken so far to the sink, and have it write them."""
+        self._take()
+        self.sink.flush()
 
     def close(self) -> None:
-        self.flush()
-        self._close_store()
-
-    def _close_store(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        self._take()
+        self.sink.close()
 
 
 def run_until_signalled(monitor: Monitor, seconds: float | None, on_tick: Callable[[MonitorStatus], None]) -> MonitorStatus:

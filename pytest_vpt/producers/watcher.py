@@ -1,8 +1,8 @@
-"""The video watcher: analyse a stream or capture device for as long as it runs, writing
-each incident to the store as it ends. When the stream drops it connects again, waiting
-longer each time (1 s, 2 s, 4 s ... 30 s); the time without a stream is an incident of its
-own (``stream_lost``), written open when it starts and again when it ends; each failed
-attempt is reported. A file is watched once: one that cannot be decoded is an error
+"""The video watcher: analyse a stream or capture device for as long as it runs, emitting
+each incident into a sink (a store, or a vpt server) as it ends. When the stream drops it
+connects again, waiting longer each time (1 s, 2 s, 4 s ... 30 s); the time without a
+stream is an incident of its own (``stream_lost``), written open when it starts and again
+when it ends; each failed attempt is reported. A file is watched once: one that cannot be decoded is an error
 (``WatchStatus.failed``), and one cut short says how much of it was analysed."""
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..events import builders
 from ..redaction import redact_url
-from ..store import StoreError, StoreURL, open_store
+from ..sinks import Sink, SinkReport, open_sink
+from ..store import StoreURL
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
@@ -38,29 +40,32 @@ class WatchStatus:
     frames: int = 0
     ongoing: list[str] = field(default_factory=list)  # kinds of incident in progress
     incidents: int = 0
-    written: int = 0
-    pending: list[dict[str, Any]] = field(default_factory=list)  # events the store refused, to try again
-    error: str | None = None
+    sink: SinkReport | None = None  # what the sink did so far: written (or sent), spooled, lost, why
+    error: str | None = None  # why the stream is not connected
     failures: int = 0  # attempts in a row that gave no frame
     failed: bool = False  # a file that cannot be decoded: watching it is over, with ``error``
     ended_early: str | None = None  # a file cut short: how much was analysed, and why
 
 
 class Watcher:
-    """Watches ``source`` into the store at ``url`` until ``stop`` is set or ``until`` passes."""
+    """Watches ``source`` into ``sink`` (or a sink on the store at that URL) until ``stop`` is
+    set or ``until`` passes."""
 
-    def __init__(self, source: str, url: StoreURL, project: str, checks: list[Any] | None = None,
+    def __init__(self, source: str, sink: Sink | StoreURL, project: str, checks: list[Any] | None = None,
                  timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None) -> None:
-        self.source, self.url, self.project, self.timeout = source, url, project, timeout
+        self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
+        self.source, self.project, self.timeout = source, project, timeout
         self.name = redact_url(source)  # as recorded and shown: a stream URL without its credentials
         self.checks = checks or [BlackCheck(), FreezeCheck()]
         self.on_status = on_status or (lambda status: None)
-        self.status = WatchStatus(self.name, time.time())
+        self.status = WatchStatus(self.name, time.time(), sink=self.sink.report)
         self.once = source_kind(source) == "file"  # a file is watched once; streams and devices come back
         self.stop = threading.Event()
 
     def run(self, until: float | None = None) -> WatchStatus:
+        """Watch until stopped; the sink is opened first (what earlier runs spooled is sent) and closed last."""
         self._lost_at: float | None = None
+        self.sink.open()
         while not self._over(until):
             origin, self._delivered = time.time(), False
             try:
@@ -87,7 +92,7 @@ class Watcher:
             self.stop.wait(self.retry_in(self.status.failures))
         if self._lost_at is not None:
             self._lost(self._lost_at, time.time())
-        self._write([])
+        self.sink.close()
         return self.status
 
     @staticmethod
@@ -113,20 +118,13 @@ class Watcher:
         outage = Incident("stream_lost", 0.0, 0, None if until is None else duration, None, duration, severity(duration))
         if until is not None:
             self.status.incidents += 1
-        self._write([incident_event(outage, self.project, self.name, since)])
+        self._write(incident_event(outage, self.project, self.name, since))
 
     def _record(self, incident: Incident, origin: float) -> None:
         self.status.incidents += 1
-        self._write([incident_event(incident, self.project, self.name, origin)])
+        self._write(incident_event(incident, self.project, self.name, origin))
 
-    def _write(self, events: list[dict[str, Any]]) -> None:
-        batch = self.status.pending + events
-        if not batch:
-            return
-        try:
-            with open_store(self.url) as store:
-                store.write(batch)
-        except StoreError as exc:
-            self.status.pending, self.status.error = batch, str(exc)
-            return
-        self.status.pending, self.status.written = [], self.status.written + len(batch)
+    def _write(self, event: dict[str, Any]) -> None:
+        """Each incident is written as soon as it is known, through the sink's batching and spool."""
+        self.sink.emit(event)
+        self.sink.flush()

@@ -5,8 +5,8 @@ between two tests, and a thread cannot take it off that process (the sqlite3 mod
 up the GIL around every row, and a busy interpreter hands it back only every few
 milliseconds). So pytest hands plain messages (see phases.py) to a child process, in
 batches, each one length-prefixed ``marshal`` frame on the child's stdin. The child runs
-the :class:`RunRecorder` over a :class:`StoreSink` and, at end of input, prints the run's
-:class:`RunResult` as one JSON line. If pytest dies, the child still records every message
+the :class:`RunRecorder` over the sink :func:`~pytest_vpt.sinks.open_sink` gives and, at
+end of input, prints the run's :class:`RunResult` as one JSON line. If pytest dies, the child still records every message
 it received and closes the run as interrupted.
 
     python -m pytest_vpt.recording.process BASE_DIR
@@ -34,9 +34,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..sinks.base import SinkReport
-from ..sinks.http import HttpSink
-from ..sinks.spool import SPOOL_DIR
-from ..sinks.store import StoreSink
+from ..sinks import open_sink
+from ..store.after_write import Analysis
 from ..store import StoreURL, parse_store_url
 from ..store.leases import RunLease, leases_folder
 from .recorder import RunInfo, RunRecorder, RunResult
@@ -86,7 +85,7 @@ class RecorderProcess:
             self._error = f"cannot start the recorder process: {exc}"
             return
         _widen_pipe(self._proc.stdin)
-        self._buffer.append(("sink", {"store": self.url.text, "server": self.server}))
+        self._buffer.append(("sink", {"store": self.url.text, "server": self.server, "analysis": self.info.analysis}))
         self.send(("start", vars(self.info)))
         self.flush()
 
@@ -177,10 +176,7 @@ def main(argv: list[str]) -> int:
         return 1
     where = first[0][1]
     store = None if where["server"] else parse_store_url(where["store"], base_dir)
-    if store is None:
-        sink = HttpSink(where["server"], os.environ.get("VPT_TOKEN"), base_dir / SPOOL_DIR)
-    else:
-        sink = StoreSink(store, spool_dir=base_dir / SPOOL_DIR)
+    sink = open_sink(store or where["server"], base_dir, Analysis.from_json(where.get("analysis") or {}))
     sink.open()
     recorder: RunRecorder | None = None
     lease: RunLease | None = None

@@ -259,16 +259,13 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> dict[str, Any]:
-    """Write the batch (the daily rollup is folded in the background); finished runs among it
-    are folded into the flakiness verdicts. What that changed, by run id."""
+    """Write the batch, then the after-write step (the daily rollup is folded in the
+    background). What that changed, by run id."""
+    from ..store.after_write import Analysis, after_write
+
     store.write(events, fold=False, checked=True)  # ingest.check validated the batch
-    changes = {}
-    for event in events:
-        if event["type"] == "run" and event["vpt.run.status"] == "finished":
-            requests = {nodeid: tuple(request) for nodeid, request in (event.get("vpt.run.quarantine_requests") or {}).items()}
-            folded = store.refresh_flakiness(event["vpt.run.id"], settings.flakiness, settings.policy, requests)
-            changes[event["vpt.run.id"]] = folded.to_json()
-    return changes
+    changes = after_write(store, events, Analysis(settings.flakiness, settings.policy), fold=False)
+    return {run_id: folded.to_json() for run_id, folded in changes.items()}
 
 
 def _gauges(store: Store) -> tuple[float, int, dict[str, int]]:

@@ -1,9 +1,23 @@
-"""The account a sink gives of the events it was handed."""
+"""The one Sink interface, and the buffering, spool and accounting every sink shares.
+
+A sink takes events (:meth:`Sink.emit`), writes them a batch at a time, keeps what its
+target cannot take now in the spool (sent again by :func:`resend`, at the next start or by
+``vpt push --spool``), and says what it did in a :class:`SinkReport`. It never raises into
+the producer. :class:`BufferedSink` is all of that but writing one batch, which each sink
+(store.py, http.py) says in ``_send``.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from ..store.changes import RunChanges
+
+Event = dict[str, Any]
 
 
 @dataclass
@@ -45,4 +59,203 @@ class SinkReport:
         return cls(data["target"], Counter(data["written"]), Counter(data["lost"]), list(data["errors"]),
                    Counter(data["spooled"]), Counter(data["resent"]), Counter(data.get("rejected", {})),
                    Counter(data.get("resent_rejected", {})), data.get("rejected_in", ""))
+
+
+class Sink(Protocol):
+    """Where a producer's events go: a store, or a vpt server."""
+
+    report: SinkReport
+
+    def open(self) -> bool:
+        """Resend what earlier writers spooled; False (the reason in ``report``) if the target is out of reach."""
+
+    def emit(self, event: Event) -> None:
+        """Take one event; it is written with its batch."""
+
+    def write(self, batch: list[Event]) -> None:
+        """Write one batch now (or spool it)."""
+
+    def flush(self) -> None:
+        """Write what is buffered now."""
+
+    def close_run(self, run_id: str, *_: Any) -> RunChanges:
+        """Write what is buffered; what the after-write step changed for the finished run ``run_id``."""
+
+    def close(self) -> SinkReport:
+        """Write what is buffered, release the target and say what happened."""
+
+
+class SendError(Exception):
+    """A batch was not written: the target cannot take any now; the message says why (never a token)."""
+
+
+class Refused(SendError):
+    """The target refused the batch for what it holds: writing it again cannot help."""
+
+
+@dataclass
+class Resent:
+    """What :func:`resend` did with the spool: batches sent, refused, left for later."""
+
+    sent: Counter = field(default_factory=Counter)  # events by type
+    batches: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    rejected_batches: int = 0
+    stopped: str = ""  # why the rest was left in the spool (the target could not take it)
+
+
+def resend(spool: Any, send: Callable[[list[Event]], Any],
+           on_progress: Callable[[int, int], Any] | None = None) -> Resent:
+    """Send the spooled batches, oldest first. One refused for what it holds moves to
+    ``rejected/`` (its reason beside it) and the next is sent; at the first other failure the
+    rest stays in the spool for later. ``on_progress(done, total)`` hears of each batch."""
+    done = Resent()
+    total = spool.depth()
+    for handled, (path, events) in enumerate(spool.batches()):
+        if on_progress is not None:
+            on_progress(handled, total)
+        try:
+            send(events)
+        except Refused as exc:
+            try:
+                spool.reject(path, str(exc))
+            except OSError as error:
+                done.stopped = f"{exc}; cannot move it to {spool.rejected}: {error.strerror or error}"
+                break
+            done.rejected.update(event["type"] for event in events)
+            done.rejected_batches += 1
+            continue
+        except SendError as exc:
+            done.stopped = str(exc)
+            break
+        path.unlink(missing_ok=True)
+        done.sent.update(event["type"] for event in events)
+        done.batches += 1
+    if on_progress is not None and not done.stopped:
+        on_progress(total, total)
+    return done
+
+
+class BufferedSink:
+    """Batching, spool and accounting, the same for every target.
+
+    :meth:`emit` appends to a list until a batch is full (or, with ``max_wait``, an event has
+    waited that many seconds). After a batch the target could not take, the sink stops
+    trying: the rest goes straight to the spool, so a target that is down costs one wait,
+    not one per batch; with ``retry_every`` it tries again that many seconds later, and sends
+    the spool first (a monitor running for days). Without a spool, what is not written is
+    counted as lost, with the reason.
+    """
+
+    def __init__(self, target: str, spool: Any, batch_size: int, max_wait: float | None = None,
+                 retry_every: float | None = None) -> None:
+        self.report = SinkReport(target=target)
+        self.spool = spool
+        self.batch_size, self.max_wait, self.retry_every = batch_size, max_wait, retry_every
+        self._buffer: list[Event] = []
+        self._due = None if max_wait is None else time.monotonic() + max_wait
+        self._down_since: float | None = None
+        self._changes: dict[str, RunChanges] = {}
+
+    # what each sink says
+    def _send(self, batch: list[Event]) -> dict[str, RunChanges]:
+        """Write one batch; what the after-write step changed, by run id. Raises SendError or Refused."""
+        raise NotImplementedError
+
+    def _refused(self, batch: list[Event], reason: str) -> None:
+        """A batch refused for what it holds: kept in the spool's ``rejected/``, with the reason."""
+        self.report.note(reason)
+        if self.spool is None:
+            self.report.fail(batch, reason)
+            return
+        try:
+            self.spool.reject(batch, reason)
+        except OSError as exc:
+            self.report.fail(batch, f"{self.spool.rejected}: cannot keep a refused batch: {exc.strerror or exc}")
+        else:
+            self.report.count(batch, self.report.rejected)
+            self.report.rejected_in = str(self.spool.rejected)
+
+    def _release(self) -> None:
+        """Let go of the target."""
+
+    # the same for every sink
+    def open(self) -> bool:
+        return not self.resend().stopped
+
+    def resend(self, on_progress: Callable[[int, int], Any] | None = None) -> Resent:
+        """Send what earlier writers spooled (see :func:`resend`), accounted in the report."""
+        if self.spool is None:
+            return Resent()
+        done = resend(self.spool, self._resend_one, on_progress)
+        self.report.resent.update(done.sent)
+        if done.rejected:
+            self.report.resent_rejected.update(done.rejected)
+            self.report.rejected_in = str(self.spool.rejected)
+        if done.stopped:
+            self.report.note(f"{done.stopped} (earlier runs' results stay in {self.spool.folder})")
+            self._down_since = time.monotonic()
+        return done
+
+    def _resend_one(self, batch: list[Event]) -> None:
+        self._changes.update(self._send(batch))
+
+    def emit(self, event: Event) -> None:
+        self._buffer.append(event)
+        if len(self._buffer) >= self.batch_size or (self._due is not None and time.monotonic() >= self._due):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.max_wait is not None:
+            self._due = time.monotonic() + self.max_wait
+        batch, self._buffer = self._buffer, []
+        if batch:
+            self.write(batch)
+
+    def write(self, batch: list[Event]) -> None:
+        """Write one batch, or spool it (else count it as lost) with the reason."""
+        if self._down():
+            self._keep(batch)
+            return
+        try:
+            self._changes.update(self._send(batch))
+        except Refused as exc:
+            self._refused(batch, str(exc))
+        except SendError as exc:
+            self.report.note(str(exc))
+            self._down_since = time.monotonic()
+            self._keep(batch)
+        except Exception as exc:  # a bug must not break the producer
+            self.report.fail(batch, f"{self.report.target}: {type(exc).__name__}: {exc}")
+            self._down_since = time.monotonic()
+            self._release()
+        else:
+            self.report.count(batch, self.report.written)
+
+    def _down(self) -> bool:
+        """Whether the target failed and is not to be tried yet (with ``retry_every``: the spool first)."""
+        if self._down_since is None:
+            return False
+        if self.retry_every is None or time.monotonic() - self._down_since < self.retry_every:
+            return True
+        self._down_since = None
+        self.resend()
+        return self._down_since is not None
+
+    def _keep(self, batch: list[Event]) -> None:
+        if self.spool is None:
+            self.report.fail(batch, self.report.errors[-1] if self.report.errors else f"{self.report.target}: not written")
+            return
+        self.spool.keep(batch, self.report)
+
+    def close_run(self, run_id: str, *_: Any) -> RunChanges:
+        """Write what is buffered; what the after-write step changed for the finished run
+        ``run_id`` (the run's analysis settings are the ones the sink was opened with)."""
+        self.flush()
+        return self._changes.get(run_id, RunChanges())
+
+    def close(self) -> SinkReport:
+        self.flush()
+        self._release()
+        return self.report
 
