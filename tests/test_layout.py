@@ -25,7 +25,7 @@ history        analytics, config, events, quarantine, redaction, store, wording 
 metrics        config, context, events, redaction, sinks, wording (MetricsCollector)
 producers      analytics, config, config_file, context, devices, events, metrics, redaction,
                sinks, video, wording; of store only its URLs (STORE_FOR['producers'])
-recording      everything above, and api (pytest glue: not cli, server, producers, plugin)
+recording      everything above but producers, and api (pytest glue: not cli, server, plugin)
 server         analytics, api, config_file, events, history, quarantine, redaction, sinks,
                wording; of store only opening, administration and the after-write step
                (STORE_FOR['server']); reads go through the façade
