@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fold, hour_of
+from ..analytics.devices import DeviceState, Folded, HourTotals, TimedSample, fold, hour_of, uptime
 from ..analytics.buckets import percentile
 from .sql import greatest, least, upsert
 
@@ -184,7 +184,7 @@ def _apply(conn: sqlite3.Connection, results: list[tuple[tuple[str, str], Device
             totals.merge(delta)
             hour_rows.append((
                 *key, hour, totals.covered, totals.online, totals.samples, totals.failed, totals.flaps, totals.incidents,
-                totals.online / totals.covered if totals.covered > 1e-9 else None,
+                uptime(totals.online, totals.covered),
                 percentile(totals.rt, 0.5), percentile(totals.rt, 0.95),
                 json.dumps({str(b): n for b, n in sorted(totals.rt.items()) if n}, separators=(",", ":")),
             ))

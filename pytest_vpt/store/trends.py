@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from ..analytics.buckets import percentile
+from ..analytics.devices import uptime
 from ..analytics.rates import pass_rate
 from .daily import DAY, day_of, histogram
 from .sql import same_nodeid
@@ -74,7 +75,7 @@ def device_uptime_per_hour(
         "SELECT device_id, hour, covered, online, flaps, incidents FROM device_health_hourly "
         f"WHERE project = ? AND hour >= ?{one} ORDER BY device_id, hour", (project, since - since % 3600, *args),
     )
-    return [{"device": device, "hour": hour, "uptime": online / covered if covered > 1e-9 else None,
+    return [{"device": device, "hour": hour, "uptime": uptime(online, covered),
              "flaps": flaps, "incidents": incidents} for device, hour, covered, online, flaps, incidents in rows]
 
 

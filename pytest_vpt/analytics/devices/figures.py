@@ -1,6 +1,6 @@
 """A device's health over a window, from its hour totals and incidents (see timeline.py).
 
-- uptime: seconds online / seconds covered by samples;
+- uptime: seconds online / seconds covered by samples (:func:`uptime`, also an hour's);
 - error rate: failed probes / probes; flaps per hour: flaps / hours covered;
 - response time p50 / p95: of the online samples, from 5 %-wide buckets;
 - MTBF: seconds online / incidents that started in the window (None without one);
@@ -38,6 +38,11 @@ class Health:
         return asdict(self)
 
 
+def uptime(online: float, covered: float) -> float | None:
+    """Seconds online / seconds covered by samples; None when samples cover (next to) nothing."""
+    return online / covered if covered > 1e-9 else None
+
+
 def health(hours: Iterable[HourTotals], incidents: Iterable[Incident], start: float, end: float) -> Health:
     """Figures over ``[start, end)``: ``hours`` are the totals of the hours in it, ``incidents``
     those that overlap it (an open one counts its downtime up to ``end``)."""
@@ -50,7 +55,7 @@ def health(hours: Iterable[HourTotals], incidents: Iterable[Incident], start: fl
     return Health(
         covered=total.covered,
         online=total.online,
-        uptime=total.online / total.covered if total.covered > 0 else None,
+        uptime=uptime(total.online, total.covered),
         samples=total.samples,
         failed=total.failed,
         error_rate=total.failed / total.samples if total.samples else None,
