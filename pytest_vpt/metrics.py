@@ -56,8 +56,9 @@ _session_buffer: SampleBuffer | None = None
 
 
 def record_incident(fields: dict[str, Any]) -> bool:
-    """Attach an incident (the plain arguments of :func:`pytest_vpt.events.incident_event`
-    but the project, run and test) to the running test, as metric samples are; False outside
+    """Attach an incident (:meth:`Incident.event_fields <pytest_vpt.video.Incident.event_fields>`:
+    the plain arguments of :func:`pytest_vpt.events.incident_event` but the project, run and
+    test) to the running test, as metric samples are; False outside
     a recorded pytest run (nothing is kept)."""
     if _session_buffer is None or not _session_buffer.enabled:
         return False

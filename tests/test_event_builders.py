@@ -48,12 +48,11 @@ def test_an_incident_found_by_a_test_and_resent_by_the_watcher_is_stored_once(py
     pytester.makeini("[pytest]\nvpt_project = box\n")
     pytester.makepyfile(f"""
         from pytest_vpt.metrics import record_incident
-        from pytest_vpt.recording.video import incident_fields
         from pytest_vpt.video import Incident
 
         def test_tv():
             incident = Incident("black_screen", 1.0, 30, 2.0, 60, 1.0, "minor")
-            assert record_incident(incident_fields(incident, "rtsp://stb-1/live", {T0!r}))
+            assert record_incident(incident.event_fields("rtsp://stb-1/live", {T0!r}))
     """)
     pytester.runpytest("--vpt", "-p", "no:randomly").assert_outcomes(passed=1)
     resent = watcher_incident_event(Incident("black_screen", 1.0, 30, 2.0, 60, 1.0, "minor"), "box",

@@ -21,14 +21,13 @@ from ..store import StoreURL
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
-from ..recording.video import incident_fields
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 
 
 def incident_event(incident: Incident, project: str, source: str, origin: float) -> dict[str, Any]:
     """The wire event of an incident; ``origin`` is the wall-clock time of the source's first frame."""
-    return builders.incident_event(project, **incident_fields(incident, source, origin))
+    return builders.incident_event(project, **incident.event_fields(source, origin))
 
 
 @dataclass

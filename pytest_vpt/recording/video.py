@@ -12,17 +12,6 @@ from ..metrics import MetricsCollector, record_incident
 from ..wording import plural
 
 
-def incident_fields(incident: Any, source: str, origin: float) -> dict[str, Any]:
-    """An incident as the plain arguments of :func:`pytest_vpt.events.incident_event` (besides
-    the project); ``origin``: the wall-clock time of the source's first frame."""
-    return {
-        "kind": incident.kind, "source": source, "start": origin + incident.start,
-        "duration": incident.duration, "severity": incident.severity,
-        "end": None if incident.end is None else origin + incident.end, "position": incident.start,
-        "start_frame": incident.start_frame, "end_frame": incident.end_frame, "thumbnail": incident.thumbnail,
-    }
-
-
 class VideoChecks:
     """What ``vpt_video`` gives a test. Each ``assert_*`` takes a source (analysed with the
     checks it needs) or a :class:`~pytest_vpt.video.VideoReport` already made."""
@@ -88,7 +77,7 @@ class VideoChecks:
 
     def _record(self, report: Any, started: float) -> None:
         for incident in report.incidents:
-            record_incident(incident_fields(incident, report.source, started))
+            record_incident(incident.event_fields(report.source, started))
         tags = {"source": _short(report.source)}
         record = self.metrics.record
         record("video.quality_score", report.quality_score, tags)

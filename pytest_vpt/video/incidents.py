@@ -26,6 +26,16 @@ class Incident:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "open": self.open}
 
+    def event_fields(self, source: str, origin: float) -> dict[str, Any]:
+        """The plain arguments of :func:`pytest_vpt.events.incident_event` (besides the project)
+        for this incident in ``source``; ``origin``: the wall-clock time of the source's first frame."""
+        return {
+            "kind": self.kind, "source": source, "start": origin + self.start, "duration": self.duration,
+            "severity": self.severity, "end": None if self.end is None else origin + self.end,
+            "position": self.start, "start_frame": self.start_frame, "end_frame": self.end_frame,
+            "thumbnail": self.thumbnail,
+        }
+
     def describe(self) -> str:
         until = "until the end (still open)" if self.open else f"to {self.end:.2f} s (frame {self.end_frame})"
         return f"{self.kind} from {self.start:.2f} s (frame {self.start_frame}) {until}, {self.duration:.2f} s"
