@@ -13,9 +13,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..store.changes import RunChanges
+
+if TYPE_CHECKING:
+    from .spool import Spool
 
 Event = dict[str, Any]
 
@@ -104,7 +107,7 @@ class Resent:
     stopped: str = ""  # why the rest was left in the spool (the target could not take it)
 
 
-def resend(spool: Any, send: Callable[[list[Event]], Any],
+def resend(spool: Spool, send: Callable[[list[Event]], Any],
            on_progress: Callable[[int, int], Any] | None = None) -> Resent:
     """Send the spooled batches, oldest first. One refused for what it holds moves to
     ``rejected/`` (its reason beside it) and the next is sent; at the first other failure the
@@ -147,7 +150,7 @@ class BufferedSink:
     counted as lost, with the reason.
     """
 
-    def __init__(self, target: str, spool: Any, batch_size: int, max_wait: float | None = None,
+    def __init__(self, target: str, spool: Spool | None, batch_size: int, max_wait: float | None = None,
                  retry_every: float | None = None) -> None:
         self.report = SinkReport(target=target)
         self.spool = spool
