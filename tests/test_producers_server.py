@@ -145,3 +145,25 @@ def test_metrics_collector_outside_pytest_sends_to_the_server(server, tmp_path) 
     finally:
         server.stop()
     assert count(server, "SELECT count(*) FROM metrics WHERE name = 'boot_time'") == 2
+
+
+def test_a_producer_that_runs_for_days_tries_again_and_writes_its_spool_first(tmp_path) -> None:
+    from pytest_vpt.devices import Sample
+    from pytest_vpt.devices.events import sample_event
+    from pytest_vpt.sinks import open_sink
+
+    (tmp_path / "data").write_text("a file where the store's folder should be")
+    url = f"sqlite:///{tmp_path / 'data' / 'vpt.db'}"
+    sink = open_sink(url, tmp_path, retry_every=0.2)
+    assert not sink.open()
+    sample = lambda at: sample_event(Sample("stb-1", at, True, 0.02, None, {}, 1.0), "lab")  # noqa: E731
+    sink.write([sample(1.8e9)])
+    assert sink.report.spooled == {"device_sample": 1} and spooled(tmp_path) == 1
+    (tmp_path / "data").unlink()  # the store can be written again
+    time.sleep(0.3)
+    sink.write([sample(1.8e9 + 1)])
+    report = sink.close()
+    assert report.resent == {"device_sample": 1} and report.written == {"device_sample": 1}
+    assert spooled(tmp_path) == 0
+    with open_store(url, create=False) as store:
+        assert store.conn.execute("SELECT count(*) FROM device_samples").fetchone()[0] == 2
