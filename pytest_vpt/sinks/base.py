@@ -201,7 +201,12 @@ class BufferedSink:
         return done
 
     def _resend_one(self, batch: list[Event]) -> None:
-        self._changes.update(self._send(batch))
+        try:
+            self._changes.update(self._send(batch))
+        except SendError:
+            raise
+        except Exception as exc:  # a bug: the rest stays in the spool, and the producer goes on
+            raise SendError(f"{self.report.target}: {type(exc).__name__}: {exc}") from exc
 
     def emit(self, event: Event) -> None:
         self._buffer.append(event)
