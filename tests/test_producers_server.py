@@ -73,7 +73,8 @@ def test_vpt_monitor_spools_while_the_server_is_killed_and_its_next_start_sends_
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
         assert proc.returncode == 1, err  # not everything was sent
-        samples, sent, kept = map(int, re.search(r"stopped: (\d+) samples, (\d+) events? sent, (\d+) spooled", err).groups())
+        stopped = re.search(r"stopped: (\d+) samples, (\d+) events? sent, (\d+) spooled", err)
+        samples, sent, kept = map(int, stopped.groups())
         assert kept > 0 and sent + kept == samples + 2  # the samples and the two devices
         assert "spooled events are sent by the next start or vpt push --spool" in err
         assert spooled(tmp_path / "project") > 0

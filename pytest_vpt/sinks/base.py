@@ -252,7 +252,8 @@ class BufferedSink:
 
     def _keep(self, batch: list[Event]) -> None:
         if self.spool is None:
-            self.report.fail(batch, self.report.errors[-1] if self.report.errors else f"{self.report.target}: not written")
+            reason = self.report.errors[-1] if self.report.errors else f"{self.report.target}: not written"
+            self.report.fail(batch, reason)
             return
         self.spool.keep(batch, self.report)
 
