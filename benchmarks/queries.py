@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pytest_vpt.devices import Sample  # noqa: E402
 from pytest_vpt.devices.events import sample_event  # noqa: E402
 from pytest_vpt.events import make_event  # noqa: E402
-from pytest_vpt.store import open_store  # noqa: E402
+from pytest_vpt.store import open_store, queries  # noqa: E402
 
 DAY = 86400.0
 RAW = {
@@ -111,16 +111,16 @@ def main() -> None:
             loaded = time.perf_counter() - started
             store.conn.raw.execute("ANALYZE")
             executions = store.conn.execute("SELECT count(*) FROM test_attempts").fetchone()[0]
-            queries = {
-                "pass rate per day, 30 days": lambda: store.read("pass_rate_per_day", "bench", days=30, now=now),
-                "p95 duration per test, 7 days": lambda: store.read("duration_p95", "bench", days=7, now=now),
-                "top 20 flaky tests, 14 days": lambda: store.read("flaky", project="bench", since=now - 14 * DAY, limit=20),
-                "device uptime per hour, 7 days": lambda: store.read("device_uptime_per_hour", "bench", hours=168, now=now),
+            reads = {
+                "pass rate per day, 30 days": lambda: queries.pass_rate_per_day(store.conn, "bench", days=30, now=now),
+                "p95 duration per test, 7 days": lambda: queries.duration_p95(store.conn, "bench", days=7, now=now),
+                "top 20 flaky tests, 14 days": lambda: queries.flaky(store.conn, project="bench", since=now - 14 * DAY, limit=20),
+                "device uptime per hour, 7 days": lambda: queries.device_uptime_per_hour(store.conn, "bench", hours=168, now=now),
             }
-            rollup = {name: timed(query) for name, query in queries.items()}
+            rollup = {name: timed(query) for name, query in reads.items()}
             raw = {name: timed(lambda sql=sql, days=days: store.conn.raw.execute(sql, (now - days * DAY,)).fetchall(), 3)
                    for name, (sql, days) in RAW.items()}
-            flaky = len(queries["top 20 flaky tests, 14 days"]())
+            flaky = len(reads["top 20 flaky tests, 14 days"]())
     finally:
         admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         admin.close()

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from pytest_vpt.events import make_event
-from pytest_vpt.store import open_store
+from pytest_vpt.history import History
 
 from private_postgres import PostgresBinariesMissing, PrivatePostgres
 
@@ -120,9 +120,9 @@ class Recorded:
     def __init__(self, path) -> None:
         self.path = path
 
-    def _read(self, query: str, *args, **kwargs):
-        with open_store(f"sqlite:///{self.path}", create=False) as store:
-            return store.read(query, *args, **kwargs)
+    def _read(self, read: str, *args, **kwargs) -> list[dict]:
+        with History.open(f"sqlite:///{self.path}") as history:
+            return [record.to_dict() for record in getattr(history, read)(*args, **kwargs)]
 
     def runs(self, **kwargs) -> list[dict]:
         return self._read("runs", **kwargs)
@@ -139,7 +139,7 @@ class Recorded:
         return self.tests(run_id, all_attempts=True)
 
     def metrics(self, **kwargs) -> list[dict]:
-        return self._read("metrics", **kwargs)
+        return self._read("metric_samples", **kwargs)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pytest_vpt.cli import cli
 from pytest_vpt.devices import Sample
 from pytest_vpt.devices.events import sample_event
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 from endpoints import TcpListener, up_and_down_registry
 
@@ -88,8 +88,8 @@ def test_monitor_samples_until_sigterm_and_writes_everything(registry) -> None:
     assert samples >= 10 and written == samples + 2  # the samples and the two devices
     with open_store(f"sqlite:///{registry / '.vpt' / 'vpt.db'}", create=False) as store:
         assert store.conn.execute("SELECT count(*) FROM device_samples").fetchone()[0] == samples
-        states = {d["device"]: d["state"] for d in store.read("devices")}
-        (incident,) = store.read("device_incidents")
+        states = {d["device"]: d["state"] for d in queries.devices(store.conn)}
+        (incident,) = queries.device_incidents(store.conn)
     assert states == {"stb-up": "online", "stb-down": "offline"}
     assert incident["device"] == "stb-down" and incident["ended_at"] is None
 

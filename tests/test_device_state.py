@@ -17,7 +17,7 @@ from pytest_vpt.analytics.devices import hour_of
 from pytest_vpt.cli import cli
 from pytest_vpt.devices import Sample, parse_devices
 from pytest_vpt.devices.events import device_event, sample_event
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 from endpoints import TcpListener
 
@@ -36,7 +36,7 @@ def sample(at: float, online: bool, interval: float) -> dict:
 
 
 def state_at(store, now: float) -> str:
-    (device,) = store.read("devices", window=3600, now=now)
+    (device,) = queries.devices(store.conn, window=3600, now=now)
     return device["state"]
 
 
@@ -99,12 +99,12 @@ def test_the_incident_list_and_the_figures_cover_the_same_whole_hours(store_url)
     with open_store(store_url) as store:
         store.write([device_event(stb(interval=60), "lab", T0 - 3600),
                      *[sample(T0 - 3600 + i * 60, not 10 <= i < 20, 60) for i in range(90)]])
-        (device,) = store.read("devices", window=3600, now=now)
-        listed = store.read("device_incidents", window=3600, now=now)
+        (device,) = queries.devices(store.conn, window=3600, now=now)
+        listed = queries.device_incidents(store.conn, window=3600, now=now)
     assert device["window_start"] == hour_of(now - 3600) == T0 - 3600
     assert device["incidents"] == 1  # ended 70 minutes before now: inside the window's first hour
     assert [(i["started_at"], i["ended_at"]) for i in listed] == [(T0 - 3000, T0 - 2400)]
     with open_store(store_url) as store:
-        assert store.read("device_incidents", window=3600, now=T0 + 3600 + 1800) == []  # and both drop it together
-        (later,) = store.read("devices", window=3600, now=T0 + 3600 + 1800)
+        assert queries.device_incidents(store.conn, window=3600, now=T0 + 3600 + 1800) == []  # and both drop it together
+        (later,) = queries.devices(store.conn, window=3600, now=T0 + 3600 + 1800)
     assert later["incidents"] == 0

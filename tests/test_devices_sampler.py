@@ -7,7 +7,7 @@ import time
 
 from pytest_vpt.devices import BackgroundSampler, Sampler, parse_devices
 from pytest_vpt.devices.events import device_event, sample_event
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 from endpoints import HttpEndpoint, TcpListener
 
@@ -36,8 +36,8 @@ def test_an_outage_of_a_real_endpoint_is_one_incident_with_its_true_start_and_en
     assert background.sampler.stats.errors == []
     with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
         store.write([device_event(device.describe(), "lab", taken[0].time)] + [sample_event(s, "lab") for s in taken])
-        (incident,) = store.read("device_incidents")
-        (health,) = store.read("devices", window=3600)
+        (incident,) = queries.device_incidents(store.conn)
+        (health,) = queries.devices(store.conn, window=3600)
     slack = INTERVAL + 0.1  # a probe is due every interval; the machine may run it a little late
     early = 0.01  # a sample is stamped when its probe starts, which may be just before the change
     assert down_at - early <= incident["started_at"] <= down_at + slack
@@ -62,8 +62,8 @@ def test_a_slow_http_endpoint_is_an_outage_of_its_own_kind(tmp_path) -> None:
     endpoint.close()
     with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
         store.write([device_event(device.describe(), "lab", taken[0].time)] + [sample_event(s, "lab") for s in taken])
-        (incident,) = store.read("device_incidents")
-        (health,) = store.read("devices", window=3600)
+        (incident,) = queries.device_incidents(store.conn)
+        (health,) = queries.devices(store.conn, window=3600)
     assert incident["error"] == "no answer within 0.05s" and 0.45 <= incident["duration"] <= 0.85
     assert health["flaps"] == 1 and health["rt_p95"] < 0.05  # answers that came in time
 

@@ -11,7 +11,7 @@ from pytest_vpt.devices import Sample, parse_devices
 from pytest_vpt.devices.events import device_event, sample_event
 from pytest_vpt.events import EventError, validate
 from pytest_vpt.store import devices as rollup
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 T0 = 1_800_000_000.0 - 1_800_000_000.0 % 3600
 DERIVED = ("device_health_hourly", "device_incidents", "device_status")
@@ -38,7 +38,7 @@ def store(store_url):
 
 def test_vpt_devices_figures_for_a_known_day(store) -> None:
     store.write(samples("+" * 30 + "-" * 10 + "+" * 20))
-    (device,) = store.read("devices", window=3600, now=T0 + 3600)
+    (device,) = queries.devices(store.conn, window=3600, now=T0 + 3600)
     assert (device["device"], device["kind"], device["state"], device["probe"]) == (
         "stb-1", "set-top-box", "online", "tcp 127.0.0.1:22")
     assert device["since"] == T0 + 2400 and device["outage_since"] is None
@@ -46,21 +46,21 @@ def test_vpt_devices_figures_for_a_known_day(store) -> None:
     assert (device["incidents"], device["flaps"], device["samples"], device["failed"]) == (1, 1, 60, 10)
     assert (device["mtbf"], device["mttr"]) == (3000, 600)
     assert device["rt_p50"] == pytest.approx(0.010, rel=0.03)
-    (incident,) = store.read("device_incidents")
+    (incident,) = queries.device_incidents(store.conn)
     assert (incident["started_at"], incident["ended_at"], incident["duration"], incident["error"]) == (
         T0 + 1800, T0 + 2400, 600, "connection refused")
 
 
 def test_an_outage_in_progress_is_an_open_incident_once_past_the_grace(store) -> None:
     store.write(samples("+" * 10 + "-"))
-    assert store.read("device_incidents") == []  # one failed probe: not yet longer than the grace
+    assert queries.device_incidents(store.conn) == []  # one failed probe: not yet longer than the grace
     store.write(samples("--", start=T0 + 660))
-    (incident,) = store.read("device_incidents")
+    (incident,) = queries.device_incidents(store.conn)
     assert (incident["started_at"], incident["ended_at"]) == (T0 + 600, None)
-    (device,) = store.read("devices", window=3600, now=T0 + 780)
+    (device,) = queries.devices(store.conn, window=3600, now=T0 + 780)
     assert (device["state"], device["last_error"], device["outage_since"]) == ("offline", "connection refused", T0 + 600)
     assert device["open_incidents"] == 1
-    (device,) = store.read("devices", window=3600, now=T0 + 7200)
+    (device,) = queries.devices(store.conn, window=3600, now=T0 + 7200)
     assert device["state"] == "stale"  # no sample vouches for now: nothing is sampling it
 
 
@@ -69,7 +69,7 @@ def test_a_sample_sent_twice_is_stored_once(store) -> None:
     store.write(batch)
     store.write(batch)
     assert store.conn.execute("SELECT count(*) FROM device_samples").fetchone()[0] == 6
-    (device,) = store.read("devices", window=3600, now=T0 + 400)
+    (device,) = queries.devices(store.conn, window=3600, now=T0 + 400)
     assert device["samples"] == 6 and device["flaps"] == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from pytest_vpt.analytics.flakiness import FlakinessSettings
 from pytest_vpt.quarantine.rules import Entry, QuarantinePolicy, next_entry
-from pytest_vpt.store import flakiness, open_store
+from pytest_vpt.store import flakiness, open_store, queries
 
 from conftest import run_events
 
@@ -48,7 +48,7 @@ def test_refreshing_run_by_run_equals_a_rebuild(store) -> None:
     incremental = table(store)
     assert store.apply(flakiness.rebuild, settings) == 40
     assert table(store) == incremental
-    statuses = {row["nodeid"]: row["status"] for row in store.read("flaky", statuses=[])}
+    statuses = {row["nodeid"]: row["status"] for row in queries.flaky(store.conn, statuses=[])}
     assert statuses == {"t.py::test_stable": "stable", "t.py::test_flaky": "flaky", "t.py::test_retry": "flaky",
                         "t.py::test_broken": "broken", "t.py::test_sometimes": statuses["t.py::test_sometimes"]}
 
@@ -57,9 +57,9 @@ def test_counts_since_first_seen(store) -> None:
     for run_id, at, commit, tests in histories(10):
         store.write(run_events(run_id, at, commit, tests))
         store.refresh_flakiness(run_id)
-    (row,) = store.read("flakiness_of", "t.py::test_broken")
+    (row,) = queries.flakiness_of(store.conn, "t.py::test_broken")
     assert (row["runs"], row["attempts"], row["failures"], row["failed_runs"]) == (10, 15, 10, 5)
-    (stable,) = store.read("flakiness_of", "t.py::test_stable")
+    (stable,) = queries.flakiness_of(store.conn, "t.py::test_stable")
     assert (stable["runs"], stable["consecutive_passes"], stable["score"]) == (10, 10, pytest.approx(1 / 30))
 
 
@@ -67,7 +67,7 @@ def test_folding_a_run_twice_counts_it_once(store) -> None:
     store.write(run_events("r1", 1.8e9, "a" * 40, {"t.py::test_x": "FP"}))
     store.refresh_flakiness("r1")
     store.refresh_flakiness("r1")
-    (row,) = store.read("flakiness_of", "t.py::test_x")
+    (row,) = queries.flakiness_of(store.conn, "t.py::test_x")
     assert (row["runs"], row["attempts"], row["pass_on_retry"], row["status"]) == (1, 2, 1, "flaky")
 
 
@@ -76,7 +76,7 @@ def test_unfinished_runs_do_not_count(store) -> None:
     events[0]["vpt.run.status"] = "interrupted"
     store.write(events)
     assert store.refresh_flakiness("r1").became == []
-    assert store.read("flakiness_of", "t.py::test_x") == []
+    assert queries.flakiness_of(store.conn, "t.py::test_x") == []
 
 
 def test_the_changes_name_tests_that_became_flaky_or_broken(store) -> None:
@@ -98,7 +98,7 @@ def test_a_flaky_test_leaves_quarantine_after_enough_clean_passes(store) -> None
         store.write(run_events(f"r{index}", 1.8e9 + index, f"{index:040x}", {"t.py::a": "P"}))
         left += store.refresh_flakiness(f"r{index}", policy=policy).quarantine
     assert left == [("t.py::a", "left", "passed 3 consecutive runs")]
-    (entry,) = store.read("quarantine", "box")
+    (entry,) = queries.quarantine(store.conn, "box")
     assert entry["left_at"] == 1.8e9 + 3 and entry["passes"] == 3
 
 

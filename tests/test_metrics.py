@@ -9,6 +9,7 @@ import pytest
 
 from pytest_vpt import MetricsCollector
 from pytest_vpt.events import EventError
+from pytest_vpt.store import queries
 
 SUITE = """
 import pytest, time
@@ -90,7 +91,7 @@ def test_a_script_writes_to_the_configured_store(tmp_path) -> None:
     from pytest_vpt.store import open_store
 
     with open_store(f"sqlite:///{tmp_path}/metrics.db", create=False) as store:
-        rows = store.read("metrics")
+        rows = queries.metrics(store.conn)
     assert [(r["name"], r["value"]) for r in rows] == [
         ("boot_time", 10.0), ("boot_time", 11.0), ("boot_time", 12.0), ("boots", 3)]
     assert {r["project"] for r in rows} == {"bench"}
@@ -106,7 +107,7 @@ def test_a_script_uses_the_projects_ini(tmp_path) -> None:
     from pytest_vpt.store import open_store
 
     with open_store(f"sqlite:///{tmp_path}/data/store.db", create=False) as store:
-        [row] = store.read("metrics")
+        [row] = queries.metrics(store.conn)
     assert (row["project"], row["name"], row["value"]) == ("lab", "x", 1)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 
 def _project_and_labels(pytester: pytest.Pytester, store: str = ".vpt/vpt.db") -> tuple[str, dict]:
     with open_store(f"sqlite:///{pytester.path / store}", create=False) as opened:
-        run = opened.read("runs", limit=1)[0]
+        run = queries.runs(opened.conn, limit=1)[0]
     return run["project"], run["labels"]
 
 

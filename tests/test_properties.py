@@ -20,7 +20,7 @@ from pytest_vpt.analytics.flakiness import STATUSES, FlakinessSettings
 from pytest_vpt.events import EventError, make_event, plainly_valid, validate
 from pytest_vpt.store import StoreConflict, StoreURLError, open_store, parse_store_url
 from pytest_vpt.store import devices as device_rollup
-from pytest_vpt.store import flakiness, tokens
+from pytest_vpt.store import flakiness, queries, tokens
 
 from conftest import _store_urls
 from event_strategies import (
@@ -156,14 +156,14 @@ def fold(store, batch: list[dict]) -> None:
 
 def read_back(store, project: str, batch: list[dict]) -> str:
     """Everything the CLI and the service read about the batch, as the JSON they would send."""
-    reads: list[Any] = [store.read("runs", project=project, limit=1000),
-                        store.read("video_incidents", project=project, since=None, limit=1000),
-                        store.read("devices", project=project, window=86400.0),
-                        store.read("flaky", project=project, statuses=list(STATUSES), limit=1000)]
+    reads: list[Any] = [queries.runs(store.conn, project=project, limit=1000),
+                        queries.video_incidents(store.conn, project=project, since=None, limit=1000),
+                        queries.devices(store.conn, project=project, window=86400.0),
+                        queries.flaky(store.conn, project=project, statuses=list(STATUSES), limit=1000)]
     for run in reads[0]:
-        reads.append(store.read("run_tests", run["run_id"], all_attempts=True))
+        reads.append(queries.run_tests(store.conn, run["run_id"], all_attempts=True))
     for nodeid in {e["test.case.name"] for e in batch if e["type"] == "test"}:
-        reads.append(store.read("history", nodeid, project=project, limit=1000))
+        reads.append(queries.history(store.conn, nodeid, project=project, limit=1000))
     return json.dumps(reads, allow_nan=False)
 
 

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from pytest_vpt.cli import cli
 from pytest_vpt.redaction import is_secret_name, redact_text, redact_url
 from pytest_vpt.store.url import StoreURLError, parse_store_url
+from pytest_vpt.store import queries
 
 from conftest import PG_DSN, postgres_schema_url, run_events
 from server_process import free_port, wait_until_serving
@@ -351,8 +352,8 @@ def test_urls_sent_with_credentials_are_stored_without_them(store_url: str) -> N
         "vpt.incident.severity": "minor"})
     with open_store(store_url) as store:
         store.write([run, incident])
-        [stored] = store.read("runs", project="box")
-        [seen] = store.read("video_incidents", project="box")
+        [stored] = queries.runs(store.conn, project="box")
+        [seen] = queries.video_incidents(store.conn, project="box")
     assert stored["ci_run_url"] == "https://ci.example.com/job/1/?token=***"
     assert seen["source"] == "rtsp://cam/live"
     with open_store(store_url) as store:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from pytest_vpt.cli import cli
 from pytest_vpt.events import make_event
-from pytest_vpt.store import flakiness, open_store
+from pytest_vpt.store import flakiness, open_store, queries
 
 from conftest import run_events
 from server_process import Server
@@ -68,7 +68,7 @@ def test_regression_poison_duration_does_not_freeze_rollup(store_url) -> None:
             "t.py::inf": ("alpha", 1, 1, 0, 0.0),
             "t.py::other": ("beta", 1, 1, 1, 3.0),
         }
-        assert store.read("duration_p95", "beta", days=1, now=T0 + 300)[0]["runs"] == 1
+        assert queries.duration_p95(store.conn, "beta", days=1, now=T0 + 300)[0]["runs"] == 1
     status = db_status(store_url)
     assert status["queued"] == 0 and status["schema_version"] == status["latest_schema_version"]
     assert sorted((f["what"], f["project"], f["nodeid"], f["count"]) for f in status["failures"]) == [
@@ -117,14 +117,14 @@ def test_a_verdict_that_fails_is_set_aside_and_the_rest_of_the_run_folds(store_u
         store.write(run_events("r3", T0 + 1800, f"{3:040x}", {"t.py::a": "F", "t.py::b": "F"}))
         changes = store.refresh_flakiness("r3")
         assert [nodeid for nodeid, _, _ in changes.became] == ["t.py::b"]
-        (b,) = store.read("flakiness_of", "t.py::b")
+        (b,) = queries.flakiness_of(store.conn, "t.py::b")
         assert (b["runs"], b["failed_runs"], b["last_run_id"]) == (4, 1, "r3")
     (failure,) = db_status(store_url)["failures"]
     assert (failure["what"], failure["nodeid"], failure["run_id"], failure["count"]) == ("flakiness", "t.py::a", "r3", 1)
     assert "run r3" in vpt(store_url, "db", "status", "--wide").output
     vpt(store_url, "flaky", "rebuild")
     with open_store(store_url) as store:
-        (a,) = store.read("flakiness_of", "t.py::a")
+        (a,) = queries.flakiness_of(store.conn, "t.py::a")
         assert (a["runs"], a["failed_runs"]) == (4, 1)
     assert db_status(store_url)["failures"] == []
 
@@ -141,10 +141,10 @@ def test_regression_verdict_with_duplicate_rows_in_the_store(store_url) -> None:
                     "SELECT run_id, event_id || '-again', test_id, attempt, is_final, outcome, started_at + 1 "
                     "FROM test_attempts WHERE run_id = 'r3'")
             store.refresh_flakiness(f"r{index}", policy=None)
-        (row,) = store.read("flakiness_of", "t.py::a")
+        (row,) = queries.flakiness_of(store.conn, "t.py::a")
         assert (row["runs"], row["attempts"], row["status"]) == (4, 4, "fixed")
         store.apply(flakiness.rebuild)
-        (again,) = store.read("flakiness_of", "t.py::a")
+        (again,) = queries.flakiness_of(store.conn, "t.py::a")
         assert (again["runs"], again["attempts"], again["status"]) == (4, 4, "fixed")
 
 

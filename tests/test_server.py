@@ -14,7 +14,7 @@ import requests
 from click.testing import CliRunner
 
 from pytest_vpt.cli import cli
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 from conftest import run_events
 from server_process import Server, free_port, wait_until_serving
@@ -69,7 +69,7 @@ def test_json_lines_and_gzip_are_accepted_and_a_resent_batch_is_stored_once(serv
         answer = post(service, gzip.compress(lines), "application/x-ndjson", **{"Content-Encoding": "gzip"})
         assert answer.status_code == 200 and answer.json()["accepted"] == 51
     with open_store(service.store) as store:
-        assert len(store.read("run_tests", "run2")) == 50
+        assert len(queries.run_tests(store.conn, "run2")) == 50
 
 
 @pytest.mark.parametrize(("make", "status", "message", "field"), [

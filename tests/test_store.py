@@ -14,6 +14,7 @@ import pytest
 from pytest_vpt.events import EventError, event_id, make_event
 from pytest_vpt.store import StoreError, open_store, parse_store_url
 from pytest_vpt.store.migrate import SchemaError, latest_version, migrate_sqlite, migrations
+from pytest_vpt.store import queries
 
 
 def _schema(path) -> dict[str, str]:
@@ -89,8 +90,8 @@ def test_a_batch_written_twice_is_stored_once(store_url) -> None:
     with open_store(store_url) as store:
         store.write(batch)
         store.write(batch)
-        assert len(store.read("run_tests", "r1")) == 5
-        assert len(store.read("runs")) == 1
+        assert len(queries.run_tests(store.conn, "r1")) == 5
+        assert len(queries.runs(store.conn)) == 1
 
 
 def test_a_late_start_event_never_overwrites_the_finish(store_url) -> None:
@@ -98,7 +99,7 @@ def test_a_late_start_event_never_overwrites_the_finish(store_url) -> None:
     with open_store(store_url) as store:
         store.write([finish])
         store.write([_run_event("r1", "running")])
-        [run] = store.read("runs")
+        [run] = queries.runs(store.conn)
     assert (run["status"], run["exit_status"], run["tests"], run["failed"]) == ("finished", 1, 3, 1)
 
 
@@ -112,16 +113,16 @@ def test_a_failing_batch_writes_nothing(store_url) -> None:
         # a caller that says it checked the batch is still held by the table's CHECK constraint
         with pytest.raises(StoreError, match="(CHECK constraint failed|violates check constraint)"):
             store.write(batch, checked=True)
-        assert store.read("runs") == []
-        assert store.read("run_tests", "r1") == []
+        assert queries.runs(store.conn) == []
+        assert queries.run_tests(store.conn, "r1") == []
 
 
 def test_run_ids_can_be_abbreviated(store_url) -> None:
     with open_store(store_url) as store:
         store.write([_run_event("abc123", "running"), _run_event("abd456", "running")])
-        assert [r["run_id"] for r in store.read("find_runs", "abc")] == ["abc123"]
-        assert len(store.read("find_runs", "ab")) == 2
-        assert store.read("find_runs", "a_c") == []  # LIKE wildcards are taken literally
+        assert [r["run_id"] for r in queries.find_runs(store.conn, "abc")] == ["abc123"]
+        assert len(queries.find_runs(store.conn, "ab")) == 2
+        assert queries.find_runs(store.conn, "a_c") == []  # LIKE wildcards are taken literally
 
 
 def test_the_cli_never_creates_a_store(tmp_path) -> None:

@@ -15,6 +15,7 @@ from pytest_vpt.events import event_id, make_event
 from pytest_vpt.store import StoreConflict, StoreError, flakiness, open_store
 from pytest_vpt.store.migrate import migrate_postgres, migrate_sqlite
 from pytest_vpt.store.writes import write_events
+from pytest_vpt.store import queries
 
 T0 = 1.8e9
 
@@ -73,33 +74,33 @@ def refused(store, batch: list[dict], value: str) -> StoreConflict:
 
 def test_regression_cross_project_run_overwrite(store) -> None:
     store.write([run("beta", "R"), attempt("beta", "R", "t.py::test_b")])
-    before = store.read("runs", project="beta")
+    before = queries.runs(store.conn, project="beta")
     conflict = refused(store, [run("alpha", "A"), run("alpha", "R", "finished", **{"vpt.run.counts": {"tests": 9}})], "R")
     assert conflict.field == "vpt.run.id" and conflict.value == "R"
     refused(store, [run("alpha", "A"), attempt("alpha", "R", "t.py::test_a")], "R")
-    assert store.read("runs", project="beta") == before  # status, counts: as beta sent them
-    assert store.read("runs", project="alpha") == []  # the whole batch was refused, A too
-    assert [t["nodeid"] for t in store.read("run_tests", "R")] == ["t.py::test_b"]
+    assert queries.runs(store.conn, project="beta") == before  # status, counts: as beta sent them
+    assert queries.runs(store.conn, project="alpha") == []  # the whole batch was refused, A too
+    assert [t["nodeid"] for t in queries.run_tests(store.conn, "R")] == ["t.py::test_b"]
 
 
 def test_one_batch_cannot_give_a_run_id_to_two_projects(store) -> None:
     refused(store, [run("beta", "R"), attempt("alpha", "R", "t.py::test_a")], "R")
-    assert store.read("runs") == []
+    assert queries.runs(store.conn) == []
 
 
 def test_regression_cross_project_incident_overwrite(store) -> None:
     store.write([incident("beta", "inc-1")])  # still open
     refused(store, [incident("alpha", "inc-1", end=T0 + 30)], "inc-1")
-    [kept] = store.read("video_incidents")
+    [kept] = queries.video_incidents(store.conn)
     assert (kept["project"], kept["ended_at"], kept["duration"]) == ("beta", None, 1.0)
     store.write([incident("beta", "inc-1", end=T0 + 30)])  # its own project still ends it
-    assert store.read("video_incidents", project="beta")[0]["ended_at"] == T0 + 30
+    assert queries.video_incidents(store.conn, project="beta")[0]["ended_at"] == T0 + 30
 
 
 def test_regression_cross_project_metric_id(store) -> None:
     store.write([metric("beta", "m-1", 25.0)])
     refused(store, [metric("alpha", "m-2", 1.0), metric("alpha", "m-1", 0.0, at=T0 + 99)], "m-1")
-    assert [(m["project"], m["value"], m["time"]) for m in store.read("metrics")] == [("beta", 25.0, T0 + 2)]
+    assert [(m["project"], m["value"], m["time"]) for m in queries.metrics(store.conn)] == [("beta", 25.0, T0 + 2)]
 
 
 def test_a_device_sample_id_of_another_project_is_refused(store) -> None:
@@ -119,20 +120,20 @@ def test_a_concurrent_writer_cannot_take_over_a_new_run(postgres_url) -> None:
             late.start()
             time.sleep(0.5)  # alpha has found neither id, and waits on beta's rows
         late.join(timeout=30)
-        [kept] = beta.read("runs")
+        [kept] = queries.runs(beta.conn)
         assert (kept["project"], kept["status"], kept["tests"]) == ("beta", "running", 0)
-        assert [(i["project"], i["ended_at"]) for i in beta.read("video_incidents")] == [("beta", None)]
+        assert [(i["project"], i["ended_at"]) for i in queries.video_incidents(beta.conn)] == [("beta", None)]
 
 
 def test_reads_are_scoped_by_project(store) -> None:
     store.write([run("beta", "Rb1"), attempt("beta", "Rb1", "t.py::test_same"), metric("beta", "mb", 1.0),
                  run("alpha", "Ra1"), attempt("alpha", "Ra1", "t.py::test_same"), metric("alpha", "ma", 2.0)])
-    assert [r["run_id"] for r in store.read("find_runs", "R", project="alpha")] == ["Ra1"]
-    assert store.read("find_runs", "Rb1", project="alpha") == []
-    assert store.read("run_tests", "Rb1", project="alpha") == []
-    assert len(store.read("run_tests", "Rb1", project="beta")) == 1
-    assert [h["run_id"] for h in store.read("history", "t.py::test_same", project="alpha")] == ["Ra1"]
-    assert [m["value"] for m in store.read("metrics", project="alpha")] == [2.0]
+    assert [r["run_id"] for r in queries.find_runs(store.conn, "R", project="alpha")] == ["Ra1"]
+    assert queries.find_runs(store.conn, "Rb1", project="alpha") == []
+    assert queries.run_tests(store.conn, "Rb1", project="alpha") == []
+    assert len(queries.run_tests(store.conn, "Rb1", project="beta")) == 1
+    assert [h["run_id"] for h in queries.history(store.conn, "t.py::test_same", project="alpha")] == ["Ra1"]
+    assert [m["value"] for m in queries.metrics(store.conn, project="alpha")] == [2.0]
 
 
 def long_nodeid(length: int) -> str:
@@ -151,17 +152,17 @@ def test_regression_long_nodeid_stored(store) -> None:
     store.write([run("p", "r1", "finished"), *many, *(attempt("p", "r1", n) for n in nodeids)])
     store.write([run("p", "r2", "finished"), *(attempt("p", "r2", n, at=T0 + 90) for n in nodeids)])
     for nodeid in nodeids:
-        found = store.read("history", nodeid, project="p")
+        found = queries.history(store.conn, nodeid, project="p")
         assert [(h["run_id"], h["nodeid"]) for h in found] == [("r2", nodeid), ("r1", nodeid)]
     assert store.conn.execute("SELECT count(*) FROM test_cases").fetchone()[0] == 63  # each test once
 
     requests = {nodeids[0]: ("marker", "flaky decoder"), nodeids[1]: ("list", "tracked in BUG-1")}
     store.refresh_flakiness("r1", explicit=requests)
     store.refresh_flakiness("r2", explicit=requests)
-    quarantined = {q["nodeid"]: (q["source"], q["passes"]) for q in store.read("quarantine", "p")}
+    quarantined = {q["nodeid"]: (q["source"], q["passes"]) for q in queries.quarantine(store.conn, "p")}
     assert quarantined == {nodeids[0]: ("marker", 2), nodeids[1]: ("list", 2)}  # two clean runs each
     assert store.apply(flakiness.release, "p", nodeids[1], "fixed", T0 + 200)
-    assert [q["nodeid"] for q in store.read("quarantine", "p") if q["left_at"] is None] == [nodeids[0]]
+    assert [q["nodeid"] for q in queries.quarantine(store.conn, "p") if q["left_at"] is None] == [nodeids[0]]
 
 
 def test_regression_same_event_id_two_times_one_row(store) -> None:
@@ -170,17 +171,17 @@ def test_regression_same_event_id_two_times_one_row(store) -> None:
     bulk = [attempt("p", "r1", f"t.py::test_{i}", at=T0 + 40 + i, ident=f"b-{i}") for i in range(60)]
     store.write(bulk + [attempt("p", "r1", "t.py::test_0", at=T0 + 500, ident="b-0")])  # repeated in the batch
     store.write([{**e, "vpt.test.started_at": e["vpt.test.started_at"] + 86400 * 40} for e in bulk])  # another month
-    attempts = store.read("run_tests", "r1", all_attempts=True)
+    attempts = queries.run_tests(store.conn, "r1", all_attempts=True)
     assert len(attempts) == 61
     assert [(a["outcome"], a["started_at"]) for a in attempts if a["nodeid"] == "t.py::test_a"] == [("passed", T0 + 1)]
     assert store.conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0] == 0  # each folded once
     changes = store.refresh_flakiness("r1")  # the verdict reads one attempt per id
-    assert len(store.read("flaky", project="p", statuses=[], limit=100)) == 61
+    assert len(queries.flaky(store.conn, project="p", statuses=[], limit=100)) == 61
     assert changes is not None
 
     store.write([metric("p", "m-1", 1.0), metric("p", "m-1", 2.0, at=T0 + 86400 * 40)])
     store.write([metric("p", "m-1", 3.0, at=T0 + 86400 * 80)])
-    assert [m["value"] for m in store.read("metrics", project="p")] == [1.0]
+    assert [m["value"] for m in queries.metrics(store.conn, project="p")] == [1.0]
     store.write([sample("p", "s-1", T0), sample("p", "s-1", T0 + 5)])
     store.write([sample("p", "s-1", T0 + 86400 * 40)])
     assert store.conn.execute("SELECT count(*) FROM device_samples").fetchone()[0] == 1
@@ -191,7 +192,7 @@ def test_a_refused_batch_leaves_the_connection_usable(store) -> None:
     with pytest.raises(StoreError):  # a StoreConflict is a StoreError
         store.write([run("alpha", "R")])
     store.write([run("alpha", "A")])
-    assert [r["run_id"] for r in store.read("runs", project="alpha")] == ["A"]
+    assert [r["run_id"] for r in queries.runs(store.conn, project="alpha")] == ["A"]
 
 
 def test_an_older_store_keys_its_test_cases_by_hash_after_migrating(make_store_url, tmp_path) -> None:
@@ -215,8 +216,8 @@ def test_an_older_store_keys_its_test_cases_by_hash_after_migrating(make_store_u
         store.write([run("p", "r1", "finished"), attempt("p", "r1", "t.py::test_old"), attempt("p", "r1", nodeid)])
         assert store.conn.execute("SELECT count(*) FROM test_cases").fetchone()[0] == 2
         store.refresh_flakiness("r1", explicit={"t.py::test_old": ("list", "old"), nodeid: ("marker", "new")})
-        assert sorted(q["nodeid"] for q in store.read("quarantine", "p")) == sorted(["t.py::test_old", nodeid])
-        assert [q["passes"] for q in store.read("quarantine", "p") if q["nodeid"] == "t.py::test_old"] == [1]
+        assert sorted(q["nodeid"] for q in queries.quarantine(store.conn, "p")) == sorted(["t.py::test_old", nodeid])
+        assert [q["passes"] for q in queries.quarantine(store.conn, "p") if q["nodeid"] == "t.py::test_old"] == [1]
 
 
 def test_no_postgresql_index_holds_a_node_id_itself(postgres_url) -> None:
@@ -252,4 +253,4 @@ def test_a_concurrent_resend_with_another_time_is_one_row(postgres_url) -> None:
         holder.close()
         for writer in writers:
             writer.join(timeout=30)
-        assert [a["started_at"] for a in first.read("run_tests", "r1", all_attempts=True)] == [T0 + 1]
+        assert [a["started_at"] for a in queries.run_tests(first.conn, "r1", all_attempts=True)] == [T0 + 1]

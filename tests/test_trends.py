@@ -8,7 +8,7 @@ import random
 import pytest
 
 from pytest_vpt.events import make_event
-from pytest_vpt.store import open_store
+from pytest_vpt.store import open_store, queries
 
 DAY = 86400.0
 T0 = 1_800_000_000.0 - 1_800_000_000.0 % DAY  # the start of a day
@@ -45,10 +45,10 @@ def test_pass_rate_per_day_and_durations(store) -> None:
     store.write(run("r2", T0 + 200, {"a": [("passed", 1.2)], "b": [("failed", 0.5), ("passed", 3.0)]}))
     store.write(run("r3", T0 + DAY + 50, {"a": [("passed", 1.1)], "b": [("passed", 2.5)]}))
     store.write(run("r2", T0 + 200, {"a": [("passed", 1.2)], "b": [("failed", 0.5), ("passed", 3.0)]}))  # resent
-    rates = store.read("pass_rate_per_day", "box", days=30, now=T0 + DAY + 100)
+    rates = queries.pass_rate_per_day(store.conn, "box", days=30, now=T0 + DAY + 100)
     assert [(r["day"], r["runs"], r["passed"], r["failed"]) for r in rates] == [(T0, 2, 3, 1), (T0 + DAY, 1, 2, 0)]
     assert rates[0]["pass_rate"] == pytest.approx(0.75)
-    slow = store.read("duration_p95", "box", days=7, now=T0 + DAY + 100)
+    slow = queries.duration_p95(store.conn, "box", days=7, now=T0 + DAY + 100)
     assert [(row["nodeid"], row["runs"]) for row in slow] == [("b", 3), ("a", 3)]
     assert slow[0]["p95"] == pytest.approx(3.0, rel=0.03) and slow[1]["p50"] == pytest.approx(1.1, rel=0.03)
     day_row = store.conn.execute("SELECT attempts, runs, passed, failed, reruns FROM test_daily d JOIN test_cases c "
@@ -90,7 +90,7 @@ def test_an_older_store_gets_its_daily_rollup_again(tmp_path) -> None:
     with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:
         store.write(run("r2", T0 + 200, {"a": [("passed", 1.2)]}))
         store.write(run("r1", T0 + 100, {"a": [("passed", 1.0)]}))  # resent: counted once
-        durations = store.read("duration_p95", "box", days=1, now=T0 + 300)
+        durations = queries.duration_p95(store.conn, "box", days=1, now=T0 + 300)
         again = rollup(store)
         store.rebuild_daily()
         assert again == rollup(store)
@@ -107,7 +107,7 @@ def test_device_uptime_per_hour(store) -> None:
     pattern = "+" * 45 + "-" * 15 + "+" * 60  # two hours of minute samples: down for a quarter of the first
     store.write([sample_event(Sample("stb", hour + i * 60, c == "+", 0.01, None, {}, 60.0), "box")
                  for i, c in enumerate(pattern)])
-    found = store.read("device_uptime_per_hour", "box", hours=3, now=hour + 7200)
+    found = queries.device_uptime_per_hour(store.conn, "box", hours=3, now=hour + 7200)
     assert [(row["device"], row["hour"], row["uptime"]) for row in found] == [("stb", hour, 0.75), ("stb", hour + 3600, 1.0)]
     assert found[0]["flaps"] == 1 and found[0]["incidents"] == 1
 

@@ -1,4 +1,4 @@
-"""What every store has in common: writing events, refreshing rollups, reading by query name."""
+"""What every store has in common: writing events, refreshing rollups (reads go through pytest_vpt.history)."""
 
 from __future__ import annotations
 
@@ -105,15 +105,6 @@ class Store(ABC):
         """Run ``change(connection, ...)`` (one of the store modules' functions) in one transaction."""
         with self.transaction() as conn:
             return change(conn, *args, **kwargs)
-
-    def read(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        """Run one of :mod:`pytest_vpt.store.queries` by name."""
-        from . import queries
-
-        try:
-            return getattr(queries, query)(self.conn, *args, **kwargs)
-        except self.errors as exc:
-            raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
 
     def __enter__(self) -> Store:
         return self

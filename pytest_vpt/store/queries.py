@@ -6,11 +6,11 @@ import json
 import sqlite3
 from typing import Any
 
-from .device_queries import device_incidents, device_values, devices  # noqa: F401 - read by name
-from .metric_queries import metric_summary  # noqa: F401 - read by name
+from .device_queries import device_incidents, device_values, devices  # noqa: F401 - every read in one namespace
+from .metric_queries import metric_summary  # noqa: F401 - every read in one namespace
 from .rows import COUNT_COLUMNS
 from .sql import same_nodeid
-from .trends import (  # noqa: F401 - read by name
+from .trends import (  # noqa: F401 - every read in one namespace
     device_uptime_per_hour, duration_p95, pass_rate_per_day, tests_per_hour, trends,
 )
 
