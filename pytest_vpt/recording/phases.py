@@ -1,7 +1,8 @@
 """What the recording process reads from pytest's reports, as plain messages.
 
-A phase report (setup, call or teardown of one attempt) becomes a tuple of plain values:
-cheap to build between two tests, and cheap to hand to the recorder process.
+A phase report (setup, call or teardown of one attempt) becomes a tuple of plain values in
+the order of :class:`~pytest_vpt.recording.messages.Phase`'s fields: cheap to build between
+two tests, and cheap to hand to the recorder process.
 """
 
 from __future__ import annotations
@@ -19,14 +20,8 @@ _BARE_TYPE = re.compile(rf"{_TYPE}\Z")
 
 
 def phase_message(report: Any, worker: str, data: dict[str, Any] | None) -> tuple:
-    """``("phase", ...)``: one phase report of a test attempt, from ``worker``.
-
-    Fields: worker, node id, phase, status category, duration, start, stop, rerun index,
-    location (on setup), (error type, message) unless it passed, the test process's data,
-    whether it is a subtest's report, the quarantine's reason if it made a failure
-    non-blocking (the status and error are then the failure's), and what the probe of the
-    test's device found (``{"id", "online", "error"}``, see recording/devices.py).
-    """
+    """``("phase", *Phase)``: one phase report of a test attempt, from ``worker`` (a quarantined
+    failure keeps its own status and error: the quarantine's reason says it was made non-blocking)."""
     when = report.when
     quarantined = report.__dict__.get("vpt_quarantined")
     if quarantined is not None:
@@ -42,7 +37,7 @@ def phase_message(report: Any, worker: str, data: dict[str, Any] | None) -> tupl
 
 
 def collect_message(report: Any) -> tuple:
-    """``("collect", ...)``: a module that failed to collect (error) or was skipped whole."""
+    """``("collect", *Collect)``: a module that failed to collect (error) or was skipped whole."""
     return ("collect", report.nodeid or ".", report.fspath, "error" if report.failed else "skipped", describe(report))
 
 

@@ -3,17 +3,19 @@
 Turning reports into events and writing them costs more than a test process should spend
 between two tests, and a thread cannot take it off that process (the sqlite3 module gives
 up the GIL around every row, and a busy interpreter hands it back only every few
-milliseconds). So pytest hands plain messages (see phases.py) to a child process, in
-batches, each one length-prefixed ``marshal`` frame on the child's stdin. The child runs
-the :class:`RunRecorder` over the sink :func:`~pytest_vpt.sinks.open_sink` gives and, at
-end of input, prints the run's :class:`RunResult` as one JSON line. If pytest dies, the child still records every message
+milliseconds). So pytest hands named messages (see messages.py) to a child process, in
+batches, each one length-prefixed ``marshal`` frame on the child's stdin, which the child
+reads off as fast as they come (see backlog.py: pytest never waits for a recorder that
+falls behind). The child runs the :class:`RunRecorder` over the sink
+:func:`~pytest_vpt.sinks.open_sink` gives and, at end of input, prints the run's
+:class:`RunResult` as one JSON line. If pytest dies, the child still records every message
 it received and closes the run as interrupted.
 
     python -m pytest_vpt.recording.process BASE_DIR
 
-The first message says where the events go: ``("sink", {"store": URL, "server": URL or
-None})`` (on stdin, not on the command line, where ``ps`` would show the store's password
-to everyone). With a server URL the events are sent there (token in ``VPT_TOKEN``) and
+After the protocol's header, the first message says where the events go: ``("sink",
+store URL, server URL or None, analysis settings)`` (on stdin, not on the command line,
+where ``ps`` would show the store's password to everyone). With a server URL the events are sent there (token in ``VPT_TOKEN``) and
 what cannot be sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py); without one,
 what the store refuses is spooled there too (see sinks/store.py).
 """
@@ -22,22 +24,21 @@ from __future__ import annotations
 
 import itertools
 import json
-import marshal
 import os
-import struct
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..sinks.base import SinkReport
 from ..sinks import open_sink
 from ..store.after_write import Analysis
 from ..store import StoreURL, parse_store_url
 from ..store.leases import RunLease, leases_folder
+from .backlog import Backlog, frame
+from .messages import check_header, decode, header
 from .recorder import RunInfo, RunRecorder, RunResult
 
 try:
@@ -45,7 +46,6 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
-_HEADER = struct.Struct("!Q")
 _CLOSE_TIMEOUT = 300.0  # seconds the recorder may take to finish writing after the run
 _PIPE_SIZE = 1 << 20
 # A batch waits at most this long: the recorder keeps up, little is left to write at the
@@ -85,7 +85,7 @@ class RecorderProcess:
             self._error = f"cannot start the recorder process: {exc}"
             return
         _widen_pipe(self._proc.stdin)
-        self._buffer.append(("sink", {"store": self.url.text, "server": self.server, "analysis": self.info.analysis}))
+        self._buffer += [header(), ("sink", self.url.text, self.server, self.info.analysis)]
         self.send(("start", vars(self.info)))
         self.flush()
 
@@ -101,8 +101,7 @@ class RecorderProcess:
         if not batch or self._proc is None or self._error:
             return
         try:
-            payload = marshal.dumps(batch)
-            self._proc.stdin.write(_HEADER.pack(len(payload)) + payload)
+            self._proc.stdin.write(frame(batch))
             self._proc.stdin.flush()
         except (OSError, ValueError) as exc:  # the recorder is gone, or a message held a non-plain value
             self._error = f"could not hand results to the recorder process: {exc}"
@@ -153,35 +152,26 @@ def _widen_pipe(stream: Any) -> None:
             pass
 
 
-def _batches(stream: BinaryIO) -> Iterator[list[tuple]]:
-    while header := stream.read(_HEADER.size):
-        if len(header) < _HEADER.size:
-            raise EOFError("a batch header was cut short")
-        (size,) = _HEADER.unpack(header)
-        payload = stream.read(size)
-        if len(payload) < size:
-            raise EOFError("a batch was cut short")
-        yield marshal.loads(payload)
-
-
 def main(argv: list[str]) -> int:
     """The recorder process: record the messages on stdin, print the run's result."""
     base_dir = Path(argv[0])
-    batches = _batches(sys.stdin.buffer)
+    batches = iter(Backlog(sys.stdin.buffer))
     try:
         first = next(batches, [])
-    except (EOFError, ValueError):
-        first = []
-    if not first or first[0][0] != "sink":
+        check_header(first[0] if first else ())
+        name, where = decode(first[1])
+    except (EOFError, ValueError, IndexError, TypeError) as exc:
+        sys.stderr.write(f"vpt recorder: {exc}\n")
         return 1
-    where = first[0][1]
-    store = None if where["server"] else parse_store_url(where["store"], base_dir)
-    sink = open_sink(store or where["server"], base_dir, Analysis.from_json(where.get("analysis") or {}))
+    if name != "sink":
+        return 1
+    store = None if where.server else parse_store_url(where.store, base_dir)
+    sink = open_sink(store or where.server, base_dir, Analysis.from_json(where.analysis or {}))
     sink.open()
     recorder: RunRecorder | None = None
     lease: RunLease | None = None
     try:
-        for batch in itertools.chain([first[1:]], batches):
+        for batch in itertools.chain([first[2:]], batches):
             for message in batch:
                 if message[0] == "start":
                     recorder = RunRecorder(RunInfo(**message[1]), sink)

@@ -1,4 +1,4 @@
-"""A run's recorder: phase messages in (see phases.py), events out, and an account of the run.
+"""A run's recorder: messages in (see messages.py), events out, and an account of the run.
 
 It knows nothing of pytest objects: it runs in the recorder process (process.py), fed with
 plain messages, and writes the ``run``, ``test`` and ``metric`` events to a sink.
@@ -13,13 +13,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..devices.events import device_event, sample_event
-from ..devices.sampler import Sample as DeviceSample
-from ..events import RUN_COUNT_KEYS, attempt_event, fit_node_id, incident_event, run_event
+from ..events import (
+    RUN_COUNT_KEYS, attempt_event, device_event, device_sample_event, fit_node_id, incident_event, run_event,
+)
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
 from ..store.changes import RunChanges
 from .attempts import Attempt
+from .messages import Collect, Devices, DeviceSamples, Finish, Phase, Samples, decode
 
 SLOWEST = 5
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
@@ -106,34 +107,35 @@ class RunRecorder:
         self.sink.flush()
 
     def handle(self, message: tuple) -> None:
-        """Dispatch one message: ``phase``, ``collect``, ``samples``, ``devices``,
-        ``device_samples`` or ``finish``."""
-        kind = message[0]
-        if kind == "phase":
-            self.on_phase(*message[1:])
-        elif kind == "collect":
-            self.on_collect(*message[1:])
-        elif kind == "samples":
-            self.add_samples(message[1])
-        elif kind == "devices":
-            for device in message[1]:
-                self.sink.emit(device_event(device, self.info.project, message[2]))
-        elif kind == "device_samples":
-            self.device_samples += len(message[1])
-            for sample in message[1]:
-                self.sink.emit(sample_event(DeviceSample(*sample), self.info.project, self.info.run_id))
-        elif kind == "finish":
-            self.finish(*message[1:])
-        else:
-            raise ValueError(f"unknown message {kind!r}")
+        """Dispatch one message (see messages.py) to its ``on_<name>`` method, as its named record."""
+        name, record = decode(message)
+        getattr(self, f"on_{name}")(record)
 
-    def on_phase(
-        self, worker: str, nodeid: str, when: str, status: str, duration: float, start: float, stop: float,
-        rerun: int, location: tuple | None, error: tuple | None, data: dict[str, Any] | None, subtest: bool,
-        quarantined: str | None = None, device: dict | None = None,
-    ) -> None:
+    def on_samples(self, message: Samples) -> None:
+        self.add_samples(message.samples)
+
+    def on_devices(self, message: Devices) -> None:
+        for device in message.devices:
+            self.sink.emit(device_event(
+                self.info.project, device["id"], device["kind"], device["probe"], device["interval"],
+                device["timeout"], device["grace"], message.seen_at, tags=device["tags"]))
+
+    def on_device_samples(self, message: DeviceSamples) -> None:
+        self.device_samples += len(message.samples)
+        project, run_id = self.info.project, self.info.run_id
+        for device, at, online, response_time, error, values, interval in message.samples:
+            self.sink.emit(device_sample_event(project, device, at, online, interval, response_time=response_time,
+                                               error=error, values=values, run_id=run_id))
+
+    def on_finish(self, message: Finish) -> None:
+        self.finish(message.exitstatus, message.printed)
+
+    def on_phase(self, phase: Phase) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
-        nodeid = fit_node_id(self.info.from_top(nodeid))
+        worker, when, status, data, quarantined, device = (
+            phase.worker, phase.when, phase.status, phase.data, phase.quarantined, phase.device)
+        location, error = phase.location, phase.error
+        nodeid = fit_node_id(self.info.from_top(phase.nodeid))
         if location is not None:
             location = (self.info.from_top(location[0]), *location[1:])
         self.totals["quarantined" if quarantined is not None else status] += 1
@@ -143,7 +145,7 @@ class RunRecorder:
             if attempt is not None:
                 self._close(attempt)
             seq = self._seq[worker] = self._seq[worker] + 1
-            attempt = self._open[key] = Attempt(nodeid, (rerun or 0) + 1, worker, seq)
+            attempt = self._open[key] = Attempt(nodeid, (phase.rerun or 0) + 1, worker, seq)
         if data:
             attempt.markers = data.get("markers", attempt.markers)
             attempt.params = data.get("params", attempt.params)
@@ -154,22 +156,22 @@ class RunRecorder:
             attempt.quarantined = quarantined
         if device is not None:
             attempt.add_device(device)
-        if subtest:  # part of the call: a failing subtest fails the test
+        if phase.subtest:  # part of the call: a failing subtest fails the test
             if status in ("failed", "error") and attempt.outcome in (None, "passed"):
                 attempt.outcome = "failed"
                 attempt.error_type, attempt.error_message = error or (None, None)
             return
-        attempt.add(when, status, duration, start, stop, location, error)
+        attempt.add(when, status, phase.duration, phase.start, phase.stop, location, error)
         if when != "setup" and when != "call":
             self._close(self._open.pop(key))
 
-    def on_collect(self, nodeid: str, path: str, status: str, error: tuple | None) -> None:
+    def on_collect(self, collect: Collect) -> None:
         """A module that failed to collect (an error) or was skipped as a whole."""
-        nodeid, path = fit_node_id(self.info.from_top(nodeid)), self.info.from_top(path)
-        self.totals[status] += 1
+        nodeid, path = fit_node_id(self.info.from_top(collect.nodeid)), self.info.from_top(collect.path)
+        self.totals[collect.status] += 1
         attempt = Attempt(nodeid, 1, None)
-        attempt.outcome, attempt.started_at, attempt.location = status, time.time(), (path, None, nodeid)
-        attempt.error_type, attempt.error_message = error or (None, None)
+        attempt.outcome, attempt.started_at, attempt.location = collect.status, time.time(), (path, None, nodeid)
+        attempt.error_type, attempt.error_message = collect.error or (None, None)
         self._close(attempt, ident=f"{self.info.run_id}-collect-{nodeid}")
 
     def add_samples(self, samples: list[Sample]) -> None:
