@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,9 @@ _ROW = (
 _UPSERT = upsert("test_flakiness", _ROW, ("test_id",))
 _ENTRY = ("project", "nodeid", "source", "reason", "entered_at", "entered_run", "passes", "left_at", "left_reason")
 _UPSERT_ENTRY = upsert("quarantine", _ENTRY, ("project", "nodeid"))
+
+
+_CHUNK = 2000  # tests folded at a time
 
 
 @dataclass
@@ -70,20 +73,34 @@ def refresh(
     project, started_at, revision, dirty, branch = run
     # if the clean passes cannot be folded at once, each is folded (or set aside) with the others
     rollup_failures.attempt(conn, _fold_clean_passes, conn, run_id, project, started_at, branch, settings, explicit or {})
-    tests = _tests_of(conn, run_id)
-    if not tests:
-        _hold(conn, run_id, [])
-        return changes
-    rows = {row["test_id"]: dict(row) for row in conn.execute(
-        "SELECT * FROM test_flakiness WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ?) "
-        "AND last_run_id != ?", (run_id, run_id)
-    )}
     entries = _entries(conn, project) if policy is not None else {}
-    written: dict[int, tuple[tuple, list[tuple]]] = {}  # test id -> its row, its quarantine entry (or none)
     failed: list[int] = []
     became: dict[int, tuple[str, str, str]] = {}
     quarantine: dict[int, tuple[str, str, str]] = {}
     this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
+    for tests in _tests_in_chunks(conn, run_id):
+        failed += _fold_tests(conn, tests, project, this_run, settings, policy, explicit or {}, entries, became,
+                              quarantine)
+    _hold(conn, run_id, failed)
+    changes.became = [change for test_id, change in became.items() if test_id not in failed]
+    changes.quarantine = [change for test_id, change in quarantine.items() if test_id not in failed]
+    return changes
+
+
+def _fold_tests(
+    conn: sqlite3.Connection, tests: list[_RunOfTest], project: str, this_run: dict[str, Any],
+    settings: FlakinessSettings, policy: QuarantinePolicy | None, explicit: dict[str, tuple[str, str]],
+    entries: dict[str, Entry], became: dict[int, tuple[str, str, str]], quarantine: dict[int, tuple[str, str, str]],
+) -> list[int]:
+    """Fold one chunk of the run's tests into their rows; note which became flaky or broken and
+    which entered or left the quarantine; return those set aside."""
+    run_id, started_at = this_run["run_id"], this_run["started_at"]
+    rows = {row["test_id"]: dict(row) for row in conn.execute(
+        "SELECT * FROM test_flakiness WHERE test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
+        "AND last_run_id != ?", (json.dumps([test.test_id for test in tests]), run_id)
+    )}
+    written: dict[int, tuple[tuple, list[tuple]]] = {}  # test id -> its row, its quarantine entry (or none)
+    failed: list[int] = []
     for test in tests:
         old = rows.get(test.test_id)
         try:
@@ -91,7 +108,7 @@ def refresh(
             entry, happened = (None, None) if policy is None else next_entry(
                 entries.get(test.nodeid), nodeid=test.nodeid, run_id=run_id, at=started_at,
                 clean=test.attempts == PASS, status=row["status"], reason=row["reason"],
-                last_flaky_at=row["last_flaky_at"], explicit=(explicit or {}).get(test.nodeid), policy=policy,
+                last_flaky_at=row["last_flaky_at"], explicit=explicit.get(test.nodeid), policy=policy,
             )
         except Exception as exc:  # a poison history: this test is set aside, the others fold
             rollup_failures.set_aside(conn, "flakiness", test.test_id, rollup_failures.reason(exc), run_id=run_id)
@@ -106,11 +123,7 @@ def refresh(
             quarantine[test.test_id] = (test.nodeid, happened,
                                         entry.reason if happened == "entered" else entry.left_reason)
         written[test.test_id] = (tuple(row[c] for c in _ROW), new_entries)
-    failed += _write(conn, run_id, written)
-    _hold(conn, run_id, failed)
-    changes.became = [change for test_id, change in became.items() if test_id not in failed]
-    changes.quarantine = [change for test_id, change in quarantine.items() if test_id not in failed]
-    return changes
+    return failed + _write(conn, run_id, written)
 
 
 def _write(conn: sqlite3.Connection, run_id: str, written: dict[int, tuple[tuple, list[tuple]]]) -> list[int]:
@@ -223,18 +236,29 @@ def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: 
     })
 
 
-def _tests_of(conn: sqlite3.Connection, run_id: str) -> list[_RunOfTest]:
-    """The tests of a run with a verdict not yet folded in, each with its attempts' verdicts in
-    order (an attempt stored twice counts once)."""
+def _tests_in_chunks(conn: sqlite3.Connection, run_id: str) -> Iterator[list[_RunOfTest]]:
+    """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
+    ids = [row[0] for row in conn.execute(
+        "SELECT DISTINCT test_id FROM test_attempts WHERE run_id = ? ORDER BY test_id", (run_id,))]
+    for start in range(0, len(ids), _CHUNK):
+        tests = _tests_of(conn, run_id, ids[start:start + _CHUNK])
+        if tests:
+            yield tests
+
+
+def _tests_of(conn: sqlite3.Connection, run_id: str, ids: list[int]) -> list[_RunOfTest]:
+    """The tests ``ids`` of a run with a verdict not yet folded in, each with its attempts'
+    verdicts in order (an attempt stored twice counts once)."""
     tests: dict[int, _RunOfTest] = {}
     seen: set[tuple[int, int]] = set()
     for test_id, nodeid, attempt, outcome in conn.execute(
         "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
         "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
-        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
+        "WHERE a.run_id = ? AND a.test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
+        "AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
         "AND a.test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = ?) "
         "ORDER BY a.test_id, a.attempt, a.started_at",
-        (run_id, run_id),
+        (run_id, json.dumps(ids), run_id),
     ):
         verdict = VERDICTS.get(outcome)
         if verdict is None or (test_id, attempt) in seen:
