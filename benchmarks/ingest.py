@@ -7,11 +7,12 @@ run; the test cases are stored before anything is measured):
 
 - the store's `write`, straight (no HTTP, no JSON), 40 batches, each folded into the daily
   rollup at once;
-- the limit: one psycopg client copying, with binary COPY and one transaction per batch as
-  the service commits it, each batch's run row, attempts and daily queue rows (the rows the
-  service stores, made beforehand by the store's own mapping: no HTTP, JSON or checks),
-  over the batches the service is measured on, half of them before the service runs and
-  half after (a shared machine's load drifts);
+- the limit: one psycopg client (--copy-clients N: N side by side, as the service's clients
+  are) copying with binary COPY, in one transaction per batch as the service commits it,
+  each batch's run row, attempts and daily queue rows (the rows the service stores, made
+  beforehand by the store's own mapping: no HTTP, JSON or checks), over the batches the
+  service is measured on, half of them before the service runs and half after (a shared
+  machine's load drifts);
 - the service: a `vpt server --workers 2` with a token, 4 client threads posting the batches
   pre-encoded (gzipped JSON lines) back to back on keep-alive connections, each warmed up by
   one batch. It checks and writes each batch and folds in the background, several times in
@@ -21,7 +22,7 @@ Prints request latency (p50, p99) and events/s, the service's sustained test eve
 (goal: >= 50,000), and last `server/copy: R`, the service's events/s as a share of the
 limit's (goal: >= 0.5; absolute figures move with a shared machine's load, the ratio less).
 
-    python benchmarks/ingest.py [--batches 100] [--clients 4] [--dsn URL]
+    python benchmarks/ingest.py [--batches 100] [--clients 4] [--copy-clients 1] [--dsn URL]
 """
 
 from __future__ import annotations
@@ -82,25 +83,26 @@ RUN_ROW = ("run_id", "project", "status", "started_at")  # a run event's other c
 
 
 class CopyLimit:
-    """The physical limit: one psycopg client copying the service's rows with binary COPY.
+    """The physical limit: psycopg clients (one by default) copying the service's rows with
+    binary COPY, each on a connection of its own.
 
     The test cases are copied once; then for each batch, in one transaction as the service
     commits it, its run's row, its attempts and their daily queue rows. The rows are made
     beforehand by the store's own mapping (no HTTP, JSON or checks)."""
 
-    def __init__(self, url: str, batches: list[list[dict]]) -> None:
+    def __init__(self, url: str, batches: list[list[dict]], clients: int = 1) -> None:
         with open_store(url):
             pass  # the store's migrations: the same tables, indexes and partitions
         self.batches = batches
-        self.conn = psycopg.connect(url, autocommit=True)
-        self.cursor = self.conn.cursor()
+        self.connections = [psycopg.connect(url, autocommit=True) for _ in range(clients)]
+        conn = self.connections[0]
         tests = [event for event in batches[0] if event["type"] == "test"]
-        with self.conn.transaction():  # in the order the service stores them: the same test ids
-            copy_rows(self.cursor, "test_cases", CASE_ROW, sorted(CASES.rows(tests)))
-        self.test_ids = dict(self.cursor.execute("SELECT nodeid, test_id FROM test_cases").fetchall())
+        with conn.transaction(), conn.cursor() as cursor:  # in the service's order: the same test ids
+            copy_rows(cursor, "test_cases", CASE_ROW, sorted(CASES.rows(tests)))
+        self.test_ids = dict(conn.execute("SELECT nodeid, test_id FROM test_cases").fetchall())
 
     def seconds(self, indexes: range) -> float:
-        """How long copying these batches takes."""
+        """How long copying these batches takes, shared out among the clients."""
         rows = []
         for index in indexes:
             run, *tests = self.batches[index]
@@ -108,16 +110,27 @@ class CopyLimit:
                         for e in tests]
             rows.append(([(run["vpt.run.id"], run["vpt.project"], run["vpt.run.status"], run["vpt.run.started_at"])],
                          attempts, list(map(pending_row, attempts))))
+
+        def client(conn: psycopg.Connection, mine: list) -> None:
+            with conn.cursor() as cursor:
+                for runs, attempts, pending in mine:
+                    with conn.transaction():
+                        copy_rows(cursor, "runs", RUN_ROW, runs)
+                        copy_rows(cursor, "test_attempts", ATTEMPT_ROW, attempts)
+                        copy_rows(cursor, "test_daily_pending", PENDING_COLUMNS, pending)
+
+        count = len(self.connections)
+        threads = [threading.Thread(target=client, args=(conn, rows[n::count])) for n, conn in enumerate(self.connections)]
         started = time.perf_counter()
-        for runs, attempts, pending in rows:
-            with self.conn.transaction():
-                copy_rows(self.cursor, "runs", RUN_ROW, runs)
-                copy_rows(self.cursor, "test_attempts", ATTEMPT_ROW, attempts)
-                copy_rows(self.cursor, "test_daily_pending", PENDING_COLUMNS, pending)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         return time.perf_counter() - started
 
     def close(self) -> None:
-        self.conn.close()
+        for conn in self.connections:
+            conn.close()
 
 
 def copy_rows(cursor: psycopg.Cursor, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -147,6 +160,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=100, help="batches per client")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="the server's worker processes")
+    parser.add_argument("--copy-clients", type=int, default=1, help="the limit's clients, copying side by side")
     parser.add_argument("--dsn", default=os.environ.get("VPT_TEST_PG_DSN") or "postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     total = args.batches * args.clients
@@ -170,7 +184,7 @@ def main() -> None:
         # drifts, and both sides see the same drift.
         measured = range(args.clients + 1, total)
         middle = measured.start + len(measured) // 2
-        limit = CopyLimit(copy_url, batches)
+        limit = CopyLimit(copy_url, batches, args.copy_clients)
         copying = limit.seconds(range(measured.start, middle))
 
         schema, server_url = schema_url(args.dsn, admin)
@@ -246,7 +260,7 @@ def main() -> None:
     print(f"vpt server:                         {served:10,.0f} events/s   latency p50 {cuts[49] * 1000:.0f} ms, "
           f"p99 {cuts[98] * 1000:.0f} ms; refused {len(failures)}; stored {stored} test attempts")
     print(f"daily rollup folded in the background: caught up {caught_up:.1f} s after the last batch")
-    print(f"binary COPY of the same rows, one client (the limit): {copied:10,.0f} events/s")
+    print(f"binary COPY of the same rows, {args.copy_clients} client(s) (the limit): {copied:10,.0f} events/s")
     print(f"server / straight: {served / direct:.2f}")
     print(f"sustained test events/s: {served:.0f}")
     print(f"server/copy: {served / copied:.2f}")
