@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from ..analytics.devices import HourTotals, Incident, health, hour_of
+from .where import Where
 
 
 def devices(
@@ -18,13 +19,13 @@ def devices(
     those from the hour holding ``now - window`` to ``now``."""
     now = time.time() if now is None else now
     start = hour_of(now - window)
-    where, args = ("WHERE k.project = ?", [project]) if project else ("", [])
+    where = Where().equal("k.project", project)
     rows = conn.execute(
         "SELECT k.project, k.device_id, d.kind, d.tags, d.probe, d.interval, d.timeout, d.grace, d.flush, "
         "s.last_time, s.last_online, s.last_end, s.last_error, s.last_response_time, s.since, s.outage_start "
         "FROM (SELECT project, device_id FROM devices UNION SELECT project, device_id FROM device_status) AS k "
         "LEFT JOIN devices AS d USING (project, device_id) LEFT JOIN device_status AS s USING (project, device_id) "
-        f"{where} ORDER BY k.project, k.device_id", args,
+        f"{where.sql} ORDER BY k.project, k.device_id", where.args,
     ).fetchall()
     found = []
     for row in rows:
@@ -61,17 +62,11 @@ def device_values(
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """The numbers the probes reported, one row per sample and name, newest samples first."""
-    clauses, args = ['"values" <> ?'], ["{}"]
-    for column, value in (("project", project), ("device_id", device)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    if since is not None:
-        clauses.append("time >= ?")
-        args.append(since)
+    where = Where().add('"values" <> ?', "{}").equal("project", project).equal("device_id", device)
+    where.at_least("time", since)
     rows = conn.execute(
-        f'SELECT project, device_id, time, "values" FROM device_samples WHERE {" AND ".join(clauses)} '
-        "ORDER BY time DESC, device_id LIMIT ?", [*args, limit],
+        f'SELECT project, device_id, time, "values" FROM device_samples {where.sql} '
+        "ORDER BY time DESC, device_id LIMIT ?", [*where.args, limit],
     )
     return [{"project": project_name, "device": ident, "time": at, "name": name, "value": value}
             for project_name, ident, at, text in rows for name, value in sorted(json.loads(text).items())]
@@ -105,21 +100,14 @@ def device_incidents(
     ``window``: those overlapping the window :func:`devices` gives figures over (its whole hours),
     else those still going on at ``since``."""
     now = time.time() if now is None else now
-    clauses, args = [], []
-    for column, value in (("project", project), ("device_id", device)):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            args.append(value)
+    where = Where().equal("project", project).equal("device_id", device)
     if window is not None:  # the overlap that figures.health counts downtime over
-        clauses.append("started_at < ? AND (ended_at IS NULL OR ended_at > ?)")
-        args += [now, hour_of(now - window)]
+        where.add("started_at < ? AND (ended_at IS NULL OR ended_at > ?)", now, hour_of(now - window))
     elif since is not None:
-        clauses.append("(ended_at IS NULL OR ended_at >= ?)")
-        args.append(since)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        where.add("(ended_at IS NULL OR ended_at >= ?)", since)
     rows = conn.execute(
-        f"SELECT project, device_id AS device, started_at, ended_at, duration, error FROM device_incidents {where} "
-        "ORDER BY started_at DESC LIMIT ?", [*args, limit],
+        f"SELECT project, device_id AS device, started_at, ended_at, duration, error FROM device_incidents {where.sql} "
+        "ORDER BY started_at DESC LIMIT ?", [*where.args, limit],
     )
     found = [dict(row) for row in rows]
     for incident in found:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..analytics.samples import figures
-from .sql import same_nodeid
+from .where import Where
 
 
 def metric_summary(
@@ -15,21 +15,11 @@ def metric_summary(
 ) -> list[dict[str, Any]]:
     """Per metric name and tag set (samples since ``since``, of one run or test if given,
     carrying every tag of ``tags``): count, last, mean, p50, p95, min and max, by name."""
-    where, args = ["1 = 1"], []
-    for column, value in (("m.project", project), ("m.name", name), ("m.run_id", run_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            args.append(value)
-    if since is not None:
-        where.append("m.time >= ?")
-        args.append(since)
-    if nodeid is not None:
-        where.append(same_nodeid("c.nodeid"))
-        args.extend([nodeid, nodeid])
+    where = (Where().equal("m.project", project).equal("m.name", name).equal("m.run_id", run_id)
+             .at_least("m.time", since).nodeid("c.nodeid", nodeid))
     rows = conn.execute(
         "SELECT m.project, m.name, m.tags, m.unit, m.value, m.time FROM metrics m "
-        f"LEFT JOIN test_cases c ON c.test_id = m.test_id WHERE {' AND '.join(where)} "
-        "ORDER BY m.project, m.name, m.time", args,
+        f"LEFT JOIN test_cases c ON c.test_id = m.test_id {where.sql} ORDER BY m.project, m.name, m.time", where.args,
     )
     wanted = tags or {}
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -9,7 +9,7 @@ from typing import Any
 from .device_queries import device_incidents, device_values, devices  # noqa: F401 - every read in one namespace
 from .metric_queries import metric_summary  # noqa: F401 - every read in one namespace
 from .rows import COUNT_COLUMNS
-from .sql import same_nodeid
+from .where import Where
 from .trends import (  # noqa: F401 - every read in one namespace
     device_uptime_per_hour, duration_p95, pass_rate_per_day, tests_per_hour, trends,
 )
@@ -31,9 +31,9 @@ def _run_dict(row: sqlite3.Row) -> dict[str, Any]:
 
 def runs(conn: sqlite3.Connection, project: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
     """Recent runs, newest first, with their counts under the outcome names."""
-    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    where = Where().equal("project", project)
     rows = conn.execute(
-        f"SELECT {_RUN_FIELDS} FROM runs {where} ORDER BY started_at DESC, run_id LIMIT ?", [*args, limit]
+        f"SELECT {_RUN_FIELDS} FROM runs {where.sql} ORDER BY started_at DESC, run_id LIMIT ?", [*where.args, limit]
     )
     return [_run_dict(row) for row in rows]
 
@@ -42,11 +42,9 @@ def find_runs(conn: sqlite3.Connection, run_id: str, project: str | None = None)
     """The runs (of ``project``) whose id is ``run_id`` or starts with it (at most two: enough
     to tell it is ambiguous)."""
     prefix = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    where, args = ("project = ? AND ", [project]) if project else ("", [])
+    where = Where().equal("project", project).add("(run_id = ? OR run_id LIKE ? ESCAPE '\\')", run_id, prefix + "%")
     rows = conn.execute(
-        f"SELECT {_RUN_FIELDS} FROM runs WHERE {where}(run_id = ? OR run_id LIKE ? ESCAPE '\\') "
-        "ORDER BY run_id = ? DESC LIMIT 2",
-        [*args, run_id, prefix + "%", run_id],
+        f"SELECT {_RUN_FIELDS} FROM runs {where.sql} ORDER BY run_id = ? DESC LIMIT 2", [*where.args, run_id]
     )
     found = [_run_dict(row) for row in rows]
     return found[:1] if found and found[0]["run_id"] == run_id else found
@@ -73,22 +71,15 @@ def run_tests(
 ) -> list[dict[str, Any]]:
     """The tests (of ``project``) of one run in the order they started: final attempts (with
     their attempt count), or every attempt; optionally only those with one of ``outcomes``."""
-    where = ["a.run_id = ?"]
-    args: list[Any] = [run_id]
-    if project:
-        where.append("c.project = ?")
-        args.append(project)
+    where = Where().add("a.run_id = ?", run_id).equal("c.project", project).one_of("a.outcome", outcomes)
     if not all_attempts:
-        where.append("a.is_final = 1")
-    if outcomes:
-        where.append(f"a.outcome IN ({', '.join('?' * len(outcomes))})")
-        args.extend(outcomes)
+        where.add("a.is_final = 1")
     rows = conn.execute(
         f"SELECT {_ATTEMPT_FIELDS}, (SELECT count(*) FROM test_attempts b "
         "WHERE b.run_id = a.run_id AND b.test_id = a.test_id) AS attempts "
         "FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.started_at, c.nodeid, a.attempt",
-        args,
+        f"{where.sql} ORDER BY a.started_at, c.nodeid, a.attempt",
+        where.args,
     )
     return [_attempt_dict(row) for row in rows]
 
@@ -97,19 +88,15 @@ def history(
     conn: sqlite3.Connection, nodeid: str, project: str | None = None, limit: int = 50, all_attempts: bool = False
 ) -> list[dict[str, Any]]:
     """The attempts of one test across runs, newest first, with each run's commit and branch."""
-    where = [same_nodeid("c.nodeid")]
-    args: list[Any] = [nodeid, nodeid]
-    if project:
-        where.append("c.project = ?")
-        args.append(project)
+    where = Where().nodeid("c.nodeid", nodeid).equal("c.project", project)
     if not all_attempts:
-        where.append("a.is_final = 1")
+        where.add("a.is_final = 1")
     rows = conn.execute(
         f"SELECT a.run_id, c.project, r.vcs_revision, r.vcs_branch, {_ATTEMPT_FIELDS} "
         "FROM test_cases c JOIN test_attempts a ON a.test_id = c.test_id "
         "LEFT JOIN runs r ON r.run_id = a.run_id "
-        f"WHERE {' AND '.join(where)} ORDER BY a.started_at DESC, a.attempt DESC LIMIT ?",
-        [*args, limit],
+        f"{where.sql} ORDER BY a.started_at DESC, a.attempt DESC LIMIT ?",
+        [*where.args, limit],
     )
     return [_attempt_dict(row) for row in rows]
 
@@ -119,31 +106,21 @@ def metrics(
     project: str | None = None,
 ) -> list[dict[str, Any]]:
     """Metric samples (of ``project``), oldest first, with the test they belong to (if any)."""
-    where, args = [], []
-    if project:
-        where.append("m.project = ?")
-        args.append(project)
-    if run_id:
-        where.append("m.run_id = ?")
-        args.append(run_id)
-    if name:
-        where.append("m.name = ?")
-        args.append(name)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    where = Where().equal("m.project", project).equal("m.run_id", run_id).equal("m.name", name)
     rows = conn.execute(
         "SELECT m.project, m.run_id, c.nodeid, m.attempt, m.name, m.kind, m.value, m.unit, m.tags, m.time "
-        f"FROM metrics m LEFT JOIN test_cases c ON c.test_id = m.test_id {clause} ORDER BY m.time LIMIT ?",
-        [*args, limit],
+        f"FROM metrics m LEFT JOIN test_cases c ON c.test_id = m.test_id {where.sql} ORDER BY m.time LIMIT ?",
+        [*where.args, limit],
     )
     return [{**dict(row), "tags": json.loads(row["tags"])} for row in rows]
 
 
 def quarantine(conn: sqlite3.Connection, project: str | None = None) -> list[dict[str, Any]]:
     """Every test's latest quarantine (in force while ``left_at`` is None), newest first."""
-    where, args = ("WHERE project = ?", [project]) if project else ("", [])
+    where = Where().equal("project", project)
     rows = conn.execute(
         "SELECT project, nodeid, source, reason, entered_at, entered_run, passes, left_at, left_reason "
-        f"FROM quarantine {where} ORDER BY left_at IS NULL DESC, entered_at DESC, nodeid", args
+        f"FROM quarantine {where.sql} ORDER BY left_at IS NULL DESC, entered_at DESC, nodeid", where.args
     )
     return [dict(row) for row in rows]
 
@@ -166,59 +143,41 @@ def flaky(
 ) -> list[dict[str, Any]]:
     """Tests by flakiness score, highest first: with one of ``statuses``, flaky on ``branch``
     (or last run there), run since ``since``."""
-    where, args = [], []
-    if project:
-        where.append("c.project = ?")
-        args.append(project)
-    if statuses:
-        where.append(f"f.status IN ({', '.join('?' * len(statuses))})")
-        args.extend(statuses)
+    where = Where().equal("c.project", project).one_of("f.status", statuses).at_least("f.last_run_at", since)
     if branch:
-        where.append("(f.last_branch = ? OR EXISTS (SELECT 1 FROM json_each(f.flaky_branches) WHERE value = ?))")
-        args.extend([branch, branch])
-    if since is not None:
-        where.append("f.last_run_at >= ?")
-        args.append(since)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
+        where.add("(f.last_branch = ? OR EXISTS (SELECT 1 FROM json_each(f.flaky_branches) WHERE value = ?))",
+                  branch, branch)
     rows = conn.execute(
-        f"SELECT {_FLAKY_FIELDS} FROM test_flakiness f JOIN test_cases c ON c.test_id = f.test_id {clause} "
-        "ORDER BY f.score DESC, f.probability DESC, c.nodeid LIMIT ?", [*args, limit]
+        f"SELECT {_FLAKY_FIELDS} FROM test_flakiness f JOIN test_cases c ON c.test_id = f.test_id {where.sql} "
+        "ORDER BY f.score DESC, f.probability DESC, c.nodeid LIMIT ?", [*where.args, limit]
     )
     return [_flaky_dict(row) for row in rows]
 
 
 def flakiness_of(conn: sqlite3.Connection, nodeid: str, project: str | None = None) -> list[dict[str, Any]]:
     """The flakiness row of one test (one per project that has it), with its test id."""
-    where, args = same_nodeid("c.nodeid"), [nodeid, nodeid]
-    if project:
-        where += " AND c.project = ?"
-        args.append(project)
+    where = Where().nodeid("c.nodeid", nodeid).equal("c.project", project)
     rows = conn.execute(
         f"SELECT c.test_id, {_FLAKY_FIELDS} FROM test_cases c JOIN test_flakiness f ON f.test_id = c.test_id "
-        f"WHERE {where} ORDER BY c.project", args
+        f"{where.sql} ORDER BY c.project", where.args
     )
     return [_flaky_dict(row) for row in rows]
 
 
 def nodeids(conn: sqlite3.Connection, project: str | None = None) -> list[str]:
     """Every node id recorded (in one project), sorted."""
-    clause, args = ("WHERE project = ?", (project,)) if project else ("", ())
-    return [row[0] for row in conn.execute(f"SELECT DISTINCT nodeid FROM test_cases {clause} ORDER BY 1", args)]
+    where = Where().equal("project", project)
+    rows = conn.execute(f"SELECT DISTINCT nodeid FROM test_cases {where.sql} ORDER BY 1", where.args)
+    return [row[0] for row in rows]
 
 
 def video_incidents(
     conn: sqlite3.Connection, project: str | None = None, since: float | None = None, limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Video incidents (black screens, freezes, streams lost), newest first; open ones have no end."""
-    where, args = ["1 = 1"], []
-    if project:
-        where.append("i.project = ?")
-        args.append(project)
-    if since is not None:
-        where.append("i.started_at >= ?")
-        args.append(since)
+    where = Where().equal("i.project", project).at_least("i.started_at", since)
     rows = conn.execute(
         "SELECT i.project, i.source, i.kind, i.started_at, i.ended_at, i.duration, i.severity, i.position, i.start_frame, "
         "i.end_frame, i.thumbnail, i.run_id, c.nodeid FROM video_incidents i LEFT JOIN test_cases c "
-        f"ON c.test_id = i.test_id WHERE {' AND '.join(where)} ORDER BY i.started_at DESC LIMIT ?", (*args, limit))
+        f"ON c.test_id = i.test_id {where.sql} ORDER BY i.started_at DESC LIMIT ?", (*where.args, limit))
     return [dict(row) for row in rows]
