@@ -1,4 +1,4 @@
-"""The ``vpt`` command: a thin shell over the store's queries."""
+"""The ``vpt`` command: a thin shell over the history façade (pytest_vpt.history)."""
 
 from __future__ import annotations
 
