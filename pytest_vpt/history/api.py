@@ -9,7 +9,7 @@ from typing import Any
 
 from ..analytics.flakiness import STATUSES, FlakinessSettings
 from ..store import StoreError, StoreURL, open_store
-from ..store import device_queries, rollup_failures, devices, flakiness, metric_queries, queries, trends
+from ..store import device_queries, devices, flakiness, metric_queries, queries, rollup_failures, trends
 from ..store.base import Store
 from ..store.status import StoreStatus, status
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
