@@ -1,17 +1,24 @@
 """Overhead of `pytest --vpt` against plain pytest and `pytest --junitxml`, side by side.
 
-Generates 5,000 trivial tests and runs the three commands back to back, several times, in
-a rotating order; prints each one's median wall time and the median of its per-repetition
-ratios to plain (pairing keeps a shared machine's changing load out of the ratio). Then runs 100,000 tests plain and with --vpt and
-prints the peak memory (max RSS; for --vpt, pytest's plus its recorder process's) of each. The last line is the median wall-time ratio of
---vpt to plain (goal: <= 1.03).
+Generates 5,000 trivial tests and runs the commands back to back, several times, in a
+rotating order: plain, --junitxml, --vpt, and plain and --vpt under pytest-xdist with
+`-n 2` (every core busy). Prints each one's median wall time and CPU time (pytest's, its
+workers' and its recorder process's: the benchmark adopts the recorder when pytest leaves it
+tidying up, and counts it to the end) and the median of the per-repetition ratios to plain
+(pairing keeps a shared machine's changing load out of the ratio). Then runs 100,000 tests
+plain and with --vpt while a spinning child process keeps one core busy, and prints the
+peak memory (max RSS; for --vpt, pytest's plus its recorder process's) of each.
 
-    python benchmarks/overhead.py [--tests 5000] [--repeat 7] [--memory-tests 100000]
+Goals: wall, total CPU and `-n 2` wall ratios <= 1.03; memory < +50 MB. The last line is
+the median wall-time ratio of --vpt to plain.
+
+    python benchmarks/overhead.py [--tests 5000] [--repeat 11] [--memory-tests 100000]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import statistics
 import subprocess
@@ -35,7 +42,8 @@ def make_suite(root: Path, count: int) -> Path:
 
 
 def recorder_peak_rss(parent: int, done: threading.Event, peak: list[int]) -> None:
-    """Poll /proc for the recorder process that pytest ``parent`` starts; keep its peak RSS (KiB)."""
+    """Poll /proc for the recorder process that pytest ``parent`` starts (adopted by this
+    process once pytest has left); keep its peak RSS (KiB)."""
     while not done.wait(0.05):
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
@@ -43,14 +51,42 @@ def recorder_peak_rss(parent: int, done: threading.Event, peak: list[int]) -> No
                 cmdline = (status.parent / "cmdline").read_bytes()
             except OSError:
                 continue
-            if f"\nPPid:\t{parent}\n" in text and b"pytest_vpt.recording.process" in cmdline:
+            if (f"\nPPid:\t{parent}\n" in text or f"\nPPid:\t{os.getpid()}\n" in text) \
+                    and b"pytest_vpt.recording.process" in cmdline:
                 for line in text.splitlines():
                     if line.startswith("VmHWM:"):
                         peak[0] = max(peak[0], int(line.split()[1]))
 
 
-def run(suite: Path, args: list[str], watch_recorder: bool = False) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds and peak RSS (KiB) of one pytest run (plus its recorder's)."""
+def adopt_orphans() -> None:
+    """Become the parent of the processes pytest leaves behind (Linux), to count their CPU time."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap_children(keep: set[int]) -> float:
+    """Wait for this process's children (but ``keep``); their CPU seconds."""
+    used = 0.0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        pid = int(status.parent.name)
+        if f"\nPPid:\t{os.getpid()}\n" in text and pid not in keep:
+            try:
+                _, _, usage = os.wait4(pid, 0)
+            except ChildProcessError:
+                continue
+            used += usage.ru_utime + usage.ru_stime
+    return used
+
+
+def run(suite: Path, args: list[str], watch_recorder: bool = False, keep: set[int] = frozenset()) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (with the recorder's) and peak RSS (KiB) of one pytest run
+    (plus its recorder's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VPT_", "PYTEST_ADDOPTS"))}
     command = [sys.executable, "-m", "pytest", "-q", *args]
     started = time.perf_counter()
@@ -60,15 +96,16 @@ def run(suite: Path, args: list[str], watch_recorder: bool = False) -> tuple[flo
         watcher = threading.Thread(target=recorder_peak_rss, args=(proc.pid, done, recorder_rss))
         watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    used = usage.ru_utime + usage.ru_stime + reap_children(keep | {proc.pid})
     done.set()
     if watch_recorder:
         watcher.join()
-    elapsed = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss + recorder_rss[0]
+    return elapsed, used, usage.ru_maxrss + recorder_rss[0]
 
 
 def main() -> None:
@@ -78,13 +115,17 @@ def main() -> None:
     parser.add_argument("--memory-tests", type=int, default=100_000, help="0 to skip the memory measurement")
     options = parser.parse_args()
 
+    adopt_orphans()
     with tempfile.TemporaryDirectory(prefix="vpt-bench-") as tmp:
         root = Path(tmp)
         suite = make_suite(root, options.tests)
+        vpt = ["--vpt", "--vpt-store", f"sqlite:///{root}/vpt.db"]
         variants = {
             "plain": [],
             "--junitxml": ["--junitxml", str(root / "junit.xml")],
-            "--vpt": ["--vpt", "--vpt-store", f"sqlite:///{root}/vpt.db"],
+            "--vpt": vpt,
+            "-n 2": ["-n", "2"],
+            "-n 2 --vpt": ["-n", "2", *vpt],
         }
         for args in variants.values():  # warm-up: bytecode caches, page cache, the store's schema
             run(suite, args)
@@ -92,35 +133,41 @@ def main() -> None:
         cpu: dict[str, list[float]] = {name: [] for name in variants}
         names = list(variants)
         for repetition in range(options.repeat):
-            # Each repetition runs the three back to back, in a rotating order, so a change in
-            # the machine's load hits all three alike; ratios are taken within a repetition.
-            order = names[repetition % 3:] + names[: repetition % 3]
+            # Each repetition runs them back to back, in a rotating order, so a change in the
+            # machine's load hits all alike; ratios are taken within a repetition.
+            order = names[repetition % len(names):] + names[: repetition % len(names)]
             for name in order:
                 wall, used, _ = run(suite, variants[name])
                 times[name].append(wall)
                 cpu[name].append(used)
-        paired = {name: statistics.median(t / p for t, p in zip(times[name], times["plain"])) for name in names}
-        medians = {name: statistics.median(values) for name, values in times.items()}
-        fastest = {name: min(values) for name, values in times.items()}
-        cpu_medians = {name: statistics.median(values) for name, values in cpu.items()}
+
+        def paired(values: dict[str, list[float]], name: str, base: str = "plain") -> float:
+            return statistics.median(v / b for v, b in zip(values[name], values[base]))
+
         print(f"{options.tests} trivial tests, {options.repeat} repetitions (ratio: median of the "
-              "per-repetition ratios to plain):")
-        print(f"  {'command':18s} {'median wall':>11s} {'ratio':>6s} {'fastest':>8s} {'ratio':>6s} {'median CPU':>10s} {'ratio':>6s}")
+              "per-repetition ratios to plain; CPU: pytest, its workers and its recorder process):")
+        print(f"  {'command':21s} {'median wall':>11s} {'ratio':>6s} {'median CPU':>10s} {'ratio':>6s}")
         for name in variants:
-            print(
-                f"  pytest {name:11s} {medians[name]:10.3f}s {paired[name]:6.3f} "
-                f"{fastest[name]:7.3f}s {fastest[name] / fastest['plain']:6.3f} "
-                f"{cpu_medians[name]:9.3f}s {cpu_medians[name] / cpu_medians['plain']:6.3f}"
-            )
+            base = "-n 2" if name.startswith("-n") else "plain"
+            print(f"  pytest {name:14s} {statistics.median(times[name]):10.3f}s {paired(times, name, base):6.3f} "
+                  f"{statistics.median(cpu[name]):9.3f}s {paired(cpu, name, base):6.3f}")
 
         if options.memory_tests:
             big = make_suite(root, options.memory_tests)
-            plain_rss = run(big, [])[2]
-            vpt_rss = run(big, ["--vpt", "--vpt-store", f"sqlite:///{root}/big.db"], watch_recorder=True)[2]
-            print(f"peak memory, {options.memory_tests} tests: plain {plain_rss / 1024:.1f} MB, "
+            spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                plain_rss = run(big, [], keep={spinner.pid})[2]
+                vpt_rss = run(big, ["--vpt", "--vpt-store", f"sqlite:///{root}/big.db"], watch_recorder=True,
+                              keep={spinner.pid})[2]
+            finally:
+                spinner.kill()
+                spinner.wait()
+            print(f"peak memory, {options.memory_tests} tests, one core kept busy: plain {plain_rss / 1024:.1f} MB, "
                   f"--vpt {vpt_rss / 1024:.1f} MB (pytest and its recorder process), "
                   f"difference {(vpt_rss - plain_rss) / 1024:+.1f} MB")
-        print(f"wall-time ratio --vpt/plain: {paired['--vpt']:.3f}")
+        print(f"total CPU ratio --vpt/plain (pytest and its recorder process): {paired(cpu, '--vpt'):.3f}")
+        print(f"wall-time ratio with -n 2, --vpt/plain: {paired(times, '-n 2 --vpt', '-n 2'):.3f}")
+        print(f"wall-time ratio --vpt/plain: {paired(times, '--vpt'):.3f}")
 
 
 if __name__ == "__main__":
