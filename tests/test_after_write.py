@@ -39,9 +39,8 @@ def verdicts(url: str) -> list[tuple]:
             "ORDER BY c.nodeid")]
 
 
-def test_a_local_store_and_the_server_report_the_same_changes(tmp_path, monkeypatch) -> None:
-    local = f"sqlite:///{tmp_path / 'local.db'}"
-    served = f"sqlite:///{tmp_path / 'served.db'}"
+def test_a_local_store_and_the_server_report_the_same_changes(make_store_url, tmp_path, monkeypatch) -> None:
+    local, served = make_store_url(), make_store_url()
     token = CliRunner().invoke(cli, ["--store", served, "token", "create", "--project", "box"]).output.strip()
     monkeypatch.setenv("VPT_TOKEN", token)
     server = Server(served).start()
