@@ -109,6 +109,7 @@ def test_vpt_watch_spools_while_the_server_is_killed_and_vpt_push_sends_it(serve
     assert proc.returncode == 1, err
     found, sent, kept = map(int, re.search(r"stopped: (\d+) incidents?, (\d+) sent, (\d+) spooled", err).groups())
     assert kept > 0 and found >= 2
+    assert re.search(r"incidents? \(\d+ sent, [1-9]\d* spooled\)", err)  # the status line said so as it went
     server = restart(server)
     try:
         pushed = CliRunner().invoke(cli, ["push", "--spool", "--server", server.url])

@@ -177,8 +177,10 @@ class _StatusLine:
         if not status.connected and status.failures:  # each failed attempt is said, with when the next is
             state += f"; attempt {status.failures} failed, next in {self.retry_in(status.failures):g} s"
         ongoing = f"; now: {', '.join(status.ongoing)}" if status.ongoing else ""
-        text = f"{status.source}: {state}, {status.seconds:.0f} s watched, {plural(status.incidents, 'incident')}{ongoing}"
-        seen = (status.connected, status.failures, status.incidents, tuple(status.ongoing))
+        text = (f"{status.source}: {state}, {status.seconds:.0f} s watched, {plural(status.incidents, 'incident')} "
+                f"({sent(status.sink, None)}){ongoing}")
+        seen = (status.connected, status.failures, status.incidents, tuple(status.ongoing),
+                sum(status.sink.spooled.values()))
         if self.live:
             click.echo(f"\r{text[:160]:160}", nl=False, err=True)
         elif seen != self.last:
