@@ -32,6 +32,8 @@ class History:
 
     def __init__(self, store: Store, project: str | None = None,
                  flakiness_settings: FlakinessSettings = FlakinessSettings(), owned: bool = False) -> None:
+        """The history in a store already open (the service's connection); ``close`` closes
+        it only when ``owned`` (as :meth:`open` opens it)."""
         self.store = store
         self.project = project
         self.flakiness_settings = flakiness_settings
