@@ -111,7 +111,8 @@ def test_verdicts_and_the_evidence_read_as_the_cli_shows_them(history_url: str) 
         judged = history.flaky(statuses=())
         assert {t.nodeid for t in judged} == {f"test_shop.py::test_{name}" for name in ("checkout", "search",
                                                                                            "payment", "cart")}
-        assert _json([t.to_dict() for t in judged]) == _cli(history_url, "flaky", "--project", "shop", "--status", "all")
+        shown = _cli(history_url, "flaky", "--project", "shop", "--status", "all")
+        assert _json([t.to_dict() for t in judged]) == shown
         evidence = history.verdict("test_shop.py::test_cart")
         assert evidence.test.pass_on_retry == 2 and len(evidence.runs) == 2
         assert _json(evidence.to_dict()) == _cli(history_url, "flaky", "--explain", "test_shop.py::test_cart")
@@ -130,7 +131,8 @@ def test_the_quarantine_is_the_one_the_plugin_applies(history_url: str, pytester
         assert "test_shop.py::test_payment" in history.quarantined(listed)
         shown = _cli(history_url, "quarantine", "list")["tests"]
         assert shown == _json([{**e.to_dict(), "in_force": e.in_force} for e in entries if e.in_force])
-    result = pytester.runpytest("--vpt", "--vpt-store", history_url, "--vpt-quarantine", "--reruns", "1", "-p", "no:randomly")
+    result = pytester.runpytest("--vpt", "--vpt-store", history_url, "--vpt-quarantine", "--reruns", "1",
+                                "-p", "no:randomly")
     assert result.ret == pytest.ExitCode.OK  # the failing test is quarantined: its failure does not block
 
 

@@ -69,8 +69,8 @@ def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> No
         return
     click.echo(f"folded {plural(done.attempts, 'attempt')} into the daily rollup again")
     if done.tests_set_aside:
-        click.echo(f"{plural(done.set_aside, 'attempt')} of {plural(done.tests_set_aside, 'test')} could not be folded: "
-                   "see vpt db status")
+        click.echo(f"{plural(done.set_aside, 'attempt')} of {plural(done.tests_set_aside, 'test')} "
+                   "could not be folded: see vpt db status")
 
 
 _WHAT = {"daily": "daily rollup: set aside", "duration": "daily rollup: without duration",

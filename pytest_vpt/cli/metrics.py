@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from ..history import HistoryError, RunNotFound
+from ..history import RunIdAmbiguous, RunNotFound
 from ..wording import plural
 from . import render
 from .context import StoreOption
@@ -72,9 +72,10 @@ def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], 
         if run_id is not None:
             try:
                 run_id = history.run(run_id).run_id
-            except HistoryError as exc:
-                raise click.BadParameter(f"no run {run_id!r}" if isinstance(exc, RunNotFound) else
-                                         f"{run_id!r} is ambiguous: give more characters", param_hint="'--run'") from None
+            except RunNotFound:
+                raise click.BadParameter(f"no run {run_id!r}", param_hint="'--run'") from None
+            except RunIdAmbiguous:
+                raise click.BadParameter(f"{run_id!r} is ambiguous: give more characters", param_hint="'--run'") from None
         found = [m.to_dict() for m in history.metrics(name, wanted, run_id, nodeid, None if run_id else start)]
     if as_json:
         render.emit_json(found)

@@ -8,7 +8,8 @@ from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
-    "DailyRebuild", "Device", "DeviceIncident", "DeviceValue", "FlakinessRebuild", "FlakyTest", "History", "HistoryError",
+    "DailyRebuild", "Device", "DeviceIncident", "DeviceValue", "FlakinessRebuild", "FlakyTest", "History",
+    "HistoryError",
     "MetricSample", "MetricSummary", "NoVerdict", "QuarantineEntry", "Run", "RunDetail", "RunIdAmbiguous",
     "RunNotFound", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "VerdictEvidence",
     "VideoIncident",

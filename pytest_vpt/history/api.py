@@ -127,7 +127,8 @@ class History:
         rows = self._query(metric_queries.metric_summary, self.project, name, dict(tags or {}), run_id, nodeid, since)
         return [MetricSummary.from_row(r) for r in rows]
 
-    def metric_samples(self, run_id: str | None = None, name: str | None = None, limit: int = 1000) -> list[MetricSample]:
+    def metric_samples(self, run_id: str | None = None, name: str | None = None,
+                       limit: int = 1000) -> list[MetricSample]:
         """The samples themselves, oldest first."""
         return [MetricSample.from_row(r) for r in self._query(queries.metrics, run_id, name, limit, self.project)]
 

@@ -59,7 +59,8 @@ class VerdictEvidence(Record):
             "test": self.test.to_dict(),
             "verdict": {name: getattr(self.verdict, name) for name in _VERDICT_FIELDS},
             "evidence": [vars(e) for e in self.verdict.evidence],
-            "runs": [{**vars(run), "evidence": getattr(self.evidence_of(run.run_id), "kind", None)} for run in self.runs],
+            "runs": [{**vars(run), "evidence": getattr(self.evidence_of(run.run_id), "kind", None)}
+                     for run in self.runs],
         }
 
 
