@@ -7,6 +7,8 @@ import contextlib
 import io
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -188,3 +190,13 @@ def test_the_readmes_examples_run_as_written(pytester: pytest.Pytester, monkeypa
     assert "{'test_shop.py::test_cart': 'passed on retry in 1 run (flaky with probability 1.00)'}" in lines
     assert "[0.75]" in lines and "no run 'no-such-run'" == lines[-1]
     assert any(line.startswith('[{"project": "shop", "name": "checkout_time"') for line in lines), lines
+
+
+def test_the_package_exports_a_short_list_and_loads_no_store_engine() -> None:
+    """``import pytest_vpt`` (pytest's plugin loading does it) leaves the history and the store
+    engines unloaded until History is asked for."""
+    code = ("import sys, pytest_vpt; loaded = lambda: sorted(m for m in ('sqlite3', 'psycopg', 'pytest_vpt.history') "
+            "if m in sys.modules); print(pytest_vpt.__all__, loaded()); pytest_vpt.History; print(loaded())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.splitlines() == [
+        "['History', 'HistoryError', 'MetricsCollector', '__version__'] []", "['pytest_vpt.history', 'sqlite3']"]
