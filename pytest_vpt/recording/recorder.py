@@ -20,7 +20,7 @@ from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
 from ..store.changes import RunChanges
 from .attempts import Attempt
-from .messages import Collect, Devices, DeviceSamples, Finish, Phase, Samples, decode
+from .messages import RECORDS, Collect, Devices, DeviceSamples, Finish, Phase, Samples
 
 SLOWEST = 5
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
@@ -100,6 +100,9 @@ class RunRecorder:
         self._marked: dict[str, str] = {}  # node id -> reason of its vpt_quarantine marker
         self._device_offline: list[tuple[str, str, str, str]] = []
         self.device_samples = 0
+        #: message name -> (its record's constructor, its handler), looked up once
+        self._handlers = {name: (record._make, getattr(self, f"on_{name}"))
+                          for name, record in RECORDS.items() if hasattr(self, f"on_{name}")}
 
     def start(self) -> None:
         """Write the run's start at once, so even a run that is killed leaves a trace."""
@@ -108,8 +111,11 @@ class RunRecorder:
 
     def handle(self, message: tuple) -> None:
         """Dispatch one message (see messages.py) to its ``on_<name>`` method, as its named record."""
-        name, record = decode(message)
-        getattr(self, f"on_{name}")(record)
+        try:
+            make, handler = self._handlers[message[0]]
+        except KeyError:
+            raise ValueError(f"unknown message {message[0]!r}") from None
+        handler(make(message[1:]))
 
     def on_samples(self, message: Samples) -> None:
         self.add_samples(message.samples)
