@@ -84,7 +84,8 @@ def reap_children(keep: set[int]) -> float:
     return used
 
 
-def run(suite: Path, args: list[str], watch_recorder: bool = False, keep: set[int] = frozenset()) -> tuple[float, float, int]:
+def run(suite: Path, args: list[str], watch_recorder: bool = False,
+        keep: set[int] = frozenset()) -> tuple[float, float, int]:
     """Wall seconds, CPU seconds (with the recorder's) and peak RSS (KiB) of one pytest run
     (plus its recorder's)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VPT_", "PYTEST_ADDOPTS"))}
