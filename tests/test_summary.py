@@ -72,7 +72,7 @@ class ListSink:
     def flush(self) -> None:
         pass
 
-    def close_run(self, run_id: str, analysis: dict, explicit: dict) -> RunChanges:
+    def close_run(self, run_id: str) -> RunChanges:
         return RunChanges()
 
     def close(self) -> SinkReport:

@@ -208,7 +208,7 @@ class RunRecorder:
             device_samples=self.device_samples,
         )
         if status == "finished" and sink.ok:
-            self.result.changes = self.sink.close_run(self.info.run_id, self.info.analysis, self._explicit())
+            self.result.changes = self.sink.close_run(self.info.run_id)
         return self.result
 
     def _explicit(self) -> dict[str, tuple[str, str]]:

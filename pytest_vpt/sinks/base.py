@@ -81,7 +81,7 @@ class Sink(Protocol):
     def flush(self) -> None:
         """Write what is buffered now."""
 
-    def close_run(self, run_id: str, *_: Any) -> RunChanges:
+    def close_run(self, run_id: str) -> RunChanges:
         """Write what is buffered; what the after-write step changed for the finished run ``run_id``."""
 
     def close(self) -> SinkReport:
@@ -257,7 +257,7 @@ class BufferedSink:
             return
         self.spool.keep(batch, self.report)
 
-    def close_run(self, run_id: str, *_: Any) -> RunChanges:
+    def close_run(self, run_id: str) -> RunChanges:
         """Write what is buffered; what the after-write step changed for the finished run
         ``run_id`` (the run's analysis settings are the ones the sink was opened with)."""
         self.flush()
