@@ -10,6 +10,7 @@ the producer. :class:`BufferedSink` is all of that but writing one batch, which 
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,7 +140,7 @@ def resend(spool: Spool, send: Callable[[list[Event]], Any],
     return done
 
 
-class BufferedSink:
+class BufferedSink(ABC):
     """Batching, spool and accounting, the same for every target.
 
     :meth:`emit` appends to a list until a batch is full (or, with ``max_wait``, an event has
@@ -161,9 +162,9 @@ class BufferedSink:
         self._changes: dict[str, RunChanges] = {}
 
     # what each sink says
+    @abstractmethod
     def _send(self, batch: list[Event]) -> dict[str, RunChanges]:
         """Write one batch; what the after-write step changed, by run id. Raises SendError or Refused."""
-        raise NotImplementedError
 
     def _refused(self, batch: list[Event], reason: str) -> None:
         """A batch refused for what it holds: kept in the spool's ``rejected/``, with the reason."""
