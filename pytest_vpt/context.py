@@ -26,6 +26,9 @@ def detect(env: Mapping[str, str], cwd: Path | None = None, git: bool = True) ->
         if applies(env):
             context = {"vpt.ci.provider": provider, **detector(env)}
             break
+    if context and env.get("VPT_CI_JOB"):  # results pushed by a job of their own: name the job that ran the tests
+        context["cicd.pipeline.task.name"] = env["VPT_CI_JOB"]
+        context.pop("cicd.pipeline.task.run.id", None)  # the pushing job's, not the tests'
     if git and not context.get("vcs.ref.head.revision"):
         for key, value in git_context(cwd).items():
             context.setdefault(key, value)

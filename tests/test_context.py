@@ -74,6 +74,18 @@ def test_gitlab_merge_request() -> None:
     }.items() <= context.items()
 
 
+def test_gitlab_push_job_names_the_job_that_ran_the_tests() -> None:
+    """The GitLab template pushes from a job of its own, which sets VPT_CI_JOB to the test job."""
+    context = detect({**GITLAB_MR, "CI_JOB_NAME": "vpt-push", "CI_JOB_ID": "778", "VPT_CI_JOB": "pytest"}, git=False)
+    assert context["cicd.pipeline.task.name"] == "pytest"
+    assert "cicd.pipeline.task.run.id" not in context  # 778 is the push job's, not the tests'
+    assert (context["cicd.pipeline.run.id"], context["vcs.ref.head.revision"]) == ("5555", "c" * 40)
+
+
+def test_vpt_ci_job_outside_ci_changes_nothing() -> None:
+    assert "cicd.pipeline.task.name" not in detect({"VPT_CI_JOB": "pytest"}, git=False)
+
+
 def test_host_and_python_always_present() -> None:
     context = detect({}, git=False)
     assert context["host.name"] and context["process.runtime.version"].count(".") == 2
