@@ -77,14 +77,17 @@ class MetricsCollector:
     """Records gauges (:meth:`record`), counters (:meth:`increment`) and timings (:meth:`timer`).
 
     ``tags`` given here are added to every sample; tag values are strings. Outside pytest,
-    ``store`` and ``project`` default to the configured ones (``VPT_STORE``, ini, defaults).
+    ``store`` and ``project`` default to the configured ones (``VPT_STORE``, ini, defaults);
+    ``server`` sends to that vpt server (default: the configured one unless ``store`` is given).
     """
 
     def __init__(
-        self, tags: Mapping[str, str] | None = None, store: str | None = None, project: str | None = None
+        self, tags: Mapping[str, str] | None = None, store: str | None = None, project: str | None = None,
+        server: str | None = None,
     ) -> None:
         self.tags = check_tags(tags or {})
         self._store = store
+        self._server = server
         self._project = project
         self._sink = None
         self._spool_dir = None
@@ -156,11 +159,7 @@ class MetricsCollector:
         return {**self.tags, **check_tags(tags)} if tags else self.tags
 
     def _add(self, name: str, value: float, kind: str, tags: Mapping[str, str] | None, unit: str | None) -> None:
-        check_metric_name(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise EventError(f"metric {name!r}: the value must be a finite number, got {value!r}")
-        if not -VALUE_MAX <= value <= VALUE_MAX:  # the wire format's limit: refused now, not with the run's batch
-            raise EventError(f"metric {name!r}: the value {value!r} is out of range ({-VALUE_MAX:g} to {VALUE_MAX:g})")
+        check_sample(name, value)
         if unit is not None and not isinstance(unit, str):
             raise EventError(f"metric {name!r}: the unit must be a string, got {type(unit).__name__}")
         sample = {"name": name, "value": value, "kind": kind, "unit": unit, "tags": self._merge(tags), "time": time.time()}
@@ -176,7 +175,7 @@ class MetricsCollector:
 
             settings, rootdir = settings_outside_pytest(store=self._store, project=self._project)
             self._project = settings.project
-            server = None if self._store else settings.server  # an explicit store is written, not sent
+            server = self._server or (None if self._store else settings.server)  # an explicit store is written
             self._sink = open_sink(server or settings.store, rootdir)
             self._spool_dir, self._where = self._sink.spool.folder, "the server" if server else "the store"
             if not self._sink.open():
@@ -186,6 +185,16 @@ class MetricsCollector:
 
     def _standalone_event(self, sample: Sample) -> dict[str, Any]:
         return metric_event(sample, project=self._project, ident=str(uuid.uuid4()))
+
+
+def check_sample(name: object, value: object) -> None:
+    """Raise :class:`EventError` unless ``name`` is a metric name and ``value`` a finite number
+    within the wire format's range (refused now, not with the run's batch)."""
+    check_metric_name(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise EventError(f"metric {name!r}: the value must be a finite number, got {value!r}")
+    if not -VALUE_MAX <= value <= VALUE_MAX:
+        raise EventError(f"metric {name!r}: the value {value!r} is out of range ({-VALUE_MAX:g} to {VALUE_MAX:g})")
 
 
 def metric_event(

@@ -1,4 +1,5 @@
-"""``vpt metrics``: custom and built-in metrics (``video.*`` too), summed up per name and tag set."""
+"""``vpt metrics``: custom and built-in metrics (``video.*`` too), summed up per name and tag set;
+``vpt metrics send``: record samples from a shell (a CI step) through MetricsCollector."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ from typing import Any
 
 import click
 
+from ..events import EventError
 from ..history import RunIdAmbiguous, RunNotFound
+from ..metrics import MetricsCollector, check_sample
+from ..config import SettingsError
+from ..redaction import redact_text, redact_url
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .sink_account import check_server, failed, problems, sent, server_option, target_of, to_server
 from .timespec import parse_since
+
+#: exit codes of ``vpt metrics send``, as ``vpt push``'s: bad input, and samples not taken by the backend
+BAD_INPUT, NOT_SENT = 3, 4
+#: samples one ``vpt metrics send`` takes
+SAMPLES_MAX = 1000
 
 
 def parse_tags(given: tuple[str, ...]) -> dict[str, str]:
@@ -47,7 +58,7 @@ def print_summary(found: list[dict[str, Any]], wide: bool = False) -> None:
     ], wide=wide)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--name", help="only this metric")
 @click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="only samples with this tag (repeatable)")
 @click.option("--run", "run_id", metavar="RUN_ID",
@@ -58,10 +69,13 @@ def print_summary(found: list[dict[str, Any]], wide: bool = False) -> None:
 @click.option("--project", help="only this project's metrics")
 @render.json_option
 @render.wide_option
-@click.pass_obj
-def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], run_id: str | None,
+@click.pass_context
+def metrics(ctx: click.Context, name: str | None, tags: tuple[str, ...], run_id: str | None,
             nodeid: str | None, since: str, project: str | None, as_json: bool, wide: bool) -> None:
-    """Metrics per name and tag set: count, last, mean, p50, p95, min, max."""
+    """Metrics per name and tag set: count, last, mean, p50, p95, min, max (vpt metrics send: record some)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    store_option: StoreOption = ctx.obj
     wanted = parse_tags(tags)
     try:
         start = parse_since(since)
@@ -84,3 +98,61 @@ def metrics(store_option: StoreOption, name: str | None, tags: tuple[str, ...], 
         click.echo(f"no metrics recorded{f' in run {run_id}' if run_id else f' (--since {since})'}{filtered}")
     else:
         print_summary(found, wide)
+
+
+def parse_samples(given: tuple[str, ...]) -> dict[str, float]:
+    """``NAME=VALUE`` arguments as checked samples; the first bad one is named in the error."""
+    if len(given) > SAMPLES_MAX:
+        raise click.BadParameter(f"{len(given)} samples, at most {SAMPLES_MAX} in one call", param_hint="NAME=VALUE")
+    samples: dict[str, float] = {}
+    for text in given:
+        name, equals, value = text.partition("=")
+        try:
+            number = float(value.strip()) if equals else None
+        except ValueError:
+            number = None
+        if number is None:
+            raise click.BadParameter(f"{text[:200]!r}: use NAME=NUMBER, e.g. testsFailed=3", param_hint="NAME=VALUE")
+        number = int(number) if number.is_integer() and abs(number) < 2**53 else number
+        try:
+            check_sample(name.strip(), number)
+        except EventError as exc:
+            raise click.BadParameter(str(exc), param_hint="NAME=VALUE") from None
+        samples[name.strip()] = number
+    return samples
+
+
+@metrics.command()
+@click.argument("samples", nargs=-1, required=True, metavar="NAME=VALUE...")
+@click.option("--tag", "tags", multiple=True, metavar="KEY=VALUE", help="a tag on every sample (repeatable)")
+@click.option("--project", help="the project the samples belong to (default: the configured one)")
+@server_option
+@render.json_option
+@click.pass_obj
+def send(store_option: StoreOption, samples: tuple[str, ...], tags: tuple[str, ...], project: str | None,
+         server: str | None, as_json: bool) -> None:
+    """Record gauges NAME=VALUE (testsFailed=3 duration=81.5) into the store or a vpt server.
+
+    Exit 0 when every sample was written, 3 for bad input, 4 when the backend refused or could
+    not be reached (the samples are spooled for vpt push --spool)."""
+    try:
+        checked, tagged = parse_samples(samples), parse_tags(tags)
+        check_server(server)
+        collector = MetricsCollector(tagged, store_option.url, project, server)
+        for name, value in checked.items():
+            collector.record(name, value)
+    except (click.BadParameter, EventError, SettingsError) as exc:
+        message = exc.format_message() if isinstance(exc, click.BadParameter) else redact_text(str(exc))
+        click.echo(f"Error: {message}", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    report = collector.close()
+    outcome = {"target": redact_url(report.target) if to_server(report) else report.target,
+               "sent": sum(report.written.values()), "spooled": sum(report.spooled.values()),
+               "rejected": sum(report.rejected.values()), "lost": sum(report.lost.values()), "metrics": checked,
+               "tags": collector.tags, "errors": [redact_text(reason) for reason in report.errors]}
+    if as_json:
+        render.emit_json(outcome)
+    else:
+        click.echo(f"{sent(report, 'sample')} {target_of(report)}{problems(report)}")
+    if failed(report):
+        raise SystemExit(NOT_SENT)

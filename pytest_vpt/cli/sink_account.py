@@ -24,11 +24,16 @@ server_option = click.option(
 
 def producer_sink(store_option: StoreOption, server: str | None) -> BufferedSink:
     """The sink a producer writes through: ``--server``, else the configured server, else the store."""
+    check_server(server)
+    settings = store_option.settings
+    return open_sink(server or settings.server or settings.store, store_option.rootdir, retry_every=RETRY_EVERY)
+
+
+def check_server(server: str | None) -> None:
+    """Raise a ``--server`` error unless ``server`` is None or an http(s) URL."""
     if server is not None and not re.match(r"https?://[^/\s]+", server.strip()):
         raise click.BadParameter(f"{redact_url(server)!r} is not a server URL (expected http://HOST:PORT)",
                                  param_hint="'--server'")
-    settings = store_option.settings
-    return open_sink(server or settings.server or settings.store, store_option.rootdir, retry_every=RETRY_EVERY)
 
 
 def to_server(report: SinkReport) -> bool:
