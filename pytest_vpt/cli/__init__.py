@@ -11,6 +11,7 @@ from .push import push
 from .server import server, token
 from .devices import devices, monitor
 from .flaky import flaky
+from .github import github
 from .history import run, runs, tests
 from .metrics import metrics
 from .quarantine import quarantine
@@ -41,6 +42,7 @@ cli.add_command(db)
 cli.add_command(server)
 cli.add_command(token)
 cli.add_command(push)
+cli.add_command(github)
 cli.add_command(video)
 cli.add_command(watch)
 
