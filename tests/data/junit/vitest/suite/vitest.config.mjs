@@ -1,0 +1,7 @@
+export default {
+  test: {
+    retry: 2,
+    reporters: ['default', 'junit'],
+    outputFile: { junit: 'report.xml' },
+  },
+};
