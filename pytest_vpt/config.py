@@ -53,6 +53,9 @@ OPTIONS = (
     Option("store", "--vpt-store", "VPT_STORE", "vpt_store", f"where to record: a store URL (default {DEFAULT_STORE})"),
     Option("server", "--vpt-server", "VPT_SERVER", "vpt_server",
            "send results to this vpt server (http://HOST:PORT) instead of writing a store; token in VPT_TOKEN"),
+    Option("result_file", "--vpt-result-file", "VPT_RESULT_FILE", "vpt_result_file",
+           "write the run's events to this file (JSON lines) instead of a store or server; "
+           "vpt push --vpt-result-file sends it later"),
     Option("project", "--vpt-project", "VPT_PROJECT", "vpt_project",
            "project name (default: the name of the rootdir, or with no ini file of the git work tree's top)"),
     Option("labels", "--vpt-label", "VPT_LABELS", "vpt_labels", "KEY=VALUE tag on the run (repeatable)", "linelist"),
@@ -90,6 +93,7 @@ class Settings:
     policy: QuarantinePolicy = _DEFAULT_POLICY
     flakiness: FlakinessSettings = _DEFAULT_FLAKINESS
     server: str | None = None  # a vpt server's URL: results are sent there (see sinks/http.py)
+    result_file: Path | None = None  # results are written there instead (see sinks/file.py)
     config_file: Path | None = None  # the project's vpt.yaml (config_file.py), when not the default
     skip_offline: bool = False
 
@@ -147,6 +151,7 @@ def resolve(
 
     quarantine_file, _ = pick("quarantine_file")
     config_file, _ = pick("config")
+    result_file, _ = pick("result_file")
     server, source = pick("server")
     if server is not None and not re.match(r"https?://[^/\s]+", server.strip()):
         raise SettingsError(f"{source}: {server!r} is not a server URL (expected http://HOST:PORT)")
@@ -165,6 +170,7 @@ def resolve(
             decay=value("flaky_decay", _number(float, 0, 1, below=True), _DEFAULT_FLAKINESS.decay),
         ),
         server=server.strip() if server else None,
+        result_file=Path.cwd() / result_file.strip() if result_file and result_file.strip() else None,
         config_file=rootdir / config_file if config_file else None,
         skip_offline=value("skip_offline", _boolean, False),
     )

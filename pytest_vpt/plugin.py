@@ -41,6 +41,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=by_name["store"].help + env_note("store"))
     group.addoption("--vpt-server", dest="vpt_server", metavar="URL",
                     help=by_name["server"].help + env_note("server"))
+    group.addoption("--vpt-result-file", dest="vpt_result_file", metavar="PATH",
+                    help=by_name["result_file"].help + env_note("result_file"))
     group.addoption("--vpt-project", dest="vpt_project", metavar="NAME",
                     help=by_name["project"].help + env_note("project"))
     group.addoption("--vpt-label", dest="vpt_labels", action="append", metavar="KEY=VALUE",
@@ -125,7 +127,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
         return None
     from .recording.summary import store_shown
 
-    return f"vpt {__version__}: recording run {plugin.run_id} into {store_shown(plugin.settings.store)}"
+    target = plugin.settings.result_file or store_shown(plugin.settings.store)
+    return f"vpt {__version__}: recording run {plugin.run_id} into {target}"
 
 
 @pytest.fixture(scope="session")

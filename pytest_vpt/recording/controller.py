@@ -61,7 +61,8 @@ class RecorderPlugin:
         self.prefix = nodeid_prefix(config.rootpath, root)
         self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis,
                             self.prefix)
-        self.recorder = RecorderProcess(self.info, settings.store, root, settings.server)
+        target = f"file:{settings.result_file}" if settings.result_file else settings.server
+        self.recorder = RecorderProcess(self.info, settings.store, root, target)
         #: what --vpt-quarantine needs to know (None when it is off)
         self.quarantine = self._quarantine(listed) if settings.quarantine else None
         #: the registered devices, sampled in the background while the session lasts
@@ -189,5 +190,6 @@ class RecorderPlugin:
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.section("vpt")
-        for line in summary_lines(self.result, store_shown(self.settings.store), self.problems):
+        where = str(self.settings.result_file) if self.settings.result_file else store_shown(self.settings.store)
+        for line in summary_lines(self.result, where, self.problems):
             terminalreporter.write_line(line)
