@@ -41,15 +41,16 @@ def attempt_event(
     setup: float | None = None, call: float | None = None, teardown: float | None = None,
     error_type: str | None = None, error_message: str | None = None, worker: str | None = None,
     seq: int | None = None, quarantined: bool = False, device: str | None = None,
-    device_offline: bool | None = None, device_error: str | None = None,
+    device_offline: bool | None = None, device_error: str | None = None, suite: str | None = None,
 ) -> dict[str, Any]:
-    """One attempt of one test; ``line`` is 1-based; an end before the start (a clock stepped
-    back) becomes the start."""
+    """One attempt of one test; ``line`` is 1-based; ``suite``: the suite it belongs to (a
+    JUnit ``testsuite``; default its file); an end before the start (a clock stepped back)
+    becomes the start."""
     return make_event("test", ident, {
         "vpt.run.id": run_id,
         "vpt.project": project,
         "test.case.name": nodeid,
-        "test.suite.name": path,
+        "test.suite.name": cut_text(suite, TEXT_MAX) or path,
         "code.file.path": path,
         "code.function.name": cut_text(function, NODE_ID_MAX),
         "code.line.number": line,
