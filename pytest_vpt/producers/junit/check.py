@@ -1,0 +1,66 @@
+"""The first pass over a report: the whole file is checked (safe, well-formed, every value
+readable) and each test id's elements are counted, before anything is read out of it."""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+from .fields import line_number, seconds, timestamp
+from .id_table import IdTable
+from .ids import test_id
+from .model import JUnitError
+from .walk import INTERIM, Walk
+from .xml_stream import Refused
+
+#: ``testcase`` elements in one report
+CASES_MAX = 10_000_000
+#: ``testcase`` elements of one test (its attempts, and pytest's teardown errors)
+ELEMENTS_MAX = 1_000
+#: results in one ``testcase`` element
+RESULTS_MAX = 1_000
+#: tests the second pass may hold at once: tests whose elements lie on both sides of one point
+#: of the file (pytest-xdist interleaves a few, about one per worker)
+HELD_MAX = 10_000
+
+
+class CheckPass(Walk):
+    """Checks the report at ``path`` and counts its elements per test id (``table``)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.table = IdTable()
+        self._results = 0
+
+    def run(self) -> IdTable:
+        """Check the whole file; its table, or a :class:`JUnitError`."""
+        deque(self.chunks(), maxlen=0)
+        table = self.table
+        if table.repeated > HELD_MAX and (held := table.most_open()) > HELD_MAX:
+            raise JUnitError(str(self.path), f"the elements of {held} tests are interleaved at one point of the "
+                             f"file; at most {HELD_MAX} are held while reading")
+        return table
+
+    def case_start(self, attrs: dict[str, str]) -> None:
+        name = attrs.get("name")
+        if not name:
+            raise Refused("a <testcase> without a name")
+        suite = self.suites[-1]
+        nodeid = test_id(name, attrs.get("classname") or None, attrs.get("file") or suite.file, suite.name)
+        if self.table.add(hash(nodeid)) > ELEMENTS_MAX:
+            raise Refused(f"more than {ELEMENTS_MAX} <testcase> elements of one test ({nodeid[:200]})")
+        if self.table.elements > CASES_MAX:
+            raise Refused(f"more than {CASES_MAX} <testcase> elements")
+        seconds(attrs.get("time"), "<testcase>")
+        if "line" in attrs:
+            line_number(attrs["line"], "<testcase>")
+        if "timestamp" in attrs:
+            timestamp(attrs["timestamp"], "<testcase>")
+        self._results = 0
+
+    def result_start(self, tag: str, attrs: dict[str, str]) -> None:
+        self._results += 1
+        if self._results > RESULTS_MAX:
+            raise Refused(f"more than {RESULTS_MAX} results in one <testcase>")
+        if tag in INTERIM:
+            seconds(attrs.get("time"), f"<{tag}>")
