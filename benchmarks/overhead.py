@@ -52,7 +52,7 @@ def recorder_peak_rss(parent: int, done: threading.Event, peak: list[int]) -> No
             except OSError:
                 continue
             if (f"\nPPid:\t{parent}\n" in text or f"\nPPid:\t{os.getpid()}\n" in text) \
-                    and b"pytest_vpt.recording.process" in cmdline:
+                    and (b"pytest_vpt.recording.process" in cmdline or text.startswith("Name:\tvpt-recorder\n")):
                 for line in text.splitlines():
                     if line.startswith("VmHWM:"):
                         peak[0] = max(peak[0], int(line.split()[1]))

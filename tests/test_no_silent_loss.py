@@ -137,10 +137,12 @@ def test_a_run_whose_recorder_was_killed_is_closed_as_interrupted_on_the_next_op
                 if entry.isdigit():
                     try:
                         cmdline = open(f"/proc/{entry}/cmdline", "rb").read()
+                        comm = open(f"/proc/{entry}/comm").read().strip()
                         parent = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1]
                     except OSError:
                         continue
-                    if int(parent) == os.getpid() and b"pytest_vpt.recording.process" in cmdline:
+                    if int(parent) == os.getpid() and (b"pytest_vpt.recording.process" in cmdline
+                                                       or comm == "vpt-recorder"):
                         os.kill(int(entry), signal.SIGKILL)
             time.sleep(0.2)
             os.kill(os.getpid(), signal.SIGKILL)

@@ -3,7 +3,8 @@
 Turning reports into events and writing them costs more than a test process should spend
 between two tests, and a thread cannot take it off that process (the sqlite3 module gives
 up the GIL around every row, and a busy interpreter hands it back only every few
-milliseconds). So pytest hands named messages (see messages.py) to a child process, in
+milliseconds). So pytest hands named messages (see messages.py) to a child process (forked
+off pytest on Linux, so it starts with everything imported; else a new interpreter), in
 batches, each one length-prefixed ``marshal`` frame on the child's stdin, which the child
 reads off as fast as they come (see backlog.py: pytest never waits for a recorder that
 falls behind). The child runs the :class:`RunRecorder` over the sink
@@ -11,7 +12,7 @@ falls behind). The child runs the :class:`RunRecorder` over the sink
 :class:`RunResult` as one JSON line. If pytest dies, the child still records every message
 it received and closes the run as interrupted.
 
-    python -m pytest_vpt.recording.process BASE_DIR
+    python -m pytest_vpt.recording.process BASE_DIR    (a spawned recorder)
 
 After the protocol's header, the first message says where the events go: ``("sink",
 store URL, server URL or None, analysis settings)`` (on stdin, not on the command line,
@@ -22,13 +23,17 @@ what the store refuses is spooled there too (see sinks/store.py).
 
 from __future__ import annotations
 
+import faulthandler
+import gc
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,8 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
+#: the forked recorder's name in ps, top and /proc/PID/comm
+PROCESS_NAME = "vpt-recorder"
 _CLOSE_TIMEOUT = 300.0  # seconds the recorder may take to finish writing after the run
 _PIPE_SIZE = 1 << 20
 # A batch waits at most this long: the recorder keeps up, little is left to write at the
@@ -74,13 +81,8 @@ class RecorderProcess:
 
     def open(self) -> None:
         """Start the recorder and hand it the run's start, written at once."""
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
-            self._proc = subprocess.Popen(
-                [sys.executable, "-m", "pytest_vpt.recording.process", str(self.base_dir)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-            )
+            self._proc = _fork(self.base_dir) if _can_fork() else _spawn(self.base_dir)
         except OSError as exc:
             self._error = f"cannot start the recorder process: {exc}"
             return
@@ -140,6 +142,98 @@ class RecorderProcess:
         sink = SinkReport(target)
         sink.note(f"{target}: {reason}")
         return RunResult(self.info.run_id, {}, 0, 0, 0, [], [], sink)
+
+
+def _can_fork() -> bool:
+    """Whether the recorder can be forked off pytest: on Linux, while pytest runs no thread
+    (a fork copies only the thread that calls it, whatever locks the others hold)."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def _spawn(base_dir: Path) -> subprocess.Popen:
+    """The recorder in a new interpreter."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest_vpt.recording.process", str(base_dir)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+
+
+class _Forked:
+    """A recorder forked off pytest, with the few members of Popen that RecorderProcess uses."""
+
+    def __init__(self, pid: int, stdin: int, stdout: int, stderr: int) -> None:
+        self.pid = pid
+        self.stdin, self.stdout, self.stderr = open(stdin, "wb"), open(stdout, "rb"), open(stderr, "rb")
+        self.returncode: int | None = None
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        return self.returncode
+
+
+def _fork(base_dir: Path) -> _Forked:
+    """The recorder forked off pytest: it starts with everything imported (no interpreter to
+    start, no module to load again), which is most of what a spawned recorder spends."""
+    pipes = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr; none inherited by later children
+    gc.freeze()  # the child's collector leaves pytest's objects alone, so their pages stay shared
+    try:
+        pid = os.fork()
+    except BaseException:
+        gc.unfreeze()
+        for read, write in pipes:
+            os.close(read)
+            os.close(write)
+        raise
+    if pid == 0:
+        _forked_main(base_dir, pipes[0][0], pipes[1][1], pipes[2][1])
+    gc.unfreeze()
+    (stdin, to_child), (from_child, stdout), (from_child_err, stderr) = pipes
+    for end in (stdin, stdout, stderr):
+        os.close(end)
+    return _Forked(pid, to_child, from_child, from_child_err)
+
+
+def _forked_main(base_dir: Path, stdin: int, stdout: int, stderr: int) -> None:
+    """The forked child: its pipes become its standard streams, every other file pytest had
+    open is closed (a reader of pytest's output must not wait for the recorder), and it ends
+    without running pytest's exit handlers."""
+    code = 1
+    try:
+        for fd, end in enumerate((stdin, stdout, stderr)):
+            os.dup2(end, fd)
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) > 2:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass
+        faulthandler.disable()
+        sys.stdin = open(0, closefd=False)
+        sys.stdout = open(1, "w", closefd=False)
+        sys.stderr = open(2, "w", closefd=False)
+        try:
+            with open("/proc/self/comm", "w") as comm:  # what ps and top show
+                comm.write(PROCESS_NAME)
+        except OSError:
+            pass
+        code = main([str(base_dir)])
+    except BaseException:  # noqa: BLE001 - said on stderr, which pytest reads when no result comes
+        traceback.print_exc()
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
 
 
 def _widen_pipe(stream: Any) -> None:
