@@ -87,7 +87,7 @@ def run_with(run_id: str, at: float, tests: dict[str, str], branch: str = "main"
     passed on the retry); P passed, F failed, E error, S skipped."""
     names = {"P": "passed", "F": "failed", "E": "error", "S": "skipped"}
     events = [run_event(run_id, project, "finished", at, finished_at=at + 60, exit_status=0,
-                        quarantine_requests={nodeid: ["marker", reason] for nodeid, reason in (quarantine or {}).items()},
+                        quarantine_requests={test: ["marker", why] for test, why in (quarantine or {}).items()},
                         context={"vcs.ref.head.name": branch, "vcs.ref.head.revision": f"{run_id:0<40}"[:40],
                                  "cicd.pipeline.run.id": ci_run_id})]
     for index, (nodeid, attempts) in enumerate(tests.items()):

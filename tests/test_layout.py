@@ -29,6 +29,9 @@ recording      everything above but producers, and api (pytest glue: not cli, se
 server         analytics, api, config_file, events, history, quarantine, redaction, sinks,
                wording; of store only opening, administration and the after-write step
                (STORE_FOR['server']); reads go through the façade
+ci             analytics, config, history, redaction, wording; of store only its errors
+               (STORE_FOR['ci']): what a CI step writes for its runner, read through the façade
+               or a server's read endpoints
 cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, history, metrics, wording (the public names)
@@ -73,7 +76,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "recording": _BELOW_RECORDING | {"api"},
     "server": {"analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
                "wording"},
-    "cli": _BELOW_RECORDING | {"api", "producers", "server"},
+    "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "producers", "server"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "history", "metrics", "wording"},
     "__main__": {"cli"},
@@ -84,7 +88,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 #: and the after-write step (its settings for a sink; the server runs it after its writes)
 _STORE_ADMIN = {"store", "store.url", "store.base", "store.status", "store.access", "store.tokens",
                 "store.after_write"}
-STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url"}}
+STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url"}, "ci": {"store"}}
 
 OPENS_STORE = {"store", "sinks", "history", "server", "cli"}
 PYTEST_MODULES = {"pytest", "_pytest", "pluggy", "xdist"}

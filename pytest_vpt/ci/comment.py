@@ -64,7 +64,9 @@ def _find(http: requests.Session, url: str, mark: str) -> int | None:
         if not isinstance(comments, list):
             raise CommentFailed(f"{redact_url(url)}: the answer is not a list of comments")
         for comment in comments:
-            if isinstance(comment, dict) and mark in str(comment.get("body") or "") and isinstance(comment.get("id"), int):
+            if not isinstance(comment, dict) or not isinstance(comment.get("id"), int):
+                continue
+            if mark in str(comment.get("body") or ""):
                 return comment["id"]
         next_url = answer.links.get("next", {}).get("url")
         if next_url is not None and not next_url.startswith(url):  # the token goes to the API alone

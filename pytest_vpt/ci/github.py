@@ -23,7 +23,8 @@ from .summary import render
 FAIL_ON = ("never", "failures", "regressions")
 EVENT_MAX = 25 * 1024 * 1024  # GitHub's largest webhook payload
 #: Set for the job's later steps once a run is published, so a second publish of it (``vpt
-#: github report`` after a ``vpt push`` that published) writes the outputs only.
+#: github report`` after a ``vpt push`` that published) writes no second summary nor the
+#: annotations again: the outputs, the comment and the exit code only.
 PUBLISHED = "VPT_PUBLISHED_RUN"
 
 
@@ -72,8 +73,10 @@ def publish(source: History | str, run_id: str, env: Mapping[str, str], *, fail_
     published = Published(0, findings.run.run_id, findings.counts, findings.pass_rate, source=where, warnings=warnings)
     _write_outputs(env, findings)
     if env.get(PUBLISHED) != findings.run.run_id:
-        _report(findings, env, published, comment, dashboards_url, event)
+        _report(findings, env, published, dashboards_url)
         write_env(env.get("GITHUB_ENV"), PUBLISHED, findings.run.run_id)
+    if comment:
+        published.comment_url = _comment(findings, env, event, dashboards_url, published.warnings)
     if not local:
         published.exit_code = _exit_code(findings, fail_on)
     return _done(published)
@@ -116,8 +119,8 @@ def _read(reader: HistoryReader, run_id: str, env: Mapping[str, str], base_branc
         raise PublishError(str(exc)) from None
 
 
-def _report(findings: Findings, env: Mapping[str, str], published: Published, comment: bool,
-            dashboards_url: str | None, event: dict[str, Any]) -> None:
+def _report(findings: Findings, env: Mapping[str, str], published: Published, dashboards_url: str | None) -> None:
+    """The annotations and the job summary."""
     annotations = annotate(findings.failures)
     for line in annotations.lines:
         print(line)
@@ -126,8 +129,6 @@ def _report(findings: Findings, env: Mapping[str, str], published: Published, co
     text = render(findings, summary_room(summary_file), dashboards_url, annotations.left, published.source)
     append_summary(summary_file, text)
     published.summary_bytes = len(text.encode())
-    if comment:
-        published.comment_url = _comment(findings, env, event, dashboards_url, published.warnings)
 
 
 def _comment(findings: Findings, env: Mapping[str, str], event: dict[str, Any], dashboards_url: str | None,

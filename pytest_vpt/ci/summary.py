@@ -80,7 +80,8 @@ def _against(findings: Findings) -> str:
     if findings.base_run is not None:
         base = findings.base_run
         commit = f", commit <code>{_text(base.vcs_revision[:12])}</code>" if base.vcs_revision else ""
-        return f"Against <code>{_text(findings.base_branch or '')}</code> (run <code>{_text(base.run_id)}</code>{commit}): {found}."
+        branch = _text(findings.base_branch or "")
+        return f"Against <code>{branch}</code> (run <code>{_text(base.run_id)}</code>{commit}): {found}."
     if findings.base_branch:
         return f"No run of the base branch <code>{_text(findings.base_branch)}</code> recorded yet: {found}."
     return f"No base branch known (not a pull request): {found}."

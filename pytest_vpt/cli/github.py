@@ -27,12 +27,14 @@ def github() -> None:
               help="write (or update) one pull-request comment; GITHUB_TOKEN from the environment")
 @click.option("--dashboards", "dashboards_url", metavar="URL", envvar="VPT_DASHBOARDS_URL",
               help="the dashboards, linked from the summary")
+@click.option("--project", envvar="VPT_PROJECT", help="the project's runs only, in a store (default: every "
+              "project's; a server's token names its project)")
 @click.option("--server", metavar="URL", help="read the run from this vpt server (default: VPT_SERVER or "
               "the vpt_server setting; token in VPT_TOKEN); with none, from the store")
 @render.json_option
 @click.pass_obj
 def report(store_option: StoreOption, run_id: str, fail_on: str, comment: bool, dashboards_url: str | None,
-           server: str | None, as_json: bool) -> None:
+           project: str | None, server: str | None, as_json: bool) -> None:
     """Write the run's job summary ($GITHUB_STEP_SUMMARY), outputs ($GITHUB_OUTPUT), annotations
     (workflow commands on stdout) and pull-request comment; exit 1 when --fail-on applies."""
     url = server or store_option.settings.server
@@ -41,7 +43,7 @@ def report(store_option: StoreOption, run_id: str, fail_on: str, comment: bool, 
             published = publish(url, run_id, os.environ, fail_on=fail_on, comment=comment,
                                 dashboards_url=dashboards_url)
         else:
-            with store_option.history() as history:
+            with store_option.history(project or None) as history:
                 published = publish(history, run_id, os.environ, fail_on=fail_on, comment=comment,
                                     dashboards_url=dashboards_url)
     except (PublishError, ValueError) as exc:
