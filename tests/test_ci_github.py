@@ -140,6 +140,13 @@ def test_the_summary_shortens_itself_under_1_mib_with_50000_failures(tmp_path, r
     assert "_… and " in text and "more, left out._" in text
 
 
+def test_flaky_tests_link_to_the_dashboards(store, runner, capsys) -> None:
+    _publish(store, {**runner, "VPT_DASHBOARDS_URL": "https://grafana.example/d/vpt?orgId=1"})
+    summary = Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "[Dashboards](https://grafana.example/d/vpt?orgId=1)" in summary
+    assert "[history](https://grafana.example/d/vpt?orgId=1&var-nodeid=t.py%3A%3Atest_d)" in summary
+
+
 def test_a_run_published_once_is_not_published_twice(store, runner, capsys) -> None:
     _publish(store, runner)
     summary = Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
@@ -251,3 +258,5 @@ def test_the_cli_names_what_was_wrong(store, runner, monkeypatch, args, message)
 def test_publish_refuses_bad_options(store, runner) -> None:
     with pytest.raises(PublishError, match="fail-on 'always'"):
         _publish(store, runner, fail_on="always")
+    with pytest.raises(PublishError, match="is not a run id"):
+        _publish(store, runner, "x" * 300)

@@ -57,8 +57,12 @@ def publish(source: History | str, run_id: str, env: Mapping[str, str], *, fail_
     History, or a vpt server's URL read with ``VPT_TOKEN``) to GitHub Actions.
 
     Without a token, or with one the server refuses (a fork's pull request), it warns and
-    reports from the local store, and the exit code is 0.
+    reports from the local store, and the exit code is 0. ``dashboards_url`` defaults to
+    ``VPT_DASHBOARDS_URL``.
     """
+    dashboards_url = dashboards_url or env.get("VPT_DASHBOARDS_URL") or None
+    if not run_id or len(run_id) > 256 or not run_id.isprintable():
+        raise PublishError(f"run id {run_id[:80]!r} is not a run id (1 to 256 printable characters) nor latest")
     if fail_on not in FAIL_ON:
         raise PublishError(f"fail-on {fail_on!r} is not one of {', '.join(FAIL_ON)}")
     if dashboards_url and not dashboards_url.startswith(("http://", "https://")):
