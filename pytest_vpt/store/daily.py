@@ -151,6 +151,12 @@ def histogram(text: str | None) -> Iterator[tuple[int, int]]:
 
 def merge_hist(a: str | None, b: str | None) -> str:
     """Two histograms added up, in bucket order (``vpt_merge_hist`` in SQL)."""
+    if not a and b and b.count(" ") == 1:  # the common cases first: a new day's single bucket,
+        return b
+    if a and b and a.count(" ") == 1 and b.count(" ") == 1:  # or a single bucket met again
+        (bucket_a, count_a), (bucket_b, count_b) = a.split(" "), b.split(" ")
+        if bucket_a == bucket_b:
+            return f"{bucket_a} {int(count_a) + int(count_b)}"
     merged: dict[int, int] = {}
     for bucket, count in (*histogram(a), *histogram(b)):
         merged[bucket] = merged.get(bucket, 0) + count
