@@ -184,3 +184,40 @@ def test_the_readme_tables_name_every_input_and_output() -> None:
     outputs_table = readme.split("## Outputs", 1)[1].split("\n## ", 1)[0]
     assert [name for name in action["inputs"] if f"| `{name}` |" not in inputs_table] == []
     assert [name for name in action["outputs"] if f"`{name}`" not in outputs_table] == []
+
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="3" failures="1" errors="0" skipped="1">
+<testcase classname="tests.test_box" name="test_boot" file="tests/test_box.py" line="3" time="0.5"/>
+<testcase classname="tests.test_box" name="test_tune" file="tests/test_box.py" line="9" time="1.25">
+<failure message="AssertionError: no signal, 0%">E   AssertionError: no signal, 0%</failure></testcase>
+<testcase classname="tests.test_box" name="test_hdmi" file="tests/test_box.py" line="14" time="0.0">
+<skipped message="no HDMI"/></testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_the_action_pushes_junit_xml_and_publishes_the_run_once(offline_index, tmp_path: Path) -> None:
+    action, wheels = offline_index
+    store = f"sqlite:///{tmp_path / 'server.db'}"
+    record(store, run_with("base-1", T0, {"tests/test_box.py::test_boot": "P"}, branch="main"))
+    token = token_for(store, "box")
+    workspace = tmp_path / "workspace"
+    (workspace / "reports").mkdir(parents=True)
+    (workspace / "reports" / "box.xml").write_text(JUNIT)
+    server = Server(store).start()
+    try:
+        env = _job(tmp_path, wheels, {"pull_request": {"number": 12}}, GITHUB_HEAD_REF="feature",
+                   GITHUB_REF="refs/pull/12/merge", GITHUB_SHA="c" * 40)
+        done = run_action(action, {"version": __version__, "server": server.url, "token": token, "project": "box",
+                                   "junit": "reports/*.xml\n", "fail-on": "failures"}, env, workspace)
+    finally:
+        server.stop()
+    install, push, report = done.steps
+    assert (install.exit_code, push.exit_code, report.exit_code) == (0, 0, 1), push.stderr + report.stderr
+    errors = [c for c in done.commands if c.name == "error"]
+    assert len(errors) == 1 and errors[0].message == "AssertionError: no signal, 0%"  # once, by the push step
+    assert errors[0].properties["title"].endswith("tests/test_box.py::test_tune")
+    assert "New failures (1)" in push.summary and report.summary == ""
+    assert {key: done.outputs[key] for key in ("tests", "passed", "failed", "skipped", "new-failures")} == {
+        "tests": "3", "passed": "1", "failed": "1", "skipped": "1", "new-failures": "1"}
