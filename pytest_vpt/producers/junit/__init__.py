@@ -2,8 +2,8 @@
 
 ``read_report(path)`` streams the tests of one file. It reads the file twice: the first pass
 (check.py) checks all of it — safe, well-formed, every value readable — and counts each test
-id's ``testcase`` elements in a compact table (id_table.py); only then does the second pass
-(reader.py) yield tests, each once its last element is read. So a bad file raises
+id's ``testcase`` elements in a compact table (id_table.py) that leaves one byte per element;
+only then does the second pass (reader.py) yield tests, each once its last element is read. So a bad file raises
 :class:`JUnitError` ("FILE:LINE: what is wrong") before anything is yielded, and memory does
 not grow with the file: a test is held only while elements of it are still to come.
 
@@ -31,12 +31,15 @@ How producers write retries, and how they are read (the elements of one id are o
   its test twice: one attempt, the first element's.
 
 Outcomes: passed, failed, error, skipped, rerun. ``started_at`` is the case's ``timestamp``, else
-its suite's (a time without a zone is UTC). Limits (each a JUnitError when exceeded): markup
-(a tag with its attributes, a comment) 1 MiB, 64 levels, 10,000,000 elements, 1,000 elements
-of one test, 1,000 results in one element, 10,000 tests interleaved at one point; DOCTYPE,
-entities and external references are refused (xml_stream.py). Texts are never loaded: a
-result's text is read only up to its first line, when it has no ``message``; messages are cut
-to the wire format's 65,536 characters.
+its suite's (a time without a zone is UTC). Both passes run lxml's pull parser (libxml2, in C)
+and see only suites, cases and results (walk.py), deleting what they are done with after each
+chunk. Limits (each a JUnitError when exceeded): a tag's attributes or a comment 1 MiB, a text
+10,000,000 bytes, 32 MiB parsed while no case or suite finishes, 64 levels down to a result
+(256 for any element), 10,000,000 elements, 1,000 elements of one test, 1,000 results in one
+element, 10,000 tests interleaved at one point; DOCTYPE, entities, external references and a
+default namespace are refused (prolog.py, xml_stream.py). Of a text, only a result's is read,
+up to its first line, when it has no ``message``; messages are cut to the wire format's 65,536
+characters.
 """
 
 from .model import JUnitError, ReportedAttempt, ReportedTest

@@ -1,5 +1,5 @@
-"""The attempts one ``testcase`` element records, read through junitparser's model (its xunit2
-``TestCase``: final results and Surefire's interim ones), oldest first:
+"""The attempts one ``testcase`` element records, read through junitparser's model of its results
+(xunit2: final results and Surefire's interim ones), oldest first:
 
 - ``flakyFailure``/``flakyError`` (Surefire, Gradle: passed on a retry): one rerun attempt each,
   then the final result (passed);
@@ -18,11 +18,9 @@ text (of its ``stackTrace`` for an interim result), cut to the wire format's len
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from typing import TypeVar
-
-from junitparser.junitparser import Element, Error, Failure, Result, Skipped
+from junitparser.junitparser import Error, Failure, Result, Skipped
 from junitparser.xunit2 import FlakyError, FlakyFailure, InterimResult, RerunError, RerunFailure, TestCase
+from lxml import etree
 
 from ...events import MESSAGE_MAX, TEXT_MAX, cut_text
 from .fields import seconds
@@ -31,15 +29,16 @@ from .model import ReportedAttempt
 #: how pytest begins an error's message; a second element of a failing test that holds only
 #: such errors is not an attempt of its own (see :func:`pytest_aftermath`)
 PYTEST_PHASE_ERRORS = ("failed on teardown with", "failed on setup with")
-_Model = TypeVar("_Model", bound=Element)
+#: characters of a result's text looked at for its first line (when it has no message)
+TEXT_KEPT = 65_536
 _OUTCOMES = {Failure: "failed", RerunFailure: "failed", Error: "error", RerunError: "error"}
 
 
-def element_attempts(case: TestCase, duration: float | None, started_at: float | None) -> list[ReportedAttempt]:
-    """The attempts of ``case`` (one ``testcase`` element), oldest first; all but the last are
-    reruns."""
+def element_attempts(results: list[Result], duration: float | None, started_at: float | None) -> list[ReportedAttempt]:
+    """The attempts of one ``testcase`` element from its ``results``, oldest first; all but the
+    last are reruns."""
     failures, errors, skipped, flaky, reruns = [], [], [], [], []
-    for result in results_of(case):
+    for result in results:
         kind = type(result)
         if kind is Failure:
             failures.append(result)
@@ -69,11 +68,10 @@ def element_attempts(case: TestCase, duration: float | None, started_at: float |
     return attempts
 
 
-def pytest_aftermath(case: TestCase) -> str | None:
-    """The message of a pytest element that only reports a phase error ("failed on teardown
-    with ..."): when the same test's previous element failed, this is that attempt's teardown,
-    not an attempt of its own. None for any other element."""
-    results = results_of(case)
+def pytest_aftermath(results: list[Result]) -> str | None:
+    """The message of a pytest element (its ``results``) that only reports a phase error ("failed
+    on teardown with ..."): when the same test's previous element failed, this is that attempt's
+    teardown, not an attempt of its own. None for any other element."""
     if not results or any(type(result) is not Error for result in results):
         return None
     messages = [result.message or "" for result in results]
@@ -85,18 +83,16 @@ def pytest_aftermath(case: TestCase) -> str | None:
     return note
 
 
-def model(kind: type[_Model], element: ET.Element) -> _Model:
-    """junitparser's ``kind.fromelem(element)``, without the element its constructor builds only
-    to throw away (with lxml installed, the most costly part of reading a result)."""
-    wrapped = kind.__new__(kind)
-    wrapped._elem = element
-    return wrapped
-
-
-def results_of(case: TestCase) -> list[Result]:
-    """The results (final and interim) of ``case``, in the order written."""
+def results_of(elements: list[etree._Element]) -> list[Result]:
+    """junitparser's model of each result element (its ``fromelem``, without the element its
+    constructor builds only to throw away)."""
     kinds = TestCase.ITER_TYPES
-    return [model(kinds[child.tag], child) for child in case._elem if child.tag in kinds]
+    results = []
+    for element in elements:
+        result = object.__new__(kinds[element.tag])
+        result._elem = element
+        results.append(result)
+    return results
 
 
 def then(message: str | None, later: str | None) -> str | None:
@@ -119,8 +115,9 @@ def _message(result: Failure | Error | Skipped | InterimResult) -> str | None:
 
 
 def first_line(text: str | None) -> str | None:
-    """The first non-blank line of ``text``, stripped; None if it has none."""
-    for line in (text or "").splitlines():
+    """The first non-blank line of ``text`` (of its first ``TEXT_KEPT`` characters), stripped;
+    None if it has none."""
+    for line in (text or "")[:TEXT_KEPT].splitlines():
         if line.strip():
             return line.strip()
     return None

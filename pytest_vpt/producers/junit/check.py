@@ -7,11 +7,11 @@ from collections import deque
 from pathlib import Path
 
 from .fields import line_number, seconds, timestamp
-from .id_table import IdTable
+from .id_table import IdTable, most_open
 from .ids import test_id
-from .model import JUnitError
+from .model import JUnitError, Refused
 from .walk import INTERIM, Walk
-from .xml_stream import Refused
+from .xml_stream import MARKUP_MAX, TOO_LONG
 
 #: ``testcase`` elements in one report
 CASES_MAX = 10_000_000
@@ -25,27 +25,31 @@ HELD_MAX = 10_000
 
 
 class CheckPass(Walk):
-    """Checks the report at ``path`` and counts its elements per test id (``table``)."""
+    """Checks the report at ``path`` and counts its elements per test id."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         self.table = IdTable()
         self._results = 0
 
-    def run(self) -> IdTable:
-        """Check the whole file; its table, or a :class:`JUnitError`."""
-        deque(self.chunks(), maxlen=0)
+    def run(self) -> bytearray:
+        """Check the whole file; the marks of its elements (see IdTable), or a :class:`JUnitError`."""
+        deque(self.walk(), maxlen=0)
         table = self.table
-        if table.repeated > HELD_MAX and (held := table.most_open()) > HELD_MAX:
+        marks = table.finish()
+        if table.repeated > HELD_MAX and (held := most_open(marks)) > HELD_MAX:
             raise JUnitError(str(self.path), f"the elements of {held} tests are interleaved at one point of the "
                              f"file; at most {HELD_MAX} are held while reading")
-        return table
+        return marks
 
-    def case_start(self, attrs: dict[str, str]) -> None:
+    def case(self, element, suite, results) -> None:
+        self._results = 0
+        attrs = dict(element.items())
         name = attrs.get("name")
         if not name:
             raise Refused("a <testcase> without a name")
-        suite = self.suites[-1]
+        if sum(map(len, attrs.values())) > MARKUP_MAX:
+            raise Refused(TOO_LONG)
         nodeid = test_id(name, attrs.get("classname") or None, attrs.get("file") or suite.file, suite.name)
         if self.table.add(hash(nodeid)) > ELEMENTS_MAX:
             raise Refused(f"more than {ELEMENTS_MAX} <testcase> elements of one test ({nodeid[:200]})")
@@ -56,11 +60,13 @@ class CheckPass(Walk):
             line_number(attrs["line"], "<testcase>")
         if "timestamp" in attrs:
             timestamp(attrs["timestamp"], "<testcase>")
-        self._results = 0
 
-    def result_start(self, tag: str, attrs: dict[str, str]) -> None:
+    def result(self, element) -> None:
         self._results += 1
         if self._results > RESULTS_MAX:
             raise Refused(f"more than {RESULTS_MAX} results in one <testcase>")
+        if sum(map(len, element.values())) > MARKUP_MAX:
+            raise Refused(TOO_LONG)
+        tag = element.tag
         if tag in INTERIM:
-            seconds(attrs.get("time"), f"<{tag}>")
+            seconds(element.get("time"), f"<{tag}>")

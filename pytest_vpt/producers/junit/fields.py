@@ -1,12 +1,12 @@
 """The attribute values of a report, read and checked: a value that cannot be what its attribute
-says raises :class:`~.xml_stream.Refused` naming the attribute and the value."""
+says raises :class:`~.model.Refused` naming the attribute and the value."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
 from ...events import DURATION_MAX, INT_MAX, TIME_MAX
-from .xml_stream import Refused
+from .model import Refused
 
 #: timestamps before this (the first day of 1970) are placeholders, not times (jest-junit writes
 #: 1970-01-01 for a suite that failed to load)

@@ -16,6 +16,15 @@ class JUnitError(ValueError):
         super().__init__(f"{path}:{line}: {what}" if line is not None else f"{path}: {what}")
 
 
+class Refused(Exception):
+    """What is wrong in a report, raised while it is read; ``line`` where it is known (else the
+    line of the element being read is taken)."""
+
+    def __init__(self, what: str, line: int | None = None) -> None:
+        super().__init__(what)
+        self.line = line
+
+
 @dataclass(slots=True)
 class ReportedAttempt:
     """One run of a test: ``outcome`` is passed, failed, error, skipped, or rerun (a failed
