@@ -56,10 +56,25 @@ class PushResult:
     tests: int = 0
     attempts: int = 0
     outcomes: Counter = field(default_factory=Counter)
+    reruns: int = 0  # attempts before a test's final one
     flaky: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # the run's, as its finish says (all shards)
     sink: SinkReport | None = None
     changes: RunChanges = field(default_factory=RunChanges)
+    first: float = math.inf  # the earliest start and latest end of an attempt
+    last: float = -math.inf
+
+    def add(self, events: list[dict[str, Any]]) -> None:
+        """Count one test's attempt events."""
+        final = events[-1]
+        self.tests += 1
+        self.attempts += len(events)
+        self.reruns += len(events) - 1
+        self.outcomes[final["vpt.test.outcome"]] += 1
+        if final["vpt.test.outcome"] == "passed" and len(events) > 1:
+            self.flaky.append(final["test.case.name"])
+        self.first = min(self.first, *(event["vpt.test.started_at"] for event in events))
+        self.last = max(self.last, *(event["vpt.test.finished_at"] for event in events))
 
     def to_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "files": self.files, "tests": self.tests, "attempts": self.attempts,
@@ -88,28 +103,20 @@ def push_reports(
     sink.emit(run_event(run_id, project, "running", started_at, labels=dict(labels or {}), context=context))
     sink.flush()
     result = PushResult(run_id, [str(path) for path in paths])
-    first, last = math.inf, -math.inf
-    reruns = 0
     for path, tests in zip(paths, reports):
         file_time = _mtime(path)
         for test in tests:
             events = _attempt_events(test, run_id, project, file_time, result.attempts)
+            if not events:
+                continue
             for event in events:
                 sink.emit(event)
-                first = min(first, event["vpt.test.started_at"])
-                last = max(last, event["vpt.test.finished_at"])
-            final = events[-1]["vpt.test.outcome"]
-            result.tests += 1
-            result.attempts += len(events)
-            result.outcomes[final] += 1
-            reruns += len(events) - 1
-            if final == "passed" and len(events) > 1:
-                result.flaky.append(events[-1]["test.case.name"])
+            result.add(events)
             if on_progress is not None and result.tests % PROGRESS_EVERY == 0:
                 on_progress(result.tests)
     if on_progress is not None:
         on_progress(result.tests)
-    outcomes, all_reruns = result.outcomes, reruns
+    outcomes, all_reruns = result.outcomes, result.reruns
     if before is not None:  # another push holds tests of this run: count them all, from the history
         sink.flush()
         now = run_totals(run_id)
@@ -117,8 +124,8 @@ def push_reports(
             outcomes, all_reruns = now.outcomes, now.reruns
     result.counts = {"tests": sum(outcomes.values()), **{o: outcomes.get(o, 0) for o in _OUTCOMES},
                      "rerun": all_reruns}
-    started = min(started_at, first) if first < math.inf else started_at
-    finished = max(last, started) if last > -math.inf else started
+    started = min(started_at, result.first)
+    finished = max(result.last, started)
     failing = outcomes.get("failed", 0) + outcomes.get("error", 0)
     sink.emit(run_event(run_id, project, "finished", started, finished_at=finished, exit_status=1 if failing else 0,
                         counts=result.counts, labels=dict(labels or {}), context=context))
