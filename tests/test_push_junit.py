@@ -355,3 +355,16 @@ def test_a_damaged_result_file_is_exit_3_and_nothing_is_sent(project: Path, dama
     code, output = vpt("--store", f"sqlite:///{project / 'vpt.db'}", "push", "--vpt-result-file", "run.ndjson")
     assert code == 3 and "run.ndjson:" in output and problem in output, output
     assert not (project / "vpt.db").exists() or runs(f"sqlite:///{project / 'vpt.db'}") == []
+
+
+def test_a_big_report_shows_its_progress_on_a_terminal_only(project: Path) -> None:
+    from test_cli_progress import on_terminal, piped
+
+    cases = "".join(f'<testcase classname="tests.test_load" name="test_{n}" time="0.01"/>\n' for n in range(8000))
+    write(project, "big.xml", f'<?xml version="1.0"?>\n<testsuite name="load">\n{cases}</testsuite>\n')
+    code, seen = on_terminal(project, "--store", f"sqlite:///{project / 'a.db'}", "push", "big.xml", "--project", "box")
+    assert code == 0, seen
+    assert re.search(r"pushing to sqlite:.*\b[\d,]+ tests\b", seen), seen
+    done = piped(project, "--store", f"sqlite:///{project / 'b.db'}", "push", "big.xml", "--project", "box")
+    assert done.returncode == 0 and "pushing to" not in done.stdout + done.stderr
+    assert done.stdout.startswith("run junit-") and "8000 tests (8000 passed)" in done.stdout
