@@ -24,7 +24,8 @@ sinks          analytics, context, events, quarantine, redaction, store, wording
 history        analytics, config, events, quarantine, redaction, store, wording (the façade)
 metrics        config, context, events, redaction, sinks, wording (MetricsCollector)
 producers      analytics, config, config_file, context, devices, events, metrics, redaction,
-               sinks, video, wording; of store only its URLs (STORE_FOR['producers'])
+               sinks, video, wording; of store only its URLs and what a write changed
+               (STORE_FOR['producers']: the type a sink's close_run returns)
 recording      everything above but producers, and api (pytest glue: not cli, server, plugin)
 server         analytics, api, config_file, events, history, quarantine, redaction, sinks,
                wording; of store only opening, administration and the after-write step
@@ -88,7 +89,7 @@ MAY_IMPORT: dict[str, set[str]] = {
 #: and the after-write step (its settings for a sink; the server runs it after its writes)
 _STORE_ADMIN = {"store", "store.url", "store.base", "store.status", "store.access", "store.tokens",
                 "store.after_write"}
-STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url"}, "ci": {"store"}}
+STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url", "store.changes"}, "ci": {"store"}}
 
 OPENS_STORE = {"store", "sinks", "history", "server", "cli"}
 PYTEST_MODULES = {"pytest", "_pytest", "pluggy", "xdist"}

@@ -131,7 +131,7 @@ def _push_junit(store_option: StoreOption, url: str | None, paths: list[Path], p
     """Push the reports; the exit code, and the run pushed."""
     from ..producers.junit import JUnitError
     from ..producers.junit.push import push_reports
-    from ..producers.junit.run_totals import server_totals, store_totals
+    from .run_totals import server_totals, store_totals
 
     context = detect(os.environ, cwd=Path.cwd())
     context["vpt.version"] = __version__

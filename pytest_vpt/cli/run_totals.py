@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote
 
-from ...store import StoreURL
-from .push import RunTotals
+from ..producers.junit.push import RunTotals
+from ..store import StoreURL
 
 
 def _totals(tests: Iterable[Any]) -> RunTotals | None:
@@ -29,8 +29,8 @@ def _totals(tests: Iterable[Any]) -> RunTotals | None:
 
 def store_totals(url: StoreURL, project: str) -> Callable[[str], RunTotals | None]:
     """Reads a run's totals from the store at ``url`` (a store not made yet holds none)."""
-    from ...history import History, HistoryError
-    from ...store import StoreError
+    from ..history import History, HistoryError
+    from ..store import StoreError
 
     def read(run_id: str) -> RunTotals | None:
         try:
@@ -47,8 +47,8 @@ def store_totals(url: StoreURL, project: str) -> Callable[[str], RunTotals | Non
 def server_totals(url: str, token: str | None) -> Callable[[str], RunTotals | None]:
     """Reads a run's totals from the server at ``url`` (one that cannot answer: none; what is
     then pushed is spooled, and its finish carries this push's counts)."""
-    from ...sinks.base import SendError
-    from ...sinks.http import fetch
+    from ..sinks.base import SendError
+    from ..sinks.http import fetch
 
     def read(run_id: str) -> RunTotals | None:
         try:
