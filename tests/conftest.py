@@ -14,6 +14,9 @@ from pytest_vpt.history import History
 
 from private_postgres import PostgresBinariesMissing, PrivatePostgres
 
+#: The suites that made the JUnit reports under data/ fail on purpose: they are data, not tests.
+collect_ignore = ["data"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
