@@ -228,7 +228,7 @@ def test_every_event_type_is_bounded(event: dict, message: str) -> None:
 
 
 def test_regression_huge_duration_refused() -> None:
-    """Issue 12, item 2: durations of 1.7e308 were stored, and froze the daily rollup of every project."""
+    """Reported: durations of 1.7e308 were stored, and froze the daily rollup of every project."""
     event = _test_event(**{"vpt.test.duration.setup": 1.7e308, "vpt.test.duration.call": 1.7e308})
     with pytest.raises(EventError, match=rf"field 'vpt.test.duration.setup': 1.7e\+308 {_RANGE}"):
         validate(event)
@@ -238,7 +238,7 @@ def test_regression_huge_duration_refused() -> None:
 @pytest.mark.parametrize("field", ["vpt.test.markers", "vpt.run.labels", "vpt.metric.tags", "vpt.device.values"])
 @pytest.mark.parametrize("depth", [9, 255, 330, 100_000])
 def test_regression_deep_nesting_is_a_clean_error(field: str, depth: int) -> None:
-    """Issue 12, item 7: 330 levels gave a RecursionError (500), 255 were stored and broke every read."""
+    """Reported: 330 levels gave a RecursionError (500), 255 were stored and broke every read."""
     kind = {"vpt.test.markers": "test", "vpt.run.labels": "run", "vpt.metric.tags": "metric",
             "vpt.device.values": "device_sample"}[field]
     deep = _nested(depth - 1)
@@ -249,7 +249,7 @@ def test_regression_deep_nesting_is_a_clean_error(field: str, depth: int) -> Non
 
 
 def test_regression_absurd_run_time_refused() -> None:
-    """Issue 12, item 8: a run started at 1e308 was stored, and then `vpt runs` crashed."""
+    """Reported: a run started at 1e308 was stored, and then `vpt runs` crashed."""
     with pytest.raises(EventError, match=rf"field 'vpt.run.started_at': 1e\+308 {_WINDOW}"):
         validate(_run(**{"vpt.run.started_at": 1e308, "vpt.run.finished_at": None}))
     with pytest.raises(EventError, match=rf"field 'vpt.run.started_at': -1.0 {_WINDOW}"):
@@ -257,7 +257,7 @@ def test_regression_absurd_run_time_refused() -> None:
 
 
 def test_regression_metric_and_tag_errors_name_the_field() -> None:
-    """Issue 12, item 12: a bad metric name or tag was reported as `[0]` only."""
+    """Reported: a bad metric name or tag was reported as `[0]` only."""
     for event, field in ((_metric(**{"vpt.metric.name": "9lives"}), "vpt.metric.name"),
                          (_metric(**{"vpt.metric.tags": {"bad key": "x"}}), "vpt.metric.tags"),
                          (_metric(**{"vpt.metric.tags": {"app": 3}}), "vpt.metric.tags")):
@@ -360,7 +360,7 @@ def test_a_cut_text_keeps_its_head_within_the_limit() -> None:
 # --- what a store already holds (an older version accepted anything) is shown, never a crash ---
 
 def test_render_survives_absurd_times(tmp_path) -> None:
-    """Issue 12, item 8: `vpt runs`, `vpt tests` and `vpt video incidents` crashed with
+    """Reported: `vpt runs`, `vpt tests` and `vpt video incidents` crashed with
     "OverflowError: timestamp out of range" on a time of 1e308."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with open_store(url) as store:
