@@ -240,26 +240,33 @@ def _tests_in_chunks(conn: sqlite3.Connection, run_id: str) -> Iterator[list[_Ru
     """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
     ids = [row[0] for row in conn.execute(
         "SELECT DISTINCT test_id FROM test_attempts WHERE run_id = ? ORDER BY test_id", (run_id,))]
+    span = conn.execute("SELECT min(started_at), max(started_at) FROM test_attempts WHERE run_id = ?", (run_id,)).fetchone()
     for start in range(0, len(ids), _CHUNK):
-        tests = _tests_of(conn, run_id, ids[start:start + _CHUNK])
+        tests = _tests_of(conn, run_id, ids[start:start + _CHUNK], *span)
         if tests:
             yield tests
 
 
-def _tests_of(conn: sqlite3.Connection, run_id: str, ids: list[int]) -> list[_RunOfTest]:
-    """The tests ``ids`` of a run with a verdict not yet folded in, each with its attempts'
-    verdicts in order (an attempt stored twice counts once)."""
+# A chunk's attempts are found through the (test id, start) index, within the run's span of
+# starts: the run's own key (run_id || '' keeps the planner off it) would scan the whole run
+# for every chunk.
+_ATTEMPTS_OF_TESTS = (
+    "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
+    "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
+    "WHERE a.test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) AND a.started_at >= ? AND a.started_at <= ? "
+    "AND a.run_id || '' = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
+    "AND NOT EXISTS (SELECT 1 FROM test_flakiness_runs h WHERE h.run_id = a.run_id AND h.test_id = a.test_id) "
+    "ORDER BY a.test_id, a.attempt, a.started_at"
+)
+
+
+def _tests_of(conn: sqlite3.Connection, run_id: str, ids: list[int], first: float, last: float) -> list[_RunOfTest]:
+    """The tests ``ids`` of a run (its attempts started from ``first`` to ``last``) with a
+    verdict not yet folded in, each with its attempts' verdicts in order (an attempt stored
+    twice counts once)."""
     tests: dict[int, _RunOfTest] = {}
     seen: set[tuple[int, int]] = set()
-    for test_id, nodeid, attempt, outcome in conn.execute(
-        "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
-        "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
-        "WHERE a.run_id = ? AND a.test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
-        "AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
-        "AND a.test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = ?) "
-        "ORDER BY a.test_id, a.attempt, a.started_at",
-        (run_id, json.dumps(ids), run_id),
-    ):
+    for test_id, nodeid, attempt, outcome in conn.execute(_ATTEMPTS_OF_TESTS, (json.dumps(ids), first, last, run_id)):
         verdict = VERDICTS.get(outcome)
         if verdict is None or (test_id, attempt) in seen:
             continue
