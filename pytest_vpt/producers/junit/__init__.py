@@ -33,9 +33,9 @@ How producers write retries, and how they are read (the elements of one id are o
 Outcomes: passed, failed, error, skipped, rerun. ``started_at`` is the case's ``timestamp``, else
 its suite's (a time without a zone is UTC). Both passes run lxml's pull parser (libxml2, in C)
 and see only suites, cases and results (walk.py), deleting what they are done with after each
-chunk. Limits (each a JUnitError when exceeded): a tag's attributes or a comment 1 MiB, a text
-10,000,000 bytes, 32 MiB parsed while no case or suite finishes, 64 levels down to a result
-(256 for any element), 10,000,000 elements, 1,000 elements of one test, 1,000 results in one
+chunk. Limits (each a JUnitError when exceeded): a tag's attributes or a comment 1 MiB, 32 MiB
+parsed while no case or suite finishes (one case with its texts), 64 levels down to a result,
+10,000,000 elements, 1,000 elements of one test, 1,000 results in one
 element, 10,000 tests interleaved at one point; DOCTYPE, entities, external references and a
 default namespace are refused (prolog.py, xml_stream.py). Of a text, only a result's is read,
 up to its first line, when it has no ``message``; messages are cut to the wire format's 65,536
