@@ -58,10 +58,11 @@ def server(tmp_path):
 def test_the_shell_script_runs_the_real_cli_against_a_real_server(server) -> None:
     running, token = server
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    report = ROOT / "tests" / "data" / "junit" / "pytest" / "report.xml"
     done = run_tests("ShellTest", VPT_TEST_SERVER=running.url, VPT_TEST_STORE=running.store, VPT_TEST_TOKEN=token,
-                     PATH=path)
+                     VPT_TEST_REPORT=str(report), PATH=path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert summary(done) == "3 passed, 0 failed"
+    assert summary(done) == "5 passed, 0 failed"
     assert token not in done.stdout + done.stderr
 
 
