@@ -13,15 +13,14 @@ from __future__ import annotations
 
 from collections import ChainMap
 from collections.abc import Iterable
-from operator import itemgetter
 from typing import Any
 
 import psycopg
 
 from .daily import PENDING_COLUMNS
-from .rows import ATTEMPT_COLUMNS, TEST_CASE_COLUMNS
+from .rows import TEST_CASE_COLUMNS
 from .sql import hashed_nodeid_key, same_nodeid
-from .writes import ATTEMPT_DERIVED, ATTEMPTS, CASES, CASES_CONFLICT, attempt_derived, write_tests
+from .writes import ATTEMPT_ROW, CASES, CASES_CONFLICT, attempt_row, pending_row, write_tests
 
 #: below this many test events, the portable path is as quick
 THRESHOLD = 50
@@ -35,8 +34,6 @@ COPY_TYPES = {
 #: the columns a test case and a test attempt are copied with, and an attempt row's queue row
 CASE_ROW = (*TEST_CASE_COLUMNS, "first_seen")
 _FACTS = tuple(TEST_CASE_COLUMNS)[2:]  # after project and node id
-ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
-pending_row = itemgetter(*(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))
 
 
 def _stage(name: str, columns: tuple[str, ...]) -> str:
@@ -113,9 +110,8 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
             cursor.execute(_INSERT_CASES)
             for test_id, *row in cursor.execute(_READ_CASES):
                 cases.learned[row[0], row[1]] = (test_id, tuple(row))
-        known, copied = ChainMap(cases.learned, cases.known) if cases.learned else cases.known, ATTEMPTS.keys
-        attempts = [(*map(e.get, copied), known[e["vpt.project"], e["test.case.name"]][0], *attempt_derived(e))
-                    for e in tests]
+        known = ChainMap(cases.learned, cases.known) if cases.learned else cases.known
+        attempts = [attempt_row(e, known[e["vpt.project"], e["test.case.name"]][0]) for e in tests]
         try:
             with raw.transaction():
                 _copy(cursor, "test_attempts", ATTEMPT_ROW, attempts)

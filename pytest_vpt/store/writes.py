@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from . import devices, ids
@@ -93,10 +94,22 @@ def attempt_derived(e: dict[str, Any]) -> tuple:
             int(bool(e.get("vpt.device.offline"))))
 
 
-ATTEMPTS = _Table(
-    "test_attempts", ATTEMPT_COLUMNS, {"test_id": _TEST_ID, **{c: "?" for c in ATTEMPT_DERIVED}},
-    lambda e: (*test_key(e), *attempt_derived(e)),
-)
+#: the columns of an attempt row: those copied from its event, its test id, then ATTEMPT_DERIVED
+ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
+_ATTEMPT_KEYS = tuple(ATTEMPT_COLUMNS.values())
+#: an attempt row's values queued for the daily rollup (PENDING_COLUMNS)
+pending_row = itemgetter(*(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))
+
+
+def attempt_row(event: dict[str, Any], test_id: int) -> tuple:
+    """The values of ATTEMPT_ROW for a test event."""
+    return (*map(event.get, _ATTEMPT_KEYS), test_id, *attempt_derived(event))
+
+
+_INSERT_ATTEMPTS = (f"INSERT INTO test_attempts ({', '.join(ATTEMPT_ROW)}) VALUES ({', '.join('?' * len(ATTEMPT_ROW))}) "
+                    "ON CONFLICT DO NOTHING")
+_INSERT_PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(PENDING_COLUMNS))})")
 _METRICS = _Table(
     "metrics", METRIC_COLUMNS, {"test_id": _TEST_ID, "tags": "?"},
     lambda e: (*test_key(e), _json(e.get("vpt.metric.tags"), "{}")),
@@ -108,20 +121,30 @@ _INCIDENTS = _Table(
     "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
     "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL AND video_incidents.project = excluded.project",
 )
-_PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
-            f"VALUES ({_TEST_ID}, ?, ?, ?, ?, ?)")
+_TEST_IDS = ("SELECT nodeid, test_id FROM test_cases WHERE project = ? AND nodeid IN (SELECT value FROM json_each(?)) "
+             "AND md5(nodeid) IN (SELECT md5(value) FROM json_each(?))")
+
+
+def test_ids(conn: Any, tests: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """(project, node id) -> test id of the stored test cases of ``tests``: one query per project."""
+    by_project: dict[str, set[str]] = {}
+    for event in tests:
+        by_project.setdefault(event["vpt.project"], set()).add(event["test.case.name"])
+    found: dict[tuple[str, str], int] = {}
+    for project, nodeids in by_project.items():
+        listed = json.dumps(sorted(nodeids))
+        found.update(((project, nodeid), test_id) for nodeid, test_id in conn.execute(_TEST_IDS, (project, listed, listed)))
+    return found
 
 
 def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Test events not stored yet: their test cases, then their attempts (the portable way:
-    row by row), queued for the daily rollup."""
+    """Test events not stored yet: their test cases, then (with the test ids read back once)
+    their attempts, queued for the daily rollup."""
     conn.executemany(CASES.sql, CASES.rows(tests))
-    conn.executemany(ATTEMPTS.sql, ATTEMPTS.rows(tests))
-    conn.executemany(_PENDING, [
-        (*test_key(e), e["vpt.test.started_at"], e["vpt.test.outcome"], int(e["vpt.test.final"]),
-         _duration(e), int(bool(e.get("vpt.test.quarantined"))))
-        for e in tests
-    ])
+    ids = test_ids(conn, tests)
+    attempts = [attempt_row(e, ids[e["vpt.project"], e["test.case.name"]]) for e in tests]
+    conn.executemany(_INSERT_ATTEMPTS, attempts)
+    conn.executemany(_INSERT_PENDING, [pending_row(row) for row in attempts])
 
 
 _RUN_URLS = ("cicd.pipeline.run.url.full", "vcs.repository.url.full")
