@@ -78,10 +78,10 @@ def refresh(
     became: dict[int, tuple[str, str, str]] = {}
     quarantine: dict[int, tuple[str, str, str]] = {}
     this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
-    for tests in _tests_in_chunks(conn, run_id):
+    for tests in _tests_in_chunks(conn, run_id, project):
         failed += _fold_tests(conn, tests, project, this_run, settings, policy, explicit or {}, entries, became,
                               quarantine)
-    _hold(conn, run_id, failed)
+    _hold(conn, run_id, project, failed)
     changes.became = [change for test_id, change in became.items() if test_id not in failed]
     changes.quarantine = [change for test_id, change in quarantine.items() if test_id not in failed]
     return changes
@@ -145,13 +145,14 @@ def _write(conn: sqlite3.Connection, run_id: str, written: dict[int, tuple[tuple
     return failed
 
 
-def _hold(conn: sqlite3.Connection, run_id: str, failed: list[int]) -> None:
-    """Record that the rows of the run's tests (but those ``failed``) now hold it."""
+def _hold(conn: sqlite3.Connection, run_id: str, project: str, failed: list[int]) -> None:
+    """Record that the rows of the run's tests (its project's, but those ``failed``) now hold it."""
     conn.execute(
-        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT run_id, test_id FROM test_attempts "
-        f"WHERE run_id = ? AND outcome IN ({_VERDICT_OUTCOMES}) "
-        "AND test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ON CONFLICT DO NOTHING",
-        (run_id, json.dumps(failed)),
+        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT a.run_id, a.test_id FROM test_attempts a "
+        f"JOIN test_cases c ON c.test_id = a.test_id WHERE a.run_id = ? AND c.project = ? "
+        f"AND a.outcome IN ({_VERDICT_OUTCOMES}) "
+        "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ON CONFLICT DO NOTHING",
+        (run_id, project, json.dumps(failed)),
     )
 
 
@@ -212,7 +213,7 @@ UPDATE test_flakiness SET
                              ELSE :pfs_runs END),
     last_run_at = :at, last_run_id = :run_id, last_branch = :branch
 WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND attempt = 1 AND outcome = 'passed')
-  AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs
+  AND project = :project AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs
   AND test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = :run_id)
   AND (last_unclean_at IS NULL OR (consecutive_passes + 1 >= :pfs_runs
        AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
@@ -236,13 +237,13 @@ def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: 
     })
 
 
-def _tests_in_chunks(conn: sqlite3.Connection, run_id: str) -> Iterator[list[_RunOfTest]]:
+def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Iterator[list[_RunOfTest]]:
     """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
     ids = [row[0] for row in conn.execute(
         "SELECT DISTINCT test_id FROM test_attempts WHERE run_id = ? ORDER BY test_id", (run_id,))]
     span = conn.execute("SELECT min(started_at), max(started_at) FROM test_attempts WHERE run_id = ?", (run_id,)).fetchone()
     for start in range(0, len(ids), _CHUNK):
-        tests = _tests_of(conn, run_id, ids[start:start + _CHUNK], *span)
+        tests = _tests_of(conn, run_id, project, ids[start:start + _CHUNK], *span)
         if tests:
             yield tests
 
@@ -254,19 +255,21 @@ _ATTEMPTS_OF_TESTS = (
     "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
     "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
     "WHERE a.test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) AND a.started_at >= ? AND a.started_at <= ? "
-    "AND a.run_id || '' = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
+    "AND a.run_id || '' = ? AND c.project = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
     "AND NOT EXISTS (SELECT 1 FROM test_flakiness_runs h WHERE h.run_id = a.run_id AND h.test_id = a.test_id) "
     "ORDER BY a.test_id, a.attempt, a.started_at"
 )
 
 
-def _tests_of(conn: sqlite3.Connection, run_id: str, ids: list[int], first: float, last: float) -> list[_RunOfTest]:
-    """The tests ``ids`` of a run (its attempts started from ``first`` to ``last``) with a
+def _tests_of(conn: sqlite3.Connection, run_id: str, project: str, ids: list[int], first: float,
+              last: float) -> list[_RunOfTest]:
+    """The tests ``ids`` of a run of ``project`` (its attempts started from ``first`` to ``last``) with a
     verdict not yet folded in, each with its attempts' verdicts in order (an attempt stored
     twice counts once)."""
     tests: dict[int, _RunOfTest] = {}
     seen: set[tuple[int, int]] = set()
-    for test_id, nodeid, attempt, outcome in conn.execute(_ATTEMPTS_OF_TESTS, (json.dumps(ids), first, last, run_id)):
+    for test_id, nodeid, attempt, outcome in conn.execute(
+            _ATTEMPTS_OF_TESTS, (json.dumps(ids), first, last, run_id, project)):
         verdict = VERDICTS.get(outcome)
         if verdict is None or (test_id, attempt) in seen:
             continue
