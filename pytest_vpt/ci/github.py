@@ -13,6 +13,7 @@ from typing import Any
 from ..config import SettingsError
 from ..history import History, HistoryError
 from ..store import StoreError
+from . import FAIL_ON
 from .annotations import annotate
 from .commands import append_summary, command, summary_room, write_env, write_outputs
 from .comment import BODY_LIMIT, CommentFailed, marker, upsert
@@ -20,7 +21,6 @@ from .findings import Findings, find
 from .readers import HistoryReader, LocalReader, ReadFailed, ReadRefused, ServerReader, find_run
 from .summary import render
 
-FAIL_ON = ("never", "failures", "regressions")
 EVENT_MAX = 25 * 1024 * 1024  # GitHub's largest webhook payload
 #: Set for the job's later steps once a run is published, so a second publish of it (``vpt
 #: github report`` after a ``vpt push`` that published) writes no second summary nor the

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..ci import FAIL_ON, PublishError, publish
+from ..ci import FAIL_ON
 from ..config import SettingsError, parse_labels
 from ..context import detect
 from ..redaction import redact_text, redact_url
@@ -90,6 +90,8 @@ def push(store_option: StoreOption, files: tuple[str, ...], junit: bool, result_
 
 def _publish(store_option: StoreOption, url: str | None, run_id: str, project: str, fail_on: str) -> int:
     """GitHub mode: the run's job summary, annotations and outputs; the exit code fail-on asks for."""
+    from ..ci import PublishError, publish
+
     try:
         if url:
             return publish(url, run_id, os.environ, fail_on=fail_on).exit_code
