@@ -239,8 +239,10 @@ def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: 
 
 def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Iterator[list[_RunOfTest]]:
     """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
+    # those the clean passes' fold took already are left out
     ids = [row[0] for row in conn.execute(
-        "SELECT DISTINCT test_id FROM test_attempts WHERE run_id = ? ORDER BY test_id", (run_id,))]
+        "SELECT DISTINCT a.test_id FROM test_attempts a LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
+        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) ORDER BY a.test_id", (run_id,))]
     span = conn.execute("SELECT min(started_at), max(started_at) FROM test_attempts WHERE run_id = ?", (run_id,)).fetchone()
     for start in range(0, len(ids), _CHUNK):
         tests = _tests_of(conn, run_id, project, ids[start:start + _CHUNK], *span)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -121,28 +121,44 @@ _INCIDENTS = _Table(
     "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
     "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL AND video_incidents.project = excluded.project",
 )
-_TEST_IDS = ("SELECT nodeid, test_id FROM test_cases WHERE project = ? AND nodeid IN (SELECT value FROM json_each(?)) "
-             "AND md5(nodeid) IN (SELECT md5(value) FROM json_each(?))")
+# The stored test cases of some node ids of a project: their ids, then what CASES_CONFLICT may update.
+_CASES_OF = ("SELECT nodeid, test_id, first_seen, suite, line, params FROM test_cases WHERE project = ? "
+             "AND nodeid IN (SELECT value FROM json_each(?)) AND md5(nodeid) IN (SELECT md5(value) FROM json_each(?))")
 
 
-def test_ids(conn: Any, tests: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-    """(project, node id) -> test id of the stored test cases of ``tests``: one query per project."""
+def stored_cases(conn: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(project, node id) -> (test id, first seen, suite, line, params) of the stored test
+    cases among ``keys``: one query per project."""
     by_project: dict[str, set[str]] = {}
-    for event in tests:
-        by_project.setdefault(event["vpt.project"], set()).add(event["test.case.name"])
-    found: dict[tuple[str, str], int] = {}
+    for project, nodeid in keys:
+        by_project.setdefault(project, set()).add(nodeid)
+    found: dict[tuple[str, str], tuple] = {}
     for project, nodeids in by_project.items():
         listed = json.dumps(sorted(nodeids))
-        found.update(((project, nodeid), test_id) for nodeid, test_id in conn.execute(_TEST_IDS, (project, listed, listed)))
+        found.update(((project, nodeid), tuple(facts)) for nodeid, *facts in conn.execute(
+            _CASES_OF, (project, listed, listed)))
     return found
 
 
+def _tells_news(row: tuple, stored: tuple | None) -> bool:
+    """Whether CASES_CONFLICT would change the stored case with this row (or there is none)."""
+    if stored is None:
+        return True
+    _, first_seen, suite, line, params = stored
+    return row[7] < first_seen or any(
+        new is not None and new != old for new, old in ((row[2], suite), (row[5], line), (row[6], params)))
+
+
 def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Test events not stored yet: their test cases, then (with the test ids read back once)
-    their attempts, queued for the daily rollup."""
-    conn.executemany(CASES.sql, CASES.rows(tests))
-    ids = test_ids(conn, tests)
-    attempts = [attempt_row(e, ids[e["vpt.project"], e["test.case.name"]]) for e in tests]
+    """Test events not stored yet: their test cases (those with news: a test seen before
+    costs one lookup, no write), then their attempts, queued for the daily rollup."""
+    rows = CASES.rows(tests)
+    cases = stored_cases(conn, {(row[0], row[1]) for row in rows})
+    news = [row for row in rows if _tells_news(row, cases.get((row[0], row[1])))]
+    if news:
+        conn.executemany(CASES.sql, news)
+        cases.update(stored_cases(conn, {(row[0], row[1]) for row in news if (row[0], row[1]) not in cases}))
+    attempts = [attempt_row(e, cases[e["vpt.project"], e["test.case.name"]][0]) for e in tests]
     conn.executemany(_INSERT_ATTEMPTS, attempts)
     conn.executemany(_INSERT_PENDING, [pending_row(row) for row in attempts])
 
