@@ -96,7 +96,8 @@ def test_monitor_samples_until_sigterm_and_writes_everything(registry) -> None:
 
 def test_monitor_stops_on_ctrl_c_and_after_a_span(registry) -> None:
     proc = monitor(registry)
-    time.sleep(1.5)
+    assert proc.stderr.readline().startswith("monitoring 2 devices")  # started, however loaded the machine
+    time.sleep(1.0)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "stopped: " in err
