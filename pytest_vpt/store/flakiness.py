@@ -151,7 +151,8 @@ def _hold(conn: sqlite3.Connection, run_id: str, project: str, failed: list[int]
         "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT a.run_id, a.test_id FROM test_attempts a "
         f"JOIN test_cases c ON c.test_id = a.test_id WHERE a.run_id = ? AND c.project = ? "
         f"AND a.outcome IN ({_VERDICT_OUTCOMES}) "
-        "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ON CONFLICT DO NOTHING",
+        # in key order: written at random places, each row would cost a page of its own
+        "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY a.test_id ON CONFLICT DO NOTHING",
         (run_id, project, json.dumps(failed)),
     )
 
@@ -251,13 +252,13 @@ def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Ite
 
 
 # A chunk's attempts are found through the (test id, start) index, within the run's span of
-# starts: the run's own key (run_id || '' keeps the planner off it) would scan the whole run
-# for every chunk.
+# starts: the run's own key (run_id || '' keeps the planner off it), or the project's test
+# cases (the project is compared here, not in SQL), would be scanned for every chunk.
 _ATTEMPTS_OF_TESTS = (
-    "SELECT a.test_id, c.nodeid, a.attempt, a.outcome FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
-    "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
+    "SELECT a.test_id, c.project, c.nodeid, a.attempt, a.outcome FROM test_attempts a "
+    "JOIN test_cases c ON c.test_id = a.test_id LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
     "WHERE a.test_id IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) AND a.started_at >= ? AND a.started_at <= ? "
-    "AND a.run_id || '' = ? AND c.project = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
+    "AND a.run_id || '' = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) "
     "AND NOT EXISTS (SELECT 1 FROM test_flakiness_runs h WHERE h.run_id = a.run_id AND h.test_id = a.test_id) "
     "ORDER BY a.test_id, a.attempt, a.started_at"
 )
@@ -270,10 +271,10 @@ def _tests_of(conn: sqlite3.Connection, run_id: str, project: str, ids: list[int
     twice counts once)."""
     tests: dict[int, _RunOfTest] = {}
     seen: set[tuple[int, int]] = set()
-    for test_id, nodeid, attempt, outcome in conn.execute(
-            _ATTEMPTS_OF_TESTS, (json.dumps(ids), first, last, run_id, project)):
+    for test_id, owner, nodeid, attempt, outcome in conn.execute(
+            _ATTEMPTS_OF_TESTS, (json.dumps(ids), first, last, run_id)):
         verdict = VERDICTS.get(outcome)
-        if verdict is None or (test_id, attempt) in seen:
+        if verdict is None or owner != project or (test_id, attempt) in seen:
             continue
         seen.add((test_id, attempt))
         test = tests.get(test_id)
