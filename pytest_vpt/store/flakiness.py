@@ -21,16 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analytics.flakiness import PASS, Assessment, FlakinessSettings, TestRun, assess, clean_assessment
-from ..analytics.flakiness.scores import PFS_PRIOR
-from ..analytics.flakiness.verdict import MIN_RUNS, PFS_RUNS
+from ..analytics.flakiness.verdict import PFS_RUNS
 from ..quarantine.rules import Entry, QuarantinePolicy, next_entry
-from . import rollup_failures
+from . import clean_passes, rollup_failures
+from .clean_passes import VERDICT_OUTCOMES, VERDICTS
 from .changes import RunChanges
 from .sql import upsert
-
-#: An attempt's outcome as a verdict: "P" passed, "F" failed; absent: no verdict (skipped, xfailed).
-VERDICTS = {"passed": "P", "xpassed": "P", "failed": "F", "error": "F", "rerun": "F"}
-_VERDICT_OUTCOMES = ", ".join(f"'{outcome}'" for outcome in VERDICTS)
 
 _ROW = (
     "test_id", "project", "status", "reason", "probability", "score", "flip_rate", "runs", "attempts",
@@ -72,7 +68,8 @@ def refresh(
         return changes
     project, started_at, revision, dirty, branch = run
     # if the clean passes cannot be folded at once, each is folded (or set aside) with the others
-    rollup_failures.attempt(conn, _fold_clean_passes, conn, run_id, project, started_at, branch, settings, explicit or {})
+    for fold_clean in (clean_passes.fold_again, clean_passes.fold_first):
+        rollup_failures.attempt(conn, fold_clean, conn, run_id, project, started_at, branch, settings, explicit or {})
     entries = _entries(conn, project) if policy is not None else {}
     failed: list[int] = []
     became: dict[int, tuple[str, str, str]] = {}
@@ -150,7 +147,7 @@ def _hold(conn: sqlite3.Connection, run_id: str, project: str, failed: list[int]
     conn.execute(
         "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT a.run_id, a.test_id FROM test_attempts a "
         f"JOIN test_cases c ON c.test_id = a.test_id WHERE a.run_id = ? AND c.project = ? "
-        f"AND a.outcome IN ({_VERDICT_OUTCOMES}) "
+        f"AND a.outcome IN ({VERDICT_OUTCOMES}) "
         # in key order: written at random places, each row would cost a page of its own
         "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY a.test_id ON CONFLICT DO NOTHING",
         (run_id, project, json.dumps(failed)),
@@ -198,44 +195,6 @@ def forget(conn: sqlite3.Connection, project: str, nodeid: str) -> bool:
     return conn.execute(
         "DELETE FROM quarantine WHERE project = ? AND nodeid = ? AND left_at IS NOT NULL", (project, nodeid)
     ).rowcount > 0
-
-
-# The common case in one statement: a clean pass of a test whose window holds only clean
-# passes (it never failed, or not among its latest runs), with no quarantine to count for.
-# Its verdict is clean_assessment's; the values come from it, not from a copy of it here.
-_CLEAN_PASSES = """
-UPDATE test_flakiness SET
-    runs = runs + 1, attempts = attempts + 1, consecutive_passes = consecutive_passes + 1,
-    previous_status = CASE WHEN status != :status THEN status ELSE previous_status END,
-    status_since = CASE WHEN status != :status THEN :at ELSE status_since END,
-    status = :status, reason = :reason, probability = 0.0, flip_rate = 0.0, mixed_commits = 0, flaky_branches = '[]',
-    score = :a / (:ab + CASE WHEN (CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END) + 1 < :pfs_runs
-                             THEN (CASE WHEN last_unclean_at IS NULL THEN runs ELSE consecutive_passes END) + 1
-                             ELSE :pfs_runs END),
-    last_run_at = :at, last_run_id = :run_id, last_branch = :branch
-WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND attempt = 1 AND outcome = 'passed')
-  AND project = :project AND last_run_at <= :at AND last_run_id != :run_id AND runs + 1 >= :min_runs
-  AND test_id NOT IN (SELECT test_id FROM test_flakiness_runs WHERE run_id = :run_id)
-  AND (last_unclean_at IS NULL OR (consecutive_passes + 1 >= :pfs_runs
-       AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
-  AND test_id NOT IN (SELECT c.test_id FROM quarantine q JOIN test_cases c ON c.project = q.project
-                      AND c.nodeid = q.nodeid AND md5(c.nodeid) = md5(q.nodeid)
-                      WHERE q.project = :project AND q.left_at IS NULL)
-  AND test_id NOT IN (SELECT c.test_id FROM test_cases c WHERE c.project = :project
-                      AND md5(c.nodeid) IN (SELECT md5(value) FROM json_each(:explicit))
-                      AND c.nodeid IN (SELECT value FROM json_each(:explicit)))
-"""
-
-
-def _fold_clean_passes(conn: sqlite3.Connection, run_id: str, project: str, at: float, branch: str | None,
-                       settings: FlakinessSettings, explicit: dict) -> None:
-    verdict = clean_assessment(MIN_RUNS, PFS_RUNS)
-    a, b = PFS_PRIOR
-    conn.execute(_CLEAN_PASSES, {
-        "status": verdict.status, "reason": verdict.reason, "a": float(a), "ab": float(a + b), "pfs_runs": PFS_RUNS,
-        "min_runs": MIN_RUNS, "window_runs": settings.window_runs, "quiet_since": at - settings.window_days * 86400.0,
-        "at": at, "run_id": run_id, "branch": branch, "project": project, "explicit": json.dumps(list(explicit)),
-    })
 
 
 def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Iterator[list[_RunOfTest]]:
@@ -353,7 +312,7 @@ def _history(conn: sqlite3.Connection, test_id: int, runs: int, until: float | N
         "WHERE a.test_id = ? AND r.status = 'finished' AND r.started_at <= ? AND a.run_id IN ("
         # newest first along the (test_id, started_at) index, until enough runs are found
         "  SELECT f.run_id FROM test_attempts f "
-        f"  WHERE f.test_id = ? AND f.attempt = 1 AND f.outcome IN ({_VERDICT_OUTCOMES}) AND EXISTS ("
+        f"  WHERE f.test_id = ? AND f.attempt = 1 AND f.outcome IN ({VERDICT_OUTCOMES}) AND EXISTS ("
         "    SELECT 1 FROM runs fr WHERE fr.run_id = f.run_id AND fr.status = 'finished' AND fr.started_at <= ?) "
         "  ORDER BY f.started_at DESC LIMIT ?"
         ") ORDER BY a.started_at DESC",
