@@ -46,21 +46,20 @@ WHERE test_id IN (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND a
        AND (consecutive_passes + 1 >= :window_runs OR last_unclean_at < :quiet_since)))
 """ + _NOT_QUARANTINED.format(test_id="test_id")
 
-# A test's other attempts of the run are found through its (test id, start) index: the run's
-# own key (run_id || '' keeps the planner off it) would be scanned for every test.
+# The run's tests whose attempts with a verdict are all a first attempt that passed, in test
+# id order (the run's attempts are read once, in their key's order, and grouped).
 _FIRST = f"""
 INSERT INTO test_flakiness (test_id, project, status, reason, probability, score, flip_rate, runs, attempts,
     failures, failed_runs, pass_on_retry, mixed_commits, consecutive_passes, last_unclean_at, first_flaky_at,
     last_flaky_at, flaky_branches, previous_status, status_since, first_run_at, last_run_at, last_run_id, last_branch)
-SELECT DISTINCT a.test_id, c.project, :status, :reason, :probability, :score, :flip_rate, 1, 1, 0, 0, 0,
+SELECT p.test_id, :project, :status, :reason, :probability, :score, :flip_rate, 1, 1, 0, 0, 0,
     :mixed_commits, 1, NULL, NULL, NULL, '[]', NULL, :at, :at, :at, :run_id, :branch
-FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id
-WHERE a.run_id = :run_id AND a.attempt = 1 AND a.outcome = 'passed' AND c.project || '' = :project
-  AND NOT EXISTS (SELECT 1 FROM test_flakiness f WHERE f.test_id = a.test_id)
-  AND NOT EXISTS (SELECT 1 FROM test_flakiness_runs h WHERE h.run_id = a.run_id AND h.test_id = a.test_id)
-  AND NOT EXISTS (SELECT 1 FROM test_attempts o WHERE o.test_id = a.test_id AND o.run_id || '' = a.run_id
-                  AND o.outcome IN ({VERDICT_OUTCOMES}) AND NOT (o.attempt = 1 AND o.outcome = 'passed'))
-""" + _NOT_QUARANTINED.format(test_id="a.test_id") + " ORDER BY a.test_id"
+FROM (SELECT test_id FROM test_attempts WHERE run_id = :run_id AND outcome IN ({VERDICT_OUTCOMES}) GROUP BY test_id
+      HAVING min(attempt) = 1 AND max(attempt) = 1 AND min(outcome) = 'passed' AND max(outcome) = 'passed') p
+WHERE EXISTS (SELECT 1 FROM test_cases c WHERE c.test_id = p.test_id AND c.project = :project)
+  AND NOT EXISTS (SELECT 1 FROM test_flakiness f WHERE f.test_id = p.test_id)
+  AND NOT EXISTS (SELECT 1 FROM test_flakiness_runs h WHERE h.run_id = :run_id AND h.test_id = p.test_id)
+""" + _NOT_QUARANTINED.format(test_id="p.test_id") + " ORDER BY p.test_id"
 
 
 def fold_again(conn: Any, run_id: str, project: str, at: float, branch: str | None,

@@ -145,12 +145,13 @@ def _write(conn: sqlite3.Connection, run_id: str, written: dict[int, tuple[tuple
 def _hold(conn: sqlite3.Connection, run_id: str, project: str, failed: list[int]) -> None:
     """Record that the rows of the run's tests (its project's, but those ``failed``) now hold it."""
     conn.execute(
-        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT DISTINCT a.run_id, a.test_id FROM test_attempts a "
-        f"JOIN test_cases c ON c.test_id = a.test_id WHERE a.run_id = ? AND c.project = ? "
-        f"AND a.outcome IN ({VERDICT_OUTCOMES}) "
-        # in key order: written at random places, each row would cost a page of its own
+        # the run's attempts read once in their key's order and grouped; the rows written in key
+        # order (written at random places, each would cost a page of its own)
+        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT ?, a.test_id FROM (SELECT test_id FROM test_attempts "
+        f"WHERE run_id = ? AND outcome IN ({VERDICT_OUTCOMES}) GROUP BY test_id) a "
+        "WHERE EXISTS (SELECT 1 FROM test_cases c WHERE c.test_id = a.test_id AND c.project = ?) "
         "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY a.test_id ON CONFLICT DO NOTHING",
-        (run_id, project, json.dumps(failed)),
+        (run_id, run_id, project, json.dumps(failed)),
     )
 
 
@@ -201,8 +202,9 @@ def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Ite
     """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
     # those the clean passes' fold took already are left out
     ids = [row[0] for row in conn.execute(
-        "SELECT DISTINCT a.test_id FROM test_attempts a LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
-        "WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id) ORDER BY a.test_id", (run_id,))]
+        "SELECT a.test_id FROM (SELECT test_id FROM test_attempts WHERE run_id = ? GROUP BY test_id) a "
+        "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
+        "WHERE f.last_run_id IS NULL OR f.last_run_id != ? ORDER BY a.test_id", (run_id, run_id))]
     span = conn.execute("SELECT min(started_at), max(started_at) FROM test_attempts WHERE run_id = ?", (run_id,)).fetchone()
     for start in range(0, len(ids), _CHUNK):
         tests = _tests_of(conn, run_id, project, ids[start:start + _CHUNK], *span)
