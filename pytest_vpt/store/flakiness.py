@@ -3,8 +3,8 @@
 :func:`refresh` folds one finished run into the rows of the tests it ran: counters grow,
 and the verdict is recomputed from the test's latest runs, which are read only when the
 test failed recently (a test with a window of clean passes gets the clean verdict without
-reading anything). :func:`rebuild` replays every finished run in order through the same
-fold, so it gives the same table.
+reading anything, in one SQL statement for all of them: store.clean_passes). :func:`rebuild`
+replays every finished run in order through the same fold, so it gives the same table.
 
 The rollup records which runs each row holds (``test_flakiness_runs``): a run folded again
 (a spool sent twice) changes nothing, and an older run arriving late is folded once, its
