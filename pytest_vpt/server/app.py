@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -21,7 +21,6 @@ from starlette.requests import ClientDisconnect
 from .. import __version__
 from ..analytics.flakiness import STATUSES
 from ..history import History, RunIdAmbiguous, RunNotFound
-from ..store import tokens
 from ..store.base import Store
 from .database import Database
 from .deadline import ReadDeadline
@@ -30,6 +29,8 @@ from .errors import ApiError
 from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
 from .metrics import Measured, ServiceMetrics
+from .reads import ERRORS, Project, as_json
+from .routes import ROUTERS
 from .settings import ServerSettings
 
 _EVENTS_BODY = {
@@ -41,31 +42,6 @@ _EVENTS_BODY = {
         },
     },
 }
-_ERROR = {"content": {"application/json": {"schema": {
-    "type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"}}, "required": ["error"],
-}}}}
-_ERRORS = {status: {"description": text, **_ERROR} for status, text in (
-    (400, "the body is not valid gzip"), (401, "no token, or not a valid one"),
-    (403, "the token may not write this project"), (408, "the request did not arrive in time"),
-    (409, "an event conflicts with what is stored (e.g. an id of another project)"),
-    (413, "the body or batch is too large"), (415, "unknown content type or encoding"),
-    (422, "invalid events or parameters"), (503, "the store is not available"),
-)}
-
-
-async def _project(request: Request) -> str:
-    """The project of the request's bearer token (ApiError 401 without a valid one)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "send a token: Authorization: Bearer TOKEN (vpt token create)", "Authorization")
-    database = request.app.state.database
-    found = await run_in_threadpool(database.run, lambda store: tokens.project_of(store.conn, token.strip()))
-    if found is None:
-        raise ApiError(401, "the token is not valid (unknown or revoked)", "Authorization")
-    return found
-
-
-Project = Annotated[str, Depends(_project)]
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -83,7 +59,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
                   docs_url=None, redoc_url=None)  # /docs from the package, not a CDN (docs.py)
     serve_docs(app)
     metrics = ServiceMetrics()
-    app.state.database, app.state.metrics = database, metrics
+    app.state.database, app.state.metrics, app.state.settings = database, metrics, settings
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -108,9 +84,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     async def read_history(project: str, work: Any) -> Any:
         """``work(history)`` on the project's history, its records as the JSON they answer with."""
-        return await read(lambda store: _as_json(work(History(store, project, settings.flakiness))))
+        return await read(lambda store: as_json(work(History(store, project, settings.flakiness))))
 
-    @app.post("/api/v1/events", openapi_extra=_EVENTS_BODY, responses=_ERRORS, summary="Ingest a batch of events")
+    @app.post("/api/v1/events", openapi_extra=_EVENTS_BODY, responses=ERRORS, summary="Ingest a batch of events")
     async def ingest(request: Request, project: Project) -> dict[str, Any]:
         """A batch is written whole or not at all; an event already stored (same id) is not stored again."""
         try:
@@ -133,11 +109,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
             answer["changes"] = changes
         return answer
 
-    @app.get("/api/v1/runs", responses=_ERRORS, summary="Recent runs, newest first")
+    @app.get("/api/v1/runs", responses=ERRORS, summary="Recent runs, newest first")
     async def runs(project: Project, limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.runs(limit))
 
-    @app.get("/api/v1/runs/{run_id}/tests", responses=_ERRORS, summary="The tests of one run")
+    @app.get("/api/v1/runs/{run_id}/tests", responses=ERRORS, summary="The tests of one run")
     async def run_tests(project: Project, run_id: str, attempts: bool = False) -> list[dict[str, Any]]:
         def work(history: History) -> list[Any]:
             try:
@@ -149,12 +125,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
         return await read_history(project, work)
 
-    @app.get("/api/v1/tests/history", responses=_ERRORS, summary="One test's history, newest first")
+    @app.get("/api/v1/tests/history", responses=ERRORS, summary="One test's history, newest first")
     async def history(project: Project, nodeid: Annotated[str, Query(min_length=1)],
                       limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.test_history(nodeid, limit))
 
-    @app.get("/api/v1/flaky", responses=_ERRORS, summary="Tests by flakiness score")
+    @app.get("/api/v1/flaky", responses=ERRORS, summary="Tests by flakiness score")
     async def flaky(project: Project, status: Annotated[list[str] | None, Query()] = None,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[dict[str, Any]]:
         wanted = status or ["flaky"]
@@ -163,21 +139,21 @@ def create_app(settings: ServerSettings) -> FastAPI:
             raise ApiError(422, f"status {unknown[0]!r} is not one of {', '.join(STATUSES)}", "status")
         return await read_history(project, lambda history: history.flaky(wanted, limit=limit))
 
-    @app.get("/api/v1/quarantine", responses=_ERRORS, summary="The quarantine: each test's latest, in force first")
+    @app.get("/api/v1/quarantine", responses=ERRORS, summary="The quarantine: each test's latest, in force first")
     async def quarantine(project: Project) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.quarantine())
 
-    @app.get("/api/v1/incidents", responses=_ERRORS, summary="Video incidents, newest first")
+    @app.get("/api/v1/incidents", responses=ERRORS, summary="Video incidents, newest first")
     async def incidents(project: Project, since: Annotated[float | None, Query(ge=0)] = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.video_incidents(since, limit))
 
-    @app.get("/api/v1/devices", responses=_ERRORS, summary="Devices: state and health over a window")
+    @app.get("/api/v1/devices", responses=ERRORS, summary="Devices: state and health over a window")
     async def devices(project: Project,
                       window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.devices(window))
 
-    @app.get("/api/v1/metrics", responses=_ERRORS, summary="Metrics per name and tag set: count, last, mean, p50, p95")
+    @app.get("/api/v1/metrics", responses=ERRORS, summary="Metrics per name and tag set: count, last, mean, p50, p95")
     async def metric_summary(
         project: Project, name: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
         tag: Annotated[list[str] | None, Query(description="key=value, repeatable")] = None,
@@ -193,7 +169,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             tags[key] = value
         return await read_history(project, lambda history: history.metrics(name, tags, run_id, nodeid, since))
 
-    @app.get("/api/v1/trends", responses=_ERRORS,
+    @app.get("/api/v1/trends", responses=ERRORS,
              summary="Pass rate per day, durations per test, tests per hour, device uptime per hour")
     async def trends(
         project: Project, window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds")] = 7 * 86400.0,
@@ -203,7 +179,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         now = time.time()
         return await read_history(project, lambda history: history.trends(now - window, now, nodeid, device))
 
-    @app.get("/api/v1/devices/values", responses=_ERRORS, summary="The numbers device probes reported, newest first")
+    @app.get("/api/v1/devices/values", responses=ERRORS, summary="The numbers device probes reported, newest first")
     async def device_values(
         project: Project, device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
         since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
@@ -234,12 +210,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    for router in ROUTERS:
+        app.include_router(router)
     return app
-
-
-def _as_json(found: Any) -> Any:
-    """A record, or a list of them, as the plain values an endpoint answers with."""
-    return [item.to_dict() for item in found] if isinstance(found, list) else found.to_dict()
 
 
 async def _body(request: Request, limit: int) -> bytes:

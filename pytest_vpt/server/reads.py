@@ -1,0 +1,54 @@
+"""What every read endpoint shares: the project of the request's token, the errors it may
+answer with (for the OpenAPI document), and running a read on that project's history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable
+
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+
+from ..history import History
+from ..store import tokens
+from .errors import ApiError
+
+_ERROR = {"content": {"application/json": {"schema": {
+    "type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"}}, "required": ["error"],
+}}}}
+#: The statuses an endpoint may answer with besides 200, for ``responses=``.
+ERRORS = {status: {"description": text, **_ERROR} for status, text in (
+    (400, "the body is not valid gzip"), (401, "no token, or not a valid one"),
+    (403, "the token may not write this project"), (408, "the request did not arrive in time"),
+    (409, "an event conflicts with what is stored (e.g. an id of another project)"),
+    (413, "the body or batch is too large"), (415, "unknown content type or encoding"),
+    (422, "invalid events or parameters"), (503, "the store is not available"),
+)}
+
+
+async def _project(request: Request) -> str:
+    """The project of the request's bearer token (ApiError 401 without a valid one)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "send a token: Authorization: Bearer TOKEN (vpt token create)", "Authorization")
+    database = request.app.state.database
+    found = await run_in_threadpool(database.run, lambda store: tokens.project_of(store.conn, token.strip()))
+    if found is None:
+        raise ApiError(401, "the token is not valid (unknown or revoked)", "Authorization")
+    return found
+
+
+#: The project a request may read and write: a parameter of every endpoint but the open ones.
+Project = Annotated[str, Depends(_project)]
+
+
+def as_json(found: Any) -> Any:
+    """A record, or a list of them, as the plain values an endpoint answers with."""
+    return [item.to_dict() for item in found] if isinstance(found, list) else found.to_dict()
+
+
+async def read_history(request: Request, project: str, work: Callable[[History], Any]) -> Any:
+    """``work(history)`` on the project's history (a connection of its own, in a thread), its
+    records as the JSON they answer with."""
+    state = request.app.state
+    return await run_in_threadpool(
+        state.database.run, lambda store: as_json(work(History(store, project, state.settings.flakiness))))

@@ -1,0 +1,8 @@
+"""Read endpoints grouped by concept, each module one ``APIRouter`` (``router``) over the
+façade; :func:`pytest_vpt.server.app.create_app` includes every router of :data:`ROUTERS`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+ROUTERS: tuple[APIRouter, ...] = ()
