@@ -1,0 +1,98 @@
+-- KPIs (see pytest_vpt.analytics.kpis): per project and day, per device (or video stream)
+-- and day, recomputed for the days a write touches from the other rollups; and the failure
+-- episodes of each test on each branch, kept as runs are written.
+
+-- A test's failure episode on a branch ('' when runs name none): from its first failing run
+-- (final outcome failed or error) to its next passing run; ended_at NULL while it is open.
+-- Times are the runs' starts; runs counts the failing runs; previous_end is the end of the
+-- test's episode before it on the branch (the passing time between them is started_at - previous_end).
+CREATE TABLE test_episodes (
+    test_id      BIGINT NOT NULL,
+    branch       TEXT NOT NULL,
+    project      TEXT NOT NULL,
+    started_at   DOUBLE PRECISION NOT NULL,
+    start_run    TEXT NOT NULL,
+    last_fail_at DOUBLE PRECISION NOT NULL,
+    runs         INTEGER NOT NULL,
+    ended_at     DOUBLE PRECISION,
+    end_run      TEXT,
+    previous_end DOUBLE PRECISION,
+    PRIMARY KEY (test_id, branch, started_at)
+);
+CREATE INDEX test_episodes_open ON test_episodes (project, branch, test_id) WHERE ended_at IS NULL;
+CREATE INDEX test_episodes_project_started ON test_episodes (project, started_at);
+CREATE INDEX test_episodes_project_ended ON test_episodes (project, ended_at);
+
+-- The latest run start folded into the episodes per project and branch: a run older than
+-- it arrived late, and its tests' episodes on the branch are folded again from their runs.
+CREATE TABLE test_episode_branches (
+    project     TEXT NOT NULL,
+    branch      TEXT NOT NULL,
+    last_run_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (project, branch)
+);
+
+-- Per project and UTC day. Runs: finished runs started that day, their wall time (finished -
+-- started: sum, count, 5 %-wide histogram as in test_daily), tests and final counts.
+-- Tests: tests run that day, those with a flaky verdict, their durations' histogram.
+-- Episodes: started, ended (their seconds and failing runs), passing gaps before those started.
+-- Devices: seconds covered and online, incidents started, ended (and their seconds).
+-- Video: incidents started, their seconds, the video.quality_score metric (sum, count).
+-- covered: the hours observed (runs' wall time + devices' covered time), in seconds.
+-- quality: the day's score (0-100), parts: JSON of the parts used and their values.
+CREATE TABLE kpi_daily (
+    project           TEXT NOT NULL,
+    day               DOUBLE PRECISION NOT NULL,
+    runs              INTEGER NOT NULL,
+    wall_sum          DOUBLE PRECISION NOT NULL,
+    wall_count        INTEGER NOT NULL,
+    wall_hist         TEXT NOT NULL DEFAULT '',
+    tests             INTEGER NOT NULL,
+    passed            INTEGER NOT NULL,
+    failed            INTEGER NOT NULL,
+    error             INTEGER NOT NULL,
+    quarantined       INTEGER NOT NULL,
+    tests_run         INTEGER NOT NULL,
+    flaky_tests       INTEGER NOT NULL,
+    duration_hist     TEXT NOT NULL DEFAULT '',
+    episodes_started  INTEGER NOT NULL,
+    episodes_ended    INTEGER NOT NULL,
+    repair_sum        DOUBLE PRECISION NOT NULL,
+    repair_runs       INTEGER NOT NULL,
+    up_sum            DOUBLE PRECISION NOT NULL,
+    up_count          INTEGER NOT NULL,
+    device_covered    DOUBLE PRECISION NOT NULL,
+    device_online     DOUBLE PRECISION NOT NULL,
+    device_incidents  INTEGER NOT NULL,
+    device_repaired   INTEGER NOT NULL,
+    device_repair_sum DOUBLE PRECISION NOT NULL,
+    video_incidents   INTEGER NOT NULL,
+    video_seconds     DOUBLE PRECISION NOT NULL,
+    video_score_sum   DOUBLE PRECISION NOT NULL,
+    video_score_count INTEGER NOT NULL,
+    covered           DOUBLE PRECISION NOT NULL,
+    quality           DOUBLE PRECISION,
+    parts             TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (project, day)
+);
+
+-- Per device ('device': a sampled device) or video stream ('stream': a video source) and day.
+CREATE TABLE kpi_device_daily (
+    project           TEXT NOT NULL,
+    device            TEXT NOT NULL,
+    kind              TEXT NOT NULL CHECK (kind IN ('device', 'stream')),
+    day               DOUBLE PRECISION NOT NULL,
+    covered           DOUBLE PRECISION NOT NULL,
+    online            DOUBLE PRECISION NOT NULL,
+    incidents         INTEGER NOT NULL,
+    repaired          INTEGER NOT NULL,
+    repair_sum        DOUBLE PRECISION NOT NULL,
+    video_incidents   INTEGER NOT NULL,
+    video_seconds     DOUBLE PRECISION NOT NULL,
+    video_score_sum   DOUBLE PRECISION NOT NULL,
+    video_score_count INTEGER NOT NULL,
+    quality           DOUBLE PRECISION,
+    parts             TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (project, kind, device, day)
+);
+CREATE INDEX kpi_device_daily_day ON kpi_device_daily (project, day);
