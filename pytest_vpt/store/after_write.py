@@ -13,6 +13,7 @@ from typing import Any
 
 from ..analytics.flakiness import FlakinessSettings
 from ..quarantine.rules import QuarantinePolicy
+from . import kpi_refresh
 from .base import Store
 from .changes import RunChanges
 
@@ -60,9 +61,22 @@ def refresh_verdicts(written: Written) -> None:
                 run_id, written.analysis.flakiness, written.analysis.policy, requests)
 
 
+def refresh_kpis(written: Written) -> None:
+    """Fold the batch's runs that ended into the test episodes and recompute the KPI days the
+    batch touched (see store.kpi_refresh). A batch of test events alone touches none. When
+    the caller folds the daily rollup in the background, it is folded first for a batch that
+    ends a run, so that the run's tests count on their days."""
+    batch = kpi_refresh.touched(written.events)
+    if not batch:
+        return
+    if not written.fold and batch.ended:
+        written.store.fold_daily()
+    written.store.apply(kpi_refresh.refresh, batch)
+
+
 #: What follows a write, in order. Alert evaluation is the next step to come here: it reads
 #: ``Written.changes`` and the rollups the steps before it refreshed.
-STEPS = (fold_rollups, refresh_verdicts)
+STEPS = (fold_rollups, refresh_verdicts, refresh_kpis)
 
 
 def after_write(store: Store, events: list[dict[str, Any]], analysis: Analysis | None = None,

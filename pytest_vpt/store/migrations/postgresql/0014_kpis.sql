@@ -34,7 +34,7 @@ CREATE TABLE test_episode_branches (
 
 -- Per project and UTC day. Runs: finished runs started that day, their wall time (finished -
 -- started: sum, count, 5 %-wide histogram as in test_daily), tests and final counts.
--- Tests: tests run that day, those with a flaky verdict, their durations' histogram.
+-- Tests: tests run that day (a final outcome other than skipped), those whose verdict is flaky.
 -- Episodes: started, ended (their seconds and failing runs), passing gaps before those started.
 -- Devices: seconds covered and online, incidents started, ended (and their seconds).
 -- Video: incidents started, their seconds, the video.quality_score metric (sum, count).
@@ -54,7 +54,6 @@ CREATE TABLE kpi_daily (
     quarantined       INTEGER NOT NULL,
     tests_run         INTEGER NOT NULL,
     flaky_tests       INTEGER NOT NULL,
-    duration_hist     TEXT NOT NULL DEFAULT '',
     episodes_started  INTEGER NOT NULL,
     episodes_ended    INTEGER NOT NULL,
     repair_sum        DOUBLE PRECISION NOT NULL,
@@ -96,3 +95,11 @@ CREATE TABLE kpi_device_daily (
     PRIMARY KEY (project, kind, device, day)
 );
 CREATE INDEX kpi_device_daily_day ON kpi_device_daily (project, day);
+
+-- The project's tests whose verdict was flaky when its KPIs were last refreshed: a test whose
+-- verdict turns flaky, or stops being flaky, has its days counted again.
+CREATE TABLE kpi_flaky_tests (
+    project TEXT NOT NULL,
+    test_id BIGINT NOT NULL,
+    PRIMARY KEY (project, test_id)
+);
