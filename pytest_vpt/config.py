@@ -15,15 +15,19 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .analytics.flakiness import FlakinessSettings
 from .config_file import ConfigFileError, read_text
 from .quarantine.rules import QuarantinePolicy
 from .store.url import StoreURL, StoreURLError, parse_store_url
 
+if TYPE_CHECKING:
+    from .analytics.failures import Category
+
 DEFAULT_STORE = "sqlite:///.vpt/vpt.db"
 DEFAULT_QUARANTINE_FILE = "vpt-quarantine.txt"
+DEFAULT_CATEGORIES_FILE = "vpt-categories.yaml"
 _LABEL_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}\Z")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -65,6 +69,9 @@ OPTIONS = (
            "the vpt.yaml holding the device registry (default: vpt.yaml in the rootdir, else [tool.vpt] of pyproject.toml)"),
     Option("skip_offline", "--vpt-skip-offline", "VPT_SKIP_OFFLINE", "vpt_skip_offline",
            "skip a test whose device does not answer its probe before the test, instead of running it"),
+    Option("categories", "--vpt-categories", "VPT_CATEGORIES", "vpt_categories",
+           f"the failure categories file (default {DEFAULT_CATEGORIES_FILE} in the rootdir when there is one, "
+           "else the built-in categories)"),
     Option("quarantine_file", None, "VPT_QUARANTINE_FILE", "vpt_quarantine_file",
            f"the committed list of quarantined tests (default {DEFAULT_QUARANTINE_FILE} in the rootdir)"),
     Option("quarantine_auto", None, "VPT_QUARANTINE_AUTO", "vpt_quarantine_auto",
@@ -96,6 +103,8 @@ class Settings:
     result_file: Path | None = None  # results are written there instead (see sinks/file.py)
     config_file: Path | None = None  # the project's vpt.yaml (config_file.py), when not the default
     skip_offline: bool = False
+    #: the failure categories file (see analytics/failures/category_file.py); None: the built-in categories
+    categories_file: Path | None = None
 
 
 def resolve_enabled(cli: Mapping[str, Any], env: Mapping[str, str], ini: Mapping[str, Any]) -> bool:
@@ -152,6 +161,7 @@ def resolve(
     quarantine_file, _ = pick("quarantine_file")
     config_file, _ = pick("config")
     result_file, _ = pick("result_file")
+    categories_file, _ = pick("categories")
     server, source = pick("server")
     if server is not None and not re.match(r"https?://[^/\s]+", server.strip()):
         raise SettingsError(f"{source}: {server!r} is not a server URL (expected http://HOST:PORT)")
@@ -173,7 +183,31 @@ def resolve(
         result_file=Path.cwd() / result_file.strip() if result_file and result_file.strip() else None,
         config_file=rootdir / config_file if config_file else None,
         skip_offline=value("skip_offline", _boolean, False),
+        categories_file=_categories_file(rootdir, categories_file),
     )
+
+
+def _categories_file(rootdir: Path, given: str | None) -> Path | None:
+    """The categories file given (relative to the rootdir), else the rootdir's
+    vpt-categories.yaml if there is one, else None (the built-in categories)."""
+    if given and given.strip():
+        return rootdir / given.strip()
+    default = rootdir / DEFAULT_CATEGORIES_FILE
+    return default if default.is_file() else None
+
+
+def load_categories(path: Path | None) -> tuple[Category, ...]:
+    """The categories of the file at ``path`` (None: the built-in ones); a file that cannot be
+    read or used is a :class:`SettingsError` naming it, the category and the key."""
+    from .analytics.failures import DEFAULT_CATEGORIES, CategoriesError, categories_from_yaml
+    from .analytics.failures.category_file import TEXT_MAX_BYTES
+
+    if path is None:
+        return DEFAULT_CATEGORIES
+    try:
+        return categories_from_yaml(read_text(path, TEXT_MAX_BYTES), str(path))
+    except (ConfigFileError, CategoriesError) as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _number(kind: type, low: float, high: float = math.inf, *, above: bool = False, below: bool = False):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from . import __version__
-from .config import OPTIONS, SettingsError, project_root, resolve, resolve_enabled
+from .config import OPTIONS, SettingsError, load_categories, project_root, resolve, resolve_enabled
 from .config_file import config_source
 from .metrics import MetricsCollector, SampleBuffer, install_session_buffer
 from .devices import Device, DeviceConfigError, load_devices
@@ -53,6 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=by_name["config"].help + env_note("config"))
     group.addoption("--vpt-skip-offline", action="store_true", default=None, dest="vpt_skip_offline",
                     help=by_name["skip_offline"].help + env_note("skip_offline"))
+    group.addoption("--vpt-categories", dest="vpt_categories", metavar="FILE",
+                    help=by_name["categories"].help + env_note("categories"))
     for option in OPTIONS:
         parser.addini(option.ini, option.help, type=option.ini_type, default=_INI_DEFAULTS[option.ini_type])
 
@@ -93,6 +95,7 @@ def pytest_configure(config: pytest.Config) -> None:
             return
         root = project_root(config.rootpath, config.inipath)
         settings = resolve(cli, os.environ, ini, root)
+        categories = load_categories(settings.categories_file)
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from None
     registry = _load_registry(config, settings.config_file)
@@ -103,6 +106,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(device_hooks(registry, settings.skip_offline, config.stash[_REGISTRY_SOURCE]),
                                   "vpt-devices")
     recorder_plugin = RecorderPlugin(config, settings, annotator, list(registry.values()), root)
+    if settings.categories_file is not None:  # the recorder counts the run's failures by these
+        recorder_plugin.info.categories = [category.to_dict() for category in categories]
     config.stash[RUN_ID] = recorder_plugin.run_id
     config.pluginmanager.register(recorder_plugin, "vpt-recorder")
     quarantine = recorder_plugin.quarantine

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..analytics.failures import DEFAULT_CATEGORIES, CategoriesError, Failure, categorize, parse_categories
 from ..events import (
     RUN_COUNT_KEYS, attempt_event, device_event, device_sample_event, fit_node_id, incident_event, run_event,
 )
@@ -40,6 +41,8 @@ class RunInfo:
     #: put before pytest's node ids and paths to make them relative to the project's folder
     #: (``"sub/"`` when pytest's rootdir is its sub-folder ``sub``; see config.project_root)
     nodeid_prefix: str = ""
+    #: the failure categories (a categories file's entries, see analytics.failures); None: the built-in ones
+    categories: list[dict[str, Any]] | None = None
 
     def from_top(self, nodeid: str) -> str:
         """A node id (or a path) relative to pytest's rootdir, made relative to the project's folder."""
@@ -66,6 +69,9 @@ class RunResult:
     #: tests that did not pass while their device was offline: (node id, outcome, device, error)
     device_offline: list[tuple[str, str, str, str]] = field(default_factory=list)
     device_samples: int = 0
+    #: category -> how many failures it took: final failures and reruns of tests that passed on a retry
+    failures: dict[str, int] = field(default_factory=dict)
+    flaky_failures: int = 0  # of them reruns of tests that passed on a retry
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "sink": self.sink.to_json(), "changes": self.changes.to_json()}
@@ -77,7 +83,7 @@ class RunResult:
             [tuple(entry) for entry in data["slowest"]], [tuple(entry) for entry in data["passed_on_rerun"]],
             SinkReport.from_json(data["sink"]), [tuple(entry) for entry in data["quarantined"]],
             RunChanges.from_json(data["changes"]), [tuple(entry) for entry in data["device_offline"]],
-            data["device_samples"],
+            data["device_samples"], dict(data.get("failures", {})), data.get("flaky_failures", 0),
         )
 
 
@@ -100,6 +106,10 @@ class RunRecorder:
         self._marked: dict[str, str] = {}  # node id -> reason of its vpt_quarantine marker
         self._device_offline: list[tuple[str, str, str, str]] = []
         self.device_samples = 0
+        self._categories = _categories(info.categories)
+        self._failures: Counter = Counter()  # category -> failures it took
+        self._flaky_failures = 0
+        self._reruns: dict[str, list[Failure]] = {}  # node id -> its reruns so far (failures if it then passes)
         #: message name -> (its record's constructor, its handler), looked up once
         self._handlers = {name: (record._make, getattr(self, f"on_{name}"))
                           for name, record in RECORDS.items() if hasattr(self, f"on_{name}")}
@@ -206,6 +216,8 @@ class RunRecorder:
             quarantined=self._quarantined,
             device_offline=self._device_offline,
             device_samples=self.device_samples,
+            failures=dict(self._failures),
+            flaky_failures=self._flaky_failures,
         )
         if status == "finished" and sink.ok:
             self.result.changes = self.sink.close_run(self.info.run_id)
@@ -231,20 +243,31 @@ class RunRecorder:
         self.attempts += 1
         if attempt.final:
             self._note_final(attempt)
+        else:  # a rerun: a failure if the test then passes
+            self._reruns.setdefault(attempt.nodeid, []).append(_failure(attempt, True))
         ident = ident or f"{self.info.run_id}-{attempt.worker}-{attempt.seq}"
         self.sink.emit(self._test_event(attempt, ident))
         for index, sample in enumerate(attempt.samples):
             self._emit_sample(sample, attempt.nodeid, attempt.number, f"{ident}-m{index}")
 
     def _note_final(self, attempt: Attempt) -> None:
-        """Count a test's final outcome; keep it if it is among the slowest or passed on a rerun."""
-        self.finals[attempt.outcome] += 1
+        """Count a test's final outcome (a failure: and its category, and its reruns' if it
+        passed on one); keep it if it is among the slowest or passed on a rerun."""
+        outcome = attempt.outcome
+        self.finals[outcome] += 1
+        if outcome == "failed" or outcome == "error":
+            self._failures[categorize(_failure(attempt, False), self._categories)] += 1
         if attempt.quarantined is not None:
             self._quarantined.append((attempt.nodeid, attempt.quarantined))
         if attempt.device_offline and (attempt.outcome in ("failed", "error", "skipped") or attempt.quarantined):
             self._device_offline.append((attempt.nodeid, attempt.outcome, attempt.device, attempt.device_error or ""))
-        if attempt.number > 1 and attempt.outcome == "passed":
-            self._passed_on_rerun.append((attempt.nodeid, attempt.number))
+        if attempt.number > 1:
+            reruns = self._reruns.pop(attempt.nodeid, ())
+            if outcome == "passed":
+                self._passed_on_rerun.append((attempt.nodeid, attempt.number))
+                for failure in reruns:
+                    self._failures[categorize(failure, self._categories)] += 1
+                    self._flaky_failures += 1
         if attempt.outcome == "skipped":
             return
         entry = (attempt.duration, attempt.nodeid)
@@ -287,3 +310,19 @@ class RunRecorder:
             if status == "finished" else None,
             context=info.context,
         )
+
+
+def _categories(entries: list[dict[str, Any]] | None) -> tuple:
+    """The run's failure categories (checked by the plugin already; the built-in ones otherwise)."""
+    if entries is None:
+        return DEFAULT_CATEGORIES
+    try:
+        return parse_categories(entries, "categories")
+    except CategoriesError:
+        return DEFAULT_CATEGORIES
+
+
+def _failure(attempt: Attempt, flaky: bool) -> Failure:
+    """What the categories look at in a failing attempt."""
+    return Failure(attempt.outcome, attempt.error_type, attempt.error_message, tuple(attempt.markers or ()),
+                   bool(attempt.device_offline), flaky)

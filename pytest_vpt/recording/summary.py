@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..analytics.failures import describe
 from ..analytics.rates import pass_rate
 from ..events import RUN_COUNT_KEYS
 from ..redaction import redact_text, redact_url
@@ -19,12 +20,16 @@ def store_shown(url: StoreURL) -> str:
 
 
 def summary_lines(result: RunResult | None, store: str, problems: list[str] = ()) -> list[str]:
-    """Pass rate and counts, the slowest tests, tests that passed on a rerun, where the data went."""
+    """Pass rate and counts, the failures by cause, the slowest tests, tests that passed on a
+    rerun, where the data went."""
     if result is None:
         return [f"NOT recorded: {redact_text(problem)}" for problem in problems] or ["NOT recorded: the run did not finish"]
     counts = ", ".join(f"{result.totals.get(o, 0)} {o}" for o in RUN_COUNT_KEYS[1:] if result.totals.get(o))
     rate = pass_rate(result.totals)
     lines = [f"pass rate {rate:.1%}" + (f" ({counts})" if counts else "") if rate is not None else f"no test ran to a verdict ({counts or 'nothing ran'})"]
+    causes = describe(result.failures, result.flaky_failures)
+    if causes:
+        lines.append(causes)
     if result.slowest:
         lines.append("slowest:")
         lines.extend(f"  {duration:8.2f}s  {nodeid}" for duration, nodeid in result.slowest)
