@@ -29,7 +29,7 @@ MOST_BUCKETS = 10_000
 #: below this many pairs the coefficients come with a warning; below LEAST none are computed
 FEW_PAIRS, LEAST_PAIRS = 10, 3
 
-PER_DEVICE, EACH_DEVICE, BY_BUCKET = "per device", "each device", "by bucket"
+PER_DEVICE, EACH_DEVICE, BY_BUCKET = "per device", "per bucket for each device", "per bucket"
 
 Key = tuple[str | None, float]
 
@@ -39,17 +39,25 @@ def default_bucket(span: float) -> float:
     return HOUR if span <= 7 * DAY else DAY
 
 
+def span_text(seconds: float) -> str:
+    """A span in the largest unit that divides it: ``1h``, ``90m``, ``7d``, ``2w``."""
+    for unit, length in (("w", 7 * DAY), ("d", DAY), ("h", HOUR), ("m", MINUTE)):
+        if seconds >= length and seconds % length == 0:
+            return f"{seconds / length:.0f}{unit}"
+    return f"{seconds:g}s"
+
+
 def check_bucket(span: float, bucket: float) -> int:
     """How many buckets ``span`` holds; ValueError naming both when there are more than
     :data:`MOST_BUCKETS`, or naming the bucket when it is not within 1 minute to 7 days."""
     if not (math.isfinite(bucket) and SHORTEST_BUCKET <= bucket <= LONGEST_BUCKET):
-        raise ValueError(f"a bucket of {bucket:g}s: use 1m to 7d")
+        raise ValueError(f"a bucket of {span_text(bucket)}: use 1m to 7d")
     if not (math.isfinite(span) and span > 0):
-        raise ValueError(f"a range of {span:g}s: use a positive span")
+        raise ValueError(f"a range of {span_text(span)}: use a positive span")
     count = math.ceil(span / bucket)
     if count > MOST_BUCKETS:
-        raise ValueError(f"a range of {span:g}s in buckets of {bucket:g}s is {count} buckets, more than "
-                         f"{MOST_BUCKETS}: use a shorter range or a larger bucket")
+        raise ValueError(f"a range of {span_text(span)} in buckets of {span_text(bucket)} is {count} buckets, "
+                         f"more than {MOST_BUCKETS}: use a shorter range or a larger bucket")
     return count
 
 

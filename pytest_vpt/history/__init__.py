@@ -3,14 +3,15 @@
 from .api import History
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
+from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
-    "DailyRebuild", "Device", "DeviceIncident", "DeviceValue", "FlakinessRebuild", "FlakyTest", "History",
-    "HistoryError",
-    "MetricSample", "MetricSummary", "NoVerdict", "QuarantineEntry", "Run", "RunDetail", "RunIdAmbiguous",
-    "RunNotFound", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "VerdictEvidence",
+    "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue", "FlakinessRebuild", "FlakyTest", "History",
+    "HistoryError", "KpiDay", "KpiRebuild", "Kpis",
+    "MetricSample", "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunDetail", "RunIdAmbiguous",
+    "RunNotFound", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownDevice", "VerdictEvidence",
     "VideoIncident",
 ]

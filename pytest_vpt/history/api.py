@@ -14,6 +14,7 @@ from ..store.base import Store
 from ..store.status import StoreStatus, status
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
+from .kpis import KpiReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
@@ -21,7 +22,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History:
+class History(KpiReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every

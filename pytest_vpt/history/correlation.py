@@ -67,7 +67,7 @@ class Correlation(Record):
     until: float
     bucket: float  # seconds
     device: str | None
-    pairing: str  # per device, each device, by bucket
+    pairing: str  # per device, per bucket for each device, per bucket
     pairs: int
     pearson: float | None
     pearson_p: float | None
@@ -111,7 +111,8 @@ class CorrelationReads:
                 raise BadCorrelation(f"{field}: a name of 1 to {NAME_MAX} characters", field)
         until = time.time() if now is None else now
         since = math.floor((until - span) / size) * size
-        return self._query(_correlate, project, metric_a, metric_b, since, until, size, device)  # type: ignore[attr-defined]
+        query = self._query  # type: ignore[attr-defined]
+        return query(_correlate, project, metric_a, metric_b, since, until, size, device)
 
 
 def _correlate(conn: Any, project: str, name_a: str, name_b: str, since: float, until: float, bucket: float,

@@ -29,7 +29,8 @@ class TooManyRows(ValueError):
 class Source:
     """Where a series' rows come from: ``table`` (a FROM clause), its ``device`` and ``at``
     (time) expressions, the conditions of the series (``where``, with ``args``), the aggregates
-    per bucket, and how they become the bucket's value (None: no value)."""
+    per bucket, and how they become the bucket's value (None: no value; ``per_bucket``: given
+    the bucket's size too)."""
 
     table: str
     device: str
@@ -38,7 +39,7 @@ class Source:
     args: tuple[Any, ...]
     aggregates: str
     value: Callable[..., float | None]
-    aggregate_args: tuple[Any, ...] = ()
+    per_bucket: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def _source(conn: Any, spec: Spec, project: str) -> Source:
     if name == "incidents_per_hour":
         both = ("(SELECT project, device_id AS device, started_at FROM device_incidents UNION ALL "
                 "SELECT project, NULL, started_at FROM video_incidents) AS i")
-        return Source(both, "i.device", "i.started_at", "i.project = ?", (project,), "count(*)", _per_hour)
+        return Source(both, "i.device", "i.started_at", "i.project = ?", (project,), "count(*)", _per_hour,
+                      per_bucket=True)
     raise ValueError(f"no series {name!r}")
 
 
@@ -166,19 +168,19 @@ def read(
     ).fetchall()
     if len(rows) > MOST_ROWS:
         raise TooManyRows(f"{spec.source} has more than {MOST_ROWS} device buckets in the range")
-    per_bucket = spec.source == "incidents_per_hour"
     found = {}
     for row in rows:
-        value = source.value(*row[2:], bucket) if per_bucket else source.value(*row[2:])
+        value = source.value(*row[2:], bucket) if source.per_bucket else source.value(*row[2:])
         if value is not None:
             found[(row[0], float(row[1]))] = float(value)
-    if device is not None and not any(key[0] == device for key in found) and found:
-        other = conn.execute(f"SELECT 1 FROM {source.table} WHERE {source.where} AND {source.at} >= ? "
-                             f"AND {source.at} < ? AND {source.device} IS NOT NULL LIMIT 1",
-                             [*source.args, since, until]).fetchone()
-        if other is not None:
-            return {}
-    return found
+    if device is None or not found:
+        return found
+    if any(key[0] == device for key in found):
+        return {key: value for key, value in found.items() if key[0] == device}
+    other = conn.execute(f"SELECT 1 FROM {source.table} WHERE {source.where} AND {source.at} >= ? "
+                         f"AND {source.at} < ? AND {source.device} IS NOT NULL LIMIT 1",
+                         [*source.args, since, until]).fetchone()
+    return {} if other is not None else found
 
 
 def probe_names(conn: Any, project: str, since: float, until: float, limit: int) -> list[str]:

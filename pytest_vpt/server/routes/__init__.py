@@ -5,4 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: tuple[APIRouter, ...] = ()
+from . import kpis
+
+ROUTERS: tuple[APIRouter, ...] = (kpis.router,)
