@@ -2,8 +2,9 @@
 
 A write queues the attempts it stored for the first time in ``test_daily_pending`` (a batch
 sent twice queues them once); a fold adds the queued attempts to their days' rows and
-empties the queue. Counts add up; a day's durations are a histogram of 5 %-wide buckets
-(``vpt_bucket``, as :func:`pytest_vpt.analytics.buckets.bucket`) kept as the text
+empties the queue. Counts add up, and so do the seconds that reruns, failing final attempts
+and quarantined ones took (what testing costs: store/costs.py); a day's durations are a
+histogram of 5 %-wide buckets (``vpt_bucket``, as :func:`pytest_vpt.analytics.buckets.bucket`) kept as the text
 ``"bucket count bucket count ..."`` and merged by ``vpt_merge_hist`` (:func:`merge_hist`),
 so a week's p95 is read from seven rows per test. One fold of many batches costs about what
 one fold of one batch costs: the service folds in the background.
@@ -44,6 +45,12 @@ _COUNTS = {
     "quarantined": f"sum(CASE WHEN {_FINAL} AND p.quarantined = 1 THEN 1 ELSE 0 END)",
     "duration_sum": f"coalesce(sum(CASE WHEN {_TIMED} THEN p.duration END), 0)",
     "duration_count": f"sum(CASE WHEN {_TIMED} THEN 1 ELSE 0 END)",
+    # what testing costs (store/costs.py): the seconds of reruns, of failing and of quarantined final attempts
+    "rerun_duration_sum": f"coalesce(sum(CASE WHEN {_FINAL} THEN NULL WHEN {_IN_RANGE} THEN p.duration END), 0)",
+    "failed_duration_sum": f"coalesce(sum(CASE WHEN {_FINAL} AND p.outcome IN ('failed', 'error') AND {_IN_RANGE} "
+                           "THEN p.duration END), 0)",
+    "quarantined_duration_sum": f"coalesce(sum(CASE WHEN {_FINAL} AND p.quarantined = 1 AND {_IN_RANGE} "
+                                "THEN p.duration END), 0)",
 }
 # The queued attempts in scope ({where}) as "queued": read (SQLite, the only writer), or taken
 # off the queue in the same statement (PostgreSQL, while others write).
