@@ -60,14 +60,17 @@ def init(store_option: StoreOption, grafana_role: str | None, password_env: str,
 @render.json_option
 @click.pass_obj
 def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> None:
-    """Derive the per-test daily rollup (counts and duration buckets) again from all attempts."""
+    """Derive the per-test daily rollup (counts and duration buckets) again from all attempts,
+    then the KPIs (failure episodes and KPI days) from it."""
     with store_option.history(project) as history:
         with progress_shown("daily rollup", "attempts", quiet=as_json) as bar:
             done = history.rebuild_daily(on_progress=bar.update)
+        kpis = history.rebuild_kpis()
     if as_json:
-        render.emit_json(done.to_dict())
+        render.emit_json({**done.to_dict(), "kpi_days": kpis.days})
         return
-    click.echo(f"folded {plural(done.attempts, 'attempt')} into the daily rollup again")
+    click.echo(f"folded {plural(done.attempts, 'attempt')} into the daily rollup again; "
+               f"KPIs of {plural(kpis.days, 'project day')} recomputed")
     if done.tests_set_aside:
         click.echo(f"{plural(done.set_aside, 'attempt')} of {plural(done.tests_set_aside, 'test')} "
                    "could not be folded: see vpt db status")

@@ -63,10 +63,12 @@ def refresh_verdicts(written: Written) -> None:
 
 def refresh_kpis(written: Written) -> None:
     """Fold the batch's runs that ended into the test episodes and recompute the KPI days the
-    batch touched (see store.kpi_refresh). A batch of test events alone touches none. When
+    batch touched (see store.kpi_refresh). A batch of test events of runs still running
+    touches none (one look-up of those runs); of a run that ended already, that run. When
     the caller folds the daily rollup in the background, it is folded first for a batch that
     ends a run, so that the run's tests count on their days."""
     batch = kpi_refresh.touched(written.events)
+    batch.add_ended(written.store.conn)
     if not batch:
         return
     if not written.fold and batch.ended:

@@ -24,11 +24,20 @@ class Touched:
     """What a batch touched: runs that ended, device samples (their spans), days by project."""
 
     ended: list[str] = field(default_factory=list)
+    test_runs: set[str] = field(default_factory=set)  # the runs of its test events
     samples: dict[tuple[str, str], list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
     days: dict[str, set[float]] = field(default_factory=lambda: defaultdict(set))
 
     def __bool__(self) -> bool:
         return bool(self.ended or self.samples or self.days)
+
+    def add_ended(self, conn: Any) -> None:
+        """Count as ended the runs of its test events that ended before them (tests sent late)."""
+        late = self.test_runs - set(self.ended)
+        if late:
+            self.ended.extend(row[0] for row in conn.execute(
+                "SELECT run_id FROM runs WHERE run_id IN (SELECT value FROM json_each(?)) AND status != 'running'",
+                (json.dumps(sorted(late)),)))
 
 
 def touched(events: list[dict[str, Any]]) -> Touched:
@@ -37,6 +46,7 @@ def touched(events: list[dict[str, Any]]) -> Touched:
     for event in events:
         kind = event["type"]
         if kind == "test":
+            found.test_runs.add(event["vpt.run.id"])
             continue
         if kind == "run" and event.get("vpt.run.status") in ("finished", "interrupted"):
             found.ended.append(event["vpt.run.id"])
