@@ -21,7 +21,6 @@ COMMANDS = {
     "token": "server:token", "push": "push:push", "github": "github:github", "video": "video:video",
     "watch": "video:watch",
     "kpis": "kpis:kpis",
-    "kpis": "kpis:kpis",
 }
 
 

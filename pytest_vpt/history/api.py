@@ -15,7 +15,6 @@ from ..store.status import StoreStatus, status
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import KpiReads
-from .kpis import KpiReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
@@ -23,7 +22,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(KpiReads, KpiReads):
+class History(KpiReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every

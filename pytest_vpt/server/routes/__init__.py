@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import kpis, kpis
+from . import kpis
 
-ROUTERS: tuple[APIRouter, ...] = (kpis.router,, kpis.router)
+ROUTERS: tuple[APIRouter, ...] = (kpis.router,)
