@@ -1,6 +1,7 @@
 """The history of test runs as a Python API (see :class:`History`)."""
 
 from .api import History
+from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
@@ -9,9 +10,9 @@ from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
-    "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue", "FlakinessRebuild", "FlakyTest", "History",
-    "HistoryError", "KpiDay", "KpiRebuild", "Kpis",
-    "MetricSample", "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunDetail", "RunIdAmbiguous",
-    "RunNotFound", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownDevice", "VerdictEvidence",
-    "VideoIncident",
+    "BadCorrelation", "Correlation", "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue",
+    "FlakinessRebuild", "FlakyTest", "History", "HistoryError", "KpiDay", "KpiRebuild", "Kpis", "MetricSample",
+    "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunDetail",
+    "RunIdAmbiguous", "RunNotFound", "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends",
+    "UnknownDevice", "UnknownSeries", "VerdictEvidence", "VideoIncident",
 ]

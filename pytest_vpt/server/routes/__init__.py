@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import kpis
+from . import analytics, kpis
 
-ROUTERS: tuple[APIRouter, ...] = (kpis.router,)
+ROUTERS: tuple[APIRouter, ...] = (analytics.router, kpis.router)
