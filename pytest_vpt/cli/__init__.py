@@ -19,7 +19,7 @@ COMMANDS = {
     "metrics": "metrics:metrics", "trends": "trends:trends", "quarantine": "quarantine:quarantine",
     "devices": "devices:devices", "monitor": "devices:monitor", "db": "db:db", "server": "server:server",
     "token": "server:token", "push": "push:push", "github": "github:github", "video": "video:video",
-    "watch": "video:watch",
+    "watch": "video:watch", "failures": "failures:failures",
     "kpis": "kpis:kpis",
     "analytics": "analytics:analytics",
 }

@@ -39,13 +39,15 @@ def categories_for(store_option: StoreOption, given: str | None) -> tuple:
 
 
 def _flags(group: dict[str, Any]) -> str:
+    """How many of the group's failures were flaky reruns, while the device was offline, and
+    with a video incident."""
     flags = []
     if group["flaky"]:
         flags.append(f"{group['flaky']} flaky")
     if group["device_offline"]:
-        flags.append(f"{group['device_offline']} device offline")
+        flags.append(f"{group['device_offline']} offline")
     if group["video_incident"]:
-        flags.append(f"{group['video_incident']} video incident")
+        flags.append(f"{group['video_incident']} video")
     return ", ".join(flags)
 
 
@@ -55,10 +57,10 @@ def print_report(found: dict[str, Any], wide: bool = False) -> None:
     render.table(
         None,
         [_C("failures", right=True, priority=1), _C("category", priority=1), _C("signature", key=True, fit=render.WRAP),
-         _C("tests", right=True, priority=2), _C("runs", right=True, priority=2), _C("last seen", priority=2),
-         _C("with", priority=3, fit=render.WRAP), _C("first seen", priority=4),
+         _C("tests", right=True, priority=2), _C("runs", right=True, priority=2), _C("with", priority=2, fit=render.WRAP),
+         _C("last seen", priority=3), _C("first seen", priority=4),
          _C("tests hit", priority=4, fit=render.WRAP), _C("example", priority=4, fit=render.WRAP)],
-        [[g["failures"], g["category"], g["signature"], g["tests"], g["runs"], render.when(g["last_seen"]), _flags(g),
+        [[g["failures"], g["category"], g["signature"], g["tests"], g["runs"], _flags(g), render.when(g["last_seen"]),
           render.when(g["first_seen"]), ", ".join(g["nodeids"]), g["example"]] for g in groups],
         wide=wide,
     )
@@ -108,7 +110,8 @@ def failures(store_option: StoreOption, since: str, project: str | None, limit: 
     if not found["failures"]:
         click.echo(f"no failures{what} {window}")
         return
-    click.echo(f"failures{what} by cause {window}: {describe(found['categories'], found['flaky'])}")
+    click.echo(f"failures{what} by cause {window}")
+    click.echo(click.wrap_text(describe(found["categories"], found["flaky"]), 80, subsequent_indent="  "))
     if found["truncated"]:
         click.echo(f"(only the latest {found['read_max']:,} failures were read: narrow the window with --since or --test)")
     click.echo("")

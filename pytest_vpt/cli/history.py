@@ -10,6 +10,7 @@ from ..analytics.rates import pass_rate
 from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
+from .failures import categories_for
 from .metrics import print_summary
 
 _RUN_COUNTS = ("passed", "failed", "error", "skipped", "rerun")  # the table's; --json has all
@@ -67,7 +68,8 @@ def _status(run: dict) -> str:
 @click.pass_obj
 def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool,
         wide: bool) -> None:
-    """The tests of one run (RUN_ID may be abbreviated)."""
+    """The tests of one run (RUN_ID may be abbreviated), and its failures by category."""
+    categories = categories_for(store_option, None)
     with store_option.history() as history:
         try:
             detail = history.run_detail(run_id, outcomes, all_attempts).to_dict()
@@ -75,6 +77,8 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
             raise click.ClickException(f"no run {run_id!r} in {history.url}") from None
         except RunIdAmbiguous as exc:
             raise click.ClickException(str(exc)) from None
+        causes = history.run_categories(detail["run"]["run_id"], categories).to_dict()
+    detail["failure_categories"] = causes
     if as_json:
         render.emit_json(detail)
         return
@@ -97,6 +101,8 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
     )
     if not rows:
         click.echo("no tests" + (f" with outcome {', '.join(outcomes)}" if outcomes else ""))
+    if causes["line"]:
+        click.echo(causes["line"])
     if recorded:
         click.echo("")
         print_summary(recorded, wide)

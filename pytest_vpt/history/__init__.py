@@ -3,6 +3,7 @@
 from .api import History
 from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
+from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
@@ -11,8 +12,8 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 
 __all__ = [
     "BadCorrelation", "Correlation", "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue",
-    "FlakinessRebuild", "FlakyTest", "History", "HistoryError", "KpiDay", "KpiRebuild", "Kpis", "MetricSample",
-    "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunDetail",
+    "FailureGroup", "FailureReport", "FlakinessRebuild", "FlakyTest", "History", "HistoryError", "KpiDay", "KpiRebuild", "Kpis", "MetricSample",
+    "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail",
     "RunIdAmbiguous", "RunNotFound", "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends",
-    "UnknownDevice", "UnknownSeries", "VerdictEvidence", "VideoIncident",
+    "UnknownCategory", "UnknownDevice", "UnknownSeries", "VerdictEvidence", "VideoIncident",
 ]

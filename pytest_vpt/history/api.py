@@ -14,6 +14,7 @@ from ..store.base import Store
 from ..store.status import StoreStatus, status
 from .correlation import CorrelationReads
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
+from .failures import FailureReads
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import KpiReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
@@ -23,7 +24,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(CorrelationReads, KpiReads):
+class History(CorrelationReads, FailureReads, KpiReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every

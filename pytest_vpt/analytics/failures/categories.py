@@ -106,11 +106,11 @@ def category_names(categories: Iterable[Category]) -> list[str]:
 
 def describe(counts: Mapping[str, int], reruns: int = 0) -> str | None:
     """``4 failures: 3 product defect, 1 device offline`` (the most first), with how many of
-    them were reruns that passed on a retry; None when there was no failure."""
+    them were flaky reruns (reruns of tests that passed on a retry); None when there was no failure."""
     total = sum(counts.values())
     if not total:
         return None
     parts = ", ".join(f"{count} {name}" for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
                       if count)
-    flaky = f" ({plural(reruns, 'rerun')} of tests that passed on a retry)" if reruns else ""
+    flaky = f" ({plural(reruns, 'flaky rerun')})" if reruns else ""
     return f"{plural(total, 'failure')}{flaky}: {parts}"

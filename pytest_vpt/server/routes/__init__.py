@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, kpis
+from . import analytics, failures, kpis
 
-ROUTERS: tuple[APIRouter, ...] = (analytics.router, kpis.router)
+ROUTERS: tuple[APIRouter, ...] = (analytics.router, failures.router, kpis.router)
