@@ -1,6 +1,7 @@
 """The history of test runs as a Python API (see :class:`History`)."""
 
 from .api import History
+from .changes import BadChangeRead, Change, Changes, UnknownTest
 from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
@@ -11,9 +12,9 @@ from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
-    "BadCorrelation", "Correlation", "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue",
+    "BadChangeRead", "BadCorrelation", "Change", "Changes", "Correlation", "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue",
     "FailureGroup", "FailureReport", "FlakinessRebuild", "FlakyTest", "History", "HistoryError", "KpiDay", "KpiRebuild", "Kpis", "MetricSample",
     "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail",
     "RunIdAmbiguous", "RunNotFound", "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends",
-    "UnknownCategory", "UnknownDevice", "UnknownSeries", "VerdictEvidence", "VideoIncident",
+    "UnknownCategory", "UnknownDevice", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
 ]

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, failures, kpis
+from . import analytics, changes, failures, kpis
 
-ROUTERS: tuple[APIRouter, ...] = (analytics.router, failures.router, kpis.router)
+ROUTERS: tuple[APIRouter, ...] = (analytics.router, changes.router, failures.router, kpis.router)
