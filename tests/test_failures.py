@@ -191,10 +191,13 @@ def test_vpt_run_says_the_failures_by_category(lab, monkeypatch, tmp_path) -> No
     code, output = vpt(lab, "run", "r2")
     assert code == 0, output
     assert "4 failures: 3 product defect, 1 device offline" in output.splitlines()
-    code, output = vpt(lab, "run", "r2", "--json")
-    assert json.loads(output)["failure_categories"] == {
-        "run_id": "r2", "failures": 4, "flaky": 0, "categories": {"product defect": 3, "device offline": 1},
-        "line": "4 failures: 3 product defect, 1 device offline"}
+    (tmp_path / "vpt-categories.yaml").write_text("- name: video\n  message: 'fps|black screen'\n")
+    code, output = vpt(lab, "run", "r2")  # the project's categories file
+    assert "4 failures: 3 video, 1 unknown" in output.splitlines()
+    with History.open(lab, project="lab") as history:
+        assert history.run_categories("r2").to_dict() == {
+            "run_id": "r2", "failures": 4, "flaky": 0, "categories": {"product defect": 3, "device offline": 1},
+            "line": "4 failures: 3 product defect, 1 device offline"}
 
 
 def test_the_endpoint(lab) -> None:

@@ -69,7 +69,7 @@ def _status(run: dict) -> str:
 def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_attempts: bool, as_json: bool,
         wide: bool) -> None:
     """The tests of one run (RUN_ID may be abbreviated), and its failures by category."""
-    categories = categories_for(store_option, None)
+    categories = None if as_json else categories_for(store_option, None)
     with store_option.history() as history:
         try:
             detail = history.run_detail(run_id, outcomes, all_attempts).to_dict()
@@ -77,11 +77,10 @@ def run(store_option: StoreOption, run_id: str, outcomes: tuple[str, ...], all_a
             raise click.ClickException(f"no run {run_id!r} in {history.url}") from None
         except RunIdAmbiguous as exc:
             raise click.ClickException(str(exc)) from None
+        if as_json:  # the run's detail as the façade gives it (History.run_categories has the line's counts)
+            render.emit_json(detail)
+            return
         causes = history.run_categories(detail["run"]["run_id"], categories).to_dict()
-    detail["failure_categories"] = causes
-    if as_json:
-        render.emit_json(detail)
-        return
     the_run, rows, recorded = detail["run"], detail["tests"], detail["metrics"]
     title = (f"run {the_run['run_id']} · {the_run['project']} · {render.when(the_run['started_at'])} · "
              f"{plural(the_run['tests'] or 0, 'test')} · {_status(the_run)}")
