@@ -142,6 +142,17 @@ def test_a_constant_series_has_no_coefficients_and_is_named(history) -> None:
     assert found.warnings == ["test_failure_rate is constant (0) over the 12 pairs: it correlates with nothing"]
 
 
+def test_a_mean_equal_but_for_rounding_is_constant(history) -> None:
+    """0.1 and 0.2 average to 0.15000000000000002: the same load as one sample of 0.15."""
+    for hour in range(4):
+        loads = [0.1, 0.2] if hour % 2 else [0.15]
+        history.store.write([*(metric("load", hour, load, minute=10 + n) for n, load in enumerate(loads)),
+                             sample(hour, temperature=40.0 + hour)])
+    found = correlate(history, "load", "temperature")
+    assert found.pearson is None
+    assert found.warnings == ["load is constant (0.15) over the 4 pairs: it correlates with nothing"]
+
+
 def test_too_few_pairs(history) -> None:
     for hour, failed in enumerate([0, 2, 1, 4, 3]):
         history.store.write([*attempts(hour, failed), sample(hour, temperature=40.0 + failed)])
@@ -184,6 +195,7 @@ def test_an_unknown_name_lists_the_known_ones(history) -> None:
      "a range of 1500w in buckets of 1d is 10500 buckets, more than 10000: use a shorter range or a larger bucket"),
     ({"bucket": "30s"}, "bucket", "a bucket of 30s: use 1m to 7d"),
     ({"bucket": "8d"}, "bucket", "a bucket of 8d: use 1m to 7d"),
+    ({"bucket": "0m"}, "bucket", "bucket '0m': use a positive span of at most 100 years"),
     ({"timerange": "7 days"}, "timerange", "timerange '7 days': use a number and a unit: 30m, 12h, 7d or 2w"),
     ({"timerange": -5.0}, "timerange", "timerange -5.0: use a positive span of at most 100 years"),
     ({"device": "x" * 257}, "device", "device: a name of 1 to 256 characters"),

@@ -18,6 +18,7 @@ has a ``fill`` (counts: an hour without incidents is 0, not a gap).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,9 @@ MOST_BUCKETS = 10_000
 #: below this many pairs the coefficients come with a warning; below LEAST none are computed
 FEW_PAIRS, LEAST_PAIRS = 10, 3
 
+#: the error without SciPy installed
+NEEDS_SCIPY = "correlations need SciPy: pip install 'pytest-vpt[analytics]'"
+#: how the buckets were paired (see the module's docstring)
 PER_DEVICE, EACH_DEVICE, BY_BUCKET = "per device", "per bucket for each device", "per bucket"
 
 Key = tuple[str | None, float]
@@ -153,17 +157,21 @@ def coefficients(name_a: str, name_b: str, xs: Sequence[float], ys: Sequence[flo
     if count < LEAST_PAIRS:
         return Coefficients(warnings=[f"only {count} pair{'s' * (count != 1)}: at least {LEAST_PAIRS} are needed"])
     constant = [f"{name} is constant ({values[0]:g}) over the {count} pairs: it correlates with nothing"
-                for name, values in ((name_a, xs), (name_b, ys)) if all(v == values[0] for v in values)]
+                for name, values in ((name_a, xs), (name_b, ys)) if _constant(values)]
     if constant:
         return Coefficients(warnings=constant)
-    from scipy import stats
+    try:
+        from scipy import stats
+    except ImportError:
+        raise ImportError(NEEDS_SCIPY) from None
 
-    pearson = stats.pearsonr(xs, ys)
-    spearman = stats.spearmanr(xs, ys)
-    warnings = [] if count >= FEW_PAIRS else [
-        f"only {count} pairs (fewer than {FEW_PAIRS}): the coefficients say little"]
+    with warnings.catch_warnings():  # what SciPy would warn of is said above, once
+        warnings.simplefilter("ignore")
+        pearson = stats.pearsonr(xs, ys)
+        spearman = stats.spearmanr(xs, ys)
+    few = [] if count >= FEW_PAIRS else [f"only {count} pairs (fewer than {FEW_PAIRS}): the coefficients say little"]
     return Coefficients(_number(pearson.statistic), _number(pearson.pvalue), _number(spearman.statistic),
-                        _number(spearman.pvalue), warnings)
+                        _number(spearman.pvalue), few)
 
 
 def gap_warnings(name_a: str, name_b: str, pairing: Pairing) -> list[str]:
@@ -177,6 +185,11 @@ def gap_warnings(name_a: str, name_b: str, pairing: Pairing) -> list[str]:
             found.append(f"{unpaired} bucket{'s' * (unpaired != 1)} of {name} had no value of {other}: "
                          f"dropped{also}")
     return found
+
+
+def _constant(values: Sequence[float]) -> bool:
+    """Whether the values are all the same, but for the rounding of adding them up (an SQL mean)."""
+    return max(values) - min(values) <= 1e-12 * max(1.0, max(abs(v) for v in values))
 
 
 def _number(value: float) -> float | None:

@@ -94,6 +94,8 @@ def correlate(store_option: StoreOption, a: str, b: str, timerange: str, bucket:
             raise click.BadParameter(str(exc), param_hint=_OPTIONS[exc.which]) from None
         except BadCorrelation as exc:
             raise click.BadParameter(str(exc), param_hint=_OPTIONS[exc.field]) from None
+        except ImportError as exc:  # no SciPy: the message says what to install
+            raise click.ClickException(str(exc)) from None
     if as_json:
         render.emit_json(found)
         return

@@ -78,14 +78,15 @@ class Correlation(Record):
 
 def span_seconds(value: float | str, field: str) -> float:
     """A span as seconds: a number, or ``90s``, ``30m``, ``12h``, ``7d``, ``2w``."""
+    seconds = value
     if isinstance(value, str):
         found = _SPAN.match(value.strip())
         if not found:
             raise BadCorrelation(f"{field} {value!r}: use a number and a unit: 30m, 12h, 7d or 2w", field)
-        value = float(found.group(1)) * _UNIT[found.group(2)]
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and 0 < value <= _LONGEST_RANGE):
+        seconds = float(found.group(1)) * _UNIT[found.group(2)]
+    if not (isinstance(seconds, (int, float)) and math.isfinite(seconds) and 0 < seconds <= _LONGEST_RANGE):
         raise BadCorrelation(f"{field} {value!r}: use a positive span of at most 100 years", field)
-    return float(value)
+    return float(seconds)
 
 
 class CorrelationReads:

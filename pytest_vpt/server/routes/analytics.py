@@ -44,5 +44,7 @@ async def correlate(
             raise ApiError(422, str(exc), _FIELDS[exc.which]) from None
         except BadCorrelation as exc:
             raise ApiError(422, str(exc), _FIELDS[exc.field]) from None
+        except ImportError as exc:  # the service was installed without the analytics extra
+            raise ApiError(503, str(exc)) from None
 
     return await read_history(request, project, work)
