@@ -4,8 +4,8 @@ A write queues the attempts it stored for the first time in ``test_daily_pending
 sent twice queues them once); a fold adds the queued attempts to their days' rows and
 empties the queue. Counts add up, and so do the seconds that reruns, failing final attempts
 and quarantined ones took (what testing costs: store/costs.py); a day's durations are a
-histogram of 5 %-wide buckets (``vpt_bucket``, as :func:`pytest_vpt.analytics.buckets.bucket`) kept as the text
-``"bucket count bucket count ..."`` and merged by ``vpt_merge_hist`` (:func:`merge_hist`),
+histogram of 5 %-wide buckets (``vpt_bucket``, as :func:`pytest_vpt.analytics.buckets.bucket`)
+kept as the text ``"bucket count bucket count ..."`` and merged by ``vpt_merge_hist`` (:func:`merge_hist`),
 so a week's p95 is read from seven rows per test. One fold of many batches costs about what
 one fold of one batch costs: the service folds in the background.
 
