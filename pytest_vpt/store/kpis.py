@@ -2,7 +2,7 @@
 video stream and day), recomputed for the days a write touches.
 
 Each day is summed again from what the other rollups and the day's own rows hold: runs
-(wall time, tests, final counts), ``test_daily`` and the verdicts (tests run, flaky ones),
+(wall time, tests, final counts), ``test_daily`` and the verdicts (tests run, flaky ones: ``kpi_flaky_tests``),
 ``test_episodes`` (started, ended, repair time, passing gaps), ``device_health_hourly`` and
 ``device_incidents`` (covered, online, incidents started and ended), ``video_incidents`` and
 the ``video.quality_score`` metric: one grouped statement each over the touched days' span,
@@ -37,32 +37,41 @@ _UPSERT_DAY = upsert("kpi_daily", ("project", "day", *DAILY_COLUMNS, "quality", 
 _UPSERT_DEVICE = upsert("kpi_device_daily", ("project", "device", "kind", "day", *DEVICE_COLUMNS, "quality", "parts"),
                         ("project", "kind", "device", "day"))
 _WALL = "CASE WHEN finished_at >= started_at THEN finished_at - started_at END"
-_QUERIES = {
-    "runs": (f"SELECT {_D.format('started_at')}, count(*), coalesce(sum({_WALL}), 0), count({_WALL}) FROM runs "
-             f"WHERE status = 'finished' AND {_SPAN.format('started_at')} GROUP BY {_D.format('started_at')}"),
-    "walls": (f"SELECT {_D.format('started_at')}, {_WALL} FROM runs "
-              f"WHERE status = 'finished' AND {_WALL} IS NOT NULL AND {_SPAN.format('started_at')}"),
-    "tests": ("SELECT d.day, sum(d.runs), sum(d.passed), sum(d.failed), sum(d.error), sum(d.quarantined), "
-              "sum(CASE WHEN d.runs > d.skipped THEN 1 ELSE 0 END), "
-              "sum(CASE WHEN d.runs > d.skipped AND f.status = 'flaky' THEN 1 ELSE 0 END) FROM test_daily d "
-              f"LEFT JOIN test_flakiness f ON f.test_id = d.test_id WHERE d.{_SPAN.format('day')} GROUP BY d.day"),
-    "started": (f"SELECT {_D.format('started_at')}, count(*), "
-                "coalesce(sum(CASE WHEN previous_end IS NOT NULL THEN started_at - previous_end END), 0), "
-                f"count(previous_end) FROM test_episodes WHERE {_SPAN.format('started_at')} "
-                f"GROUP BY {_D.format('started_at')}"),
-    "ended": (f"SELECT {_D.format('ended_at')}, count(*), sum(ended_at - started_at), sum(runs) FROM test_episodes "
-              f"WHERE {_SPAN.format('ended_at')} GROUP BY {_D.format('ended_at')}"),
-    "hours": (f"SELECT device_id, {_D.format('hour')}, sum(covered), sum(online) FROM device_health_hourly "
-              f"WHERE {_SPAN.format('hour')} GROUP BY device_id, {_D.format('hour')}"),
-    "outages": (f"SELECT device_id, {_D.format('started_at')}, count(*) FROM device_incidents "
-                f"WHERE {_SPAN.format('started_at')} GROUP BY device_id, {_D.format('started_at')}"),
-    "repairs": (f"SELECT device_id, {_D.format('ended_at')}, count(*), sum(ended_at - started_at) FROM device_incidents "
-                f"WHERE {_SPAN.format('ended_at')} GROUP BY device_id, {_D.format('ended_at')}"),
-    "video": (f"SELECT source, {_D.format('started_at')}, count(*), sum(duration) FROM video_incidents "
-              f"WHERE {_SPAN.format('started_at')} GROUP BY source, {_D.format('started_at')}"),
-    "scores": (f"SELECT {_D.format('time')}, tags, value FROM metrics WHERE name = '{QUALITY_METRIC}' "
-               f"AND {_SPAN.format('time')}"),
+_S, _E, _T, _H = (_D.format(column) for column in ("started_at", "ended_at", "time", "hour"))
+# What each day sums, one grouped read per source: (key, day, values, FROM ... WHERE ... GROUP BY ...);
+# each WHERE takes the project and the span's start and end.
+_SOURCES = {
+    "runs": ("NULL", _S, ("count(*)", f"coalesce(sum({_WALL}), 0)", f"count({_WALL})"),
+             f"FROM runs WHERE status = 'finished' AND {_SPAN.format('started_at')} GROUP BY {_S}"),
+    "walls": ("NULL", _S, (_WALL,), f"FROM runs WHERE status = 'finished' AND {_WALL} IS NOT NULL AND "
+                                    f"{_SPAN.format('started_at')}"),
+    "tests": ("NULL", "day", ("sum(runs)", "sum(passed)", "sum(failed)", "sum(error)", "sum(quarantined)",
+                              "sum(CASE WHEN runs > skipped THEN 1 ELSE 0 END)"),
+              f"FROM test_daily WHERE {_SPAN.format('day')} GROUP BY day"),
+    # the flaky ones as of the last refresh (store.kpi_refresh.flaky_days keeps kpi_flaky_tests)
+    "flaky": ("NULL", "d.day", ("count(*)",), "FROM kpi_flaky_tests k JOIN test_daily d ON d.test_id = k.test_id "
+              "WHERE k.project = ? AND d.day >= ? AND d.day < ? AND d.runs > d.skipped GROUP BY d.day"),
+    "started": ("NULL", _S, ("count(*)", "coalesce(sum(CASE WHEN previous_end IS NOT NULL "
+                                         "THEN started_at - previous_end END), 0)", "count(previous_end)"),
+                f"FROM test_episodes WHERE {_SPAN.format('started_at')} GROUP BY {_S}"),
+    "ended": ("NULL", _E, ("count(*)", "sum(ended_at - started_at)", "sum(runs)"),
+              f"FROM test_episodes WHERE {_SPAN.format('ended_at')} GROUP BY {_E}"),
+    "hours": ("device_id", _H, ("sum(covered)", "sum(online)"),
+              f"FROM device_health_hourly WHERE {_SPAN.format('hour')} GROUP BY device_id, {_H}"),
+    "outages": ("device_id", _S, ("count(*)",),
+                f"FROM device_incidents WHERE {_SPAN.format('started_at')} GROUP BY device_id, {_S}"),
+    "repairs": ("device_id", _E, ("count(*)", "sum(ended_at - started_at)"),
+                f"FROM device_incidents WHERE {_SPAN.format('ended_at')} GROUP BY device_id, {_E}"),
+    "video": ("source", _S, ("count(*)", "sum(duration)"),
+              f"FROM video_incidents WHERE {_SPAN.format('started_at')} GROUP BY source, {_S}"),
+    "scores": ("tags", _T, ("value",), f"FROM metrics WHERE name = '{QUALITY_METRIC}' AND {_SPAN.format('time')}"),
 }
+_WIDTH = max(len(values) for _, _, values, _ in _SOURCES.values())
+_NONE = "CAST(NULL AS DOUBLE PRECISION)"  # typed: PostgreSQL would take a column of NULLs for text
+# All of them in one statement (one round trip): rows of (source, key, day, value 1..6).
+_READ_DAYS = " UNION ALL ".join(
+    f"SELECT '{name}', {key}, {day}, {', '.join([*values, *[_NONE] * (_WIDTH - len(values))])} {rest}"
+    for name, (key, day, values, rest) in _SOURCES.items())
 
 
 def refresh_days(conn: Any, project: str, days: Iterable[float]) -> None:
@@ -71,7 +80,10 @@ def refresh_days(conn: Any, project: str, days: Iterable[float]) -> None:
     if not chosen:
         return
     span = (project, chosen[0], chosen[-1] + DAY)
-    found = {name: conn.execute(sql, span).fetchall() for name, sql in _QUERIES.items()}
+    found: dict[str, list[tuple]] = {name: [] for name in _SOURCES}
+    for source, key, day, *values in conn.execute(_READ_DAYS, span * len(_SOURCES)):
+        found[source].append((day, *values[:len(_SOURCES[source][2])]) if _SOURCES[source][0] == "NULL"
+                             else (key, day, *values[:len(_SOURCES[source][2])]))
     project_days, device_days = _sum(found, set(chosen))
     marks = ", ".join("?" * len(chosen))
     for table in ("kpi_daily", "kpi_device_daily"):
@@ -106,7 +118,8 @@ def _sum(found: dict[str, list], chosen: set[float]) -> tuple[dict, dict]:
             walls[day(d)][bucket(wall)] += 1
     for d, counts in walls.items():
         days[d]["wall_hist"] = " ".join(f"{b} {counts[b]}" for b in sorted(counts))
-    for name, columns in (("tests", ("tests", "passed", "failed", "error", "quarantined", "tests_run", "flaky_tests")), ("started", ("episodes_started", "up_sum", "up_count")),
+    for name, columns in (("tests", ("tests", "passed", "failed", "error", "quarantined", "tests_run")),
+                          ("flaky", ("flaky_tests",)), ("started", ("episodes_started", "up_sum", "up_count")),
                           ("ended", ("episodes_ended", "repair_sum", "repair_runs"))):
         for d, *values in found[name]:
             if day(d) is not None:
@@ -120,7 +133,7 @@ def _sum(found: dict[str, list], chosen: set[float]) -> tuple[dict, dict]:
             if day(d) is not None:
                 add(devices[kind, device, day(d)], columns, values)
                 add(days[day(d)], totals, values)
-    for d, tags, value in found["scores"]:
+    for tags, d, value in found["scores"]:
         if day(d) is not None:
             source = _source(tags)
             for row in (days[day(d)], *([devices["stream", source, day(d)]] if source else [])):
