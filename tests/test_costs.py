@@ -49,7 +49,7 @@ def finished(run_id: str, at: float, wall: float, cpu: float | None = None, comm
     return events
 
 
-def week(store) -> None:
+def week(store, fold_each: bool = True) -> None:
     """Two days of runs:
 
     day 0, r1 (60 s, 4.5 s CPU): test_pair passes on its third attempt after 2 reruns of 1.5 s
@@ -73,9 +73,10 @@ def week(store) -> None:
          *attempts("r3", T0 + DAY + 20, "test_box.py::test_boot", ("passed", 1.0)),
          *finished("r3", T0 + DAY + 10, 40.0, cpu=2.5, commit="c2")],
     ]
-    for batch in batches:
-        store.write(batch)
-        after_write(store, batch)
+    for index, batch in enumerate(batches):
+        fold = fold_each or index == len(batches) - 1  # else one fold of the three, as the service folds
+        store.write(batch, fold=fold)
+        after_write(store, batch, fold=fold)
 
 
 @pytest.fixture
@@ -159,9 +160,10 @@ def test_an_empty_range_says_so(history, store_url) -> None:
     assert "costs: nothing ran in the window" in result.output
 
 
-def test_the_rollup_equals_a_rebuild(store_url) -> None:
+@pytest.mark.parametrize("fold_each", [True, False], ids=["folded-per-batch", "folded-once"])
+def test_the_rollup_equals_a_rebuild(store_url, fold_each) -> None:
     with open_store(store_url) as store:
-        week(store)
+        week(store, fold_each)
         columns = "d.day, c.nodeid, d.reruns, d.rerun_duration_sum, d.failed_duration_sum, d.quarantined_duration_sum"
         query = (f"SELECT {columns} FROM test_daily d JOIN test_cases c ON c.test_id = d.test_id "
                  "ORDER BY d.day, c.nodeid")
@@ -174,6 +176,24 @@ def test_the_rollup_equals_a_rebuild(store_url) -> None:
         (T0, "test_box.py::test_zap", 0, 0.0, 0.0, 0.0),
         (T0 + DAY, "test_box.py::test_boot", 0, 0.0, 0.0, 0.0), (T0 + DAY, "test_box.py::test_zap", 0, 0.0, 0.0, 0.0),
     ]
+
+
+def test_a_store_from_before_the_costs_gets_them_from_its_attempts(store_url) -> None:
+    """Migration 0015 adds the sums and folds every stored attempt again, once."""
+    with open_store(store_url) as store:
+        week(store)
+        width = len(store.conn.execute("SELECT * FROM test_daily").fetchone())
+        store.conn.execute("DELETE FROM schema_version WHERE version >= 15")
+        for column in ("rerun_duration_sum", "failed_duration_sum", "quarantined_duration_sum"):
+            store.conn.execute(f"ALTER TABLE test_daily DROP COLUMN {column}")
+        assert len(store.conn.execute("SELECT * FROM test_daily").fetchone()) == width - 3
+    with open_store(store_url) as store:
+        store.write(finished("r1", T0 + 100, 60.0, cpu=4.5))  # resent: nothing new, the queue is folded
+    with History.open(store_url, project="box") as history:
+        found = history.costs(T0, T0 + DAY + 3600)
+    assert (found.total.rerun_seconds, found.total.failure_seconds) == (pytest.approx(4.5), pytest.approx(1.5))
+    assert [(t.nodeid, t.cost_seconds) for t in found.flaky] == [
+        ("test_box.py::test_pair", pytest.approx(5.5)), ("test_box.py::test_boot", pytest.approx(0.5))]
 
 
 def test_vpt_costs_prints_it_at_80_columns_and_as_json(history, store_url, monkeypatch) -> None:
