@@ -211,6 +211,7 @@ def test_vpt_kpis_prints_80_columns_and_json(history_url) -> None:
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
     text = shown.output
     assert "quality score" in text and "/ 100, of pass rate, not flaky, availability, video QoE" in text
+    assert "pass rate 55.6% of 9 final outcomes (1 quarantined failure left out)" in text
     assert "MTTR 12h 30m (1.5 failing runs)" in text and "MTBF 1d 23h (1 gap); 2 open now (not in MTTR)" in text
     assert "uptime 88.3% of 1h 00m covered; 1 incident, MTBF 53m 00s, MTTR 5m 00s" in text
     assert "stb-1" in text and STREAM in text

@@ -42,7 +42,8 @@ def print_kpis(found: dict[str, Any], wide: bool = False) -> None:
                + (f"of {', '.join(used)}" if used else "no part has data"))
     _parts(quality["parts"], wide)
     tests, episodes, speed = found["tests"], found["episodes"], found["speed"]
-    click.echo(f"\ntests     {plural(tests['runs'], 'test run')}, pass rate {_or_dash(render.percent(tests['pass_rate']))}"
+    judged = tests["passed"] + tests["failed"] + tests["error"] - tests["quarantined"]
+    click.echo(f"\ntests     pass rate {_or_dash(render.percent(tests['pass_rate']))} of {plural(judged, 'final outcome')}"
                f" ({plural(tests['quarantined'], 'quarantined failure')} left out)")
     click.echo(f"          {tests['flaky_tests']} of {plural(tests['tests_run'], 'test')} flaky "
                f"({_or_dash(render.percent(tests['flaky_share']))})")
