@@ -89,6 +89,16 @@ def test_the_table_fits_80_columns(history_url) -> None:
     ]
 
 
+def test_a_long_name_still_fits_80_columns(history_url) -> None:
+    name = "decoder_buffer_occupancy_" * 6  # 150 characters
+    with open_store(history_url) as store:
+        store.write([hours.metric(name, hour, float(hour)) for hour in range(5)])
+    code, out = vpt(history_url, name, "temperature", "--project", "box")
+    assert code == 0, out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "pearson      1.000        0" in out.splitlines()  # hours 0-4: 0, 1, 2, 3, 4 and 40, 45, ... 60 °C
+
+
 def test_a_device_without_values_says_so(history_url) -> None:
     code, out = vpt(history_url, "test_failure_rate", "temperature", "--device", "tv", "--project", "box")
     assert code == 0, out

@@ -44,7 +44,7 @@ def print_correlation(found: dict[str, Any], wide: bool = False) -> None:
     """The coefficients, the series and how each was read, the pairs, and the warnings."""
     a, b = found["a"], found["b"]
     of_device = f", device {found['device']}" if found["device"] else ""
-    click.echo(f"{a['name']} and {b['name']} in {found['project']}{of_device}")
+    click.echo(textwrap.fill(f"{a['name']} and {b['name']} in {found['project']}{of_device}", 80))
     click.echo(f"from {render.when(found['since'])} to {render.when(found['until'])}, "
                f"buckets of {span_text(found['bucket'])}")
     click.echo(f"{found['pairs']} pairs ({found['pairing']})\n")
@@ -52,7 +52,7 @@ def print_correlation(found: dict[str, Any], wide: bool = False) -> None:
                  [["pearson", _coefficient(found["pearson"]), _p(found["pearson_p"])],
                   ["spearman", _coefficient(found["spearman"]), _p(found["spearman_p"])]], wide=wide)
     click.echo("")
-    render.table(None, [_C("series", key=True), _C("kind"), *(_C(h, right=True) for h in ("buckets", "devices",
+    render.table(None, [_C("series", key=True, fit=render.MIDDLE), _C("kind"), *(_C(h, right=True) for h in ("buckets", "devices",
                                                                                            "unpaired"))],
                  [[s["name"], s["kind"], s["buckets"], s["devices"], s["unpaired"]] for s in (a, b)], wide=wide)
     click.echo("")
