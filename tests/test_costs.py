@@ -260,6 +260,7 @@ def test_the_service_answers_the_costs_and_refuses_a_bad_window(store_url) -> No
         assert [(t["nodeid"], t["cost_seconds"]) for t in found["flaky"]] == [("test_box.py::test_pair", 3.0)]
         assert [(d["device"], d["attempts"], d["seconds"]) for d in found["devices"]] == [("stb-1", 3, 4.0)]
         for params, field in (({"window": 400 * 86400}, "query.window"), ({"window": "soon"}, "query.window"),
+                              ({"window": "nan"}, "query.window"), ({"window": "inf"}, "query.window"),
                               ({"top": 0}, "query.top")):
             refused = requests.get(f"{server.url}/api/v1/kpis/costs", params=params, headers=auth, timeout=30)
             assert (refused.status_code, refused.json()["field"]) == (422, field), refused.text
