@@ -267,3 +267,12 @@ def test_the_service_answers_the_costs_and_refuses_a_bad_window(store_url) -> No
         assert requests.get(f"{server.url}/api/v1/kpis/costs", timeout=30).status_code == 401
     finally:
         server.stop()
+
+
+def test_a_run_at_the_first_moment_the_wire_format_allows(store_url) -> None:
+    """A start of 5e-324 s (PostgreSQL's division of it underflows) is day 0."""
+    with open_store(store_url) as store:
+        store.write([*attempts("r0", 5e-324, "test_box.py::test_pair", ("passed", 1.0)), *finished("r0", 5e-324, 2.0)])
+    with History.open(store_url, project="box") as history:
+        (day,) = history.costs(0.0, 3600.0).days
+    assert (day.day, day.runs, day.wall_seconds, day.tests) == (0.0, 1, 2.0, 1)

@@ -20,7 +20,8 @@ from ..analytics.costs import (COVERAGE_PERCENT, CPU_SECONDS, hours, last_of_eac
                                share, test_cost)
 from .daily import DAY, LONGEST, day_of
 
-_RUN_DAY = f"floor(r.started_at / {DAY}) * {DAY}"
+# a start within the first day is day 0 (PostgreSQL's division of 5e-324 underflows: an error)
+_RUN_DAY = f"(CASE WHEN r.started_at < {DAY} THEN 0 ELSE floor(r.started_at / {DAY}) * {DAY} END)"
 _IN_WINDOW = "r.project = ? AND r.started_at >= ? AND r.started_at < ?"
 _SECONDS = f"coalesce(sum(CASE WHEN a.duration >= 0 AND a.duration <= {LONGEST} THEN a.duration END), 0)"
 _FLAKY = "CASE WHEN f.status = 'flaky' THEN 1 ELSE 0 END"
