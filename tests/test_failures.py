@@ -66,6 +66,8 @@ def history_events() -> list[dict]:
                  device="stb-1", device_offline=False),
         incident_event("lab", "black_screen", "hdmi://0", T + 4310, 4.2, "major", end=T + 4314.2, run_id="r2",
                        nodeid="tests/test_video.py::test_hdmi"),
+        incident_event("lab", "freeze", "stb-1", T + 55, 3.0, "minor", end=T + 58),  # a stream named after the device
+        incident_event("lab", "freeze", "stb-1", T + 200, 3.0, "minor", end=T + 203),  # after every attempt
         device_event(_stb(), "lab", T),
     ]
     pattern = "+" * 60 + "-" * 10 + "+" * 10
@@ -91,7 +93,7 @@ EXPECTED = [
     (3, "product defect", "AssertionError: expected <n> fps, got <n> at <path>", 2, 2, 0, 0, 0),
     (1, "product defect", "AssertionError: black screen for <n> s", 1, 1, 0, 1, 0),
     (1, "device offline", "AttributeError: <str> object has no attribute <str>", 1, 1, 1, 0, 0),
-    (1, "device offline", "TimeoutError: boot took <n>s", 1, 1, 1, 0, 0),
+    (1, "device offline", "TimeoutError: boot took <n>s", 1, 1, 1, 1, 0),
     (1, "flaky", "ConnectionRefusedError: [Errno <n>] Connection refused to <ip>", 1, 1, 0, 0, 1),
 ]
 
@@ -124,6 +126,16 @@ def test_one_test_one_category_and_a_limit(lab) -> None:
         assert history.failures(T + 86400, T + 2 * 86400).groups == []  # an empty window
 
 
+def test_the_read_is_capped_and_says_so(lab) -> None:
+    from pytest_vpt.analytics.failures import DEFAULT_CATEGORIES
+    from pytest_vpt.store import failure_queries
+
+    with open_store(lab) as store:
+        found = failure_queries.failures(store.conn, "lab", T - 3600, T + 86400, DEFAULT_CATEGORIES, cap=3)
+    assert (found["failures"], found["truncated"], found["read_max"]) == (3, True, 3)
+    assert found["categories"] == {"product defect": 2, "device offline": 1}  # the latest three
+
+
 def test_a_run_s_failures_by_category(lab) -> None:
     with History.open(lab, project="lab") as history:
         found = history.run_categories("r2")
@@ -147,8 +159,8 @@ def test_vpt_failures_table_and_json(lab, monkeypatch, tmp_path) -> None:
     assert lines[1] == "7 failures (1 flaky rerun): 4 product defect, 2 device offline, 1 flaky"
     assert lines[3].split() == ["failures", "category", "signature", "tests", "runs", "with"]
     assert lines[4].split()[:4] == ["3", "product", "defect", "AssertionError:"]
-    assert [line.split()[-2:] for line in lines[4:] if line.endswith(("offline", "video", "flaky"))] == [
-        ["1", "video"], ["1", "offline"], ["1", "offline"], ["1", "flaky"]]
+    withs = [line[line.rindex("  ") + 2:] for line in lines[4:] if line.endswith(("offline", "video", "flaky"))]
+    assert withs == ["1 video", "1 offline", "1 offline, 1 video", "1 flaky"]
     assert all(len(line) <= 80 for line in lines)
     assert lines[-1] == "(4 columns hidden: last seen, first seen, tests hit, example; --wide shows all)"
     code, output = vpt(lab, "failures", "--project", "lab", "--json", "--category", "flaky")
