@@ -89,26 +89,53 @@ def find_changes(values: Sequence[float], settings: ChangeSettings = DURATIONS,
     series = np.log(raw) if settings.log else raw
     sigma = max(noise_scale(series), settings.noise_floor)
     series = _despiked(series, sigma, settings)
-    breaks = _refined(series, _segment(series, sigma, settings), settings)
-    found = _significant(series, breaks, settings)
+    breaks = _segment(series, sigma, settings)
+    for _ in range(3):  # until the breaks left stay where they are
+        placed = _refined(series, breaks, settings)
+        breaks = _significant(series, placed, settings)
+        if breaks == placed:
+            break
+    bounds = [0, *breaks, len(series)]
     changes = []
-    for start, at, end in found:
+    for start, at, end in zip(bounds, bounds[1:], bounds[2:]):
         before, after = _level(raw[start:at], settings), _level(raw[at:end], settings)
         changes.append(LevelChange(kept[at], before, after, after / before if before else None,
                                    _p_value(series[start:at], series[at:end])))
     return changes
 
 
+def _cost(settings: ChangeSettings):
+    """The segmentation's cost (to fit on the series as a column): ruptures' "l1" (log scale),
+    or "l2" (rate scale) from running sums (ruptures' CostL2, without a variance per segment)."""
+    import numpy as np
+    import ruptures
+
+    if settings.log:
+        return ruptures.costs.CostL1()
+
+    class RunningL2(ruptures.base.BaseCost):
+        model, min_size = "l2", 1
+
+        def fit(self, signal):
+            self.signal = signal
+            with np.errstate(over="ignore", invalid="ignore"):  # a value near the float's limit: an infinite cost
+                self.sums = np.concatenate([[0.0], np.cumsum(signal[:, 0])]).tolist()
+                self.squares = np.concatenate([[0.0], np.cumsum(np.square(signal[:, 0]))]).tolist()
+            return self
+
+        def error(self, start: int, end: int) -> float:
+            total = self.sums[end] - self.sums[start]
+            return self.squares[end] - self.squares[start] - total * total / (end - start)
+
+    return RunningL2()
+
+
 def _segment(series, sigma: float, settings: ChangeSettings) -> list[int]:
     import ruptures
 
-    n = len(series)
-    if settings.log:
-        model, pen = "l1", settings.penalty * sigma * math.log(n)
-    else:
-        model, pen = "l2", settings.penalty * sigma ** 2 * math.log(n)
-    algo = ruptures.Binseg(model=model, min_size=settings.min_size, jump=1).fit(series.reshape(-1, 1))
-    return algo.predict(pen=pen)[:-1]  # the last "break" is the series' end
+    pen = settings.penalty * (sigma if settings.log else sigma ** 2) * math.log(len(series))
+    algo = ruptures.Binseg(custom_cost=_cost(settings), min_size=settings.min_size, jump=1)
+    return algo.fit(series.reshape(-1, 1)).predict(pen=pen)[:-1]  # the last "break" is the series' end
 
 
 def _despiked(series, sigma: float, settings: ChangeSettings):
@@ -125,32 +152,30 @@ def _despiked(series, sigma: float, settings: ChangeSettings):
 
 
 def _refined(series, breaks: list[int], settings: ChangeSettings) -> list[int]:
-    """Each break moved to where it best splits the values between its neighbours (binary
-    segmentation placed it before its neighbours were found)."""
-    import ruptures
-
-    cost = ruptures.costs.cost_factory("l1" if settings.log else "l2").fit(series.reshape(-1, 1))
+    """Each break moved (by up to twice the least segment) to where it best splits the values
+    between its neighbours: binary segmentation placed it before its neighbours were found."""
+    cost = _cost(settings).fit(series.reshape(-1, 1))
+    reach = 2 * settings.min_size
     breaks = sorted(breaks)
     for _ in range(2):
         for k, at in enumerate(breaks):
             start = breaks[k - 1] if k else 0
             end = breaks[k + 1] if k + 1 < len(breaks) else len(series)
-            options = range(start + settings.min_size, end - settings.min_size + 1)
+            options = range(max(start + settings.min_size, at - reach), min(end - settings.min_size, at + reach) + 1)
             if options:
                 breaks[k] = min(options, key=lambda t: (cost.error(start, t) + cost.error(t, end), abs(t - at)))
     return breaks
 
 
-def _significant(series, breaks: list[int], settings: ChangeSettings) -> list[tuple[int, int, int]]:
-    """The breaks left when the weakest failing one is dropped until none fails, each as
-    (its segment's start, the break, the next segment's end)."""
+def _significant(series, breaks: list[int], settings: ChangeSettings) -> list[int]:
+    """The breaks left when the weakest failing one is dropped until none fails."""
     breaks = sorted(breaks)
     while breaks:
         bounds = [0, *breaks, len(series)]
         worst, worst_score = None, 0.0
         for k in range(1, len(bounds) - 1):
             left, right = series[bounds[k - 1]:bounds[k]], series[bounds[k]:bounds[k + 1]]
-            effect = abs(_center(right, settings) - _center(left, settings))
+            effect = abs(_level(right, settings) - _level(left, settings))
             least = math.log(settings.min_ratio) if settings.log else settings.min_difference
             p = _p_value(left, right)
             if effect < least or p > settings.alpha:
@@ -158,21 +183,16 @@ def _significant(series, breaks: list[int], settings: ChangeSettings) -> list[tu
                 if worst is None or score < worst_score:
                     worst, worst_score = k - 1, score
         if worst is None:
-            return [(bounds[k - 1], bounds[k], bounds[k + 1]) for k in range(1, len(bounds) - 1)]
+            return breaks
         del breaks[worst]
     return []
 
 
-def _center(segment, settings: ChangeSettings) -> float:
+def _level(values, settings: ChangeSettings) -> float:
+    """A segment's level: its median (log scale), its mean (rate scale)."""
     import numpy as np
 
-    return float(np.median(segment) if settings.log else np.mean(segment))
-
-
-def _level(raw, settings: ChangeSettings) -> float:
-    import numpy as np
-
-    return float(np.median(raw) if settings.log else np.mean(raw))
+    return float(np.median(values) if settings.log else np.mean(values))
 
 
 def _p_value(left, right) -> float:
