@@ -37,9 +37,9 @@ RUNS = {
 STREAM = "rtsp://cam/1"
 
 
-def run_batches(run_id: str) -> list[list[dict]]:
-    """A run as a recorder writes it: its start, its tests, then its finish."""
-    at, branch, tests = RUNS[run_id]
+def run_batches(run_id: str, runs: dict | None = None, wall: float | None = None) -> list[list[dict]]:
+    """A run (of ``runs``, default RUNS) as a recorder writes it: its start, its tests, then its finish."""
+    at, branch, tests = (runs or RUNS)[run_id]
     common = {"vpt.run.id": run_id, "vpt.project": "box"}
     run = {**common, "vpt.run.started_at": at, "vpt.run.exit_status": 0, "vcs.ref.head.revision": "c1",
            "vcs.ref.head.name": branch}
@@ -54,7 +54,7 @@ def run_batches(run_id: str) -> list[list[dict]]:
                 "vpt.test.quarantined": letter == "Q"}))
     return [[make_event("run", f"{run_id}-started", {**run, "vpt.run.status": "running"})], attempts,
             [make_event("run", f"{run_id}-finished", {**run, "vpt.run.status": "finished",
-                                                     "vpt.run.finished_at": at + WALLS[run_id]})]]
+                                                     "vpt.run.finished_at": at + (wall or WALLS[run_id])})]]
 
 
 def device_batches() -> list[list[dict]]:
