@@ -33,8 +33,8 @@ CREATE TABLE test_episode_branches (
 );
 
 -- Per project and UTC day. Runs: finished runs started that day, their wall time (finished -
--- started: sum, count, 5 %-wide histogram as in test_daily), tests and final counts.
--- Tests: tests run that day (a final outcome other than skipped), those whose verdict is flaky.
+-- started: sum, count, 5 %-wide histogram as in test_daily). Tests (from test_daily): final
+-- attempts and their outcomes, tests run (a final outcome other than skipped), the flaky ones.
 -- Episodes: started, ended (their seconds and failing runs), passing gaps before those started.
 -- Devices: seconds covered and online, incidents started, ended (and their seconds).
 -- Video: incidents started, their seconds, the video.quality_score metric (sum, count).
