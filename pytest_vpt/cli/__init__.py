@@ -19,9 +19,8 @@ COMMANDS = {
     "metrics": "metrics:metrics", "trends": "trends:trends", "quarantine": "quarantine:quarantine",
     "devices": "devices:devices", "monitor": "devices:monitor", "db": "db:db", "server": "server:server",
     "token": "server:token", "push": "push:push", "github": "github:github", "video": "video:video",
-    "watch": "video:watch", "failures": "failures:failures",
-    "kpis": "kpis:kpis",
-    "analytics": "analytics:analytics",
+    "watch": "video:watch", "kpis": "kpis:kpis", "costs": "costs:costs",
+    "failures": "failures:failures", "analytics": "analytics:analytics",
 }
 
 

@@ -3,6 +3,7 @@
 from .api import History
 from .changes import BadChangeRead, Change, Changes, UnknownTest
 from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
+from .costs import CostDay, Costs, CostTotal, DeviceUse, FlakyCost, MarkerUse
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
@@ -12,9 +13,11 @@ from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
-    "BadChangeRead", "BadCorrelation", "Change", "Changes", "Correlation", "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceValue",
-    "FailureGroup", "FailureReport", "FlakinessRebuild", "FlakyTest", "History", "HistoryError", "KpiDay", "KpiRebuild", "Kpis", "MetricSample",
-    "MetricSummary", "NoVerdict", "QualityPart", "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail",
-    "RunIdAmbiguous", "RunNotFound", "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends",
-    "UnknownCategory", "UnknownDevice", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
+    "BadChangeRead", "BadCorrelation", "Change", "Changes", "Correlation", "CostDay", "CostTotal", "Costs",
+    "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceUse", "DeviceValue", "FailureGroup",
+    "FailureReport", "FlakinessRebuild", "FlakyCost", "FlakyTest", "History", "HistoryError", "KpiDay",
+    "KpiRebuild", "Kpis", "MarkerUse", "MetricSample", "MetricSummary", "NoVerdict", "QualityPart",
+    "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail", "RunIdAmbiguous", "RunNotFound",
+    "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
+    "UnknownDevice", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
 ]

@@ -14,6 +14,7 @@ from ..store.base import Store
 from ..store.status import StoreStatus, status
 from .changes import ChangeReads
 from .correlation import CorrelationReads
+from .costs import CostReads
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .failures import FailureReads
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
@@ -25,7 +26,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CorrelationReads, FailureReads, KpiReads):
+class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every
