@@ -36,17 +36,11 @@ def attempts(run_id: str, at: float, nodeid: str, *steps: tuple, **fields) -> li
 
 def finished(run_id: str, at: float, wall: float, cpu: float | None = None, commit: str = "c1") -> list[dict]:
     """A run's end (``wall`` seconds after its start) and, recorded by pytest --vpt, its CPU time."""
-    events = [make_event("run", f"{run_id}-finished", {
+    return [make_event("run", f"{run_id}-finished", {
         "vpt.run.id": run_id, "vpt.project": "box", "vpt.run.status": "finished", "vpt.run.started_at": at,
         "vpt.run.finished_at": at + wall, "vpt.run.exit_status": 0, "vcs.ref.head.revision": commit,
-        "vcs.ref.head.name": "main",
+        "vcs.ref.head.name": "main", "vpt.run.cpu_seconds": cpu,
     })]
-    if cpu is not None:
-        events.append(make_event("metric", f"{run_id}-session-0", {
-            "vpt.project": "box", "vpt.run.id": run_id, "vpt.metric.name": "vpt.run.cpu_seconds",
-            "vpt.metric.value": cpu, "vpt.metric.kind": "gauge", "vpt.metric.unit": "s",
-            "vpt.metric.time": at + wall}))
-    return events
 
 
 def week(store, fold_each: bool = True) -> None:
@@ -179,13 +173,14 @@ def test_the_rollup_equals_a_rebuild(store_url, fold_each) -> None:
 
 
 def test_a_store_from_before_the_costs_gets_them_from_its_attempts(store_url) -> None:
-    """Migration 0015 adds the sums and folds every stored attempt again, once."""
+    """Migration 0015 adds the sums (and the runs' CPU time) and folds every stored attempt again, once."""
     with open_store(store_url) as store:
         week(store)
         width = len(store.conn.execute("SELECT * FROM test_daily").fetchone())
         store.conn.execute("DELETE FROM schema_version WHERE version >= 15")
         for column in ("rerun_duration_sum", "failed_duration_sum", "quarantined_duration_sum"):
             store.conn.execute(f"ALTER TABLE test_daily DROP COLUMN {column}")
+        store.conn.execute("ALTER TABLE runs DROP COLUMN cpu_seconds")
         assert len(store.conn.execute("SELECT * FROM test_daily").fetchone()) == width - 3
     with open_store(store_url) as store:
         store.write(finished("r1", T0 + 100, 60.0, cpu=4.5))  # resent: nothing new, the queue is folded

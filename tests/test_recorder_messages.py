@@ -41,6 +41,6 @@ def test_messages_arrive_as_named_records(tmp_path) -> None:
     assert name == "phase" and isinstance(record, Phase)
     assert (record.nodeid, record.status, record.error) == ("t.py::test_a", "failed", ("ValueError", "boom"))
     done = recorder(tmp_path, [header(), ("sink", f"sqlite:///{tmp_path}/vpt.db", None, {}), ("start", info)],
-                    [phase, ("finish", 1, None)])
+                    [phase, ("finish", 1, None, None)])
     assert done.returncode == 0, done.stderr.decode()
     assert '"failed": 1' in done.stdout.decode()

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 HOUR = 3600.0
-#: the run's own metrics: the CPU time its pytest process took, and pytest-cov's total
-CPU_SECONDS = "vpt.run.cpu_seconds"
+#: the metric a run records its coverage in: pytest-cov's total
 COVERAGE_PERCENT = "vpt.coverage.percent"
 
 

@@ -18,8 +18,10 @@ def run_event(
     run_id: str, project: str, status: str, started_at: float, *, finished_at: float | None = None,
     exit_status: int | None = None, counts: dict[str, int] | None = None, labels: dict[str, str] | None = None,
     quarantine_requests: dict[str, list[str]] | None = None, context: Mapping[str, str | None] | None = None,
+    cpu_seconds: float | None = None,
 ) -> dict[str, Any]:
-    """The start (``status`` "running") or end ("finished", "interrupted") of a run."""
+    """The start (``status`` "running") or end ("finished", "interrupted") of a run; at its
+    end, the CPU time it took if known."""
     return make_event("run", f"{run_id}-{status}", {
         "vpt.run.id": run_id,
         "vpt.project": project,
@@ -27,6 +29,7 @@ def run_event(
         "vpt.run.started_at": started_at,
         "vpt.run.finished_at": finished_at,
         "vpt.run.exit_status": exit_status,
+        "vpt.run.cpu_seconds": cpu_seconds,
         "vpt.run.counts": counts,
         "vpt.run.labels": labels or None,
         "vpt.run.quarantine_requests": quarantine_requests,

@@ -45,7 +45,7 @@ RANGES: dict[str, Range] = {
     ), _TIME),
     **dict.fromkeys((
         "vpt.test.duration.setup", "vpt.test.duration.call", "vpt.test.duration.teardown", "vpt.incident.duration",
-        "vpt.incident.position",
+        "vpt.incident.position", "vpt.run.cpu_seconds",
         "vpt.device.timeout", "vpt.device.grace", "vpt.device.response_time", "vpt.device.flush",
     ), _DURATION),
     "vpt.device.interval": Range(0.0, DURATION_MAX, f"above 0 to {DURATION_MAX:.0f} seconds", low_excluded=True),

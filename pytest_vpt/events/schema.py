@@ -54,6 +54,7 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.run.started_at": (_NUMBER, True),
         "vpt.run.finished_at": (_OPT_NUMBER, False),
         "vpt.run.exit_status": (_OPT_INT, False),
+        "vpt.run.cpu_seconds": (_OPT_NUMBER, False),  # the CPU time pytest took, children included
         "vpt.run.counts": ((dict,), False),
         "vpt.run.labels": ((dict,), False),
         # node id -> [source, reason]: the tests a list file ("list") or a marker ("marker")

@@ -18,6 +18,7 @@ class Run(Record):
     started_at: float
     finished_at: float | None
     exit_status: int | None
+    cpu_seconds: float | None  # the CPU time pytest took (None: not recorded, as for a JUnit push)
     labels: dict[str, str]
     ci_provider: str | None
     ci_pipeline: str | None

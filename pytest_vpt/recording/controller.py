@@ -24,7 +24,7 @@ from .devices import RunSampling
 from .phases import collect_message, phase_message
 from .process import RecorderProcess
 from .recorder import RunInfo, RunResult
-from .run_figures import run_figures
+from .run_figures import coverage_samples, cpu_seconds
 
 
 def nodeid_prefix(rootdir: Path, root: Path) -> str:
@@ -172,22 +172,23 @@ class RecorderPlugin:
         samples = self.annotator.buffer.drain()
         if samples:
             self.recorder.send(("samples", samples))
-        figures = self._run_figures()
+        figures = self._coverage()
         printed = self._printed_totals()
-        self.recorder.send(("finish", int(exitstatus), printed))
+        self.recorder.send(("finish", int(exitstatus), printed, round(cpu_seconds(), 6)))
         self.result = self.recorder.close()
-        # the summary counts the metrics the tests recorded: the run's own figures are not theirs
+        # the summary counts the metrics the tests recorded: the run's coverage is not theirs
         self.result.metrics = max(0, self.result.metrics - figures)
         if not self.result.totals and printed:  # the recorder failed: still show pytest's totals
             self.result.totals = printed
 
-    def _run_figures(self) -> int:
-        """Send the run's CPU time and coverage (see run_figures.py); returns how many."""
+    def _coverage(self) -> int:
+        """Send pytest-cov's total, if it ran (see run_figures.py); returns how many samples."""
         try:
-            figures = run_figures(self.config.pluginmanager)
-            self.recorder.send(("samples", figures))
+            figures = coverage_samples(self.config.pluginmanager)
+            if figures:
+                self.recorder.send(("samples", figures))
         except Exception as exc:  # noqa: BLE001 - the test run must go on
-            self._problem("recording the run's CPU time and coverage", exc)
+            self._problem("recording the run's coverage", exc)
             return 0
         return len(figures)
 

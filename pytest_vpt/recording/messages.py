@@ -76,10 +76,12 @@ class DeviceSamples(NamedTuple):
 
 
 class Finish(NamedTuple):
-    """The run's end: pytest's exit status and the totals its terminal printed (if it ran)."""
+    """The run's end: pytest's exit status, the totals its terminal printed (if it ran) and
+    the CPU time it took (None: not known)."""
 
     exitstatus: int | None
     printed: dict[str, int] | None
+    cpu_seconds: float | None
 
 
 RECORDS: dict[str, type] = {

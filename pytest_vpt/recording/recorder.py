@@ -144,7 +144,7 @@ class RunRecorder:
                                                error=error, values=values, run_id=run_id))
 
     def on_finish(self, message: Finish) -> None:
-        self.finish(message.exitstatus, message.printed)
+        self.finish(message.exitstatus, message.printed, message.cpu_seconds)
 
     def on_phase(self, phase: Phase) -> None:
         """One phase (setup, call, teardown, or "???" for a crashed worker) of a test attempt."""
@@ -195,14 +195,16 @@ class RunRecorder:
         for sample in samples:
             self._emit_sample(sample, None, None, f"{self.info.run_id}-session-{self.metrics}")
 
-    def finish(self, exitstatus: int | None, printed: dict[str, int] | None = None) -> RunResult:
-        """Close the run; ``printed`` are the totals pytest's terminal printed, when it ran."""
+    def finish(self, exitstatus: int | None, printed: dict[str, int] | None = None,
+               cpu_seconds: float | None = None) -> RunResult:
+        """Close the run; ``printed`` are the totals pytest's terminal printed, when it ran,
+        ``cpu_seconds`` the CPU time pytest took."""
         for attempt in list(self._open.values()):
             self._close(attempt)
         self._open.clear()
         totals = {key: (printed if printed is not None else self.totals).get(key, 0) for key in RUN_COUNT_KEYS[1:]}
         status = "finished" if exitstatus is not None and exitstatus != INTERRUPTED else "interrupted"
-        self.sink.emit(self._run_event(status, exitstatus, totals))
+        self.sink.emit(self._run_event(status, exitstatus, totals, cpu_seconds))
         sink = self._flushed()
         self.result = RunResult(
             run_id=self.info.run_id,
@@ -298,7 +300,8 @@ class RunRecorder:
             device_offline=attempt.device_offline, device_error=attempt.device_error,
         )
 
-    def _run_event(self, status: str, exitstatus: int | None = None, totals: dict | None = None) -> dict[str, Any]:
+    def _run_event(self, status: str, exitstatus: int | None = None, totals: dict | None = None,
+                   cpu_seconds: float | None = None) -> dict[str, Any]:
         info = self.info
         return run_event(
             info.run_id, info.project, status, info.started_at,
@@ -308,7 +311,7 @@ class RunRecorder:
             labels=info.labels,
             quarantine_requests={fit_node_id(nodeid): list(request) for nodeid, request in self._explicit().items()}
             if status == "finished" else None,
-            context=info.context,
+            context=info.context, cpu_seconds=cpu_seconds,
         )
 
 

@@ -1,9 +1,8 @@
-"""The run's own figures, recorded at the end of the session as metrics of the run: the CPU
-time pytest took (``vpt.run.cpu_seconds``) and, when pytest-cov ran in the same session, its
-total coverage (``vpt.coverage.percent``).
-
-Both are read on the controller's side (pytest itself, or xdist's controller) and travel
-the way metric samples recorded outside any test do.
+"""The run's own figures, read at the end of the session on the controller's side (pytest
+itself, or xdist's controller): the CPU time pytest took, which the run event carries
+(``vpt.run.cpu_seconds``), and, when pytest-cov ran in the same session, its total coverage,
+recorded as a metric of the run (``vpt.coverage.percent``) the way samples recorded outside
+any test travel.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import os
 import time
 from typing import Any
 
-from ..analytics.costs import COVERAGE_PERCENT, CPU_SECONDS
+from ..analytics.costs import COVERAGE_PERCENT
 
 
 def cpu_seconds() -> float:
@@ -33,15 +32,10 @@ def coverage_percent(pluginmanager: Any) -> float | None:
     return float(total) if 0 <= total <= 100 else None
 
 
-def run_figures(pluginmanager: Any) -> list[dict[str, Any]]:
-    """The run's figures as metric samples (recorded outside any test)."""
-    at = time.time()
-
-    def gauge(name: str, value: float, unit: str) -> dict[str, Any]:
-        return {"name": name, "value": value, "kind": "gauge", "unit": unit, "tags": {}, "time": at}
-
-    found = [gauge(CPU_SECONDS, round(cpu_seconds(), 6), "s")]
+def coverage_samples(pluginmanager: Any) -> list[dict[str, Any]]:
+    """pytest-cov's total as a metric sample of the run (recorded outside any test), or none."""
     percent = coverage_percent(pluginmanager)
-    if percent is not None:
-        found.append(gauge(COVERAGE_PERCENT, percent, "%"))
-    return found
+    if percent is None:
+        return []
+    return [{"name": COVERAGE_PERCENT, "value": percent, "kind": "gauge", "unit": "%", "tags": {},
+             "time": time.time()}]

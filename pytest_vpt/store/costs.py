@@ -1,7 +1,7 @@
 """What testing cost and covered over a window of whole UTC days, read from the rollups.
 
-- per day: the runs' wall time (their own start and finish), their CPU time (the run metric
-  ``vpt.run.cpu_seconds``; a run pushed from JUnit has none) and coverage
+- per day: the runs' wall time (their own start and finish), their CPU time (the runs'
+  ``cpu_seconds``; a run pushed from JUnit has none) and coverage
   (``vpt.coverage.percent``, the day's latest), and from ``test_daily`` the tests' own
   seconds, the reruns' and the failures of flaky and quarantined tests (see analytics.costs);
 - per flaky or quarantined test: its reruns and failures, and what they cost, dearest first;
@@ -16,7 +16,7 @@ import math
 import time
 from typing import Any
 
-from ..analytics.costs import (COVERAGE_PERCENT, CPU_SECONDS, hours, last_of_each_day, lost_to_failures, ranked,
+from ..analytics.costs import (COVERAGE_PERCENT, hours, last_of_each_day, lost_to_failures, ranked,
                                share, test_cost)
 from .daily import DAY, LONGEST, day_of
 
@@ -41,19 +41,13 @@ def costs(conn: Any, project: str, since: float, until: float | None = None, top
     def day(moment: float) -> dict[str, Any]:
         return days.setdefault(float(moment), _empty_day(float(moment)))
 
-    for moment, runs, wall in conn.execute(
-        f"SELECT {_RUN_DAY}, count(*), coalesce(sum(r.finished_at - r.started_at), 0) FROM runs r "
+    for moment, runs, wall, cpu, cpu_runs in conn.execute(
+        f"SELECT {_RUN_DAY}, count(*), coalesce(sum(r.finished_at - r.started_at), 0), "
+        "coalesce(sum(r.cpu_seconds), 0), count(r.cpu_seconds) FROM runs r "
         f"WHERE {_IN_WINDOW} AND r.finished_at IS NOT NULL GROUP BY 1", (project, start, end),
     ):
-        day(moment).update(runs=int(runs), wall_seconds=float(wall))
-    coverage = []
-    for moment, started, name, value in _run_metrics(conn, project, start, end):
-        if name == CPU_SECONDS:
-            found = day(moment)
-            found["cpu_seconds"] += value
-            found["cpu_runs"] += 1
-        else:
-            coverage.append((float(moment), started, value))
+        day(moment).update(runs=int(runs), wall_seconds=float(wall), cpu_seconds=float(cpu), cpu_runs=int(cpu_runs))
+    coverage = _run_coverage(conn, project, start, end)
     for moment, percent in last_of_each_day(coverage).items():
         day(moment)["coverage_percent"] = percent
     for moment, flaky, tests, seconds, reruns, rerun_seconds, failed, failed_seconds, quarantined, quarantined_seconds \
@@ -92,21 +86,21 @@ def _total(per_day: list[dict[str, Any]], coverage: float | None) -> dict[str, A
             "coverage_percent": coverage}
 
 
-def _run_metrics(conn: Any, project: str, start: float, end: float) -> list[tuple[float, float, str, float]]:
-    """(day, run start, name, value) of the window's runs' CPU and coverage: one per run and
-    name (the latest sample, should a run hold more)."""
+def _run_coverage(conn: Any, project: str, start: float, end: float) -> list[tuple[float, float, float]]:
+    """(day, run start, percent) of the window's runs that recorded their coverage: one per
+    run (the latest sample, should a run hold more)."""
     rows = conn.execute(
-        f"SELECT {_RUN_DAY}, r.started_at, r.run_id, m.name, m.value, m.time FROM metrics m "
+        f"SELECT {_RUN_DAY}, r.started_at, r.run_id, m.value, m.time FROM metrics m "
         "JOIN runs r ON r.run_id = m.run_id "
-        f"WHERE m.name IN (?, ?) AND m.time >= ? AND m.project = ? AND m.test_id IS NULL AND {_IN_WINDOW}",
-        (CPU_SECONDS, COVERAGE_PERCENT, start, project, project, start, end),
+        f"WHERE m.name = ? AND m.time >= ? AND m.project = ? AND m.test_id IS NULL AND {_IN_WINDOW}",
+        (COVERAGE_PERCENT, start, project, project, start, end),
     )
-    latest: dict[tuple[str, str], tuple[float, tuple]] = {}
-    for moment, started, run_id, name, value, at in rows:
+    latest: dict[str, tuple[float, tuple]] = {}
+    for moment, started, run_id, value, at in rows:
         if not math.isfinite(value):
             continue
-        if (run_id, name) not in latest or at >= latest[run_id, name][0]:
-            latest[run_id, name] = (at, (float(moment), float(started), name, float(value)))
+        if run_id not in latest or at >= latest[run_id][0]:
+            latest[run_id] = (at, (float(moment), float(started), float(value)))
     return [found for _, found in latest.values()]
 
 

@@ -15,7 +15,7 @@ from .trends import (  # noqa: F401 - every read in one namespace
 )
 
 _RUN_FIELDS = (
-    "run_id, project, status, started_at, finished_at, exit_status, labels, "
+    "run_id, project, status, started_at, finished_at, exit_status, cpu_seconds, labels, "
     "ci_provider, ci_pipeline, ci_run_id, ci_run_url, ci_job, vcs_revision, vcs_branch, "
     "vcs_change_id, host_name, python_version, pytest_version, vpt_version, " + ", ".join(COUNT_COLUMNS)
 )

@@ -12,6 +12,7 @@ RUN_COLUMNS = {
     "started_at": "vpt.run.started_at",
     "finished_at": "vpt.run.finished_at",
     "exit_status": "vpt.run.exit_status",
+    "cpu_seconds": "vpt.run.cpu_seconds",
     "ci_provider": "vpt.ci.provider",
     "ci_pipeline": "cicd.pipeline.name",
     "ci_run_id": "cicd.pipeline.run.id",
