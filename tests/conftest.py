@@ -150,6 +150,15 @@ def recorded(pytester: pytest.Pytester) -> Recorded:
     return Recorded(pytester.path / ".vpt" / "vpt.db")
 
 
+#: What migrations 14 and 15 added, dropped again by the tests that make a store of an older version.
+UNDO_MIGRATIONS_14_15 = (
+    *(f"DROP TABLE {table}" for table in ("test_episodes", "test_episode_branches", "kpi_daily", "kpi_device_daily",
+                                          "kpi_flaky_tests")),
+    *(f"ALTER TABLE test_daily DROP COLUMN {column}_duration_sum" for column in ("rerun", "failed", "quarantined")),
+    "ALTER TABLE runs DROP COLUMN cpu_seconds",
+)
+
+
 def run_events(run_id: str, at: float, commit: str, tests: dict[str, str], branch: str = "main") -> list[dict]:
     """A finished run whose tests had the given attempts ("P"/"F" each, e.g. "FP")."""
     common = {"vpt.run.id": run_id, "vpt.project": "box"}
