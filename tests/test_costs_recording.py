@@ -77,4 +77,4 @@ def test_a_junit_push_has_no_cpu_time(pytester: pytest.Pytester, monkeypatch) ->
         assert history.metric_samples() == []
     assert (found.total.runs, found.total.tests, found.total.cpu_runs, found.total.cpu_seconds) == (1, 2, 0, 0.0)
     shown = CliRunner().invoke(cli, ["--store", store, "costs", "--project", "box", "--since", "2d"])
-    assert "CPU not recorded (runs pushed from JUnit carry none)" in shown.output, shown.output
+    assert "CPU not recorded (none from JUnit)" in shown.output, shown.output

@@ -215,8 +215,10 @@ def test_vpt_kpis_prints_80_columns_and_json(history_url) -> None:
     assert "MTTR 12h 30m (1.5 failing runs)" in text and "MTBF 1d 23h (1 gap); 2 open now (not in MTTR)" in text
     assert "uptime 88.3% of 1h 00m covered; 1 incident, MTBF 53m 00s, MTTR 5m 00s" in text
     assert "stb-1" in text and STREAM in text
+    assert "\ncost and coverage\n" in text and "tests run: 13, 20s" in text  # then what vpt costs shows
     data = json.loads(vpt(history_url, "kpis", "--project", "box", "--since", "10d", "--json").output)
     assert data["episodes"]["mttr"] == (DAY + HOUR) / 2 and data["availability"]["uptime"] == 3180 / 3600
+    assert data["costs"]["total"]["runs"] == data["speed"]["runs"] == 7
     one = json.loads(vpt(history_url, "kpis", "--project", "box", "--device", "stb-1", "--json").output)
     assert [d["device"] for d in one["devices"]] == ["stb-1"]
 

@@ -8,21 +8,13 @@ from typing import Any
 
 import click
 
+from ..history.costs import LONGEST_WINDOW, TOP_MAX
 from ..wording import plural
 from . import render
 from .context import StoreOption
-from .timespec import parse_since
+from .timespec import window_start
 
 _C = render.Column
-_TOP_MAX = 1000
-
-
-def _day(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
-
-
-def _numbers(*headers: str, priority: int = 2) -> list[render.Column]:
-    return [_C(header, right=True, priority=priority) for header in headers]
 
 
 def _coverage(value: float | None) -> str:
@@ -45,7 +37,7 @@ def summary_lines(found: dict[str, Any]) -> list[str]:
     """The window's totals in a few lines of text."""
     total = found["total"]
     if not total["cpu_runs"]:
-        cpu = "not recorded (runs pushed from JUnit carry none)"
+        cpu = "not recorded (none from JUnit)"
     elif total["cpu_runs"] < total["runs"]:
         cpu = f"{_time(total['cpu_seconds'])} (recorded by {total['cpu_runs']} of {total['runs']} runs)"
     else:
@@ -76,22 +68,22 @@ def print_costs(found: dict[str, Any], wide: bool = False) -> None:
     sections = [
         ("time per day (UTC): the runs' wall and CPU time, the tests' time, and the time\n"
          "lost to reruns and to failures of flaky and quarantined tests",
-         [_C("day", key=True), *_numbers("runs", "wall", "cpu", priority=1), *_numbers("tests", priority=2),
-          *_numbers("reruns", "failures", "coverage", priority=1)],
-         [[_day(r["day"]), r["runs"], _time(r["wall_seconds"]), _cpu(r), _time(r["test_seconds"]),
+         [_C("day", key=True), *render.numbers("runs", "wall", "cpu", priority=1), *render.numbers("tests", priority=2),
+          *render.numbers("reruns", "failures", "coverage", priority=1)],
+         [[render.day(r["day"]), r["runs"], _time(r["wall_seconds"]), _cpu(r), _time(r["test_seconds"]),
            _time(r["rerun_seconds"]), _time(r["failure_seconds"]), _coverage(r["coverage_percent"])]
           for r in found["days"]]),
         ("what flakiness cost, dearest first",
-         [render.nodeid_column(), *_numbers("cost", priority=1), *_numbers("reruns", priority=3),
-          *_numbers("rerun time"), *_numbers("failures", priority=3), *_numbers("failure time"), _C("status")],
+         [render.nodeid_column(), *render.numbers("cost", priority=1), *render.numbers("reruns", priority=3),
+          *render.numbers("rerun time"), *render.numbers("failures", priority=3), *render.numbers("failure time"), _C("status")],
          [[r["nodeid"], _time(r["cost_seconds"]), r["reruns"], _time(r["rerun_seconds"]), r["failures"],
            _time(r["failure_seconds"]), r["status"] or ""] for r in found["flaky"]]),
         ("device-hours: tests per device",
-         [_C("device", key=True), *_numbers("hours", "time", priority=1), *_numbers("attempts", "tests", "distinct")],
+         [_C("device", key=True), *render.numbers("hours", "time", priority=1), *render.numbers("attempts", "tests", "distinct")],
          [[r["device"], f"{r['hours']:.2f}", _time(r["seconds"]), r["attempts"], r["tests"], r["distinct_tests"]]
           for r in found["devices"]]),
         ("tests per marker",
-         [_C("marker", key=True), *_numbers("tests", priority=1), *_numbers("distinct", "time")],
+         [_C("marker", key=True), *render.numbers("tests", priority=1), *render.numbers("distinct", "time")],
          [[r["marker"], r["tests"], r["distinct_tests"], _time(r["seconds"])] for r in found["markers"]]),
     ]
     for title, columns, rows in sections:
@@ -107,7 +99,7 @@ def print_costs(found: dict[str, Any], wide: bool = False) -> None:
 @click.option("--since", default="7d", show_default=True, metavar="WHEN",
               help="the window's start (7d, 12h, 2026-11-01), in whole UTC days; at most 366 days ago")
 @click.option("--project", help="this project's costs (default: as pytest --vpt would name it)")
-@click.option("--top", default=20, show_default=True, type=click.IntRange(1, _TOP_MAX),
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, TOP_MAX),
               help="how many flaky tests the ranking shows")
 @render.json_option
 @render.wide_option
@@ -116,20 +108,12 @@ def costs(store_option: StoreOption, since: str, project: str | None, top: int, 
     """What testing cost and covered, read from the rollups: wall and CPU time per day, time
     lost to reruns and to failures of flaky and quarantined tests, each flaky test's cost,
     device-hours, and tests run per device and per marker."""
-    try:
-        start = parse_since(since)
-    except click.BadParameter as exc:
-        exc.param_hint = "'--since'"
-        raise
+    start = window_start(since, longest=LONGEST_WINDOW)
     now = time.time()
-    if start >= now:
-        raise click.BadParameter(f"{since!r} is in the future", param_hint="'--since'")
-    if now - start > 366 * 86400:
-        raise click.BadParameter(f"{since!r} is more than 366 days ago", param_hint="'--since'")
     with store_option.history(project or store_option.settings.project) as history:
         found = history.costs(start, now, top=top).to_dict()
     if as_json:
         render.emit_json(found)
         return
-    click.echo(f"costs of {found['project']} since {_day(found['since'])} (whole UTC days)\n")
+    click.echo(f"costs of {found['project']} since {render.day(found['since'])} (whole UTC days)\n")
     print_costs(found, wide)

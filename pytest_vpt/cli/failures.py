@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from ..redaction import redact_text
 from ..wording import plural
 from . import nodeids, render
 from .context import StoreOption
-from .timespec import parse_since
+from .timespec import window_start
 
 _C = render.Column
 PATH_MAX = 4096
@@ -86,13 +85,7 @@ def failures(store_option: StoreOption, since: str, project: str | None, limit: 
              category: str | None, categories_file: str | None, as_json: bool, wide: bool) -> None:
     """Failures grouped by cause: each group shares an error type and a message once numbers,
     ids, paths, addresses and quoted values are taken out, and a category."""
-    try:
-        start = parse_since(since)
-    except click.BadParameter as exc:
-        exc.param_hint = "'--since'"
-        raise
-    if start >= time.time():
-        raise click.BadParameter(f"{since!r} is in the future", param_hint="'--since'")
+    start = window_start(since)
     categories = categories_for(store_option, categories_file)
     known = category_names(categories)
     if category is not None and category not in known:

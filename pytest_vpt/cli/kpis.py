@@ -8,18 +8,16 @@ from typing import Any
 
 import click
 
+from ..history.costs import LONGEST_WINDOW
 from ..history.kpis import UnknownDevice
 from ..wording import plural
 from . import render
 from .context import StoreOption
-from .timespec import parse_since
+from .costs import print_costs
+from .timespec import window_start
 
 _C = render.Column
 _PART_NAMES = {"pass_rate": "pass rate", "flaky": "not flaky", "availability": "availability", "video": "video QoE"}
-
-
-def _day(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
 
 
 def _score(value: float | None) -> str:
@@ -32,7 +30,7 @@ def _or_dash(text: str) -> str:
 
 def print_kpis(found: dict[str, Any], wide: bool = False) -> None:
     """The project's KPIs with their parts, then per device and stream; an empty window says so."""
-    click.echo(f"KPIs of {found['project']}, {_day(found['since'])} to {_day(found['until'] - 86400)} (UTC days)")
+    click.echo(f"KPIs of {found['project']}, {render.day(found['since'])} to {render.day(found['until'] - 86400)} (UTC days)")
     if found["empty"]:
         click.echo("nothing in the window: no finished runs, device samples or video (try a longer --since)")
         return
@@ -125,14 +123,9 @@ def _devices(devices: list[dict[str, Any]], wide: bool) -> None:
 def kpis(store_option: StoreOption, since: str, project: str | None, device: str | None, as_json: bool,
          wide: bool) -> None:
     """KPIs from the store's rollups: the quality score and its parts, MTBF and MTTR of tests
-    (failure episodes) and devices, suite speed, device availability and video QoE."""
-    try:
-        start = parse_since(since)
-    except click.BadParameter as exc:
-        exc.param_hint = "'--since'"
-        raise
-    if start >= time.time():
-        raise click.BadParameter(f"{since!r} is in the future", param_hint="'--since'")
+    (failure episodes) and devices, suite speed, device availability and video QoE; then what
+    testing cost and covered (as vpt costs shows it)."""
+    start = window_start(since)
     if device is not None and not 0 < len(device) <= 256:
         raise click.BadParameter("a device name is 1 to 256 characters", param_hint="'--device'")
     with store_option.history(project or store_option.settings.project) as history:
@@ -140,7 +133,10 @@ def kpis(store_option: StoreOption, since: str, project: str | None, device: str
             found = history.kpis(start, device=device).to_dict()
         except UnknownDevice as exc:
             raise click.BadParameter(str(exc), param_hint="'--device'") from None
+        found["costs"] = history.costs(max(start, time.time() - LONGEST_WINDOW)).to_dict()
     if as_json:
         render.emit_json(found)
         return
     print_kpis(found, wide)
+    click.echo("\ncost and coverage")
+    print_costs(found["costs"], wide)

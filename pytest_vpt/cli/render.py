@@ -222,6 +222,21 @@ def outcome(text: str | None) -> Text:
     return Text(text or "", style=OUTCOME_STYLES.get(text or "", ""))
 
 
+def day(epoch: float) -> str:
+    """A UTC day, as the rollups count days."""
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+
+def hour(epoch: float) -> str:
+    """A UTC hour, as the rollups count hours."""
+    return time.strftime("%Y-%m-%d %H:00", time.gmtime(epoch))
+
+
+def numbers(*headers: str, priority: int = 2) -> list[Column]:
+    """Right-aligned columns of numbers."""
+    return [Column(header, right=True, priority=priority) for header in headers]
+
+
 def when(epoch: float | None) -> str:
     """A local time for people; a time no calendar can show (an old store may hold one) as ``?``."""
     if epoch is None:

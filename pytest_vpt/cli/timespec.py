@@ -38,6 +38,22 @@ def parse_since(text: str) -> float:
     return moment.timestamp()
 
 
+def window_start(text: str, option: str = "--since", longest: float | None = None) -> float:
+    """The start of a window up to now given as ``option`` (as :func:`parse_since`): a usage
+    error naming the option for a moment in the future or, with ``longest``, too long ago."""
+    try:
+        start = parse_since(text)
+    except click.BadParameter as exc:
+        exc.param_hint = f"'{option}'"
+        raise
+    now = time.time()
+    if start >= now:
+        raise click.BadParameter(f"{text!r} is in the future", param_hint=f"'{option}'")
+    if longest is not None and now - start > longest:
+        raise click.BadParameter(f"{text!r} is more than {longest / 86400:.0f} days ago", param_hint=f"'{option}'")
+    return start
+
+
 def _bad(text: str, forms: str) -> click.BadParameter:
     """The error for ``text``, naming the current command's option that holds it."""
     ctx = click.get_current_context(silent=True)

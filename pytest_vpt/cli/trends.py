@@ -4,7 +4,6 @@ hour; with ``--changes``, where durations and pass rates changed."""
 from __future__ import annotations
 
 import shutil
-import time
 from typing import Any
 
 import click
@@ -12,39 +11,27 @@ import click
 from ..wording import plural
 from . import render
 from .context import StoreOption
-from .timespec import parse_since
-
-
-def _day(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
-
-
-def _hour(epoch: float) -> str:
-    return time.strftime("%Y-%m-%d %H:00", time.gmtime(epoch))
+from .timespec import window_start
 
 
 _C = render.Column
 _DAY, _HOUR = _C("day", key=True), _C("hour", key=True)
 
 
-def _numbers(*headers: str, priority: int = 2) -> list[render.Column]:
-    return [_C(header, right=True, priority=priority) for header in headers]
-
-
 def print_trends(found: dict[str, Any], wide: bool = False) -> None:
     """Each trend as its own table (times in UTC, as the rollups count them); an empty one says so."""
     sections = [
-        ("pass rate per day (UTC)", [_DAY, *_numbers("runs", "passed", "failed"), *_numbers("pass rate", priority=1)],
-         [[_day(r["day"]), r["runs"], r["passed"], r["failed"], render.percent(r["pass_rate"])]
+        ("pass rate per day (UTC)", [_DAY, *render.numbers("runs", "passed", "failed"), *render.numbers("pass rate", priority=1)],
+         [[render.day(r["day"]), r["runs"], r["passed"], r["failed"], render.percent(r["pass_rate"])]
           for r in found["pass_rate_per_day"]]),
         ("duration per test, slowest first",
-         [render.nodeid_column(), *_numbers("runs"), *_numbers("p50", "p95", priority=1)],
+         [render.nodeid_column(), *render.numbers("runs"), *render.numbers("p50", "p95", priority=1)],
          [[r["nodeid"], r["runs"], render.seconds(r["p50"]), render.seconds(r["p95"])] for r in found["durations"]]),
-        ("tests per hour (UTC)", [_HOUR, *_numbers("runs"), *_numbers("tests", priority=1)],
-         [[_hour(r["hour"]), r["runs"], r["tests"]] for r in found["tests_per_hour"]]),
-        ("device uptime per hour (UTC)", [_C("device", key=True), _HOUR, *_numbers("uptime", priority=1),
-                                          *_numbers("flaps", "incidents")],
-         [[r["device"], _hour(r["hour"]), render.percent(r["uptime"]), r["flaps"], r["incidents"]]
+        ("tests per hour (UTC)", [_HOUR, *render.numbers("runs"), *render.numbers("tests", priority=1)],
+         [[render.hour(r["hour"]), r["runs"], r["tests"]] for r in found["tests_per_hour"]]),
+        ("device uptime per hour (UTC)", [_C("device", key=True), _HOUR, *render.numbers("uptime", priority=1),
+                                          *render.numbers("flaps", "incidents")],
+         [[r["device"], render.hour(r["hour"]), render.percent(r["uptime"]), r["flaps"], r["incidents"]]
           for r in found["device_uptime_per_hour"]]),
     ]
     for title, columns, rows in sections:
@@ -72,9 +59,9 @@ def change_line(change: dict[str, Any], wide: bool = False) -> str:
     ``pass rate 98.0% -> 71.0% from DATE (run R / commit C)``."""
     if change["kind"] == "duration":
         return (f"p50 {render.seconds(change['before'])} -> {render.seconds(change['after'])}{_ratio(change['ratio'])} "
-                f"from {_origin(change, wide)} on {_day(change['at'])}")
+                f"from {_origin(change, wide)} on {render.day(change['at'])}")
     return (f"pass rate {render.percent(change['before'])} -> {render.percent(change['after'])} "
-            f"from {_day(change['at'])} ({_origin(change, wide)})")
+            f"from {render.day(change['at'])} ({_origin(change, wide)})")
 
 
 def print_changes(found: dict[str, Any], wide: bool = False) -> None:
@@ -111,13 +98,7 @@ def trends(store_option: StoreOption, since: str, project: str | None, nodeid: s
     """Trends read from the store's rollups: pass rate per day, p50/p95 duration per test,
     tests per hour and device uptime per hour. With --changes: the points where a test's
     duration or the pass rate changed, found by change-point detection."""
-    try:
-        start = parse_since(since)
-    except click.BadParameter as exc:
-        exc.param_hint = "'--since'"
-        raise
-    if start >= time.time():
-        raise click.BadParameter(f"{since!r} is in the future", param_hint="'--since'")
+    start = window_start(since)
     if changes:
         if device is not None:
             raise click.BadParameter("devices have no changes to show: leave --device out", param_hint="'--device'")

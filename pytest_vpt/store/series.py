@@ -221,7 +221,7 @@ def resolve(conn: Any, project: str, name: str, since: float, until: float) -> S
     if name.startswith("device."):
         return None
     if _has_metric(conn, project, name, since, until):
-        return Spec("metric", name, f"mean of the metric's samples, per device by their device tag")
+        return Spec("metric", name, "mean of the metric's samples, per device by their device tag")
     probe = name.removeprefix("device_")
     if probe != name and _has_probe(conn, project, probe, since, until):
         return _probe_spec(probe)
