@@ -33,6 +33,10 @@ server         analytics, api, config_file, events, history, quarantine, redacti
 ci             analytics, config, history, redaction, wording; of store only its errors
                (STORE_FOR['ci']): what a CI step writes for its runner, read through the façade
                or a server's read endpoints
+panels         analytics, events, wording (the panel catalogue: each panel once, its portable
+               SQL rendered into each dialect)
+grafana        config, config_file, panels, redaction, wording; of store only its URLs
+               (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
 cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, history, metrics, wording (the public names)
@@ -78,7 +82,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "server": {"analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
                "wording"},
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
-    "cli": _BELOW_RECORDING | {"api", "ci", "producers", "server"},
+    "panels": {"analytics", "events", "wording"},
+    "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "grafana", "panels", "producers", "server"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "history", "metrics", "wording"},
     "__main__": {"cli"},
@@ -89,7 +95,8 @@ MAY_IMPORT: dict[str, set[str]] = {
 #: and the after-write step (its settings for a sink; the server runs it after its writes)
 _STORE_ADMIN = {"store", "store.url", "store.base", "store.status", "store.access", "store.tokens",
                 "store.after_write"}
-STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url", "store.changes"}, "ci": {"store"}}
+STORE_FOR = {"cli": _STORE_ADMIN, "server": _STORE_ADMIN, "producers": {"store", "store.url", "store.changes"}, "ci": {"store"},
+             "grafana": {"store", "store.url"}}
 
 OPENS_STORE = {"store", "sinks", "history", "server", "cli"}
 PYTEST_MODULES = {"pytest", "_pytest", "pluggy", "xdist"}
