@@ -12,6 +12,10 @@ from typing import Any, Literal
 #: (frser-sqlite-datasource), or the product itself (bound parameters, no Grafana macro).
 Dialect = Literal["postgres", "sqlite", "local"]
 DIALECTS: tuple[Dialect, ...] = ("postgres", "sqlite", "local")
+#: "All" of a variable, as the product's own pages name it (dialects.parameters)
+ALL = "All"
+#: a variable's custom all value: an SQL string, which Grafana inserts unformatted (see dialects)
+ALL_VALUE = "'__all'"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Variable:
     query: Query
     multi: bool = False
     include_all: bool = False
+    all_value: str = ALL_VALUE  # Grafana's allValue: what "All" inserts
 
 
 @dataclass(frozen=True)
