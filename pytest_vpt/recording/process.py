@@ -299,4 +299,9 @@ def _lease(store: StoreURL | None, run_id: str) -> RunLease | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # not sys.exit: the intake thread may still be reading stdin (a refused header ends the
+    # run early), and an interpreter shutting down beside it can abort on stdin's lock
+    os._exit(code)
