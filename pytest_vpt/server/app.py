@@ -29,7 +29,7 @@ from .errors import ApiError
 from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
 from .metrics import Measured, ServiceMetrics
-from .reads import ERRORS, Project, as_json
+from .reads import ERRORS, Project, Window, as_json
 from .routes import ROUTERS
 from .settings import ServerSettings
 
@@ -150,7 +150,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @app.get("/api/v1/devices", responses=ERRORS, summary="Devices: state and health over a window")
     async def devices(project: Project,
-                      window: Annotated[float, Query(gt=0, le=366 * 86400)] = 86400.0) -> list[dict[str, Any]]:
+                      window: Window = 86400.0) -> list[dict[str, Any]]:
         return await read_history(project, lambda history: history.devices(window))
 
     @app.get("/api/v1/metrics", responses=ERRORS, summary="Metrics per name and tag set: count, last, mean, p50, p95")
@@ -172,7 +172,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     @app.get("/api/v1/trends", responses=ERRORS,
              summary="Pass rate per day, durations per test, tests per hour, device uptime per hour")
     async def trends(
-        project: Project, window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds")] = 7 * 86400.0,
+        project: Project, window: Window = 7 * 86400.0,
         nodeid: Annotated[str | None, Query(min_length=1, max_length=10_000)] = None,
         device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     ) -> dict[str, Any]:

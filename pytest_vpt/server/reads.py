@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..history import History
@@ -39,6 +39,8 @@ async def _project(request: Request) -> str:
 
 #: The project a request may read and write: a parameter of every endpoint but the open ones.
 Project = Annotated[str, Depends(_project)]
+#: A read's window: seconds back from now, a second to 366 days.
+Window = Annotated[float, Query(ge=1, le=366 * 86400, description="seconds back from now")]
 
 
 def as_json(found: Any) -> Any:

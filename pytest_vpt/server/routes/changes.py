@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from ...history import History
 from ...history.changes import RUNS_MAX, RUNS_MIN, TESTS_MAX, BadChangeRead, UnknownTest
 from ..errors import ApiError
-from ..reads import ERRORS, Project, read_history
+from ..reads import ERRORS, Project, Window, read_history
 
 router = APIRouter()
 
@@ -19,7 +19,7 @@ router = APIRouter()
             summary="Where a test's duration or the pass rate changed: the run and commit each change started at")
 async def changes(
     request: Request, project: Project,
-    window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds before now")] = 7 * 86400.0,
+    window: Window = 7 * 86400.0,
     nodeid: Annotated[str | None, Query(min_length=1, max_length=10_000, description="only this test")] = None,
     max_tests: Annotated[int, Query(ge=1, le=TESTS_MAX, description="tests whose durations are examined")] = 100,
     max_runs: Annotated[int, Query(ge=RUNS_MIN, le=RUNS_MAX, description="the newest runs read per series")] = 200,

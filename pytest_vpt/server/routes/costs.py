@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from ...history.costs import LONGEST_WINDOW, TOP_MAX
-from ..reads import ERRORS, Project, read_history
+from ...history.costs import TOP_MAX
+from ..reads import ERRORS, Project, Window, read_history
 
 router = APIRouter()
 
@@ -17,7 +17,7 @@ router = APIRouter()
             summary="What testing cost and covered: time per day, reruns, flaky tests' cost, device-hours, markers")
 async def costs(
     request: Request, project: Project,
-    window: Annotated[float, Query(ge=1, le=LONGEST_WINDOW, description="seconds before now")] = 7 * 86400.0,
+    window: Window = 7 * 86400.0,
     top: Annotated[int, Query(ge=1, le=TOP_MAX, description="how many flaky tests the ranking keeps")] = 20,
 ) -> dict[str, Any]:
     """The window is counted in whole UTC days (``since``: its first day's start), as

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from ...history import History
 from ...history.failures import LIMIT_MAX, UnknownCategory
 from ..errors import ApiError
-from ..reads import ERRORS, Project, read_history
+from ..reads import ERRORS, Project, Window, read_history
 
 router = APIRouter()
 
@@ -18,7 +18,7 @@ router = APIRouter()
 @router.get("/api/v1/failures", responses=ERRORS, summary="Failures grouped by signature and category")
 async def failures(
     request: Request, project: Project,
-    window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds back from now")] = 7 * 86400.0,
+    window: Window = 7 * 86400.0,
     nodeid: Annotated[str | None, Query(min_length=1, max_length=10_000)] = None,
     category: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 20,

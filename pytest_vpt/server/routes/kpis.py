@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from ...history import History
 from ...history.kpis import SLOWEST_MAX, UnknownDevice
 from ..errors import ApiError
-from ..reads import ERRORS, Project, read_history
+from ..reads import ERRORS, Project, Window, read_history
 
 router = APIRouter()
 
@@ -19,8 +19,7 @@ router = APIRouter()
             summary="KPIs: quality score and its parts, MTBF/MTTR of tests and devices, speed, availability, video")
 async def kpis(
     request: Request, project: Project,
-    window: Annotated[float, Query(gt=0, le=366 * 86400, description="seconds back from now, in whole UTC days")]
-    = 30 * 86400.0,
+    window: Window = 30 * 86400.0,  # in whole UTC days
     device: Annotated[str | None, Query(min_length=1, max_length=256)] = None,
     slowest: Annotated[int, Query(ge=0, le=SLOWEST_MAX, description="how many of the slowest tests")] = 10,
 ) -> dict[str, Any]:
