@@ -17,12 +17,11 @@ TOP_MAX = 1000
 
 
 @dataclass
-class CostDay(Record):
-    """One UTC day: runs and their wall and CPU seconds (``cpu_runs``: the runs that recorded
-    their CPU), tests run and their seconds, reruns and the failures of flaky and quarantined
-    tests with what they took, the day's latest coverage."""
+class _CostSums(Record):
+    """What a day and a window sum: runs and their wall and CPU seconds (``cpu_runs``: the runs
+    that recorded their CPU), tests run and their seconds, reruns and the failures of flaky and
+    quarantined tests with what they took, the latest coverage recorded."""
 
-    day: float
     runs: int
     wall_seconds: float
     cpu_seconds: float
@@ -37,23 +36,20 @@ class CostDay(Record):
 
 
 @dataclass
-class CostTotal(Record):
-    """The window's sums; ``lost_seconds``: reruns' and lost failures' seconds, ``lost_share``
-    their part of the tests' seconds (reruns included); the latest coverage recorded."""
+class CostDay(_CostSums):
+    """One UTC day's sums."""
 
-    runs: int
-    wall_seconds: float
-    cpu_seconds: float
-    cpu_runs: int
-    tests: int
-    test_seconds: float
-    reruns: int
-    rerun_seconds: float
-    lost_failures: int
-    failure_seconds: float
+    _first = ("day",)
+    day: float
+
+
+@dataclass
+class CostTotal(_CostSums):
+    """The window's sums; ``lost_seconds``: reruns' and lost failures' seconds, ``lost_share``
+    their part of the tests' seconds (reruns included)."""
+
     lost_seconds: float
     lost_share: float | None
-    coverage_percent: float | None
 
 
 @dataclass
