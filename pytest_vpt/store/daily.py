@@ -6,8 +6,12 @@ empties the queue. Counts add up, and so do the seconds that reruns, failing fin
 and quarantined ones took (what testing costs: store/costs.py); a day's durations are a
 histogram of 5 %-wide buckets (``vpt_bucket``, as :func:`pytest_vpt.analytics.buckets.bucket`)
 kept as the text ``"bucket count bucket count ..."`` and merged by ``vpt_merge_hist`` (:func:`merge_hist`),
-so a week's p95 is read from seven rows per test. One fold of many batches costs about what
-one fold of one batch costs: the service folds in the background.
+so a week's p95 is read from seven rows per test. The day's p50 and p95 are kept beside it
+(``p50_seconds``, ``p95_seconds``: ``vpt_hist_percentile``, as :func:`hist_percentile`) for
+plain SQL to read (Grafana has no ``vpt_merge_hist``), and so are all the project's tests'
+durations of the day (``duration_daily``: count, sum, histogram, p50, p95), folded from the
+same queued attempts in one more statement (in the same one on PostgreSQL). One fold of many
+batches costs about what one fold of one batch costs: the service folds in the background.
 
 A poison item cannot stop the fold: a duration out of range (infinite, NaN, negative, longer
 than ``LONGEST``) is counted without its duration and listed in ``rollup_failures``; if the
@@ -23,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..analytics.buckets import middle, percentile
 from ..events import DURATION_MAX
 from . import rollup_failures
 
@@ -72,14 +77,33 @@ _HISTOGRAMS = (
     f"FROM queued p WHERE {_TIMED} GROUP BY 1, 2, 3), "
     "histograms AS (SELECT test_id, day, group_concat(bucket || ' ' || n, ' ') AS hist FROM buckets GROUP BY 1, 2)"
 )
+# The percentiles of a histogram (``m``: the day's merged one) that plain SQL reads.
+_PERCENTILES = "vpt_hist_percentile({0}, 0.5), vpt_hist_percentile({0}, 0.95)"
+_MERGED = ("(duration_hist, p50_seconds, p95_seconds) = (SELECT m, " + _PERCENTILES.format("m") + " FROM "
+           "(SELECT vpt_merge_hist({0}.duration_hist, excluded.duration_hist) AS m) AS merged)")
 _FOLD = (
-    f"INSERT INTO test_daily (test_id, day, project, {', '.join(_COUNTS)}, duration_hist) "
-    f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, vpt_merge_hist('', max(h.hist)) "
+    f"INSERT INTO test_daily (test_id, day, project, {', '.join(_COUNTS)}, duration_hist, p50_seconds, p95_seconds) "
+    f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, vpt_merge_hist('', max(h.hist)), "
+    f"{_PERCENTILES.format('max(h.hist)')} "
     "FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
     f"LEFT JOIN histograms h ON h.test_id = p.test_id AND h.day = {_DAY} "
     f"GROUP BY p.test_id, {_DAY}, c.project ORDER BY 1, 2 "
     f"ON CONFLICT (test_id, day) DO UPDATE SET {', '.join(f'{c} = test_daily.{c} + excluded.{c}' for c in _COUNTS)}, "
-    "duration_hist = vpt_merge_hist(test_daily.duration_hist, excluded.duration_hist)"
+    + _MERGED.format("test_daily")
+)
+# The durations of all the project's tests per day (duration_daily), from the same attempts.
+_PROJECT_BUCKETS = (
+    f"project_buckets AS (SELECT c.project, {_DAY} AS day, vpt_bucket(p.duration) AS bucket, count(*) AS n, "
+    "sum(p.duration) AS seconds FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
+    f"WHERE {_TIMED} GROUP BY 1, 2, 3)"
+)
+_HIST = "group_concat(bucket || ' ' || n, ' ')"
+_FOLD_PROJECTS = (
+    "INSERT INTO duration_daily (project, day, duration_count, duration_sum, duration_hist, p50_seconds, p95_seconds) "
+    f"SELECT project, day, sum(n), sum(seconds), vpt_merge_hist('', {_HIST}), {_PERCENTILES.format(_HIST)} "
+    "FROM project_buckets GROUP BY project, day ORDER BY 1, 2 "
+    "ON CONFLICT (project, day) DO UPDATE SET duration_count = duration_daily.duration_count + excluded.duration_count, "
+    "duration_sum = duration_daily.duration_sum + excluded.duration_sum, " + _MERGED.format("duration_daily")
 )
 _FOLD_LOCK = 0x76707464  # one fold at a time: concurrent ones would only wait on each other's rows
 # The scopes a fold narrows to when a wider one fails: everything, a project, some tests.
@@ -95,9 +119,12 @@ def day_of(moment: float) -> float:
 
 def fold(conn: Any) -> None:
     """Fold the queued attempts (the caller's transaction is the only writer: SQLite)."""
+    conn.create_function("vpt_hist_percentile", 2, hist_percentile, deterministic=True)
+
     def fold_scope(where: str, args: tuple) -> None:
         conn.execute(f"WITH {_READ.format(where=where)} {_FLAG}", (*args, time.time()))
         conn.execute(f"WITH {_READ.format(where=where)}, {_HISTOGRAMS} {_FOLD}", args)
+        conn.execute(f"WITH {_READ.format(where=where)}, {_PROJECT_BUCKETS} {_FOLD_PROJECTS}", args)
         conn.execute(f"DELETE FROM test_daily_pending WHERE {where}", args)
 
     _fold_isolating(conn, fold_scope)
@@ -109,8 +136,8 @@ def fold_concurrently(conn: Any) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(?)", (_FOLD_LOCK,))
 
     def fold_scope(where: str, args: tuple) -> None:
-        conn.execute(f"WITH {_TAKE.format(where=where)}, flagged AS ({_FLAG}), {_HISTOGRAMS} {_FOLD}",
-                     (*args, time.time()))
+        conn.execute(f"WITH {_TAKE.format(where=where)}, flagged AS ({_FLAG}), {_HISTOGRAMS}, tests AS ({_FOLD}), "
+                     f"{_PROJECT_BUCKETS} {_FOLD_PROJECTS}", (*args, time.time()))
 
     _fold_isolating(conn, fold_scope)
 
@@ -170,10 +197,23 @@ def merge_hist(a: str | None, b: str | None) -> str:
     return " ".join(f"{bucket} {merged[bucket]}" for bucket in sorted(merged))
 
 
+def hist_percentile(text: str | None, share: float) -> float | None:
+    """The duration below which ``share`` of a kept histogram's counts fall
+    (:func:`pytest_vpt.analytics.buckets.percentile`; ``vpt_hist_percentile`` in SQL)."""
+    if text and text.count(" ") == 1:  # the common case: one bucket
+        bucket_, count = text.split(" ")
+        return middle(int(bucket_)) if int(count) > 0 else None
+    counts: dict[int, int] = {}
+    for bucket_, count in histogram(text):
+        counts[bucket_] = counts.get(bucket_, 0) + count
+    return percentile(counts, share)
+
+
 def requeue(conn: Any, project: str | None = None) -> int:
     """Empty the rollup (of one project) and queue every stored attempt again; returns how many."""
     where, args = ("WHERE project = ?", (project,)) if project else ("", ())
     conn.execute(f"DELETE FROM test_daily {where}", args)
+    conn.execute(f"DELETE FROM duration_daily {where}", args)
     rollup_failures.clear(conn, ("daily", "duration"), project)
     owned = "WHERE test_id IN (SELECT test_id FROM test_cases WHERE project = ?)" if project else ""
     conn.execute(f"DELETE FROM test_daily_pending {owned}", args)
