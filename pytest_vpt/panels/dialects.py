@@ -14,13 +14,16 @@ the tokens) with these tokens, the only ``$`` words it may hold:
 ``$var(name)``      a single-value variable's value, as an SQL string
 ``$in(col, name)``  ``col`` among a multi-value variable's values; "All" matches every row
 ``$each(expr, a)``  a table ``a`` of the values of the JSON array ``expr`` (column ``value``)
+``$pairs(expr, a)`` a table ``a`` of the JSON object ``expr``'s ``key`` and ``value`` (text)
+``$field(expr, k)`` the JSON object ``expr``'s value of key ``k`` (letters, digits, ``_``), text
 ==================  ====================================================================
 
 Dialects (:data:`pytest_vpt.panels.model.DIALECTS`): ``postgres`` (Grafana's PostgreSQL
 datasource: ``$__unixEpochFilter``, ``$__interval_ms``, ``${name:sqlstring}``), ``sqlite``
 (frser-sqlite-datasource: ``$__from``/``$__to`` in milliseconds, no other macro) and
 ``local`` (the product's own pages: named parameters, whose values :func:`parameters` gives,
-run on a store connection of either engine, which translates ``:name`` and ``json_each``).
+run on a store connection, which translates ``:name`` for PostgreSQL; ``engine`` says which
+engine's spelling of JSON it gets).
 
 "All" is the variable's custom all value :data:`pytest_vpt.panels.model.ALL_VALUE` (the SQL
 string ``'__all'``): Grafana inserts a custom all value as it is, unformatted, so
@@ -33,15 +36,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .model import ALL, ALL_VALUE, DIALECTS, Dialect
 
-_TOKEN = re.compile(r"\$(\w+)(?:\(([^()]*)\))?")
+_TOKEN = re.compile(r"\$(\w+)")
+_PLAIN = re.compile(r"[\w.\"]+\Z")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}\Z")
 _ARGS = {"window": 1, "overlaps": 2, "from": 0, "to": 0, "bucket": (1, 2), "width": (0, 1), "var": 1, "in": 2,
-         "each": 2}
+         "each": 2, "pairs": 2, "field": 2}
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,62}\Z")
 
 
 class PortableSQLError(ValueError):
@@ -80,16 +85,22 @@ def _in(dialect: Dialect, col: str, name: str) -> str:
     return f"({ALL_VALUE} IN ({values}) OR {col} IN ({values}))"
 
 
-def _each(dialect: Dialect, expr: str, alias: str) -> str:
-    if dialect == "postgres":
-        return f"jsonb_array_elements_text(CAST({expr} AS jsonb)) AS {alias}(value)"
-    return f"json_each({expr}) AS {alias}"  # local: the PostgreSQL store connection translates json_each
+def _json(engine: str, name: str, expr: str, arg: str) -> str:
+    """The JSON tokens in an engine's spelling (``engine``: sqlite or postgresql)."""
+    if name == "field":
+        if not _KEY.match(arg):
+            raise PortableSQLError(f"$field's key {arg!r} is not a plain name")
+        return f"(CAST({expr} AS jsonb) ->> '{arg}')" if engine == "postgresql" else f"json_extract({expr}, '$.{arg}')"
+    if engine == "postgresql":
+        function, columns = ("jsonb_array_elements_text", "value") if name == "each" else ("jsonb_each_text", "key, value")
+        return f"{function}(CAST({expr} AS jsonb)) AS {arg}({columns})"
+    return f"json_each({expr}) AS {arg}"
 
 
-def _token(dialect: Dialect, name: str, args: list[str]) -> str:
+def _token(dialect: Dialect, name: str, args: list[str], engine: str) -> str:
     start, end = _range(dialect)
     if name == "window":
-        if dialect == "postgres":
+        if dialect == "postgres" and _PLAIN.match(args[0]):  # Grafana's macro takes no parentheses
             return f"$__unixEpochFilter({args[0]})"
         return f"({args[0]} >= {start} AND {args[0]} <= {end})"
     if name == "overlaps":
@@ -104,7 +115,8 @@ def _token(dialect: Dialect, name: str, args: list[str]) -> str:
         return _value(dialect, _variable(args[0]))
     if name == "in":
         return _in(dialect, args[0], _variable(args[1]))
-    return _each(dialect, args[0], args[1])
+    return _json("postgresql" if dialect == "postgres" else "sqlite" if dialect == "sqlite" else engine,
+                 name, args[0], args[1])
 
 
 def _variable(name: str) -> str:
@@ -113,34 +125,73 @@ def _variable(name: str) -> str:
     return name
 
 
-def render(sql: str, dialect: Dialect) -> str:
-    """``sql`` (portable, with the tokens above) as ``dialect`` runs it."""
+def render(sql: str, dialect: Dialect, engine: str = "sqlite") -> str:
+    """``sql`` (portable, with the tokens above, which may nest) as ``dialect`` runs it; for
+    ``local``, on a store of ``engine`` (``sqlite`` or ``postgresql``)."""
     if dialect not in DIALECTS:
         raise PortableSQLError(f"unknown dialect {dialect!r}: known are {', '.join(DIALECTS)}")
-
-    def replace(match: re.Match[str]) -> str:
-        name, raw = match.group(1), match.group(2)
-        args = [] if raw is None or not raw.strip() else [a.strip() for a in raw.split(",")]
+    if engine not in ("sqlite", "postgresql"):
+        raise PortableSQLError(f"unknown engine {engine!r}: known are sqlite, postgresql")
+    out, at = [], 0
+    for name, args, start, end in _tokens(sql):
         wanted = _ARGS.get(name)
         if wanted is None:
             raise PortableSQLError(f"unknown token ${name} in {sql!r}: known are "
                                    f"{', '.join('$' + t for t in sorted(_ARGS))}")
         counts = wanted if isinstance(wanted, tuple) else (wanted,)
-        if len(args) not in range(min(counts), max(counts) + 1):
-            raise PortableSQLError(f"${name} takes {' or '.join(map(str, counts))} arguments, not {len(args)}")
-        if name in ("from", "to") and raw is not None:
+        if args is not None and name in ("from", "to"):
             raise PortableSQLError(f"${name} takes no parentheses")
-        return _token(dialect, name, args)
+        if len(args or ()) not in range(min(counts), max(counts) + 1):
+            raise PortableSQLError(f"${name} takes {' or '.join(map(str, counts))} arguments, "
+                                   f"not {len(args or ())}, in {sql!r}")
+        out.append(sql[at:start])
+        out.append(_token(dialect, name, [render(a, dialect, engine) for a in args or ()], engine))
+        at = end
+    out.append(sql[at:])
+    return "".join(out)
 
-    return _TOKEN.sub(replace, sql)
+
+def _tokens(sql: str) -> Iterator[tuple[str, list[str] | None, int, int]]:
+    """Each top-level token of ``sql``: its name, its arguments (split at the commas outside
+    parentheses and quotes; None without parentheses), where it starts and ends."""
+    at = 0
+    while (match := _TOKEN.search(sql, at)) is not None:
+        name, end = match.group(1), match.end()
+        if end >= len(sql) or sql[end] != "(":
+            yield name, None, match.start(), end
+            at = end
+            continue
+        depth, quote, args, piece = 0, None, [], end + 1
+        for index in range(end, len(sql)):
+            char = sql[index]
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+                if depth == 0:
+                    args.append(sql[piece:index].strip())
+                    break
+            elif char == "," and depth == 1:
+                args.append(sql[piece:index].strip())
+                piece = index + 1
+        else:
+            raise PortableSQLError(f"${name}'s parenthesis is not closed in {sql!r}")
+        yield name, [a for a in args if a] if any(args) else [], match.start(), index + 1
+        at = index + 1
 
 
 def variables_of(sql: str) -> set[str]:
     """The variables a portable query uses (``$var`` and ``$in``)."""
     found = set()
-    for match in _TOKEN.finditer(sql):
-        if match.group(1) in ("var", "in") and match.group(2):
-            found.add(match.group(2).split(",")[-1].strip())
+    for name, args, _, _ in _tokens(sql):
+        if name in ("var", "in") and args:
+            found.add(args[-1])
+        for arg in args or ():
+            found |= variables_of(arg)
     return found
 
 
