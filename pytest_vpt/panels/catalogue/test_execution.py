@@ -49,7 +49,7 @@ DURATION_TREND = Panel(
     "and teardown) of all the project's tests, read from the day's 5 %-wide buckets (within "
     "2.5 %); the mean is their sum over their count.",
     "timeseries",
-    (Query("SELECT $bucket(day, 86400) AS \"time\", max(duration_p50) AS p50, max(duration_p95) AS p95, "
+    (Query("SELECT $bucket(day, 86400) AS \"time\", max(p50_seconds) AS p50, max(p95_seconds) AS p95, "
            "sum(duration_sum) / nullif(sum(duration_count), 0) AS mean "
            "FROM duration_daily WHERE project = $var(project) AND $window(day) GROUP BY 1 ORDER BY 1",
            "time_series"),),
