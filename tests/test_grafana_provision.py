@@ -5,18 +5,23 @@ provider of the dashboards, and ``vpt grafana provision`` / ``vpt grafana dashbo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from psycopg.conninfo import make_conninfo
 
 from pytest_vpt import grafana
 from pytest_vpt.cli import cli
 from pytest_vpt.grafana import ProvisionError
 from pytest_vpt.panels.catalogue import DASHBOARDS
+from pytest_vpt.panels.model import ALL
 
-from grafana_checks import lint, schema_errors
+from grafana_checks import lint, panels, schema_errors
+from grafana_expand import expand, run_postgres_read_only, run_sqlite_read_only
 
 PG = "grafana-postgresql-datasource"
 LITE = "frser-sqlite-datasource"
@@ -215,3 +220,49 @@ def test_vpt_grafana_refuses_a_file_for_its_folder_and_an_unknown_dialect(tmp_pa
     assert result.exit_code == 2 and "is a file" in result.output
     result = vpt("grafana", "dashboards", "--out", str(tmp_path / "o"), "--dialect", "mysql")
     assert result.exit_code == 2 and "'mysql' is not one of 'postgres', 'sqlite'" in result.output
+
+
+GRAFANA_ROLE = "vpt_grafana_tree"
+
+
+def _run_as_the_datasource(entry: dict, store_url: str, sql: str) -> list[str]:
+    """``sql`` run the way the provisioned datasource connects: the SQLite plugin on its path,
+    or PostgreSQL at its url, database, user and sslmode, read-only."""
+    if entry["type"] == LITE:
+        return run_sqlite_read_only(Path(entry["jsonData"]["path"]), sql)[0]
+    host, port = entry["url"].rsplit(":", 1)
+    dsn = make_conninfo(host=host, port=port, dbname=entry["jsonData"]["database"], user=entry["user"],
+                        sslmode=entry["jsonData"]["sslmode"], password=os.environ["VPT_GRAFANA_PASSWORD"])
+    return run_postgres_read_only(dsn, unquote(store_url).split("search_path=")[-1], sql)[0]
+
+
+def test_grafana_reading_the_tree_runs_every_query_of_every_dashboard_on_the_store(store_url, tmp_path,
+                                                                                   monkeypatch) -> None:
+    """What Grafana would load (the files, not the catalogue) runs: every variable's and
+    panel's SQL, expanded as Grafana expands it, through the datasource as provisioned (on
+    PostgreSQL as the read-only role of vpt db init --grafana-role)."""
+    monkeypatch.setenv("VPT_GRAFANA_PASSWORD", "t0p-s3cret")
+    postgres = store_url.startswith("postgresql")
+    result = vpt("--store", store_url, "db", "init", *(["--grafana-role", GRAFANA_ROLE] if postgres else []))
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "g"
+    result = vpt("--store", store_url, "grafana", "provision", str(root),
+                 *(["--grafana-user", GRAFANA_ROLE] if postgres else []))
+    assert result.exit_code == 0, result.output
+    assert not [name for name, text in tree(root).items() if "t0p-s3cret" in text]
+    entry = datasource_of(root)
+    dialect = "postgres" if postgres else "sqlite"
+    ran = 0
+    for path in sorted((root / "dashboards" / "pytest-vpt").glob("*.json")):
+        board = json.loads(path.read_text())
+        chosen = [v for v in board["templating"]["list"] if v["type"] == "query"]
+        values = {v["name"]: ALL if v["includeAll"] else "box" for v in chosen}
+        all_values = {v["name"]: v.get("allValue", "") for v in chosen}
+        queries = [v["query"] for v in chosen] + [target.get("rawSql", target.get("rawQueryText"))
+                                                  for each in panels(board) for target in each.get("targets", [])]
+        for sql in queries:
+            text = expand(sql, dialect, 1_700_000_000.0, 1_700_604_800.0, 3600.0, values, all_values)
+            assert _run_as_the_datasource(entry, store_url, text), (path.name, text)
+            ran += 1
+    assert ran >= sum(len(board.variables) for board in DASHBOARDS) + sum(
+        len(panel.queries) for board in DASHBOARDS for row in board.rows for panel in row.panels)
