@@ -9,7 +9,7 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ PANEL_SCHEMAS = {"timeseries": "timeseries", "stat": "stat", "gauge": "gauge", "
 DATASOURCE_VARIABLE = "${datasource}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(name: str, definition: str | None = None) -> Draft7Validator:
     schema = json.loads((SCHEMAS / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
     if name == "dashboard":  # the base step of thresholds is null, as Grafana writes it (see the README)

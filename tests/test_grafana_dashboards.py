@@ -146,7 +146,7 @@ def test_units_thresholds_limits_and_options_reach_the_panel() -> None:
     (panel("odd", "sparkline"), "panel odd: kind 'sparkline' is not one of timeseries, stat, gauge"),
     (panel("twice", queries=(Query("SELECT 1"), Query("SELECT 2"))), "panel twice: refId 'A' is empty or used twice"),
     (panel("steps", thresholds=(Threshold(10, "red"),)), "panel steps: thresholds start with a base step"),
-    (Panel("mute", "Mute", " ", "stat", ()), "panel mute: a panel needs a title and a description"),
+    (Panel("mute", "Mute", " ", "stat", ()), "panel mute: a panel needs a description"),
 ])
 def test_a_panel_grafana_could_not_show_is_refused_by_name(bad, message) -> None:
     board = Dashboard("bad", "Bad", "A bad panel.", (Row("R", (bad,)),))

@@ -53,17 +53,18 @@ def test_a_postgres_store_gives_grafanas_postgres_datasource_and_never_its_passw
     assert "s3cret" not in json.dumps(done.to_dict())
     assert done.datasource == {"name": "pytest-vpt", "uid": "pytest-vpt", "type": PG,
                                "location": "postgresql db.example.com:6543/results"}
-    assert done.notes == ("Grafana logs in as grafana_reader with the password in its environment variable "
-                          "$VPT_GRAFANA_PASSWORD (no password is written)",)
+    assert done.notes == (("Grafana logs in as grafana_reader with the password in its environment variable "
+                          "$VPT_GRAFANA_PASSWORD (no password is written)"),)
 
 
 @pytest.mark.parametrize("url, address, user, database, sslmode, note", [
     ("postgresql://vpt@127.0.0.1/vpt", "127.0.0.1:5432", "vpt", "vpt", "disable", None),
     ("postgresql://ci%40team@[::1]:5433", "[::1]:5433", "ci@team", "ci@team", "disable", None),
     ("postgresql://vpt@db.example.com/vpt", "db.example.com:5432", "vpt", "vpt", "require",
-     "sslmode require: Grafana has no sslmode prefer (libpq's default); choose another with ?sslmode= in the store URL"),
+     ("sslmode require: Grafana has no sslmode prefer (libpq's default); choose another with ?sslmode= in the "
+      "store URL")),
     ("postgresql://vpt@localhost/vpt?sslmode=allow", "localhost:5432", "vpt", "vpt", "disable",
-     "sslmode disable: Grafana has no sslmode allow (libpq's default); choose another with ?sslmode= in the store URL"),
+     "sslmode disable: Grafana has no sslmode allow; choose another with ?sslmode= in the store URL"),
     ("postgresql:///vpt?host=/var/run/postgresql&user=qa", "/var/run/postgresql", "qa", "vpt", "disable", None),
 ])
 def test_the_datasource_reaches_the_server_the_url_names(tmp_path, url, address, user, database, sslmode, note) -> None:
@@ -103,8 +104,8 @@ def test_a_sqlite_store_gives_the_sqlite_datasource_on_its_file_read_only(tmp_pa
     assert datasource_of(tmp_path / "grafana") == {
         "name": "pytest-vpt", "uid": "vpt-lite", "type": LITE, "access": "proxy", "editable": False,
         "jsonData": {"path": str(store), "pathOptions": "mode=ro"}}
-    assert done.notes == (f"Grafana opens {store} read-only; the store is in WAL mode, so Grafana's user needs write "
-                          f"access to the folder {store.parent} (SQLite keeps vpt.db-shm beside the file)",)
+    assert done.notes == ((f"Grafana opens {store} read-only; the store is in WAL mode, so Grafana's user needs write "
+                          f"access to the folder {store.parent} (SQLite keeps vpt.db-shm beside the file)"),)
     assert f"-v {store.parent}:{store.parent} -e GF_INSTALL_PLUGINS=frser-sqlite-datasource" in done.start.docker
     assert "grafana cli plugins install frser-sqlite-datasource" in done.start.steps
     boards = [json.loads((tmp_path / "grafana" / each.file).read_text()) for each in done.dashboards]
@@ -197,12 +198,12 @@ def test_vpt_grafana_dashboards_writes_the_json_alone_for_a_dialect(tmp_path) ->
 def test_vpt_grafana_dashboards_takes_the_stores_engine_by_default(tmp_path) -> None:
     result = vpt("--store", f"sqlite:///{tmp_path / 'vpt.db'}", "grafana", "dashboards", "--out", str(tmp_path / "o"))
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == f"wrote {len(DASHBOARDS)} dashboards for sqlite in {tmp_path / 'o'}:"
+    assert result.output.splitlines()[0] == f"wrote {len(DASHBOARDS)} dashboards for sqlite in {tmp_path / 'o'}, as UID.json:"
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--datasource-uid", "no spaces please"], "Invalid value for --datasource-uid: 'no spaces please' is not a "
-                                              "datasource uid"),
+    (["--datasource-uid", "no spaces please"], ("Invalid value for --datasource-uid: 'no spaces please' is not a "
+                                              "datasource uid")),
     (["--grafana-user", "x-y"], "Invalid value for --grafana-user: 'x-y' is not a role name"),
     (["--store", "postgresql://127.0.0.1/vpt"], "Invalid value for --grafana-user"),
     (["--store", "ftp://host/x"], "unsupported scheme 'ftp'"),

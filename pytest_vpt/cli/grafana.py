@@ -82,10 +82,9 @@ def dashboards(store_option: StoreOption, out: Path, dialect: str | None, as_jso
     if as_json:
         render.emit_json({"dialect": dialect, "out": str(out), "dashboards": [each.to_dict() for each in written]})
         return
-    click.echo(f"wrote {plural(len(written), 'dashboard')} for {dialect} in {out}:")
-    render.table(None, [render.Column("uid", key=True), render.Column("title", priority=1, fit=render.WRAP),
-                        render.Column("file", priority=2, fit=render.MIDDLE)],
-                 [[each.uid, each.title, each.file] for each in written])
+    click.echo(f"wrote {plural(len(written), 'dashboard')} for {dialect} in {out}, as UID.json:")
+    render.table(None, [render.Column("uid", key=True), render.Column("title", priority=1, fit=render.WRAP)],
+                 [[each.uid, each.title] for each in written])
     click.echo("import them in Grafana (Dashboards > New > Import); each has a Data source menu")
 
 

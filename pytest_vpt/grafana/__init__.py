@@ -17,7 +17,7 @@ from .datasource import NAME, ProvisionError, check_uid, datasource
 from .provision import Provisioned, WrittenDashboard, write_tree
 from .targets import PLUGINS
 
-__all__ = ["DIALECTS", "Provisioned", "ProvisionError", "WrittenDashboard", "dashboards", "grafana_uid",
+__all__ = ["DIALECTS", "ProvisionError", "Provisioned", "WrittenDashboard", "dashboards", "grafana_uid",
            "provision", "write_dashboards"]
 
 #: the dialects Grafana reads the store in

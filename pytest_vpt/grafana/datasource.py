@@ -41,12 +41,12 @@ class Datasource:
     entry: dict[str, Any]
     notes: tuple[str, ...]
     sqlite_folder: Path | None = None  # the SQLite store's folder, which Grafana must reach
+    host: str | None = None  # the PostgreSQL server's host
 
     @property
     def loopback(self) -> bool:
         """Whether Grafana reaches the store's server on this machine's loopback address."""
-        return self.entry["type"] == PLUGINS["postgres"] and self.entry["url"].rsplit(":", 1)[0].strip("[]") \
-            in _LOOPBACK
+        return self.host in _LOOPBACK
 
 
 def check_uid(uid: str) -> str:
@@ -77,9 +77,9 @@ def _sqlite(url: StoreURL, uid: str, grafana_user: str | None) -> Datasource:
     return Datasource(
         {"name": NAME, "uid": uid, "type": PLUGINS["sqlite"], "access": "proxy", "editable": False,
          "jsonData": {"path": str(path), "pathOptions": "mode=ro"}},
-        (f"Grafana opens {path} read-only; the store is in WAL mode, so Grafana's user needs write access "
-         f"to the folder {folder} (SQLite keeps {path.name}-shm beside the file)",),
-        folder)
+        ((f"Grafana opens {path} read-only; the store is in WAL mode, so Grafana's user needs write access "
+         f"to the folder {folder} (SQLite keeps {path.name}-shm beside the file)"),),
+        sqlite_folder=folder)
 
 
 def _postgres(url: StoreURL, uid: str, grafana_user: str | None) -> Datasource:
@@ -105,7 +105,7 @@ def _postgres(url: StoreURL, uid: str, grafana_user: str | None) -> Datasource:
          "jsonData": {"database": database, "sslmode": sslmode, "postgresVersion": POSTGRES_VERSION,
                       "timescaledb": False, "timeInterval": TIME_INTERVAL},
          "secureJsonData": {"password": f"${PASSWORD_VARIABLE}"}},
-        tuple(notes))
+        tuple(notes), host=host)
 
 
 def _sslmode(given: str | None, host: str) -> tuple[str, list[str]]:
@@ -118,8 +118,8 @@ def _sslmode(given: str | None, host: str) -> tuple[str, list[str]]:
     mode = "disable" if host in _LOOPBACK or host.startswith("/") else "require"
     if given is None and mode == "disable":
         return mode, []
-    return mode, [f"sslmode {mode}: Grafana has no sslmode {given or 'prefer'} (libpq's default); choose another "
-                  "with ?sslmode= in the store URL"]
+    missing = given or "prefer (libpq's default)"
+    return mode, [f"sslmode {mode}: Grafana has no sslmode {missing}; choose another with ?sslmode= in the store URL"]
 
 
 def _port(parts) -> str | None:

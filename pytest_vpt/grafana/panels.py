@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from grafana_foundation_sdk.builders.dashboard import FieldColor, ThresholdsConfig
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import dashboard as models
 
-from ..panels.model import Panel, Threshold
+from ..panels.model import Panel, Query, Threshold
 from .layout import Place
 from .targets import Target, datasource_ref
 
@@ -40,8 +40,8 @@ def grafana_panel(panel: Panel, panel_id: int, place: Place, dialect: str, rende
     """``panel`` as the SDK's panel model, with ``panel_id`` and its ``place`` on the grid."""
     if panel.kind not in KINDS:
         raise ValueError(f"panel {panel.key}: kind {panel.kind!r} is not one of {', '.join(KINDS)}")
-    if not panel.title.strip() or not panel.description.strip():
-        raise ValueError(f"panel {panel.key}: a panel needs a title and a description")
+    if not panel.description.strip():
+        raise ValueError(f"panel {panel.key}: a panel needs a description (what it shows, for its tooltip)")
     module = KINDS[panel.kind]
     builder = (importlib.import_module(_SDK_SECTION.format("builders", module)).Panel()
                .id(panel_id).title(panel.title).description(panel.description)
@@ -65,7 +65,7 @@ def grafana_panel(panel: Panel, panel_id: int, place: Place, dialect: str, rende
     return built
 
 
-def _unique_ref_ids(panel: Panel):
+def _unique_ref_ids(panel: Panel) -> Iterator[Query]:
     seen = set()
     for query in panel.queries:
         if query.ref_id in seen or not query.ref_id:
