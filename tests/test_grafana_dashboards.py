@@ -5,6 +5,8 @@ the dashboard's datasource variable, in both dialects."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_vpt import grafana
 from pytest_vpt.grafana.board import dashboard_json
@@ -184,3 +186,22 @@ def test_the_catalogue_rendered_by_hand_matches_the_api() -> None:
     """grafana.dashboards renders each query with the catalogue's dialects.render."""
     board = DASHBOARDS[0]
     assert grafana.dashboards("postgres")[0] == dashboard_json(board, "postgres", render, catalogue=DASHBOARDS)
+
+
+_SIZES = st.tuples(st.integers(1, 24), st.integers(1, 12))
+_ROWS = st.lists(st.tuples(st.text("ab ", max_size=3), st.lists(_SIZES, max_size=6), st.booleans()),
+                 min_size=1, max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=_ROWS)
+def test_any_widths_and_heights_stay_within_24_columns_without_overlapping(rows) -> None:
+    board = Dashboard("any", "Any", "Rows of any panels.", tuple(
+        Row(title, tuple(panel(f"p{r}-{i}", width=w, height=h) for i, (w, h) in enumerate(sizes)), collapsed)
+        for r, (title, sizes, collapsed) in enumerate(rows)))
+    built = dashboard_json(board, "sqlite", tagged)
+    assert lint([built], PLUGINS["sqlite"]) == []
+    assert schema_errors(built) == []
+    # every panel is there, in the catalogue's order
+    assert [p["title"] for p in panels(built) if p["type"] != "row"] == [
+        each.title for row in board.rows for each in row.panels]

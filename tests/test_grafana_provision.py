@@ -19,6 +19,7 @@ from pytest_vpt.cli import cli
 from pytest_vpt.grafana import ProvisionError
 from pytest_vpt.panels.catalogue import DASHBOARDS
 from pytest_vpt.panels.model import ALL
+from pytest_vpt.store.url import parse_store_url
 
 from grafana_checks import lint, panels, schema_errors
 from grafana_expand import expand, run_postgres_read_only, run_sqlite_read_only
@@ -267,3 +268,14 @@ def test_grafana_reading_the_tree_runs_every_query_of_every_dashboard_on_the_sto
             ran += 1
     assert ran >= sum(len(board.variables) for board in DASHBOARDS) + sum(
         len(panel.queries) for board in DASHBOARDS for row in board.rows for panel in row.panels)
+
+
+def test_a_line_break_in_the_store_url_cannot_add_to_the_yaml(tmp_path) -> None:
+    """A note quotes the store's path in a YAML comment: a line break in it ends no comment."""
+    folder = tmp_path / "a\ndatasources: []\n#"  # the project's folder, where a relative store URL points
+    done = grafana.provision(tmp_path / "p", parse_store_url("sqlite:///vpt.db", base_dir=folder))
+    entry = datasource_of(tmp_path / "p")
+    assert entry["jsonData"]["path"] == str(folder / "vpt.db") and len(done.notes) == 1
+    with pytest.raises(ProvisionError, match="its user holds a control character") as raised:
+        grafana.provision(tmp_path / "q", "postgresql://x%0Adatasources%3A%20none@127.0.0.1/vpt")
+    assert raised.value.field == "store"

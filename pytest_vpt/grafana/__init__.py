@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..store.url import StoreURL, StoreURLError, parse_store_url
+from ..store.url import StoreURL, parse_store_url
 from .board import dashboard_json, grafana_uid
 from .datasource import NAME, ProvisionError, check_uid, datasource
 from .provision import Provisioned, WrittenDashboard, write_tree
@@ -62,7 +62,7 @@ def provision(directory: Path | str, store_url: StoreURL | str, *, datasource_ui
     if isinstance(store_url, str):
         try:
             store_url = parse_store_url(store_url)
-        except StoreURLError as exc:
+        except ValueError as exc:  # a StoreURLError, or urlsplit's own (a bad IPv6 address)
             raise ProvisionError(str(exc), "store") from None
     source = datasource(store_url, datasource_uid, grafana_user)
     dialect = "sqlite" if store_url.scheme == "sqlite" else "postgres"

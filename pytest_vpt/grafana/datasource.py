@@ -23,6 +23,9 @@ _ROLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}\Z")  # the names vpt db init --
 _UID = re.compile(r"[A-Za-z0-9_-]{1,40}\Z")
 _SEARCH_PATH = re.compile(r"search_path\s*=\s*([^\s,]+)")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+#: control characters, YAML's line breaks among them
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LONGEST_NAME = 255  # a host name's limit; PostgreSQL cuts names at 63 bytes
 
 
 class ProvisionError(ValueError):
@@ -91,6 +94,10 @@ def _postgres(url: StoreURL, uid: str, grafana_user: str | None) -> Datasource:
     if not user:
         raise ProvisionError(f"{url} names no user for Grafana: give one with --grafana-user", "grafana_user")
     database = unquote(parts.path.lstrip("/")) or query.get("dbname", "") or unquote(parts.username or user)
+    for label, value in (("user", user), ("database", database), ("host", host)):
+        if CONTROL.search(value) or len(value) > _LONGEST_NAME:
+            raise ProvisionError(f"{url}: its {label} holds a control character or is longer than "
+                                 f"{_LONGEST_NAME} characters", "store")
     address = host if host.startswith("/") else f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     sslmode, notes = _sslmode(query.get("sslmode"), host)
     notes.append(f"Grafana logs in as {user} with the password in its environment variable ${PASSWORD_VARIABLE} "

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from ..store.url import StoreURL
-from .datasource import NAME, Datasource, ProvisionError
+from .datasource import CONTROL, NAME, Datasource, ProvisionError
 from .start import Start, start
 
 FOLDER = "pytest-vpt"
@@ -91,6 +91,6 @@ def _provider(json_folder: Path) -> dict[str, Any]:
 
 
 def _yaml(path: Path, content: dict[str, Any], notes: tuple[str, ...] = ()) -> Path:
-    comments = "".join(f"# {note}\n" for note in notes)
+    comments = "".join(f"# {CONTROL.sub(' ', note)}\n" for note in notes)  # a path's line break ends no comment
     path.write_text(_HEADER + comments + yaml.safe_dump(content, sort_keys=False), encoding="utf-8")
     return path
