@@ -24,10 +24,12 @@ from __future__ import annotations
 import json
 import math
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
-from ..analytics.buckets import middle, percentile
+from ..analytics.buckets import middle
 from ..events import DURATION_MAX
 from . import rollup_failures
 
@@ -80,7 +82,7 @@ _HISTOGRAMS = (
 # The percentiles of a histogram (``m``: the day's merged one) that plain SQL reads.
 _PERCENTILES = "vpt_hist_percentile({0}, 0.5), vpt_hist_percentile({0}, 0.95)"
 _MERGED = ("(duration_hist, p50_seconds, p95_seconds) = (SELECT m, " + _PERCENTILES.format("m") + " FROM "
-           "(SELECT vpt_merge_hist({0}.duration_hist, excluded.duration_hist) AS m) AS merged)")
+           "(SELECT vpt_merge_hist({0}.duration_hist, excluded.duration_hist) AS m LIMIT 1) AS merged)")
 _FOLD = (
     f"INSERT INTO test_daily (test_id, day, project, {', '.join(_COUNTS)}, duration_hist, p50_seconds, p95_seconds) "
     f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, vpt_merge_hist('', max(h.hist)), "
@@ -194,19 +196,33 @@ def merge_hist(a: str | None, b: str | None) -> str:
     merged: dict[int, int] = {}
     for bucket, count in (*histogram(a), *histogram(b)):
         merged[bucket] = merged.get(bucket, 0) + count
-    return " ".join(f"{bucket} {merged[bucket]}" for bucket in sorted(merged))
+    buckets = sorted(merged)
+    text = " ".join(f"{bucket} {merged[bucket]}" for bucket in buckets)
+    _last[:] = [text, buckets, list(accumulate(merged[bucket] for bucket in buckets))]  # the fold's percentiles next
+    return text
 
 
 def hist_percentile(text: str | None, share: float) -> float | None:
-    """The duration below which ``share`` of a kept histogram's counts fall
-    (:func:`pytest_vpt.analytics.buckets.percentile`; ``vpt_hist_percentile`` in SQL)."""
-    if text and text.count(" ") == 1:  # the common case: one bucket
+    """The duration below which ``share`` of a kept histogram's counts fall, as
+    :func:`pytest_vpt.analytics.buckets.percentile` reads it (``vpt_hist_percentile`` in SQL).
+    The fold asks for two shares of each histogram in turn: the last one read is kept."""
+    if not text:
+        return None
+    if text.count(" ") == 1:  # the common case: one bucket
         bucket_, count = text.split(" ")
         return middle(int(bucket_)) if int(count) > 0 else None
-    counts: dict[int, int] = {}
-    for bucket_, count in histogram(text):
-        counts[bucket_] = counts.get(bucket_, 0) + count
-    return percentile(counts, share)
+    if _last[0] != text:
+        values = list(map(int, text.split()))
+        pairs = sorted(zip(values[0::2], values[1::2]))
+        _last[:] = [text, [b for b, _ in pairs], list(accumulate(n for _, n in pairs))]
+    _, buckets, seen = _last
+    if not seen or not seen[-1]:
+        return None
+    rank = share * seen[-1]
+    return middle(buckets[min(bisect_left(seen, rank), len(buckets) - 1)])
+
+
+_last: list = [None, [], []]  # the histogram hist_percentile read last: its text, buckets, running counts
 
 
 def requeue(conn: Any, project: str | None = None) -> int:

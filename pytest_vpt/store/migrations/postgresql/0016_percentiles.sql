@@ -8,22 +8,36 @@
 -- queue emptied first, so no attempt is queued twice).
 
 -- The duration below which ``share`` of a histogram's counts fall: its bucket's middle, as
--- pytest_vpt.analytics.buckets.percentile reads it (NULL for an empty histogram).
+-- pytest_vpt.analytics.buckets.percentile reads it (NULL for an empty histogram). The fold's
+-- histograms are in bucket order: one pass reads them (a query sorts any other).
 CREATE OR REPLACE FUNCTION vpt_hist_percentile(hist TEXT, share DOUBLE PRECISION) RETURNS DOUBLE PRECISION
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN (
-        SELECT exp((bucket + 0.5) * ln(CAST(1.05 AS DOUBLE PRECISION)))
-        FROM (
-            SELECT bucket, sum(n) OVER (ORDER BY bucket) AS seen, sum(n) OVER () AS total
-            FROM (
-                SELECT v[2 * i - 1]::integer AS bucket, v[2 * i]::bigint AS n
-                FROM (SELECT string_to_array(btrim(coalesce(hist, '')), ' ') AS v) AS parts,
-                     generate_series(1, coalesce(cardinality(v), 0) / 2) AS i
-            ) AS pairs
-        ) AS running
-        WHERE seen >= share * total
-        ORDER BY bucket LIMIT 1
-    );
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    v BIGINT[] := CAST(string_to_array(btrim(coalesce(hist, '')), ' ') AS BIGINT[]);
+    pairs INTEGER := coalesce(cardinality(v), 0) / 2;
+    total BIGINT := 0;
+    seen BIGINT := 0;
+BEGIN
+    IF pairs = 1 THEN  -- the common case: one bucket
+        RETURN CASE WHEN v[2] > 0 THEN exp((v[1] + 0.5) * ln(CAST(1.05 AS DOUBLE PRECISION))) END;
+    END IF;
+    FOR i IN 1..pairs LOOP
+        IF i > 1 AND v[2 * i - 1] <= v[2 * i - 3] THEN
+            RETURN (SELECT vpt_hist_percentile(string_agg(b || ' ' || n, ' ' ORDER BY b), share)
+                    FROM (SELECT v[2 * k - 1] AS b, sum(v[2 * k]) AS n FROM generate_series(1, pairs) AS k GROUP BY 1) AS sorted);
+        END IF;
+        total := total + v[2 * i];
+    END LOOP;
+    IF total = 0 THEN
+        RETURN NULL;
+    END IF;
+    FOR i IN 1..pairs LOOP
+        seen := seen + v[2 * i];
+        IF seen >= share * total OR i = pairs THEN
+            RETURN exp((v[2 * i - 1] + 0.5) * ln(CAST(1.05 AS DOUBLE PRECISION)));
+        END IF;
+    END LOOP;
+END $$;
 
 DROP TABLE test_daily;
 CREATE TABLE test_daily (
