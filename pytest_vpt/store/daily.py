@@ -198,7 +198,7 @@ def merge_hist(a: str | None, b: str | None) -> str:
         merged[bucket] = merged.get(bucket, 0) + count
     buckets = sorted(merged)
     text = " ".join(f"{bucket} {merged[bucket]}" for bucket in buckets)
-    _last[:] = [text, buckets, list(accumulate(merged[bucket] for bucket in buckets))]  # the fold's percentiles next
+    _last[0] = (text, buckets, list(accumulate(merged[bucket] for bucket in buckets)))  # the fold's percentiles next
     return text
 
 
@@ -211,18 +211,20 @@ def hist_percentile(text: str | None, share: float) -> float | None:
     if text.count(" ") == 1:  # the common case: one bucket
         bucket_, count = text.split(" ")
         return middle(int(bucket_)) if int(count) > 0 else None
-    if _last[0] != text:
+    last = _last[0]  # read once: another thread's fold may replace it
+    if last[0] != text:
         values = list(map(int, text.split()))
         pairs = sorted(zip(values[0::2], values[1::2]))
-        _last[:] = [text, [b for b, _ in pairs], list(accumulate(n for _, n in pairs))]
-    _, buckets, seen = _last
+        last = _last[0] = (text, [b for b, _ in pairs], list(accumulate(n for _, n in pairs)))
+    _, buckets, seen = last
     if not seen or not seen[-1]:
         return None
     rank = share * seen[-1]
     return middle(buckets[min(bisect_left(seen, rank), len(buckets) - 1)])
 
 
-_last: list = [None, [], []]  # the histogram hist_percentile read last: its text, buckets, running counts
+#: the histogram merged or read last: (its text, its buckets in order, their running counts)
+_last: list[tuple[str | None, list[int], list[int]]] = [(None, [], [])]
 
 
 def requeue(conn: Any, project: str | None = None) -> int:
