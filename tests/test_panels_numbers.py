@@ -80,19 +80,19 @@ def small(store_url):
     return store_url
 
 
-def read(url: str, key: str, ref: str = "A", values: dict = EVERYTHING) -> list[list[tuple]]:
+def read(url: str, key: str, ref: str = "A", values: dict = EVERYTHING, interval: float = HOUR) -> list[list[tuple]]:
     """The panel's rows: through Grafana's expansion (read-only), and through the local dialect."""
     query = next(q for q in PANELS[key].queries if q.ref_id == ref)
     engine = "postgresql" if url.startswith("postgresql") else "sqlite"
     dialect = "postgres" if engine == "postgresql" else "sqlite"
-    text = expand(render(query.sql, dialect), dialect, START, END, HOUR, values,
+    text = expand(render(query.sql, dialect), dialect, START, END, interval, values,
                   {v.name: v.all_value for d in DASHBOARDS for v in d.variables})
     if engine == "sqlite":
         grafana = run_sqlite_read_only(__import__("pathlib").Path(url.removeprefix("sqlite:///")), text)[1]
     else:
         grafana = run_postgres_read_only(reader_dsn(), url.split("search_path%3D")[-1], text)[1]
     with open_store(url) as store:
-        local = store.conn.execute(render(query.sql, "local", engine), parameters(START, END, HOUR, values)).fetchall()
+        local = store.conn.execute(render(query.sql, "local", engine), parameters(START, END, interval, values)).fetchall()
     found = [[tuple(float(v) if type(v).__name__ == "Decimal" else v for v in row) for row in rows]
              for rows in (grafana, [tuple(row) for row in local])]
     assert found[0] == pytest.approx(found[1]) if found[0] and not any(isinstance(v, str) for v in found[0][0]) \
@@ -109,6 +109,9 @@ def test_pass_rates_over_the_range_per_bucket_and_per_branch(small) -> None:
     assert read(small, "pass-rate", values={**EVERYTHING, "branch": ["dev"]}) == [(T + DAY + HOUR, 100.0, 0.0)]
     assert read(small, "pass-rate", values={**EVERYTHING, "branch": ["main", "dev"]}) == read(small, "pass-rate")
     assert read(small, "tests-per-hour") == [(T + HOUR, 3.0), (T + DAY + HOUR, 3.0)]
+    # a day's interval: a day's 3 tests are 3 / 24 an hour; its pass rate the day's
+    assert read(small, "tests-per-hour", interval=DAY) == [(T, 0.125), (T + DAY, 0.125)]
+    assert read(small, "pass-rate", interval=DAY)[0] == (T, pytest.approx(200 / 3), pytest.approx(100 / 3))
 
 
 def test_duration_percentiles_are_those_of_the_day_s_final_attempts(small) -> None:
