@@ -121,7 +121,6 @@ def day_of(moment: float) -> float:
 
 def fold(conn: Any) -> None:
     """Fold the queued attempts (the caller's transaction is the only writer: SQLite)."""
-    conn.create_function("vpt_hist_percentile", 2, hist_percentile, deterministic=True)
 
     def fold_scope(where: str, args: tuple) -> None:
         conn.execute(f"WITH {_READ.format(where=where)} {_FLAG}", (*args, time.time()))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..analytics.buckets import bucket
 from .base import Store, StoreError
-from .daily import merge_hist
+from .daily import hist_percentile, merge_hist
 from .leases import leases_folder, left_runs
 from .migrate import SchemaError, latest_version, migrate_sqlite
 from .url import StoreURL
@@ -101,6 +101,7 @@ class SQLiteStore(Store):
             conn.create_function("md5", 1, md5, deterministic=True)
             conn.create_function("vpt_bucket", 1, bucket, deterministic=True)
             conn.create_function("vpt_merge_hist", 2, merge_hist, deterministic=True)
+            conn.create_function("vpt_hist_percentile", 2, hist_percentile, deterministic=True)
             try:
                 self._prepare(conn, time.monotonic() + timeout)
                 close_left_runs(conn, leases_folder(path))  # every open may write: close the runs left running
