@@ -80,14 +80,19 @@ def noise_scale(values: Sequence[float]) -> float:
     return (mad if mad > 0 else float(np.std(diffs))) / math.sqrt(2)
 
 
+_LARGEST = 1e15
+
+
 def find_changes(values: Sequence[float], settings: ChangeSettings = DURATIONS,
                  outliers: Sequence[bool] | None = None) -> list[LevelChange]:
     """The changes of level in ``values`` (oldest first), in order; ``outliers`` marks values
-    to leave out (their indexes still count)."""
+    to leave out (their indexes still count), as are values that are not finite or beyond
+    +-1e15 (no duration or rate is: what the wire format accepts)."""
     import numpy as np
 
     kept = [i for i, value in enumerate(values)
-            if math.isfinite(value) and (value > 0 or not settings.log) and not (outliers and outliers[i])]
+            if math.isfinite(value) and abs(value) <= _LARGEST and (value > 0 or not settings.log)
+            and not (outliers and outliers[i])]
     if len(kept) < 2 * settings.min_size:
         return []
     raw = np.asarray([values[i] for i in kept], dtype=float)
@@ -138,7 +143,11 @@ def _cost(settings: ChangeSettings):
 def _segment(series, sigma: float, settings: ChangeSettings) -> list[int]:
     import ruptures
 
-    pen = settings.penalty * (sigma if settings.log else sigma ** 2) * math.log(len(series))
+    # sigma * sigma, not sigma ** 2: a noise near the float's limit makes the penalty infinite
+    # (no break is worth it) rather than an OverflowError
+    pen = settings.penalty * (sigma if settings.log else sigma * sigma) * math.log(len(series))
+    if not math.isfinite(pen):
+        return []
     algo = ruptures.Binseg(custom_cost=_cost(settings), min_size=settings.min_size, jump=1)
     return algo.fit(series.reshape(-1, 1)).predict(pen=pen)[:-1]  # the last "break" is the series' end
 
