@@ -7,7 +7,7 @@ from the middle of the history, one fails with a timeout now and then, and durat
 tenths of a second to minutes. Devices are probed every ``sample_every`` seconds with response
 times and a temperature, with outages (one within the grace, longer ones that are incidents).
 Streams have black screens and freezes and a quality score every hour; the tests record a
-custom metric.
+custom metric, and each run its code coverage.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DEVICES = ("stb-1", "stb-2")
 STREAMS = ("rtsp://cam/1", "rtsp://cam/2")
 BRANCHES = ("main", "dev")
 MARKERS = (["smoke"], ["regression"], ["regression", "video"])
+#: the metrics the history records: the tests' boot time, each run's coverage, the streams' score
+METRICS = ("boot.seconds", "video.quality_score", "vpt.coverage.percent")
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,17 @@ def run_batches(end: float, scale: Scale = Scale(), seed: int = 7) -> Iterator[l
         attempts = list(_attempts(run_id, at, index, scale, rng))
         metric = builders.metric_event(f"{run_id}-boot", PROJECT, "boot.seconds", 20 + rng.random() * 5, "gauge",
                                        at + 5, unit="s", run_id=run_id, tags={"device": DEVICES[0]})
-        yield [*attempts, metric]
+        coverage = builders.metric_event(f"{run_id}-coverage", PROJECT, "vpt.coverage.percent", coverage_of(index),
+                                         "gauge", at + 6, unit="%", run_id=run_id)
+        yield [*attempts, metric, coverage]
         finished = max(a["vpt.test.finished_at"] for a in attempts) + 2.0
         yield [builders.run_event(run_id, PROJECT, "finished", at, finished_at=finished, exit_status=1,
                                   counts=counts(attempts), context=context, cpu_seconds=5.0)]
+
+
+def coverage_of(index: int) -> float:
+    """The code coverage (percent) run ``index`` records: 80, 80.5, ... 81.5, then 80 again."""
+    return 80.0 + 0.5 * (index % 4)
 
 
 def counts(attempts: list[dict]) -> dict[str, int]:

@@ -27,8 +27,10 @@ END = math.floor(time.time() / DAY) * DAY - 6 * HOUR  # the history ends 18:00 U
 START = END - dashboard_data.Scale().days * DAY
 READER = "vpt_panels_reader"
 #: the variables as a user would set them: everything, or one branch, device and stream
-EVERYTHING = {"project": "box", "branch": ALL, "device": ALL, "stream": ALL}
-ONE_OF_EACH = {"project": "box", "branch": ["main"], "device": ["stb-1", "rtsp://cam/1"], "stream": ["rtsp://cam/1"]}
+EVERYTHING = {"project": "box", "branch": ALL, "device": ALL, "stream": ALL,
+              "metric": list(dashboard_data.METRICS), "tag": "source", "tag_value": ALL}
+ONE_OF_EACH = {"project": "box", "branch": ["main"], "device": ["stb-1", "rtsp://cam/1"], "stream": ["rtsp://cam/1"],
+               "metric": ["boot.seconds"], "tag": "device", "tag_value": ["stb-1"]}
 
 QUERIES = [
     pytest.param(dashboard, panel, query, id=f"{dashboard.uid}/{panel.key}/{query.ref_id}")
@@ -108,10 +110,11 @@ def test_every_panel_returns_what_it_draws(seeded: Seeded, dashboard, panel, que
 
 @pytest.mark.parametrize(("dashboard", "variable"), VARIABLES)
 def test_every_variable_lists_values(seeded: Seeded, dashboard, variable) -> None:
-    names, rows = seeded.grafana(variable.query.sql, {"project": "box"})
+    names, rows = seeded.grafana(variable.query.sql, EVERYTHING)
     assert rows and all(isinstance(row[0], str) for row in rows)
     expected = {"project": {"box"}, "branch": {"dev", "main"}, "device": {"stb-1", "stb-2", *dashboard_data.STREAMS},
-                "stream": set(dashboard_data.STREAMS)}[variable.name]
+                "stream": set(dashboard_data.STREAMS), "metric": set(dashboard_data.METRICS), "tag": {"device", "source"},
+                "tag_value": set(dashboard_data.STREAMS)}[variable.name]
     assert {row[0] for row in rows} == expected
 
 

@@ -1,0 +1,79 @@
+"""QA Operations: what ran (runs, volume, outcomes, durations), how the devices were used, why
+tests failed, and what the tests cover: code coverage where recorded, tests per device and per
+marker."""
+
+from __future__ import annotations
+
+from ...analytics.costs import COVERAGE_PERCENT
+from ..model import Dashboard, Panel, Query, Row, Threshold
+from .device_health import UTILISATION
+from .test_execution import DURATION_TREND, FAILURE_CAUSES, FAILURE_HEATMAP, OUTCOMES, TESTS_PER_HOUR, TIMELINE
+from .variables import BRANCH, DEVICE, PROJECT
+
+_COVERAGE_STEPS = (Threshold(None, "red"), Threshold(60.0, "orange"), Threshold(80.0, "green"))
+# the coverage each run recorded (its own, not a test's), through the metrics' (name, time) index
+_COVERAGE = (f"FROM metrics m JOIN runs r ON r.run_id = m.run_id WHERE m.name = '{COVERAGE_PERCENT}' "
+             "AND $window(m.time) AND m.project = $var(project) AND m.test_id IS NULL AND $in(r.vcs_branch, branch)")
+_FINAL = ("FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
+          "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
+          "AND a.is_final = 1 AND $window(a.started_at)")
+
+RUNS = Panel(
+    "recent-runs", "Recent runs",
+    "The finished runs started in the range, newest first: their branch, tests and outcomes, "
+    "reruns, wall time (start to finish) and CPU time.",
+    "table",
+    (Query("SELECT started_at AS started, vcs_branch AS branch, tests, passed, failed, error, skipped, "
+           "rerun AS reruns, finished_at - started_at AS \"wall seconds\", cpu_seconds AS \"cpu seconds\" "
+           "FROM runs WHERE project = $var(project) AND status = 'finished' AND $window(started_at) "
+           "AND $in(vcs_branch, branch) ORDER BY started_at DESC LIMIT 100"),),
+    thresholds=(Threshold(None, "green"),), width=24, height=9,
+)
+COVERAGE = Panel(
+    "coverage", "Code coverage",
+    f"The code coverage the runs recorded (the {COVERAGE_PERCENT} metric, pytest-cov's total), "
+    "averaged over each interval; the latest run's beside it.",
+    "timeseries",
+    (Query(f"SELECT $bucket(m.time) AS \"time\", avg(m.value) AS coverage {_COVERAGE} GROUP BY 1 ORDER BY 1",
+           "time_series"),),
+    unit="percent", minimum=0, maximum=100, thresholds=_COVERAGE_STEPS, width=16,
+)
+COVERAGE_NOW = Panel(
+    "coverage-latest", "Coverage, latest run",
+    f"The code coverage of the latest run in the range that recorded it ({COVERAGE_PERCENT}).",
+    "stat",
+    (Query(f"SELECT m.value AS coverage {_COVERAGE} ORDER BY m.time DESC LIMIT 1"),),
+    unit="percent", minimum=0, maximum=100, thresholds=_COVERAGE_STEPS, width=8,
+)
+TESTS_PER_DEVICE = Panel(
+    "tests-per-device", "Tests per device",
+    "The final attempts that ran on each device in the range, of how many distinct tests, and their hours.",
+    "table",
+    (Query("SELECT a.device_id AS device, count(*) AS tests, count(DISTINCT a.test_id) AS \"distinct tests\", "
+           "sum(CASE WHEN a.duration >= 0 THEN a.duration ELSE 0 END) / 3600.0 AS hours "
+           f"{_FINAL} AND a.device_id IS NOT NULL AND $in(a.device_id, device) GROUP BY a.device_id ORDER BY 2 DESC, 1"),),
+    width=12,
+)
+TESTS_PER_MARKER = Panel(
+    "tests-per-marker", "Tests per marker",
+    "The final attempts of the tests carrying each marker (smoke, regression, ...) in the range, "
+    "of how many distinct tests; most run first.",
+    "bargauge",
+    (Query("SELECT m.value AS marker, count(*) AS tests, count(DISTINCT a.test_id) AS \"distinct tests\" "
+           f"FROM test_attempts a JOIN runs r ON r.run_id = a.run_id CROSS JOIN $each(a.markers, m) "
+           "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
+           "AND a.is_final = 1 AND $window(a.started_at) GROUP BY m.value ORDER BY 2 DESC, 1 LIMIT 30"),),
+    unit="short", minimum=0, width=12,
+)
+
+DASHBOARD = Dashboard(
+    "vpt-qa-operations", "QA Operations",
+    "What ran and how: runs and their outcomes, device utilisation, failure causes, coverage.",
+    (
+        Row("Execution", (OUTCOMES, TESTS_PER_HOUR, DURATION_TREND, TIMELINE, RUNS)),
+        Row("Devices", (UTILISATION, TESTS_PER_DEVICE)),
+        Row("Failures", (FAILURE_CAUSES, FAILURE_HEATMAP)),
+        Row("Coverage", (COVERAGE, COVERAGE_NOW, TESTS_PER_MARKER)),
+    ),
+    variables=(PROJECT, BRANCH, DEVICE),
+)
