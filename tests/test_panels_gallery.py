@@ -89,6 +89,9 @@ def test_a_custom_metric_s_mean_p95_tags_and_last_values(gallery) -> None:
     assert read(url, "metric-last-values", values=METRICS) == [
         ("fps", '{"source": "%s"}' % STREAM, 20.0, "fps", hour + 60 * 19, 20, 10.5, 1.0, 20.0),
         ("fps", '{"source": "rtsp://cam/2"}', 50.0, "fps", hour + 60 * 21, 2, 40.0, 30.0, 50.0)]
+    assert read(url, "metric-summary", values=METRICS) == [("fps", pytest.approx(290 / 22), 1.0, 50.0)]
+    assert read(url, "metric-samples", values=METRICS) == [(hour, "fps", 22)]
+    assert read(url, "metric-spread", values=METRICS) == [(hour, "fps", 1.0, 50.0)]
     # another metric's samples are not this one's
     assert read(url, "metric-over-time", values={**METRICS, "metric": ["video.quality_score"]}) == [
         (T + 2 * DAY + HOUR, "video.quality_score", 85.0, 90.0)]

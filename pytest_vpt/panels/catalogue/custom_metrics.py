@@ -53,6 +53,32 @@ BY_TAG = Panel(
            "time_series"),),
     unit="short", width=24, height=9,
 )
+SUMMARY = Panel(
+    "metric-summary", "Over the range",
+    "Each chosen metric over the whole range: the mean of its samples, the lowest and the highest.",
+    "stat",
+    (Query(f"SELECT m.name AS metric, avg(m.value) AS mean, min(m.value) AS minimum, max(m.value) AS maximum "
+           f"{_SAMPLES} GROUP BY m.name ORDER BY 1"),),
+    unit="short", width=12, height=6,
+    options={"reduceOptions": {"values": True, "calcs": ["lastNotNull"], "fields": ""}, "textMode": "value_and_name"},
+)
+SAMPLES = Panel(
+    "metric-samples", "Samples recorded",
+    "How many samples of each chosen metric were recorded per interval: a metric that stops "
+    "being recorded shows here first.",
+    "timeseries",
+    (Query(f"SELECT $bucket(m.time) AS \"time\", m.name AS metric, count(*) AS samples {_SAMPLES} "
+           "GROUP BY 1, 2 ORDER BY 1, 2", "time_series"),),
+    unit="short", minimum=0, width=12, height=6,
+)
+RANGE_OVER_TIME = Panel(
+    "metric-spread", "Lowest and highest",
+    "Each chosen metric per interval: its lowest and highest sample, the spread around the mean.",
+    "timeseries",
+    (Query(f"SELECT $bucket(m.time) AS \"time\", m.name AS metric, min(m.value) AS lowest, "
+           f"max(m.value) AS highest {_SAMPLES} GROUP BY 1, 2 ORDER BY 1, 2", "time_series"),),
+    unit="short", width=24,
+)
 LAST_VALUES = Panel(
     "metric-last-values", "Last values",
     "Each series of the chosen metrics (a name and its tags) in the range: its last value and "
@@ -72,7 +98,8 @@ DASHBOARD = Dashboard(
     "vpt-custom-metrics", "Custom metrics",
     "Any metric recorded: choose its name, and a tag to split it by.",
     (
-        Row("Over time", (OVER_TIME, BY_TAG)),
+        Row("Summary", (SUMMARY, SAMPLES)),
+        Row("Over time", (OVER_TIME, BY_TAG, RANGE_OVER_TIME)),
         Row("Last values", (LAST_VALUES,)),
     ),
     variables=(PROJECT, METRIC, TAG, TAG_VALUE),
