@@ -6,14 +6,23 @@ flaky failures, CPU time, coverage, days within the SLA, a metric's mean and p95
 from __future__ import annotations
 
 import pytest
+from test_panels import READER
+from test_panels_numbers import (
+    EVERYTHING,
+    HOUR,
+    STREAM,
+    T,
+    device_batches,
+    read,
+    run_batches,
+    video_batches,
+)
 
 from pytest_vpt.events import builders
 from pytest_vpt.panels.model import ALL
 from pytest_vpt.store import open_store
 from pytest_vpt.store.access import grant_reader
 from pytest_vpt.store.after_write import after_write
-from test_panels import READER
-from test_panels_numbers import EVERYTHING, HOUR, STREAM, T, device_batches, read, run_batches, video_batches
 
 DAY = 86400.0
 CPU = {"r1": 5.0, "r2": 7.0}
@@ -87,7 +96,7 @@ def test_a_custom_metric_s_mean_p95_tags_and_last_values(gallery) -> None:
     assert read(url, "metric-by-tag", values={**METRICS, "tag_value": ["rtsp://cam/2"]}) == [
         (hour, "fps source=rtsp://cam/2", 40.0)]
     assert read(url, "metric-last-values", values=METRICS) == [
-        ("fps", '{"source": "%s"}' % STREAM, 20.0, "fps", hour + 60 * 19, 20, 10.5, 1.0, 20.0),
+        ("fps", f'{{"source": "{STREAM}"}}', 20.0, "fps", hour + 60 * 19, 20, 10.5, 1.0, 20.0),
         ("fps", '{"source": "rtsp://cam/2"}', 50.0, "fps", hour + 60 * 21, 2, 40.0, 30.0, 50.0)]
     assert read(url, "metric-summary", values=METRICS) == [("fps", pytest.approx(290 / 22), 1.0, 50.0)]
     assert read(url, "metric-samples", values=METRICS) == [(hour, "fps", 22)]

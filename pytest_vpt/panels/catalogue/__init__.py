@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Dashboard, Panel
-from . import (custom_metrics, devops_monitoring, device_health, executive_summary, qa_operations, quality_assurance,
-               test_execution, video_quality)
+from . import (custom_metrics, device_health, devops_monitoring, executive_summary, qa_operations,
+               quality_assurance, test_execution, video_quality)
 
 
 def _linked(boards: tuple[Dashboard, ...]) -> tuple[Dashboard, ...]:

@@ -5,7 +5,8 @@ resource usage (the runs' CPU time)."""
 from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
-from .device_health import AVAILABILITY, ERRORS as PROBE_ERRORS, STATUS, UPTIME
+from .device_health import AVAILABILITY, STATUS, UPTIME
+from .device_health import ERRORS as PROBE_ERRORS
 from .test_execution import DURATION_TREND, FAILURE_CAUSES
 from .variables import BRANCH, DEVICE, PROJECT
 

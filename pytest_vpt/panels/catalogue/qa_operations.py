@@ -7,7 +7,8 @@ from __future__ import annotations
 from ...analytics.costs import COVERAGE_PERCENT
 from ..model import Dashboard, Panel, Query, Row, Threshold
 from .device_health import UTILISATION
-from .test_execution import DURATION_TREND, FAILURE_CAUSES, FAILURE_HEATMAP, OUTCOMES, TESTS_PER_HOUR, TIMELINE
+from .test_execution import (DURATION_TREND, FAILURE_CAUSES, FAILURE_HEATMAP, OUTCOMES, TESTS_PER_HOUR,
+                             TIMELINE)
 from .variables import BRANCH, DEVICE, PROJECT
 
 _COVERAGE_STEPS = (Threshold(None, "red"), Threshold(60.0, "orange"), Threshold(80.0, "green"))
@@ -60,7 +61,7 @@ TESTS_PER_MARKER = Panel(
     "of how many distinct tests; most run first.",
     "bargauge",
     (Query("SELECT m.value AS marker, count(*) AS tests, count(DISTINCT a.test_id) AS \"distinct tests\" "
-           f"FROM test_attempts a JOIN runs r ON r.run_id = a.run_id CROSS JOIN $each(a.markers, m) "
+           "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id CROSS JOIN $each(a.markers, m) "
            "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
            "AND a.is_final = 1 AND $window(a.started_at) GROUP BY m.value ORDER BY 2 DESC, 1 LIMIT 30"),),
     unit="short", minimum=0, width=12,
