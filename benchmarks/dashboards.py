@@ -185,7 +185,10 @@ class Stores:
                 path.unlink(missing_ok=True)
         notes = self.note()
         notes.pop(engine, None)
-        self.notes.write_text(json.dumps(notes))
+        if notes:
+            self.notes.write_text(json.dumps(notes))
+        else:
+            self.notes.unlink(missing_ok=True)
 
 
 def executions_in(count: Callable[[str], int]) -> int:
