@@ -125,5 +125,4 @@ DASHBOARD = Dashboard(
         Row("Probes", (PROBE_VALUES,), collapsed=True),
     ),
     variables=(PROJECT, DEVICE),
-    links=("vpt-test-execution", "vpt-video-quality"),
 )

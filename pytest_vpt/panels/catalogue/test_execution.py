@@ -147,5 +147,4 @@ DASHBOARD = Dashboard(
         Row("Failures", (FLAKY_TESTS, FAILURE_HEATMAP, FAILURE_CAUSES)),
     ),
     variables=(PROJECT, BRANCH, DEVICE),
-    links=("vpt-device-health", "vpt-video-quality"),
 )

@@ -74,5 +74,4 @@ DASHBOARD = Dashboard(
         Row("Quality", (SCORE, SCORE_BY_HOUR, STREAM_HEALTH)),
     ),
     variables=(PROJECT, STREAM),
-    links=("vpt-test-execution", "vpt-device-health"),
 )
