@@ -74,7 +74,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "store": {"analytics", "events", "quarantine", "redaction", "wording"},
     "config": {"analytics", "config_file", "events", "quarantine", "redaction", "store", "wording"},
     "sinks": {"analytics", "context", "events", "quarantine", "redaction", "store", "wording"},
-    "history": {"analytics", "config", "events", "quarantine", "redaction", "store", "wording"},
+    "history": {"analytics", "config", "events", "panels", "quarantine", "redaction", "store", "wording"},
     "metrics": {"config", "context", "events", "redaction", "sinks", "wording"},
     "producers": {"analytics", "config", "config_file", "context", "devices", "events", "metrics", "redaction",
                   "sinks", "store", "video", "wording"},

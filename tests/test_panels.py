@@ -16,6 +16,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 import dashboard_data
 from conftest import PG_DSN, _store_urls
 from grafana_expand import expand, run_postgres_read_only, run_sqlite_read_only
+from pytest_vpt.history import History, UnknownPanel
 from pytest_vpt.panels.catalogue import DASHBOARDS, panels
 from pytest_vpt.panels.dialects import parameters, render
 from pytest_vpt.panels.model import ALL
@@ -134,3 +135,33 @@ def test_grafana_s_read_only_connections_cannot_write(seeded: Seeded) -> None:
     else:
         with pytest.raises(psycopg.Error):
             run_postgres_read_only(reader_dsn(), seeded.url.split("search_path%3D")[-1], "DELETE FROM runs")
+
+
+@pytest.mark.parametrize("dashboard", DASHBOARDS, ids=[d.uid for d in DASHBOARDS])
+def test_the_history_api_reads_each_dashboard_as_grafana_does(seeded: Seeded, dashboard) -> None:
+    """History.dashboard_data: every panel of the dashboard, the numbers Grafana gets."""
+    with History.open(seeded.url, project="box") as history:
+        data = history.dashboard_data(dashboard.title, START, END, interval=HOUR)
+    assert [row["title"] for row in data.rows] == [row.title for row in dashboard.rows]
+    read = {panel.key: panel for row in data.rows for panel in row["panels"]}
+    assert list(read) == [panel.key for panel in panels(dashboard)]
+    for panel in panels(dashboard):
+        assert not read[panel.key].empty, f"{panel.title} is empty"
+        for query, answer in zip(panel.queries, read[panel.key].queries):
+            values = {**data.variables}
+            names, rows = seeded.grafana(query.sql, values)
+            assert answer.columns == names
+            assert _rounded([tuple(r) for r in answer.rows]) == _rounded(rows), panel.title
+
+
+def test_the_history_api_names_what_it_cannot_read(seeded: Seeded) -> None:
+    with History.open(seeded.url, project="box") as history:
+        with pytest.raises(UnknownPanel, match="no dashboard 'Sales'.*'Test Execution'"):
+            history.dashboard_data("Sales", START, END)
+        with pytest.raises(UnknownPanel, match="no panel 'pie'"):
+            history.panel_data("pie", START, END)
+        with pytest.raises(ValueError, match="project 'box''s, not 'other'"):
+            history.panel_data("pass-rate", START, END, variables={"project": "other"})
+        with pytest.raises(ValueError, match="start .* before it ends"):
+            history.panel_data("pass-rate", END, START)
+        assert history.variable_values(DASHBOARDS[0].variables[1], START, END) == ["dev", "main"]

@@ -8,16 +8,17 @@ from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestIn
 from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
+from .panels import DashboardData, PanelData, QueryData, UnknownPanel
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
 __all__ = [
     "BadChangeRead", "BadCorrelation", "Change", "Changes", "Correlation", "CostDay", "CostTotal", "Costs",
-    "DailyRebuild", "Device", "DeviceIncident", "DeviceKpis", "DeviceUse", "DeviceValue", "FailureGroup",
+    "DailyRebuild", "DashboardData", "Device", "DeviceIncident", "DeviceKpis", "DeviceUse", "DeviceValue", "FailureGroup",
     "FailureReport", "FlakinessRebuild", "FlakyCost", "FlakyTest", "History", "HistoryError", "KpiDay",
-    "KpiRebuild", "Kpis", "MarkerUse", "MetricSample", "MetricSummary", "NoVerdict", "QualityPart",
+    "KpiRebuild", "Kpis", "MarkerUse", "MetricSample", "MetricSummary", "NoVerdict", "PanelData", "QueryData", "QualityPart",
     "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail", "RunIdAmbiguous", "RunNotFound",
     "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
-    "UnknownDevice", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
+    "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
 ]

@@ -19,6 +19,7 @@ from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProject
 from .failures import FailureReads
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import KpiReads
+from .panels import PanelReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
@@ -26,7 +27,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads):
+class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, PanelReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every
