@@ -8,6 +8,7 @@ from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestIn
 from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
+from .live import BadLiveRead, LiveFailure, LiveRun, LiveSlow, LiveView
 from .panels import DashboardData, PanelData, QueryData, UnknownPanel
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
@@ -21,4 +22,5 @@ __all__ = [
     "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail", "RunIdAmbiguous", "RunNotFound",
     "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
     "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
+    "BadLiveRead", "LiveFailure", "LiveRun", "LiveSlow", "LiveView",
 ]

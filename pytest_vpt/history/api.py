@@ -19,6 +19,7 @@ from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProject
 from .failures import FailureReads
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import KpiReads
+from .live import LiveReads
 from .panels import PanelReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .trends import Trends
@@ -27,7 +28,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, PanelReads):
+class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, LiveReads, PanelReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every
