@@ -11,6 +11,7 @@ from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScor
 from .live import BadLiveRead, LiveFailure, LiveRun, LiveSlow, LiveView
 from .panels import DashboardData, PanelData, QueryData, UnknownPanel
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
+from .service import ServiceSample
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
@@ -20,7 +21,7 @@ __all__ = [
     "FailureReport", "FlakinessRebuild", "FlakyCost", "FlakyTest", "History", "HistoryError", "KpiDay",
     "KpiRebuild", "Kpis", "MarkerUse", "MetricSample", "MetricSummary", "NoVerdict", "PanelData", "QueryData", "QualityPart",
     "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail", "RunIdAmbiguous", "RunNotFound",
-    "SeriesRead", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
+    "SeriesRead", "ServiceSample", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
     "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
     "BadLiveRead", "LiveFailure", "LiveRun", "LiveSlow", "LiveView",
 ]

@@ -22,13 +22,14 @@ from .kpis import KpiReads
 from .live import LiveReads
 from .panels import PanelReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
+from .service import ServiceReads
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
 
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, LiveReads, PanelReads):
+class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every

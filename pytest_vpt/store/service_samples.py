@@ -1,0 +1,45 @@
+"""The service's own figures (migration 0018): one row per server instance and sampling
+interval, written by ``vpt server``'s sampler, pruned past their retention as rows are written;
+and the store's figures the sampler reads with them (size, rollup queue)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: a row's columns, in the table's order
+COLUMNS = ("instance", "time", "seconds", "requests", "client_errors", "server_errors", "batches", "events",
+           "ingest_p50", "ingest_p95", "ingest_p99", "write_seconds", "write_p95", "database_bytes",
+           "rollup_queue", "rollup_lag", "cpu_seconds", "rss_bytes")
+_INSERT = (f"INSERT INTO service_samples ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+           "ON CONFLICT (instance, time) DO NOTHING")
+
+
+def write(conn: Any, sample: Mapping[str, Any], keep: float) -> int:
+    """Store ``sample`` (a value for each of :data:`COLUMNS`; one already stored for its
+    instance and time is kept) and delete the rows more than ``keep`` seconds older than it:
+    how many were deleted."""
+    conn.execute(_INSERT, [sample[column] for column in COLUMNS])
+    return conn.execute("DELETE FROM service_samples WHERE time < ?", (float(sample["time"]) - keep,)).rowcount
+
+
+def read(conn: Any, since: float, until: float, instance: str | None, limit: int) -> list[dict[str, Any]]:
+    """The rows from ``since`` to ``until`` (of one ``instance``, if given), newest first."""
+    where, values = "time >= ? AND time <= ?", [since, until]
+    if instance is not None:
+        where += " AND instance = ?"
+        values.append(instance)
+    rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM service_samples WHERE {where} "
+                        "ORDER BY time DESC, instance LIMIT ?", [*values, limit]).fetchall()
+    return [dict(zip(COLUMNS, row)) for row in rows]
+
+
+def store_figures(conn: Any, engine: str) -> tuple[float, int]:
+    """The database's size in bytes (PostgreSQL: the whole database the store is in) and how
+    many attempts wait to be folded into the daily rollup."""
+    if engine == "postgresql":
+        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    else:
+        size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").fetchone()[0]
+    queued = conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
+    return float(size), int(queued)
