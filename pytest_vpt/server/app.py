@@ -31,6 +31,7 @@ from .ingest import JSON_TYPES, LINES_TYPES, check, decode
 from .metrics import Measured, ServiceMetrics
 from .reads import ERRORS, Project, Window, as_json
 from .routes import ROUTERS
+from .sampling import BackgroundSampling
 from .settings import ServerSettings
 
 _EVENTS_BODY = {
@@ -47,19 +48,23 @@ _EVENTS_BODY = {
 def create_app(settings: ServerSettings) -> FastAPI:
     database = Database(settings.store)
     folding = BackgroundFold(database)
+    metrics = ServiceMetrics()
+    sampling = BackgroundSampling(database, metrics, settings.sample_every, settings.sample_days)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         folding.start()
+        sampling.start()
         yield
+        await sampling.stop()
         await folding.stop()
         database.close()
 
     app = FastAPI(title="pytest-vpt", version=__version__, description=__doc__, lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # /docs from the package, not a CDN (docs.py)
     serve_docs(app)
-    metrics = ServiceMetrics()
     app.state.database, app.state.metrics, app.state.settings = database, metrics, settings
+    app.state.folding = folding  # its generation: what the live streams wait on (routes/live.py)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

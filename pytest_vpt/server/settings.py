@@ -12,6 +12,8 @@ From the command line or environment (``vpt server --port``, ``VPT_SERVER_PORT``
       max_events: 100000
       read_timeout: 30      # seconds a client has to send a request's headers, and then its body
       max_connections: 1000 # open at once; more are answered 503
+      sample_every: 15      # seconds between the rows of the service's own figures it stores; 0: none
+      sample_days: 30       # days those rows are kept
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class ServerSettings:
     max_events: int = 100_000  # events in one batch
     read_timeout: float = 30.0  # seconds to send a request's headers, and then its body (408 after)
     max_connections: int = 1000  # connections and requests at once; uvicorn answers 503 beyond
+    sample_every: float = 15.0  # seconds between the samples of its own figures it stores (0: none)
+    sample_days: float = 30.0  # days the samples are kept
     # how finished runs fold into the verdicts and the quarantine (the project's settings)
     flakiness: FlakinessSettings = field(default_factory=FlakinessSettings)
     policy: QuarantinePolicy = field(default_factory=QuarantinePolicy)
@@ -64,6 +68,18 @@ def _seconds(low: float, high: float) -> Any:
     return parse
 
 
+def _sample_every(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (value == 0 or 1 <= value <= 3600):
+        raise ValueError(f"expected 0 (no samples) or seconds from 1 to 3600, got {value!r}")
+    return float(value)
+
+
+def _days(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 3660:
+        raise ValueError(f"expected days from 1 to 3660, got {value!r}")
+    return float(value)
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected text, got {value!r}")
@@ -80,6 +96,8 @@ _FIELDS = {
     "max_events": ("max_events", _integer(1, 10_000_000)),
     "read_timeout": ("read_timeout", _seconds(0.1, 3600)),
     "max_connections": ("max_connections", _integer(1, 100_000)),
+    "sample_every": ("sample_every", _sample_every),
+    "sample_days": ("sample_days", _days),
 }
 
 
