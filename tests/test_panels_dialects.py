@@ -100,6 +100,7 @@ def test_nested_tokens_and_their_variables() -> None:
 
 def test_the_catalogue_s_dashboards_are_stable_and_complete() -> None:
     assert [d.uid for d in DASHBOARDS] == ["vpt-test-execution", "vpt-device-health", "vpt-video-quality",
+                                           "vpt-system-performance",
                                            "vpt-executive-summary", "vpt-qa-operations", "vpt-devops-monitoring",
                                            "vpt-quality-assurance", "vpt-custom-metrics"]
     for dashboard in DASHBOARDS:

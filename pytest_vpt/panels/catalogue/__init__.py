@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ..model import Dashboard, Panel
 from . import (custom_metrics, device_health, devops_monitoring, executive_summary, qa_operations,
-               quality_assurance, test_execution, video_quality)
+               quality_assurance, system_performance, test_execution, video_quality)
 
 
 def _linked(boards: tuple[Dashboard, ...]) -> tuple[Dashboard, ...]:
@@ -16,7 +16,7 @@ def _linked(boards: tuple[Dashboard, ...]) -> tuple[Dashboard, ...]:
 
 
 DASHBOARDS: tuple[Dashboard, ...] = _linked((
-    test_execution.DASHBOARD, device_health.DASHBOARD, video_quality.DASHBOARD,
+    test_execution.DASHBOARD, device_health.DASHBOARD, video_quality.DASHBOARD, system_performance.DASHBOARD,
     executive_summary.DASHBOARD, qa_operations.DASHBOARD, devops_monitoring.DASHBOARD, quality_assurance.DASHBOARD,
     custom_metrics.DASHBOARD,
 ))
