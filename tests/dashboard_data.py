@@ -7,7 +7,9 @@ from the middle of the history, one fails with a timeout now and then, and durat
 tenths of a second to minutes. Devices are probed every ``sample_every`` seconds with response
 times and a temperature, with outages (one within the grace, longer ones that are incidents).
 Streams have black screens and freezes and a quality score every hour; the tests record a
-custom metric, and each run its code coverage.
+custom metric, and each run its code coverage. The service (two server processes) stores its own
+figures every ``service_every`` seconds through its sampler: ingest requests and their latencies,
+reads, refusals (4xx), an hour of 5xx on the second day, batches and events written, CPU and memory.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pytest_vpt.events import builders
+from pytest_vpt.history import History
+from pytest_vpt.server.metrics import ServiceMetrics
+from pytest_vpt.server.sampling import INGEST_ROUTE, Sampler
 from pytest_vpt.store import open_store
 from pytest_vpt.store.after_write import after_write
 
@@ -28,16 +33,20 @@ BRANCHES = ("main", "dev")
 MARKERS = (["smoke"], ["regression"], ["regression", "video"])
 #: the metrics the history records: the tests' boot time, each run's coverage, the streams' score
 METRICS = ("boot.seconds", "video.quality_score", "vpt.coverage.percent")
+#: the server processes (host:pid) whose figures the service stores
+INSTANCES = ("vpt-server:101", "vpt-server:102")
 
 
 @dataclass(frozen=True)
 class Scale:
-    """How much history: days, runs a day, tests a run, seconds between device probes."""
+    """How much history: days, runs a day, tests a run, seconds between device probes and
+    between the service's samples of its own figures."""
 
     days: int = 4
     runs_per_day: int = 4
     tests: int = 12
     sample_every: float = 300.0
+    service_every: float = 900.0
 
 
 def _attempts(run_id: str, at: float, index: int, scale: Scale, rng: random.Random) -> Iterator[dict]:
@@ -155,6 +164,52 @@ def video_batches(end: float, scale: Scale = Scale(), seed: int = 13) -> Iterato
         yield batch
 
 
+class _Process:
+    """A server process's CPU seconds and resident memory, as the sampler reads them: each
+    interval a few percent of a core, memory growing slowly."""
+
+    def __init__(self, every: float, rng: random.Random) -> None:
+        self.every, self.rng, self.cpu, self.rss = every, rng, 0.0, 80e6
+
+    def __call__(self) -> tuple[float, float]:
+        self.cpu += self.every * (0.02 + 0.06 * self.rng.random())
+        self.rss += 1e4 * self.rng.random()
+        return self.cpu, self.rss
+
+
+def write_service_samples(store, end: float, scale: Scale = Scale(), seed: int = 17) -> int:
+    """The service's own figures over the history, as its sampler stores them every
+    ``scale.service_every`` seconds for each of :data:`INSTANCES`: how many samples."""
+    rng = random.Random(seed)
+    start, every = end - scale.days * DAY, scale.service_every
+    history = History(store)
+    taken = 0
+    for number, instance in enumerate(INSTANCES):
+        metrics = ServiceMetrics()
+        sampler = Sampler(metrics, instance, started=start, process=_Process(every, rng))
+        moment = start + every
+        while moment <= end:
+            outage = DAY + 6 * HOUR <= moment - start < DAY + 7 * HOUR  # the store unreachable: 503s
+            for _ in range(rng.randint(5, 20)):
+                if outage:
+                    metrics.latency.labels(*INGEST_ROUTE, "503").observe(0.005 + 0.01 * rng.random())
+                    continue
+                events = rng.randint(10, 500)
+                write = 0.002 * events * (1 + rng.random())
+                metrics.write.observe(write)
+                metrics.batch.observe(events)
+                metrics.events.labels("test").inc(events)
+                metrics.latency.labels(*INGEST_ROUTE, "200").observe(write + 0.01 + 0.05 * rng.random())
+            for _ in range(rng.randint(0, 5)):
+                metrics.latency.labels("GET", "/api/v1/runs", "200").observe(0.01 + 0.1 * rng.random())
+            if rng.random() < 0.2 + 0.1 * number:
+                metrics.latency.labels(*INGEST_ROUTE, "401").observe(0.001)
+            sampler.take(history, moment)
+            taken += 1
+            moment += every
+    return taken
+
+
 def seed(url: str, end: float, scale: Scale = Scale()) -> None:
     """Write the whole history into the store at ``url`` (made if missing)."""
     with open_store(url) as store:
@@ -162,3 +217,4 @@ def seed(url: str, end: float, scale: Scale = Scale()) -> None:
             for batch in batches:
                 store.write(batch)
                 after_write(store, batch)
+        write_service_samples(store, end, scale)
