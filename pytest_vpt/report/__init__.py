@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..history import History
 from ..history.record import Record
+from .kinds import shows_data
 from .model import Report, read_report
 from .page import render_page
 
@@ -51,7 +52,7 @@ def write_report(history: History, path: Path | str, since: float, until: float 
     shown = [p for s in report.sections for p in s.panels]
     last = report.last_run
     return ReportWritten(str(target), len(html), report.project, report.start, report.end, len(shown),
-                         sum(not p.data.empty for p in shown), None if last is None else last.run.run_id,
+                         sum(shows_data(p.data) for p in shown), None if last is None else last.run.run_id,
                          0 if last is None else len(last.tests))
 
 

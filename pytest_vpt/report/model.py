@@ -21,6 +21,7 @@ from ..history.verdicts import FlakyTest
 from ..panels.catalogue import DASHBOARDS, panels
 from ..panels.catalogue.test_execution import PASS_RATE_TARGET
 from ..panels.model import Panel
+from .values import plain
 
 #: the report's sections: a title and the catalogue panels it shows, in order
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -147,7 +148,9 @@ def thumbnail_uri(path: str | None) -> str | None:
 
 def as_dict(report: Report) -> dict[str, Any]:
     """What the report shows, as plain values (``vpt report --json`` prints a summary of it)."""
-    shown = {p.spec.key: p.data.to_dict() for s in report.sections for p in s.panels}
+    shown = {p.spec.key: {**p.data.to_dict(), "queries": [
+        {**q.to_dict(), "rows": [[plain(v) for v in row] for row in q.rows]} for q in p.data.queries]}
+        for s in report.sections for p in s.panels}
     last = report.last_run
     return {"project": report.project, "start": report.start, "end": report.end, "panels": shown,
             "kpis": report.kpis.to_dict(), "flaky": [t.to_dict() for t in report.flaky],

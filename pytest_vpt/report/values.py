@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -20,10 +21,20 @@ def text(value: Any) -> str:
 
 
 def number(value: Any) -> float | None:
-    """A finite number, or None for anything else (text, NULL, NaN, infinities, booleans)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A finite number (PostgreSQL's numeric too), or None for anything else (text, NULL, NaN,
+    infinities, booleans)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)) or not math.isfinite(value):
         return None
     return float(value)
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON has it: PostgreSQL's numeric as a float (NaN and infinities as None)."""
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def moment(epoch: Any, seconds: bool = False) -> str:

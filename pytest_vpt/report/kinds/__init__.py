@@ -20,13 +20,19 @@ KINDS: dict[str, Renderer] = {
 }
 
 
+def shows_data(data: PanelData) -> bool:
+    """Whether a panel has anything to draw: a row with a value (a sum over nothing is one row of NULLs)."""
+    return any(value is not None for query in data.queries for row in query.rows for value in row)
+
+
 def render_panel(data: PanelData, spec: Panel, frame: Frame) -> str:
     """A panel as an HTML section: its title, what it shows, and its chart (or "no data")."""
-    rows = sum(len(query.rows) for query in data.queries)
+    shown = shows_data(data)
+    rows = sum(len(query.rows) for query in data.queries) if shown else 0
     draw = KINDS.get(data.kind, table.render)
-    body = '<p class="nodata">No data in this range</p>' if data.empty else draw(data, spec, frame)
+    body = draw(data, spec, frame) if shown else '<p class="nodata">No data in this range</p>'
     return (f'<section class="panel w{min(max(spec.width, 6), 24)}" id="p-{text(data.key)}" data-kind="{text(data.kind)}" '
             f'data-rows="{rows}"><h3>{text(data.title)}</h3><p class="what">{text(data.description)}</p>{body}</section>')
 
 
-__all__ = ["Frame", "KINDS", "Mark", "Renderer", "render_panel"]
+__all__ = ["Frame", "KINDS", "Mark", "Renderer", "render_panel", "shows_data"]

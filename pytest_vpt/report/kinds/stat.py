@@ -23,7 +23,7 @@ def render(data: PanelData, spec: Panel, frame: Frame) -> str:
     for query in data.queries:
         if not query.rows:
             continue
-        named = len(query.columns) > 1 and not isinstance(query.rows[0][0], (int, float))
+        named = len(query.columns) > 1 and number(query.rows[0][0]) is None
         if named and "state" in query.columns:
             at = query.columns.index("state")
             for row in query.rows:
