@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import analytics, changes, costs, failures, kpis
+from . import analytics, changes, costs, failures, kpis, live
 
-ROUTERS: tuple[APIRouter, ...] = (analytics.router, changes.router, costs.router, failures.router, kpis.router)
+ROUTERS: tuple[APIRouter, ...] = (analytics.router, changes.router, costs.router, failures.router, kpis.router, live.router)
