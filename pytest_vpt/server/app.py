@@ -65,7 +65,6 @@ def create_app(settings: ServerSettings) -> FastAPI:
     serve_docs(app)
     app.state.database, app.state.metrics, app.state.settings = database, metrics, settings
     app.state.folding = folding  # its generation: what the live streams wait on (routes/live.py)
-    app.state.folding = folding  # its generation: what the live streams wait on (routes/live.py)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
