@@ -150,12 +150,15 @@ def recorded(pytester: pytest.Pytester) -> Recorded:
     return Recorded(pytester.path / ".vpt" / "vpt.db")
 
 
-#: What migrations 14 and 15 added, dropped again by the tests that make a store of an older version.
-UNDO_MIGRATIONS_14_15 = (
+#: What migrations from 0017 on made, dropped again by the tests that make a store of an older version.
+UNDO_MIGRATIONS_FROM_17 = ("DROP TABLE run_groups", "DROP TABLE service_samples")
+#: The same from 0014 on (0016 makes its tables again itself).
+UNDO_MIGRATIONS_FROM_14 = (
     *(f"DROP TABLE {table}" for table in ("test_episodes", "test_episode_branches", "kpi_daily", "kpi_device_daily",
                                           "kpi_flaky_tests")),
     *(f"ALTER TABLE test_daily DROP COLUMN {column}_duration_sum" for column in ("rerun", "failed", "quarantined")),
     "ALTER TABLE runs DROP COLUMN cpu_seconds",
+    *UNDO_MIGRATIONS_FROM_17,
 )
 
 

@@ -9,6 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from conftest import UNDO_MIGRATIONS_FROM_17
 from pytest_vpt.cli import cli
 from pytest_vpt.events import make_event
 from pytest_vpt.history import History
@@ -178,6 +179,8 @@ def test_a_store_from_before_the_costs_gets_them_from_its_attempts(store_url) ->
         week(store)
         width = len(store.conn.execute("SELECT * FROM test_daily").fetchone())
         store.conn.execute("DELETE FROM schema_version WHERE version >= 15")
+        for statement in UNDO_MIGRATIONS_FROM_17:
+            store.conn.execute(statement)
         for column in ("rerun_duration_sum", "failed_duration_sum", "quarantined_duration_sum"):
             store.conn.execute(f"ALTER TABLE test_daily DROP COLUMN {column}")
         store.conn.execute("ALTER TABLE runs DROP COLUMN cpu_seconds")

@@ -11,7 +11,7 @@ from pytest_vpt.analytics.flakiness import FlakinessSettings
 from pytest_vpt.quarantine.rules import Entry, QuarantinePolicy, next_entry
 from pytest_vpt.store import flakiness, open_store, queries
 
-from conftest import UNDO_MIGRATIONS_14_15, run_events
+from conftest import UNDO_MIGRATIONS_FROM_14, run_events
 
 
 def histories(runs: int, seed: int = 5) -> list[tuple[str, float, str, dict[str, str]]]:
@@ -207,7 +207,7 @@ def test_an_older_store_holds_the_runs_it_folded(store_url) -> None:
         before = by_nodeid(store)
         for statement in ("DELETE FROM schema_version WHERE version >= 10", "DROP TABLE test_flakiness_runs",
                           "DROP TABLE rollup_failures", "ALTER TABLE devices DROP COLUMN flush",
-                          "ALTER TABLE video_incidents DROP COLUMN position", *UNDO_MIGRATIONS_14_15):
+                          "ALTER TABLE video_incidents DROP COLUMN position", *UNDO_MIGRATIONS_FROM_14):
             store.conn.execute(statement)
     with open_store(store_url) as store:
         store.write(run_a)

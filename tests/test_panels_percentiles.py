@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 
 import dashboard_data
+from conftest import UNDO_MIGRATIONS_FROM_17
 from pytest_vpt.analytics.buckets import percentile
 from pytest_vpt.store import open_store
 from pytest_vpt.store.daily import hist_percentile, histogram
@@ -73,6 +74,8 @@ def test_a_store_from_before_the_percentiles_gets_them_from_its_attempts(history
     before = _rollups(history)
     with open_store(history) as store:
         store.conn.execute("DELETE FROM schema_version WHERE version >= 16")
+        for statement in UNDO_MIGRATIONS_FROM_17:
+            store.conn.execute(statement)
         store.conn.execute("DROP TABLE duration_daily")
         for column in ("p50_seconds", "p95_seconds"):
             store.conn.execute(f"ALTER TABLE test_daily DROP COLUMN {column}")

@@ -10,7 +10,7 @@ import pytest
 from pytest_vpt.events import make_event
 from pytest_vpt.store import open_store, queries
 
-from conftest import UNDO_MIGRATIONS_14_15
+from conftest import UNDO_MIGRATIONS_FROM_14
 
 DAY = 86400.0
 T0 = 1_800_000_000.0 - 1_800_000_000.0 % DAY  # the start of a day
@@ -86,7 +86,7 @@ def test_an_older_store_gets_its_daily_rollup_again(tmp_path) -> None:
         store.conn.execute("DELETE FROM schema_version WHERE version >= 7")
         for statement in ("DROP TABLE test_daily_pending", "DROP TABLE video_incidents",
                           "DROP TABLE rollup_failures", "DROP TABLE test_flakiness_runs",
-                          "ALTER TABLE devices DROP COLUMN flush", *UNDO_MIGRATIONS_14_15, "UPDATE test_daily SET duration_hist = '{\"1\": 1}'",
+                          "ALTER TABLE devices DROP COLUMN flush", *UNDO_MIGRATIONS_FROM_14, "UPDATE test_daily SET duration_hist = '{\"1\": 1}'",
                           *(f"ALTER TABLE test_daily ADD COLUMN {c}" for c in ("duration_p50", "duration_p95"))):
             store.conn.execute(statement)
     with open_store(f"sqlite:///{tmp_path / 'vpt.db'}") as store:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import episodes
+from . import episodes, run_groups
 from .daily import day_of
 from .kpis import QUALITY_METRIC, refresh_days, spanned
 
@@ -77,10 +77,11 @@ def refresh(conn: Any, batch: Touched) -> dict[str, set[float]]:
 
 
 def _runs(conn: Any, run_ids: list[str], days: dict[str, set[float]]) -> None:
-    """The runs that ended, oldest first: their episodes, their days, the verdicts that changed."""
+    """The runs that ended, oldest first: their groups, episodes, days, the verdicts that changed."""
     rows = conn.execute("SELECT run_id, project, started_at, finished_at, status FROM runs "
                         "WHERE run_id IN (SELECT value FROM json_each(?)) AND status != 'running'",
                         (json.dumps(run_ids),)).fetchall()
+    run_groups.refresh(conn, [row[0] for row in rows])
     for run_id, project, started_at, finished_at, status in sorted(rows, key=lambda row: (row[2], row[0])):
         days[project].update(spanned([(started_at, finished_at)]))
         if status == "finished":

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..analytics.buckets import bucket
 from ..analytics.kpis import per_hour, quality_score, share, video_qoe
-from . import episodes
+from . import episodes, run_groups
 from .daily import DAY, day_of
 from .sql import upsert
 
@@ -188,8 +188,9 @@ def _scored(parts: dict[str, float | None]) -> tuple[float | None, str]:
 
 
 def rebuild(conn: Any, project: str | None = None) -> int:
-    """Fold every episode again and recompute every day (of one project); returns how many days."""
+    """Fold every episode and group every ended run again, and recompute every day (of one project); returns how many days."""
     episodes.rebuild(conn, project)
+    run_groups.rebuild(conn, project)
     where, args = ("WHERE project = ?", (project,)) if project else ("", ())
     for table in ("kpi_daily", "kpi_device_daily", "kpi_flaky_tests"):
         conn.execute(f"DELETE FROM {table} {where}", args)

@@ -4,6 +4,7 @@ incidents (MTBF, MTTR), how much of their time tests used, and what their probes
 from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
+from .sources import ENDED_GROUPS
 from .variables import DEVICE, PROJECT
 
 _UPTIME_STEPS = (Threshold(None, "red"), Threshold(95.0, "orange"), Threshold(99.0, "green"))
@@ -94,13 +95,10 @@ INCIDENTS = Panel(
 UTILISATION = Panel(
     "utilisation", "Utilisation",
     "The share of each interval (at least an hour) that tests ran on each device: the durations of "
-    "the attempts naming the device, over the interval's length.",
+    "the ended runs' attempts (reruns included) naming the device, over the interval's length.",
     "timeseries",
-    (Query("SELECT $bucket(a.started_at, 3600) AS \"time\", a.device_id AS metric, "
-           "100.0 * sum(a.duration) / $width(3600) AS utilisation FROM test_attempts a "
-           "JOIN runs r ON r.run_id = a.run_id WHERE r.project = $var(project) AND $window(a.started_at) "
-           "AND a.device_id IS NOT NULL AND a.duration >= 0 AND $in(a.device_id, device) "
-           "GROUP BY 1, 2 ORDER BY 1, 2", "time_series"),),
+    (Query("SELECT $bucket(hour, 3600) AS \"time\", name AS metric, 100.0 * sum(seconds) / $width(3600) AS utilisation "
+           f"{ENDED_GROUPS} AND kind = 'device' AND $in(name, device) GROUP BY 1, 2 ORDER BY 1, 2", "time_series"),),
     unit="percent", minimum=0,
 )
 PROBE_VALUES = Panel(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
 from .device_health import MTBF as DEVICE_MTBF
+from .sources import ENDED_GROUPS
 from .test_execution import PASS_RATE, PASS_RATE_GAUGE
 from .variables import BRANCH, DEVICE, PROJECT
 
@@ -72,13 +73,11 @@ COST_TREND = Panel(
 )
 DEVICE_HOURS = Panel(
     "device-hours", "Device-hours",
-    "Hours of testing each device carried in the range: the durations of the attempts (reruns "
-    "included) naming it.",
+    "Hours of testing each device carried in the range: the durations of the ended runs' attempts "
+    "(reruns included) naming it.",
     "bargauge",
-    (Query("SELECT a.device_id AS device, sum(a.duration) / 3600.0 AS hours FROM test_attempts a "
-           "JOIN runs r ON r.run_id = a.run_id WHERE r.project = $var(project) AND $window(a.started_at) "
-           "AND a.device_id IS NOT NULL AND a.duration >= 0 AND $in(a.device_id, device) "
-           "GROUP BY a.device_id ORDER BY 1 LIMIT 50"),),
+    (Query("SELECT name AS device, sum(seconds) / 3600.0 AS hours "
+           f"{ENDED_GROUPS} AND kind = 'device' AND $in(name, device) GROUP BY name ORDER BY 1 LIMIT 50"),),
     unit="h", minimum=0, width=12,
 )
 

@@ -9,15 +9,13 @@ from ..model import Dashboard, Panel, Query, Row, Threshold
 from .device_health import UTILISATION
 from .test_execution import (DURATION_TREND, FAILURE_CAUSES, FAILURE_HEATMAP, OUTCOMES, TESTS_PER_HOUR,
                              TIMELINE)
+from .sources import GROUPS
 from .variables import BRANCH, DEVICE, PROJECT
 
 _COVERAGE_STEPS = (Threshold(None, "red"), Threshold(60.0, "orange"), Threshold(80.0, "green"))
 # the coverage each run recorded (its own, not a test's), through the metrics' (name, time) index
 _COVERAGE = (f"FROM metrics m JOIN runs r ON r.run_id = m.run_id WHERE m.name = '{COVERAGE_PERCENT}' "
              "AND $window(m.time) AND m.project = $var(project) AND m.test_id IS NULL AND $in(r.vcs_branch, branch)")
-_FINAL = ("FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
-          "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
-          "AND a.is_final = 1 AND $window(a.started_at)")
 
 RUNS = Panel(
     "recent-runs", "Recent runs",
@@ -48,22 +46,21 @@ COVERAGE_NOW = Panel(
 )
 TESTS_PER_DEVICE = Panel(
     "tests-per-device", "Tests per device",
-    "The final attempts that ran on each device in the range, of how many distinct tests, and their hours.",
+    "The finished runs' final attempts that ran on each device in the range, the most in one run "
+    "(each runs a test once), and their hours.",
     "table",
-    (Query("SELECT a.device_id AS device, count(*) AS tests, count(DISTINCT a.test_id) AS \"distinct tests\", "
-           "sum(CASE WHEN a.duration >= 0 THEN a.duration ELSE 0 END) / 3600.0 AS hours "
-           f"{_FINAL} AND a.device_id IS NOT NULL AND $in(a.device_id, device) GROUP BY a.device_id ORDER BY 2 DESC, 1"),),
+    (Query("SELECT name AS device, sum(tests) AS tests, max(tests) AS \"most in a run\", "
+           f"sum(test_seconds) / 3600.0 AS hours {GROUPS} AND kind = 'device' AND $in(name, device) "
+           "GROUP BY name ORDER BY 2 DESC, 1"),),
     width=12,
 )
 TESTS_PER_MARKER = Panel(
     "tests-per-marker", "Tests per marker",
-    "The final attempts of the tests carrying each marker (smoke, regression, ...) in the range, "
-    "of how many distinct tests; most run first.",
+    "The finished runs' final attempts of the tests carrying each marker (smoke, regression, ...) in "
+    "the range, and the most in one run; most run first.",
     "bargauge",
-    (Query("SELECT m.value AS marker, count(*) AS tests, count(DISTINCT a.test_id) AS \"distinct tests\" "
-           "FROM test_attempts a JOIN runs r ON r.run_id = a.run_id CROSS JOIN $each(a.markers, m) "
-           "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
-           "AND a.is_final = 1 AND $window(a.started_at) GROUP BY m.value ORDER BY 2 DESC, 1 LIMIT 30"),),
+    (Query("SELECT name AS marker, sum(tests) AS tests, max(tests) AS \"most in a run\" "
+           f"{GROUPS} AND kind = 'marker' GROUP BY name ORDER BY 2 DESC, 1 LIMIT 30"),),
     unit="short", minimum=0, width=12,
 )
 

@@ -4,6 +4,7 @@ durations, volume, flaky tests, markers, outcomes, runs, failing tests and failu
 from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
+from .sources import GROUPS
 from .variables import BRANCH, DEVICE, PROJECT
 
 #: Green from this pass rate (percent): the gauge's target.
@@ -13,10 +14,6 @@ _JUDGED = "passed + failed + error + quarantined"
 # the runs in view: the project's finished runs started in the range, on the chosen branches
 _RUNS = ("FROM runs WHERE project = $var(project) AND status = 'finished' AND $window(started_at) "
          "AND $in(vcs_branch, branch)")
-# the final attempts of those runs
-_FINAL = ("FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
-          "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
-          "AND a.is_final = 1 AND $window(a.started_at)")
 _DAYS = "FROM test_daily WHERE project = $var(project) AND $window(day)"
 
 PASS_RATE = Panel(
@@ -33,14 +30,12 @@ PASS_RATE = Panel(
 )
 PASS_RATE_BY_DEVICE = Panel(
     "pass-rate-by-device", "Pass rate per device",
-    "The pass rate of the final attempts that ran on each device (a test naming its device), "
-    "per interval of at least an hour.",
+    "The pass rate of the finished runs' final attempts that ran on each device (a test naming its "
+    "device), per interval of at least an hour.",
     "timeseries",
-    (Query("SELECT $bucket(a.started_at, 3600) AS \"time\", a.device_id AS metric, "
-           "100.0 * sum(CASE WHEN a.outcome = 'passed' THEN 1 ELSE 0 END) / nullif(sum(CASE WHEN a.outcome IN "
-           "('passed', 'failed', 'error') THEN 1 ELSE 0 END), 0) AS \"pass rate\" "
-           f"{_FINAL} AND a.device_id IS NOT NULL AND $in(a.device_id, device) GROUP BY 1, 2 ORDER BY 1, 2",
-           "time_series"),),
+    (Query("SELECT $bucket(hour, 3600) AS \"time\", name AS metric, "
+           "100.0 * sum(passed) / nullif(sum(judged), 0) AS \"pass rate\" "
+           f"{GROUPS} AND kind = 'device' AND $in(name, device) GROUP BY 1, 2 ORDER BY 1, 2", "time_series"),),
     unit="percent", minimum=0, maximum=100, thresholds=_RATE_STEPS,
 )
 DURATION_TREND = Panel(
@@ -79,13 +74,10 @@ FLAKY_TESTS = Panel(
 )
 BY_MARKER = Panel(
     "pass-rate-by-marker", "Success rate by marker",
-    "The pass rate of the final attempts of the tests carrying each marker, in the range.",
+    "The pass rate of the finished runs' final attempts of the tests carrying each marker, in the range.",
     "bargauge",
-    (Query("SELECT m.value AS marker, 100.0 * sum(CASE WHEN a.outcome = 'passed' THEN 1 ELSE 0 END) / "
-           "nullif(sum(CASE WHEN a.outcome IN ('passed', 'failed', 'error') THEN 1 ELSE 0 END), 0) AS \"pass rate\" "
-           f"FROM test_attempts a JOIN runs r ON r.run_id = a.run_id CROSS JOIN $each(a.markers, m) "
-           "WHERE r.project = $var(project) AND r.status = 'finished' AND $in(r.vcs_branch, branch) "
-           "AND a.is_final = 1 AND $window(a.started_at) GROUP BY m.value ORDER BY 2, 1 LIMIT 30"),),
+    (Query("SELECT name AS marker, 100.0 * sum(passed) / nullif(sum(judged), 0) AS \"pass rate\" "
+           f"{GROUPS} AND kind = 'marker' GROUP BY name ORDER BY 2, 1 LIMIT 30"),),
     unit="percent", minimum=0, maximum=100, thresholds=_RATE_STEPS,
 )
 PASS_RATE_GAUGE = Panel(
@@ -128,12 +120,11 @@ FAILURE_HEATMAP = Panel(
 )
 FAILURE_CAUSES = Panel(
     "failure-causes", "Top failure causes",
-    "The failed and erroring final attempts in the range by their error type: how many, of how many tests, "
-    "and when last.",
+    "The failed and erroring final attempts of the finished runs in the range by their error type: "
+    "how many, the most in one run (a run fails each test once), and when last.",
     "table",
-    (Query("SELECT coalesce(a.error_type, '(none)') AS cause, count(*) AS failures, "
-           "count(DISTINCT a.test_id) AS tests, max(a.started_at) AS \"last seen\" "
-           f"{_FINAL} AND a.outcome IN ('failed', 'error') GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),),
+    (Query("SELECT name AS cause, sum(failures) AS failures, max(failures) AS \"most in a run\", "
+           f"max(last_failure) AS \"last seen\" {GROUPS} AND kind = 'cause' GROUP BY name ORDER BY 2 DESC, 1 LIMIT 20"),),
     width=24,
 )
 
