@@ -23,35 +23,43 @@ _FINAL = "a.is_final = 1"
 _TIMED = f"a.duration >= 0 AND a.duration <= {LONGEST}"  # false for NULL, NaN and infinities
 _FAILING = f"{_FINAL} AND a.outcome IN ('failed', 'error')"
 _FIGURES = (
-    "count(*), "
-    f"coalesce(sum(CASE WHEN {_TIMED} THEN a.duration END), 0), "
-    f"sum(CASE WHEN {_FINAL} THEN 1 ELSE 0 END), "
-    f"coalesce(sum(CASE WHEN {_FINAL} AND {_TIMED} THEN a.duration END), 0), "
-    f"sum(CASE WHEN {_FINAL} AND a.outcome = 'passed' THEN 1 ELSE 0 END), "
-    f"sum(CASE WHEN {_FINAL} AND a.outcome IN ('passed', 'failed', 'error') THEN 1 ELSE 0 END), "
-    f"sum(CASE WHEN {_FAILING} THEN 1 ELSE 0 END), "
-    f"max(CASE WHEN {_FAILING} THEN a.started_at END)"
+    "count(*) AS attempts, "
+    f"coalesce(sum(CASE WHEN {_TIMED} THEN a.duration END), 0) AS seconds, "
+    f"sum(CASE WHEN {_FINAL} THEN 1 ELSE 0 END) AS tests, "
+    f"coalesce(sum(CASE WHEN {_FINAL} AND {_TIMED} THEN a.duration END), 0) AS test_seconds, "
+    f"sum(CASE WHEN {_FINAL} AND a.outcome = 'passed' THEN 1 ELSE 0 END) AS passed, "
+    f"sum(CASE WHEN {_FINAL} AND a.outcome IN ('passed', 'failed', 'error') THEN 1 ELSE 0 END) AS judged, "
+    f"sum(CASE WHEN {_FAILING} THEN 1 ELSE 0 END) AS failures, "
+    f"max(CASE WHEN {_FAILING} THEN a.started_at END) AS last_failure"
 )
 _COLUMNS = ("run_id, kind, name, hour, project, branch, finished, attempts, seconds, tests, test_seconds, "
             "passed, judged, failures, last_failure")
 # the ended runs named by the JSON list ``?`` and their attempts
 _ENDED = ("FROM test_attempts a JOIN runs r ON r.run_id = a.run_id "
           "WHERE a.run_id IN (SELECT value FROM json_each(?)) AND r.status != 'running'")
-_RUN = "a.run_id, r.project, r.vcs_branch, CASE WHEN r.status = 'finished' THEN 1 ELSE 0 END"
+_FINISHED = "CASE WHEN r.status = 'finished' THEN 1 ELSE 0 END"
+_RUN = f"a.run_id, r.project, r.vcs_branch, {_FINISHED}"
 _GROUPED = {
-    "device": ("a.device_id", "", "AND a.device_id IS NOT NULL"),
-    "marker": ("m.value", "CROSS JOIN json_each(a.markers) AS m", ""),
-    "cause": ("coalesce(a.error_type, '(none)')", "", f"AND {_FAILING}"),
+    "device": ("a.device_id", "AND a.device_id IS NOT NULL"),
+    "cause": ("coalesce(a.error_type, '(none)')", f"AND {_FAILING}"),
 }
+_SUMS = ("sum(attempts), sum(seconds), sum(tests), sum(test_seconds), sum(passed), sum(judged), sum(failures), "
+         "max(last_failure)")
 
 
 def _insert(kind: str) -> str:
-    name, join, where = _GROUPED[kind]
-    ended = _ENDED.replace("WHERE", f"{join} WHERE", 1) if join else _ENDED
+    if kind == "marker":  # the attempts grouped by their list of markers first: few lists, many attempts
+        return (f"WITH lists AS (SELECT a.run_id, r.project, r.vcs_branch AS branch, {_FINISHED} AS finished, "
+                f"a.markers, {_HOUR} AS hour, {_FIGURES} "
+                f"{_ENDED} AND a.markers != '[]' GROUP BY {_RUN}, a.markers, {_HOUR}) "
+                f"INSERT INTO run_groups ({_COLUMNS}) "
+                f"SELECT run_id, 'marker', m.value, hour, project, branch, finished, {_SUMS} "
+                "FROM lists CROSS JOIN json_each(lists.markers) AS m "
+                "GROUP BY run_id, m.value, hour, project, branch, finished ORDER BY 1, 3, 4")
+    name, where = _GROUPED[kind]
     return (f"INSERT INTO run_groups ({_COLUMNS}) "
             f"SELECT a.run_id, '{kind}', {name}, {_HOUR}, r.project, r.vcs_branch, "
-            f"CASE WHEN r.status = 'finished' THEN 1 ELSE 0 END, {_FIGURES} "
-            f"{ended} {where} GROUP BY {_RUN}, {name}, {_HOUR} ORDER BY 1, 3, 4")
+            f"{_FINISHED}, {_FIGURES} {_ENDED} {where} GROUP BY {_RUN}, {name}, {_HOUR} ORDER BY 1, 3, 4")
 
 
 _INSERTS = tuple(_insert(kind) for kind in KINDS)
