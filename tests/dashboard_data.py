@@ -177,16 +177,17 @@ class _Process:
         return self.cpu, self.rss
 
 
-def write_service_samples(store, end: float, scale: Scale = Scale(), seed: int = 17) -> int:
+def write_service_samples(store, end: float, scale: Scale = Scale(), seed: int = 17, size_every: float = 300.0) -> int:
     """The service's own figures over the history, as its sampler stores them every
-    ``scale.service_every`` seconds for each of :data:`INSTANCES`: how many samples."""
+    ``scale.service_every`` seconds for each of :data:`INSTANCES` (reading the store's size
+    every ``size_every`` seconds): how many samples."""
     rng = random.Random(seed)
     start, every = end - scale.days * DAY, scale.service_every
     history = History(store)
     taken = 0
     for number, instance in enumerate(INSTANCES):
         metrics = ServiceMetrics()
-        sampler = Sampler(metrics, instance, started=start, process=_Process(every, rng))
+        sampler = Sampler(metrics, instance, started=start, size_every=size_every, process=_Process(every, rng))
         moment = start + every
         while moment <= end:
             outage = DAY + 6 * HOUR <= moment - start < DAY + 7 * HOUR  # the store unreachable: 503s

@@ -54,11 +54,14 @@ class ServiceReads:
         if not math.isfinite(sample.time) or not math.isfinite(sample.seconds) or sample.seconds < 0:
             raise ValueError(f"a sample needs a finite time and a length of 0 s or more, got {sample.time!r}, "
                              f"{sample.seconds!r}")
-        return self.store.apply(service_samples.write, asdict(sample), keep_days * 86400.0)  # type: ignore[attr-defined]
+        # a transaction of its own, not the store's apply: no wait for the rollups' lock behind a fold
+        with self.store.transaction() as conn:  # type: ignore[attr-defined]
+            return service_samples.write(conn, asdict(sample), keep_days * 86400.0)
 
-    def store_figures(self) -> tuple[float, int]:
-        """The store's size in bytes and the attempts waiting for the daily rollup, now."""
-        return self._query(service_samples.store_figures, self.store.engine)  # type: ignore[attr-defined]
+    def store_figures(self, size: bool = True) -> tuple[float | None, int]:
+        """The store's size in bytes (None unless ``size``) and the attempts waiting for the
+        daily rollup, now."""
+        return self._query(service_samples.store_figures, self.store.engine, size)  # type: ignore[attr-defined]
 
     def service_samples(self, since: float | None = None, until: float | None = None, instance: str | None = None,
                         limit: int = 1000) -> list[ServiceSample]:

@@ -6,7 +6,8 @@ The latency percentiles come from the deltas of the registry's histogram buckets
 interval, interpolated within a bucket as Prometheus's ``histogram_quantile`` does: the figures
 a Prometheus user computes from /metrics, with no second record of each request kept; their
 precision is the buckets' (a p99 beyond the last finite bucket, 10 s, is told as 10 s).
-The rollup lag is how long the queue has been seen holding attempts, sample after sample (the
+The store's size is read every ``size_every`` seconds at most (PostgreSQL's stats every file of
+the database); the samples between tell the last size read. The rollup lag is how long the queue has been seen holding attempts, sample after sample (the
 queue keeps no time of its own), so it is exact to a sampling interval; 0 when it is empty.
 """
 
@@ -121,12 +122,13 @@ class Sampler:
     """Turns the registry's totals into one :class:`ServiceSample` per call of :meth:`take`."""
 
     def __init__(self, metrics: ServiceMetrics, instance: str | None = None, started: float | None = None,
-                 keep_days: float = KEEP_DAYS,
+                 keep_days: float = KEEP_DAYS, size_every: float = 300.0,
                  process: Callable[[], tuple[float, float | None]] = process_figures) -> None:
         self.metrics = metrics
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}"
-        self.keep_days = keep_days
+        self.keep_days, self.size_every = keep_days, size_every
         self.process = process
+        self._size: tuple[float, float | None] | None = None  # when the store's size was read, and the size
         self._last = read_registry(metrics, time.time() if started is None else started, process()[0])
         self._waiting_since: float | None = None  # when the rollup queue was first seen holding attempts
 
@@ -135,12 +137,17 @@ class Sampler:
         the next), written to ``history``'s store; the sample."""
         now = time.time() if now is None else now
         cpu, rss = self.process()
-        size, queued = history.store_figures()
+        fresh = self._size is None or not 0 <= now - self._size[0] < self.size_every
+        size, queued = history.store_figures(size=fresh)
+        if not fresh:
+            size = self._size[1]  # type: ignore[index]
         reading = read_registry(self.metrics, now, cpu)
         waiting_since = (self._waiting_since if self._waiting_since is not None else now) if queued else None
         sample = self.sample(self._last, reading, size, queued, waiting_since, rss)
         history.record_service_sample(sample, self.keep_days)
         self._last, self._waiting_since = reading, waiting_since
+        if fresh:
+            self._size = (now, size)
         return sample
 
     def sample(self, before: Reading, after: Reading, size: float | None, queued: int | None,

@@ -34,12 +34,15 @@ def read(conn: Any, since: float, until: float, instance: str | None, limit: int
     return [dict(zip(COLUMNS, row)) for row in rows]
 
 
-def store_figures(conn: Any, engine: str) -> tuple[float, int]:
-    """The database's size in bytes (PostgreSQL: the whole database the store is in) and how
+def store_figures(conn: Any, engine: str, size: bool = True) -> tuple[float | None, int]:
+    """The database's size in bytes (PostgreSQL: the whole database the store is in, as
+    /metrics tells it; None unless ``size``: it stats every file of the database) and how
     many attempts wait to be folded into the daily rollup."""
-    if engine == "postgresql":
-        size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-    else:
-        size = conn.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").fetchone()[0]
+    found = None
+    if size and engine == "postgresql":
+        found = float(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+    elif size:
+        found = float(conn.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+                      .fetchone()[0])
     queued = conn.execute("SELECT count(*) FROM test_daily_pending").fetchone()[0]
-    return float(size), int(queued)
+    return found, int(queued)
