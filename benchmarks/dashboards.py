@@ -2,16 +2,17 @@
 
 Loads the realistic history of tests/dashboard_data.py, scaled to ``--executions`` test
 executions over 30 days (24 runs a day on two branches, as many tests a run as that takes;
-flaky, broken and timing-out tests, reruns, markers, devices), with its device samples every
-5 minutes, video incidents and quality scores, through the store's own writers: each batch as a
+flaky, broken and timing-out tests, reruns, markers, devices), with its device samples every 5
+minutes, video incidents and quality scores, through the store's own writers: each batch as a
 recorder sends it (a run's attempts in one batch, samples and scores in batches of thousands),
 each followed by the after-write step (the daily fold, the flakiness verdicts) as it runs for
-real. PostgreSQL: a fresh schema of the server at VPT_TEST_PG_DSN (or --dsn); SQLite: a fresh
-file. Then every variable query and every panel query of every dashboard, rendered for each
-datasource and expanded as Grafana expands it for the last 30 days at a 1h interval, the
-seeded project and "All" for each multi-value variable, runs read-only (PostgreSQL: a
-read-only transaction; SQLite: the file opened mode=ro), ``--repeat`` times; each one's
-median is printed per engine.
+real; then the service's own figures as its sampler stores them, every 5 minutes from two server
+processes (17,280 rows; the store's size read once a day of them). PostgreSQL: a fresh schema of
+the server at VPT_TEST_PG_DSN (or --dsn); SQLite: a fresh file. Then every variable query and
+every panel query of every dashboard, rendered for each datasource and expanded as Grafana
+expands it for the last 30 days at a 1h interval, the seeded project and "All" for each
+multi-value variable, runs read-only (PostgreSQL: a read-only transaction; SQLite: the file
+opened mode=ro), ``--repeat`` times; each one's median is printed per engine.
 
 Single-value variables take the first value their query lists (as Grafana does), multi-value
 ones "All" where offered, else every value listed.
@@ -57,12 +58,14 @@ DAYS, RUNS_PER_DAY = 30, 24
 INTERVAL = HOUR
 GOALS = {"postgres": 150.0, "sqlite": 500.0}
 BATCH = 5000  # device samples and quality scores per batch
+SERVICE_EVERY = 300.0  # seconds between the service's samples (its default is 15: a row costs a transaction)
 
 
 def scale_for(executions: int) -> dashboard_data.Scale:
     """30 days of 24 runs a day, with as many tests a run as make ``executions`` final attempts."""
     return dashboard_data.Scale(days=DAYS, runs_per_day=RUNS_PER_DAY,
-                                tests=max(12, round(executions / (DAYS * RUNS_PER_DAY))), sample_every=300.0)
+                                tests=max(12, round(executions / (DAYS * RUNS_PER_DAY))), sample_every=300.0,
+                                service_every=SERVICE_EVERY)
 
 
 def rebatched(batches: Iterable[list[dict]], size: int = BATCH) -> Iterator[list[dict]]:
@@ -90,6 +93,7 @@ def load(url: str, end: float, scale: dashboard_data.Scale, analyze: Callable | 
                 written += 1
                 if analyze and written % 150 == 0:  # what autovacuum does on a server not loaded this fast
                     analyze(store)
+        dashboard_data.write_service_samples(store, end, scale, size_every=DAY)
         if analyze:
             analyze(store)
 
