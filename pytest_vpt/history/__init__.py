@@ -5,6 +5,7 @@ from .changes import BadChangeRead, Change, Changes, UnknownTest
 from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
 from .costs import CostDay, Costs, CostTotal, DeviceUse, FlakyCost, MarkerUse
 from .errors import HistoryError, NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
+from .exports import ExportColumn, ExportRows, UnknownExportQuery
 from .failures import FailureGroup, FailureReport, RunCategories, UnknownCategory
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
 from .kpis import DeviceKpis, KpiDay, KpiRebuild, Kpis, QualityPart, QualityScore, UnknownDevice
@@ -23,5 +24,6 @@ __all__ = [
     "QualityScore", "QuarantineEntry", "Run", "RunCategories", "RunDetail", "RunIdAmbiguous", "RunNotFound",
     "SeriesRead", "ServiceSample", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
     "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
+    "ExportColumn", "ExportRows", "UnknownExportQuery",
     "BadLiveRead", "LiveFailure", "LiveRun", "LiveSlow", "LiveView",
 ]

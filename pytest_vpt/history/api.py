@@ -15,6 +15,7 @@ from ..store.status import StoreStatus, status
 from .changes import ChangeReads
 from .correlation import CorrelationReads
 from .costs import CostReads
+from .exports import ExportReads
 from .errors import NoVerdict, RunIdAmbiguous, RunNotFound, TestInSeveralProjects
 from .failures import FailureReads
 from .health import Device, DeviceIncident, DeviceValue, VideoIncident
@@ -29,7 +30,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads):
+class History(ChangeReads, CostReads, CorrelationReads, ExportReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every
