@@ -37,9 +37,10 @@ panels         analytics, events, wording (the panel catalogue: each panel once,
                SQL rendered into each dialect)
 grafana        config, config_file, panels, redaction, wording; of store only its URLs
                (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
+exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
 cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
-api            config, events, history, metrics, wording (the public names)
+api            config, events, exports, history, metrics, wording (the public names)
 __main__       cli
 =============  ==========================================================================
 
@@ -84,9 +85,10 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
     "panels": {"analytics", "events", "wording"},
     "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
-    "cli": _BELOW_RECORDING | {"api", "ci", "grafana", "panels", "producers", "server"},
+    "exports": {"config", "history", "wording"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "server"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
-    "api": {"config", "events", "history", "metrics", "wording"},
+    "api": {"config", "events", "exports", "history", "metrics", "wording"},
     "__main__": {"cli"},
 }
 
