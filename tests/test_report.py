@@ -34,12 +34,15 @@ def seeded(request, tmp_path_factory) -> str:
 
 def test_every_panel_is_drawn_with_the_catalogues_numbers(seeded, tmp_path) -> None:
     with History.open(seeded, project="box") as history:
-        written = write_report(history, tmp_path / "report.html", report_history.SINCE, report_history.END + 3600)
+        told: list[tuple[int, int]] = []
+        written = write_report(history, tmp_path / "report.html", report_history.SINCE, report_history.END + 3600,
+                               on_progress=lambda done, total: told.append((done, total)))
         gauge = history.panel_data("pass-rate-gauge", report_history.SINCE, report_history.END + 3600)
         causes = history.panel_data("failure-causes", report_history.SINCE, report_history.END + 3600)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     keys = [key for _, keys in SECTIONS for key in keys]
     assert written.panels == len(keys) and written.panels_with_data == len(keys)
+    assert [done for done, _ in told] == list(range(1, len(told) + 1)) and {total for _, total in told} == {len(told)}
     for key in keys:
         found = re.search(rf'<section class="panel [^"]*" id="p-{key}" data-kind="[^"]+" data-rows="(\d+)">', html)
         assert found and int(found.group(1)) > 0, key

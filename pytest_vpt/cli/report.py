@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from ..history.panels import LONGEST_RANGE
-from ..report import read_report, write_report
+from ..report import read_report, save_report
+from ..report.model import as_dict
 from ..report.terminal import print_report
-from . import render
+from . import progress, render
 from .context import StoreOption
 from .timespec import window_start
 
@@ -29,19 +30,21 @@ def report(store_option: StoreOption, output: Path, since: str, project: str | N
     """Write one self-contained HTML report of the history and the last run."""
     start = window_start(since, longest=LONGEST_RANGE)
     with store_option.history(project or store_option.settings.project) as history:
-        if terminal:
-            found = read_report(history, start)
-            if as_json:
-                from ..report.model import as_dict
-
-                render.emit_json(as_dict(found))
-            else:
-                print_report(found)
-            return
         try:
-            written = write_report(history, output, start)
-        except OSError as exc:
-            raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+            with progress.shown("reading the history", "reads", quiet=as_json) as bar:
+                found = read_report(history, start, on_progress=bar.update)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    if terminal and as_json:
+        render.emit_json(as_dict(found))
+        return
+    if terminal:
+        print_report(found)
+        return
+    try:
+        written = save_report(found, output)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     if as_json:
         render.emit_json(written.to_dict())
         return

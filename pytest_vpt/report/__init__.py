@@ -8,8 +8,10 @@ the terminal (:mod:`.terminal`) are apart, so the service's pages can draw with 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..history import History
 from ..history.record import Record
@@ -38,9 +40,14 @@ def render_report(history: History, since: float, until: float | None = None) ->
     return render_page(read_report(history, since, until))
 
 
-def write_report(history: History, path: Path | str, since: float, until: float | None = None) -> ReportWritten:
-    """Write the report to ``path`` (replaced whole: a reader never sees half of it)."""
-    report = read_report(history, since, until)
+def write_report(history: History, path: Path | str, since: float, until: float | None = None,
+                 on_progress: Callable[[int, int], Any] | None = None) -> ReportWritten:
+    """Write the report to ``path``; ``on_progress(done, total)`` as :func:`read_report` tells it."""
+    return save_report(read_report(history, since, until, on_progress=on_progress), path)
+
+
+def save_report(report: Report, path: Path | str) -> ReportWritten:
+    """Write a report read already to ``path`` (replaced whole: a reader never sees half of it)."""
     html = render_page(report).encode("utf-8")
     target = Path(path)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
@@ -56,4 +63,4 @@ def write_report(history: History, path: Path | str, since: float, until: float 
                          0 if last is None else len(last.tests))
 
 
-__all__ = ["Report", "ReportWritten", "read_report", "render_report", "write_report"]
+__all__ = ["Report", "ReportWritten", "read_report", "render_report", "save_report", "write_report"]

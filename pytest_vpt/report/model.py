@@ -8,6 +8,7 @@ import base64
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from ..history import History, HistoryError
@@ -98,24 +99,41 @@ class Report:
         return next((p for s in self.sections for p in s.panels if p.spec.key == key), None)
 
 
-def read_report(history: History, since: float, until: float | None = None, flaky_limit: int = 20) -> Report:
-    """The report of ``history`` (opened for a project) from ``since`` to ``until`` (now)."""
+def read_report(history: History, since: float, until: float | None = None, flaky_limit: int = 20,
+                on_progress: Callable[[int, int], Any] | None = None) -> Report:
+    """The report of ``history`` (opened for a project) from ``since`` to ``until`` (now);
+    ``on_progress(done, total)`` is told of each read as it ends."""
     if not history.project:
         raise ValueError("a report is a project's: open the history with project=...")
     end = time.time() if until is None else until
-    sections = [Section(title, [ShownPanel(CATALOGUE[key], history.panel_data(key, since, end)) for key in keys])
-                for title, keys in SECTIONS]
+    keys = [key for _, keys in SECTIONS for key in keys]
+    total, done = len(keys) + len(_READS), 0
+
+    def step(value: Any) -> Any:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, total)
+        return value
+
+    shown = {key: step(ShownPanel(CATALOGUE[key], history.panel_data(key, since, end))) for key in keys}
+    sections = [Section(title, [shown[key] for key in keys]) for title, keys in SECTIONS]
     try:
-        changes = history.changes(since, end)
+        changes = step(history.changes(since, end))
     except (HistoryError, ValueError):
-        changes = None  # too few runs to tell a change
-    incidents = history.video_incidents(since=since, limit=50)
+        changes = step(None)  # too few runs to tell a change
+    incidents = step(history.video_incidents(since=since, limit=50))
     return Report(
         history.project, since, end, time.time(), history.store.engine, PASS_RATE_TARGET, sections,
-        history.kpis(since, end), changes, history.flaky(statuses=("flaky", "broken"), since=since, limit=flaky_limit),
-        history.failures(since, end, limit=10), incidents,
+        step(history.kpis(since, end)), changes,
+        step(history.flaky(statuses=("flaky", "broken"), since=since, limit=flaky_limit)),
+        step(history.failures(since, end, limit=10)), incidents,
         {i: uri for i, incident in enumerate(incidents) if (uri := thumbnail_uri(incident.thumbnail))},
-        _last_run(history))
+        step(_last_run(history)))
+
+
+#: the reads besides the panels (for the progress's total)
+_READS = ("changes", "video incidents", "kpis", "flaky", "failures", "last run")
 
 
 def _last_run(history: History) -> LastRun | None:
