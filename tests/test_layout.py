@@ -37,8 +37,9 @@ panels         analytics, events, wording (the panel catalogue: each panel once,
                SQL rendered into each dialect)
 grafana        config, config_file, panels, redaction, wording; of store only its URLs
                (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
+report         history, panels, wording (the HTML and terminal report drawn from the façade's reads)
 exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
-cli            everything but recording and plugin; of store what server may (STORE_FOR['cli'])
+cli            everything but recording and plugin (report and exports included); of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, exports, history, metrics, wording (the public names)
 __main__       cli
@@ -85,8 +86,9 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
     "panels": {"analytics", "events", "wording"},
     "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
+    "report": {"history", "panels", "wording"},
     "exports": {"config", "history", "wording"},
-    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "server"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "exports", "history", "metrics", "wording"},
     "__main__": {"cli"},
