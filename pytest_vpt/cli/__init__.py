@@ -21,6 +21,7 @@ COMMANDS = {
     "token": "server:token", "push": "push:push", "github": "github:github", "video": "video:video",
     "watch": "video:watch", "kpis": "kpis:kpis", "costs": "costs:costs",
     "failures": "failures:failures", "export": "export:export", "analytics": "analytics:analytics", "grafana": "grafana:grafana",
+    "report": "report:report",
 }
 
 
