@@ -23,7 +23,8 @@ svg{display:block;width:100%;height:auto}.gauge{max-width:260px;margin:auto}.pie
 .tile b{display:block;font-size:20px}.tile span{color:#5a6270;font-size:12px;overflow-wrap:anywhere}
 .dot{width:10px;float:right}.scroll{overflow-x:auto;max-width:100%}table{border-collapse:collapse;width:100%;font-size:12px}
 th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef1;vertical-align:top;overflow-wrap:anywhere}
-td.n{text-align:right;white-space:nowrap}th{background:#f7f8fa}#tests th{cursor:pointer;user-select:none}
+td.n{text-align:right;white-space:nowrap}th{background:#f7f8fa;white-space:nowrap;overflow-wrap:normal}
+#tests{min-width:720px}#tests th{cursor:pointer;user-select:none}
 #tests th[aria-sort=ascending]::after{content:" \\25B2"}#tests th[aria-sort=descending]::after{content:" \\25BC"}
 .nodata{color:#8c8c8c}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;padding:6px;margin:4px 0;
 font-size:12px;max-height:260px;overflow:auto}details{border-bottom:1px solid #eceef1;padding:4px 0}
