@@ -15,11 +15,12 @@ import struct
 import tempfile
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 HEADER = struct.Struct("!Q")  # each batch: its length, then its marshal bytes
 MEMORY_BYTES = 8 << 20
+_IDLE: Any = object()  # what _take gives when the reader is to be woken
 
 
 def frame(batch: list[tuple]) -> bytes:
@@ -40,10 +41,15 @@ def _payloads(stream: BinaryIO) -> Iterator[bytes]:
 
 
 class Backlog:
-    """Iterate over the batches of ``stream`` (a cut-short batch ends it with EOFError)."""
+    """Iterate over the batches of ``stream`` (a cut-short batch ends it with EOFError).
+
+    ``wake_within()`` says how many seconds the reader may wait for the next batch (None: as
+    long as it takes); past that, the iteration gives an empty batch, so the reader can write
+    what it holds (the recorder's sink, due to send)."""
 
     def __init__(self, stream: BinaryIO, memory_bytes: int = MEMORY_BYTES) -> None:
         self.memory_bytes = memory_bytes
+        self.wake_within: Callable[[], float | None] = lambda: None
         self.spilled_ever = 0  # batches that waited on disk
         self._memory: deque[bytes] = deque()
         self._held = 0  # bytes in memory
@@ -80,10 +86,15 @@ class Backlog:
                 self._held += len(payload)
             self._changed.notify()
 
-    def _take(self) -> bytes | None:
+    def _take(self) -> Any:
+        """The next batch's bytes, _IDLE when the reader is to be woken, None at the end."""
         with self._changed:
             while not self._memory and not self._spilled and not self._ended:
-                self._changed.wait()
+                within = self.wake_within()
+                if within is not None and (within <= 0 or not self._changed.wait(within)):
+                    return _IDLE
+                if within is None:
+                    self._changed.wait()
             if self._memory:
                 payload = self._memory.popleft()
                 self._held -= len(payload)
@@ -107,4 +118,4 @@ class Backlog:
 
     def __iter__(self) -> Iterator[list[tuple]]:
         while (payload := self._take()) is not None:
-            yield marshal.loads(payload)
+            yield [] if payload is _IDLE else marshal.loads(payload)

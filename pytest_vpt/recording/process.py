@@ -55,9 +55,13 @@ except ImportError:  # Windows
 PROCESS_NAME = "vpt-recorder"
 _CLOSE_TIMEOUT = 300.0  # seconds the recorder may take to finish writing after the run
 _PIPE_SIZE = 1 << 20
-# A batch waits at most this long: the recorder keeps up, little is left to write at the
-# end, and a run killed outright loses at most this much.
+# A batch waits at most this long (a thread hands it over if pytest sends nothing more, as
+# while a long test runs): the recorder keeps up, little is left to write at the end, and a
+# run killed outright loses at most this much.
 _FLUSH_SECONDS = 0.25
+#: seconds a result waits in the recorder's sink at most before it is written (or sent):
+#: with pytest's quarter of a second, a result reaches a server within a second of its end
+SEND_WITHIN = 0.5
 
 
 class RecorderProcess:
@@ -78,6 +82,10 @@ class RecorderProcess:
         self._deadline = 0.0
         self._proc: subprocess.Popen | None = None
         self._error: str | None = None
+        self._lock = threading.Lock()  # the buffer and the pipe: pytest's thread and the flusher
+        self._pending = threading.Event()  # set when the buffer is no longer empty
+        self._closed = threading.Event()
+        self._flushing: threading.Thread | None = None
 
     def open(self) -> None:
         """Start the recorder and hand it the run's start, written at once."""
@@ -90,14 +98,37 @@ class RecorderProcess:
         self._buffer += [header(), ("sink", self.url.text, self.server, self.info.analysis)]
         self.send(("start", vars(self.info)))
         self.flush()
+        self._flushing = threading.Thread(target=self._flusher, name="vpt-flush", daemon=True)
+        self._flushing.start()
 
     def send(self, message: tuple) -> None:
         """Queue a message; the batch goes when it is full or has waited long enough."""
-        self._buffer.append(message)
-        if len(self._buffer) >= self.batch_size or time.monotonic() >= self._deadline:
-            self.flush()
+        with self._lock:
+            if not self._buffer:
+                self._pending.set()
+            self._buffer.append(message)
+            if len(self._buffer) >= self.batch_size or time.monotonic() >= self._deadline:
+                self._flush()
 
     def flush(self) -> None:
+        with self._lock:
+            self._flush()
+
+    def _flusher(self) -> None:
+        """Hand over a batch that has waited ``_FLUSH_SECONDS`` with nothing sent after it
+        (a long test is running): wakes only when the buffer holds something."""
+        while True:
+            self._pending.wait()
+            self._pending.clear()
+            if self._closed.wait(_FLUSH_SECONDS):
+                return
+            with self._lock:
+                if self._buffer and time.monotonic() >= self._deadline:
+                    self._flush()
+                elif self._buffer:
+                    self._pending.set()  # handed over meanwhile, and more came: look again later
+
+    def _flush(self) -> None:
         self._deadline = time.monotonic() + _FLUSH_SECONDS
         batch, self._buffer = self._buffer, []
         if not batch or self._proc is None or self._error:
@@ -110,7 +141,12 @@ class RecorderProcess:
 
     def close(self) -> RunResult:
         """Hand over what is buffered, let the recorder finish, and return its account."""
-        self.flush()
+        with self._lock:
+            self._flush()
+        self._closed.set()
+        self._pending.set()
+        if self._flushing is not None:
+            self._flushing.join()
         proc = self._proc  # kept: the recorder may still be tidying up when pytest moves on
         if proc is None:
             return self._failed(self._error or "the recorder process was not started")
@@ -249,7 +285,8 @@ def _widen_pipe(stream: Any) -> None:
 def main(argv: list[str]) -> int:
     """The recorder process: record the messages on stdin, print the run's result."""
     base_dir = Path(argv[0])
-    batches = iter(Backlog(sys.stdin.buffer))
+    backlog = Backlog(sys.stdin.buffer)
+    batches = iter(backlog)
     try:
         first = next(batches, [])
         check_header(first[0] if first else ())
@@ -260,8 +297,9 @@ def main(argv: list[str]) -> int:
     if name != "sink":
         return 1
     store = None if where.server else parse_store_url(where.store, base_dir)
-    sink = open_sink(store or where.server, base_dir, Analysis.from_json(where.analysis or {}))
+    sink = open_sink(store or where.server, base_dir, Analysis.from_json(where.analysis or {}), max_wait=SEND_WITHIN)
     sink.open()
+    backlog.wake_within = sink.wait_left  # results wait SEND_WITHIN at most, even when pytest sends nothing
     recorder: RunRecorder | None = None
     lease: RunLease | None = None
     try:
@@ -276,6 +314,7 @@ def main(argv: list[str]) -> int:
                         recorder.handle(message)
                     except Exception as exc:  # a bug loses this message, not the run
                         sink.report.note(f"internal error recording {message[0]!r}: {type(exc).__name__}: {exc}")
+            sink.flush_due()
     except (EOFError, ValueError) as exc:
         sink.report.note(f"{sink.report.target}: pytest stopped in the middle of a batch: {exc}")
     if recorder is None:

@@ -143,8 +143,9 @@ def resend(spool: Spool, send: Callable[[list[Event]], Any],
 class BufferedSink(ABC):
     """Batching, spool and accounting, the same for every target.
 
-    :meth:`emit` appends to a list until a batch is full (or, with ``max_wait``, an event has
-    waited that many seconds). After a batch the target could not take, the sink stops
+    :meth:`emit` appends to a list until a batch is full (or, with ``max_wait``, its first
+    event has waited that many seconds; a caller that may wait for the next event asks
+    :meth:`wait_left` how long it may, and calls :meth:`flush_due` then). After a batch the target could not take, the sink stops
     trying: the rest goes straight to the spool, so a target that is down costs one wait,
     not one per batch; with ``retry_every`` it tries again that many seconds later, and sends
     the spool first (a monitor running for days). Without a spool, what is not written is
@@ -210,13 +211,25 @@ class BufferedSink(ABC):
             raise SendError(f"{self.report.target}: {type(exc).__name__}: {exc}") from exc
 
     def emit(self, event: Event) -> None:
+        if not self._buffer and self.max_wait is not None:  # the first unsent event: due max_wait from now
+            self._due = time.monotonic() + self.max_wait
         self._buffer.append(event)
         if len(self._buffer) >= self.batch_size or (self._due is not None and time.monotonic() >= self._due):
             self.flush()
 
+    def wait_left(self) -> float | None:
+        """Seconds until the buffered events are due to be written (0: now); None if none
+        are buffered, or the sink has no ``max_wait``."""
+        if not self._buffer or self._due is None:
+            return None
+        return max(self._due - time.monotonic(), 0.0)
+
+    def flush_due(self) -> None:
+        """Write the buffered events if they have waited ``max_wait`` seconds."""
+        if self._buffer and self._due is not None and time.monotonic() >= self._due:
+            self.flush()
+
     def flush(self) -> None:
-        if self.max_wait is not None:
-            self._due = time.monotonic() + self.max_wait
         batch, self._buffer = self._buffer, []
         if batch:
             self.write(batch)

@@ -26,9 +26,10 @@ class StoreSink(BufferedSink):
     """
 
     def __init__(self, url: StoreURL, batch_size: int = 1000, spool_dir: Path | None = None,
-                 analysis: Analysis | None = None, retry_every: float | None = None) -> None:
+                 analysis: Analysis | None = None, retry_every: float | None = None,
+                 max_wait: float | None = None) -> None:
         super().__init__(str(url), Spool(spool_dir) if spool_dir is not None else None, batch_size,
-                         retry_every=retry_every)
+                         max_wait, retry_every)
         self.url = url
         self.analysis = analysis or Analysis()
         self._store = None
