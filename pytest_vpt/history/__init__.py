@@ -13,6 +13,7 @@ from .live import BadLiveRead, LiveFailure, LiveRun, LiveSlow, LiveView
 from .panels import DashboardData, PanelData, QueryData, UnknownPanel
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .service import ServiceSample
+from .sla import ComplianceRow, DeviceUptime, FailingTest, SlaPeriod
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence
 
@@ -26,4 +27,5 @@ __all__ = [
     "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
     "ExportColumn", "ExportRows", "UnknownExportQuery",
     "BadLiveRead", "LiveFailure", "LiveRun", "LiveSlow", "LiveView",
+    "ComplianceRow", "DeviceUptime", "FailingTest", "SlaPeriod",
 ]

@@ -24,13 +24,14 @@ from .live import LiveReads
 from .panels import PanelReads
 from .runs import DailyRebuild, MetricSample, MetricSummary, Run, RunDetail, TestHistoryEntry, TestResult
 from .service import ServiceReads
+from .sla import SlaReads
 from .trends import Trends
 from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvidence, in_force, listed_entries
 
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, ExportReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads):
+class History(ChangeReads, CostReads, CorrelationReads, ExportReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads, SlaReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every
