@@ -1,6 +1,7 @@
 """The history of test runs as a Python API (see :class:`History`)."""
 
 from .api import History
+from .alerts import AlertState, Silence
 from .changes import BadChangeRead, Change, Changes, UnknownTest
 from .correlation import BadCorrelation, Correlation, SeriesRead, UnknownSeries
 from .costs import CostDay, Costs, CostTotal, DeviceUse, FlakyCost, MarkerUse
@@ -26,6 +27,7 @@ __all__ = [
     "SeriesRead", "ServiceSample", "TestHistoryEntry", "TestInSeveralProjects", "TestResult", "Trends", "UnknownCategory",
     "UnknownDevice", "UnknownPanel", "UnknownSeries", "UnknownTest", "VerdictEvidence", "VideoIncident",
     "ExportColumn", "ExportRows", "UnknownExportQuery",
+    "AlertState", "Silence",
     "BadLiveRead", "LiveFailure", "LiveRun", "LiveSlow", "LiveView",
     "ComplianceRow", "DeviceUptime", "FailingTest", "SlaPeriod",
 ]

@@ -12,6 +12,7 @@ from ..store import StoreError, StoreURL, open_store
 from ..store import device_queries, devices, flakiness, metric_queries, queries, rollup_failures, trends
 from ..store.base import Store
 from ..store.status import StoreStatus, status
+from .alerts import AlertReads
 from .changes import ChangeReads
 from .correlation import CorrelationReads
 from .costs import CostReads
@@ -31,7 +32,7 @@ from .verdicts import FlakinessRebuild, FlakyTest, QuarantineEntry, VerdictEvide
 Progress = Callable[[int, int], Any]
 
 
-class History(ChangeReads, CostReads, CorrelationReads, ExportReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads, SlaReads):
+class History(AlertReads, ChangeReads, CostReads, CorrelationReads, ExportReads, FailureReads, KpiReads, LiveReads, PanelReads, ServiceReads, SlaReads):
     """The runs, tests, verdicts, quarantine, devices, incidents, metrics and trends of a store.
 
     Opened for a ``project``, every read sees only that project's history; for None, every

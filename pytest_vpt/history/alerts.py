@@ -1,0 +1,133 @@
+"""What alert rules read and keep, through :class:`AlertReads` (a mixin of
+:class:`pytest_vpt.history.History`): the series their conditions evaluate (each one query for
+every group at once), their state per group (:class:`AlertState`) and their silences."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..store import alert_queries, alert_state
+from .record import Record
+
+#: the longest a silence may last: 90 days
+MAX_SILENCE = 90 * 86400.0
+MAX_NAME = 200
+
+
+@dataclass
+class AlertState(Record):
+    """A rule's alert for one group: ``pending`` since its condition first held, ``firing``
+    since it held for the rule's duration, ``resolved`` when it stopped holding. ``labels``:
+    the group's (device, stream, project, tags); ``value``: what the condition read last (as
+    JSON text); ``notified_at``: when the channels were last handed a notification of it."""
+
+    rule: str
+    fingerprint: str
+    labels: dict[str, str]
+    state: str
+    value: Any
+    pending_since: float
+    firing_since: float | None
+    resolved_at: float | None
+    notified_at: float | None
+    evaluated_at: float
+    delivery_error: str | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AlertState:
+        row = dict(row)
+        row["labels"] = json.loads(row["labels"] or "{}")
+        row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+        return cls(**row)
+
+    def to_row(self) -> dict[str, Any]:
+        row = asdict(self)
+        row["labels"] = json.dumps(self.labels, sort_keys=True)
+        row["value"] = json.dumps(self.value)
+        return row
+
+
+@dataclass
+class Silence(Record):
+    """A rule's notifications held back from ``created_at`` until ``until``."""
+
+    rule: str
+    created_at: float
+    until: float
+    reason: str
+
+
+def _finite(label: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{label} must be a finite number of epoch seconds, got {value!r}")
+    return float(value)
+
+
+class AlertReads:
+    """The History's reads for alert rules and the writes of their state."""
+
+    # the series (pytest_vpt.alerts.series reads these)
+
+    def alert_device_states(self, now: float) -> list[dict[str, Any]]:
+        """Every device's state at ``now``: project, device, state (online/offline/stale/unknown)."""
+        return self._query(alert_queries.device_states, self.project, _finite("now", now))  # type: ignore[attr-defined]
+
+    def alert_device_values(self) -> list[dict[str, Any]]:
+        """Every device's newest probe values: project, device, values (name -> number or word)."""
+        return self._query(alert_queries.device_values, self.project)  # type: ignore[attr-defined]
+
+    def alert_device_samples(self, since: float, until: float) -> list[dict[str, Any]]:
+        """The probes after ``since`` up to ``until``: project, device, online, response_time."""
+        return self._query(alert_queries.device_samples, self.project,  # type: ignore[attr-defined]
+                           _finite("since", since), _finite("until", until))
+
+    def alert_test_counts(self, since: float, until: float) -> list[dict[str, Any]]:
+        """Per project: tests started after ``since`` up to ``until`` and how many failed."""
+        return self._query(alert_queries.test_counts, self.project,  # type: ignore[attr-defined]
+                           _finite("since", since), _finite("until", until))
+
+    def alert_video_incidents(self, now: float) -> list[dict[str, Any]]:
+        """Per stream with incidents going on at ``now``: project, stream, their kinds."""
+        return self._query(alert_queries.video_incidents, self.project, _finite("now", now))  # type: ignore[attr-defined]
+
+    def alert_metric_samples(self, name: str, since: float, until: float) -> list[dict[str, Any]]:
+        """The metric's samples after ``since`` up to ``until``: project, tags, value."""
+        return self._query(alert_queries.metric_samples, self.project, str(name)[:MAX_NAME],  # type: ignore[attr-defined]
+                           _finite("since", since), _finite("until", until))
+
+    # state and silences
+
+    def alert_states(self, rule: str | None = None) -> list[AlertState]:
+        """The alerts pending, firing or resolved lately (of one rule if given)."""
+        return [AlertState.from_row(row) for row in self._query(alert_state.states, rule)]  # type: ignore[attr-defined]
+
+    def save_alert_states(self, changed: Iterable[AlertState], dropped: Iterable[tuple[str, str]] = ()) -> None:
+        """Store the changed alerts and forget the dropped ones (rule, fingerprint), in one transaction."""
+        self.store.apply(alert_state.save, [state.to_row() for state in changed], list(dropped))  # type: ignore[attr-defined]
+
+    def note_alert_delivery(self, rule: str, fingerprints: Iterable[str], error: str | None) -> None:
+        """Record how the last delivery of a rule's alerts went (None: delivered)."""
+        self.store.apply(alert_state.note_delivery, rule, list(fingerprints), error)  # type: ignore[attr-defined]
+
+    def silence_alert(self, rule: str, seconds: float, now: float, reason: str = "") -> Silence:
+        """Hold back ``rule``'s notifications for ``seconds`` from ``now`` (at most 90 days)."""
+        if not isinstance(rule, str) or not rule.strip() or len(rule) > MAX_NAME:
+            raise ValueError(f"a rule's name is 1 to {MAX_NAME} characters, got {rule!r}")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_SILENCE:
+            raise ValueError(f"a silence lasts more than 0 s and at most 90 days, got {seconds!r} s")
+        silence = Silence(rule, _finite("now", now), float(now) + float(seconds), str(reason)[:500])
+        self.store.apply(alert_state.silence, silence.rule, silence.created_at, silence.until,  # type: ignore[attr-defined]
+                         silence.reason)
+        return silence
+
+    def end_alert_silence(self, rule: str, now: float) -> int:
+        """End ``rule``'s silences in force at ``now``: how many there were."""
+        return self.store.apply(alert_state.unsilence, rule, _finite("now", now))  # type: ignore[attr-defined]
+
+    def alert_silences(self, now: float) -> list[Silence]:
+        """The silences in force at ``now``."""
+        return [Silence.from_row(row) for row in self._query(alert_state.silences, _finite("now", now))]  # type: ignore[attr-defined]

@@ -1,0 +1,77 @@
+"""The reads alert rules evaluate (pytest_vpt.alerts.series), each one query for every group
+at once: devices' states and latest probe values, their samples over a window, tests started
+per project over a window, the video incidents going on, and a metric's samples."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .device_queries import _state
+from .where import Where
+
+#: the most samples one read hands back (a window of 1,000 devices' probes fits many times)
+MAX_ROWS = 500_000
+
+
+def device_states(conn: Any, project: str | None, now: float) -> list[dict[str, Any]]:
+    """Every device's state at ``now`` (online, offline, stale, unknown) as ``vpt devices`` tells it."""
+    where = Where().equal("k.project", project)
+    rows = conn.execute(
+        "SELECT k.project, k.device_id, d.timeout, d.flush, s.last_time, s.last_online, s.last_end "
+        "FROM (SELECT project, device_id FROM devices UNION SELECT project, device_id FROM device_status) AS k "
+        "LEFT JOIN devices AS d USING (project, device_id) LEFT JOIN device_status AS s USING (project, device_id) "
+        f"{where.sql}", where.args).fetchall()
+    return [{"project": row["project"], "device": row["device_id"], "state": _state(row, now)} for row in rows]
+
+
+def device_values(conn: Any, project: str | None) -> list[dict[str, Any]]:
+    """The numbers (or words) each device's newest sample reported, e.g. a smart plug's power."""
+    where = Where().equal("st.project", project)
+    rows = conn.execute(
+        'SELECT s.project, s.device_id, s."values" FROM device_status st JOIN device_samples s '
+        "ON s.project = st.project AND s.device_id = st.device_id AND s.time = st.last_time "
+        f"{where.sql}", where.args)
+    return [{"project": p, "device": d, "values": json.loads(text) if text else {}} for p, d, text in rows]
+
+
+def device_samples(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
+    """Each probe taken after ``since`` up to ``until``: online or not, and its response time."""
+    where = Where("time > ?", "time <= ?").equal("project", project)
+    where.args[:0] = [since, until]
+    rows = conn.execute(f"SELECT project, device_id, online, response_time FROM device_samples {where.sql} "
+                        "LIMIT ?", [*where.args, MAX_ROWS])
+    return [{"project": p, "device": d, "online": bool(online), "response_time": rt} for p, d, online, rt in rows]
+
+
+def test_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
+    """Per project that ever ran: the tests (final attempts) started after ``since`` up to
+    ``until``, and how many of them failed or errored (0 and 0 for a project that ran none)."""
+    where = Where("a.started_at > ?", "a.started_at <= ?", "a.is_final = 1").equal("c.project", project)
+    where.args[:0] = [since, until]
+    counted = {p: (int(n), int(bad or 0)) for p, n, bad in conn.execute(
+        "SELECT c.project, count(*), sum(CASE WHEN a.outcome IN ('failed', 'error') THEN 1 ELSE 0 END) "
+        f"FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id {where.sql} GROUP BY c.project",
+        where.args)}
+    projects = Where().equal("project", project)
+    known = {row[0] for row in conn.execute(f"SELECT DISTINCT project FROM runs {projects.sql}", projects.args)}
+    return [{"project": p, "tests": counted.get(p, (0, 0))[0], "failed": counted.get(p, (0, 0))[1]}
+            for p in sorted(known | set(counted))]
+
+
+def video_incidents(conn: Any, project: str | None, now: float) -> list[dict[str, Any]]:
+    """The video incidents going on at ``now`` (begun, not ended): per stream, their kinds."""
+    where = Where("started_at <= ?", "(ended_at IS NULL OR ended_at > ?)").equal("project", project)
+    where.args[:0] = [now, now]
+    found: dict[tuple[str, str], set[str]] = {}
+    for p, source, kind in conn.execute(f"SELECT project, source, kind FROM video_incidents {where.sql}", where.args):
+        found.setdefault((p, source), set()).add(kind)
+    return [{"project": p, "stream": s, "kinds": sorted(kinds)} for (p, s), kinds in sorted(found.items())]
+
+
+def metric_samples(conn: Any, project: str | None, name: str, since: float, until: float) -> list[dict[str, Any]]:
+    """The samples of the metric ``name`` after ``since`` up to ``until``, with their tags."""
+    where = Where("name = ?", "time > ?", "time <= ?").equal("project", project)
+    where.args[:0] = [name, since, until]
+    rows = conn.execute(f"SELECT project, tags, value FROM metrics {where.sql} LIMIT ?", [*where.args, MAX_ROWS])
+    return [{"project": p, "tags": json.loads(text) if text else {}, "value": value} for p, text, value in rows]
