@@ -20,7 +20,7 @@ COMMANDS = {
     "devices": "devices:devices", "monitor": "devices:monitor", "db": "db:db", "server": "server:server",
     "token": "server:token", "push": "push:push", "github": "github:github", "video": "video:video",
     "watch": "video:watch", "kpis": "kpis:kpis", "costs": "costs:costs",
-    "failures": "failures:failures", "export": "export:export", "analytics": "analytics:analytics", "grafana": "grafana:grafana",
+    "failures": "failures:failures", "export": "export:export", "analytics": "analytics:analytics", "grafana": "grafana:grafana", "live": "live:live",
     "report": "report:report",
 }
 
