@@ -6,6 +6,9 @@ seen; a parameter out of range is refused naming it."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -103,3 +106,22 @@ def test_vpt_live_shows_the_runs_running_and_their_failures(tmp_path, monkeypatc
     assert missing.exit_code == 2 and "no run 'zz'" in missing.output
     bad = CliRunner().invoke(cli, ["--store", url, "live", "--since", "soon"])
     assert bad.exit_code == 2 and "--since" in bad.output
+
+
+def test_vpt_live_follow_prints_a_json_line_per_change_until_stopped(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    now = time.time()
+    write(url, [started("f1", now - 10), attempt("f1", 1, "passed", now - 9, 0.1)])
+    proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "--store", url, "live", "--project", "box", "--follow",
+                             "--json", "--every", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = json.loads(proc.stdout.readline())
+        assert first["runs"][0]["tests"] == 1
+        write(url, [attempt("f1", 2, "failed", now - 1, 0.1, message="late")])
+        second = json.loads(proc.stdout.readline())  # only when the view changed: not every 0.2 s
+        assert second["runs"][0]["tests"] == 2 and second["runs"][0]["failures"][0]["message"] == "late"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0 and proc.stdout.read() == ""
+    finally:
+        proc.kill()
+        proc.wait()
