@@ -199,3 +199,12 @@ def test_cli_export_json_summary_and_usage_errors(seeded, tmp_path) -> None:
         done = runner.invoke(cli, ["--store", seeded, "export", fmt, *merged, "--project", "box"])
         assert done.exit_code == 2, (args, done.output)
         assert named in done.output, done.output
+
+
+def test_crlf_between_records_only_even_across_chunks() -> None:
+    from pytest_vpt.exports.csvfile import crlf_records
+
+    chunks = [b'a,1\n', b'"two\nlines', b' and ""quotes""",2\nb,', b'3\n"x\n', b'y"\n']
+    found = list(crlf_records(iter(chunks)))
+    assert b"".join(data for data, _ in found) == b'a,1\r\n"two\nlines and ""quotes""",2\r\nb,3\r\n"x\ny"\r\n'
+    assert sum(ended for _, ended in found) == 4

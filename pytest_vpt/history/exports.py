@@ -39,10 +39,15 @@ class ExportRows:
     in batches of plain tuples, in the column order."""
 
     def __init__(self, query: str, description: str, columns: list[ExportColumn], since: float, until: float,
-                 batches: Iterator[list[tuple[Any, ...]]]) -> None:
+                 batches: Iterator[list[tuple[Any, ...]]], csv: Iterator[bytes] | None = None) -> None:
         self.query, self.description, self.columns = query, description, columns
         self.since, self.until = since, until
-        self._batches = batches
+        self._batches, self._csv = batches, csv
+
+    def csv_chunks(self) -> Iterator[bytes] | None:
+        """The same rows as CSV the database writes itself (PostgreSQL's COPY, ``sheet`` style
+        only: no header, LF line ends), read as iterated; None where it cannot."""
+        return self._csv
 
     @property
     def names(self) -> list[str]:
@@ -80,10 +85,13 @@ class ExportReads:
         check_range(since, until)
         if style not in export_queries.STYLES:
             raise ValueError(f"no export style {style!r}: one of {', '.join(export_queries.STYLES)}")
-        batches = export_queries.stream(self.store.conn, query, self.project, since, until, style)  # type: ignore[attr-defined]
-        return ExportRows(query, found.description, export_columns(query), since, until, self._guarded(batches))
+        conn = self.store.conn  # type: ignore[attr-defined]
+        batches = export_queries.stream(conn, query, self.project, since, until, style)  # type: ignore[attr-defined]
+        copied = export_queries.copy_csv(conn, query, self.project, since, until) if style == "sheet" else None  # type: ignore[attr-defined]
+        return ExportRows(query, found.description, export_columns(query), since, until, self._guarded(batches),
+                          None if copied is None else self._guarded(copied))
 
-    def _guarded(self, batches: Iterator[list[tuple[Any, ...]]]) -> Iterator[list[tuple[Any, ...]]]:
+    def _guarded(self, batches: Iterator[Any]) -> Iterator[Any]:
         store = self.store  # type: ignore[attr-defined]
         try:
             yield from batches

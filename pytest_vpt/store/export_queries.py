@@ -268,3 +268,25 @@ def _stream_postgres(raw: Any, sql: str, args: list[Any], batch: int) -> Iterato
             cursor.execute(sql, args)
             while rows := cursor.fetchmany(batch):
                 yield rows
+
+
+def copy_csv(conn: Any, name: str, project: str | None, since: float, until: float) -> Iterator[bytes] | None:
+    """On PostgreSQL, the rows of query ``name`` (as :func:`stream` gives them in the ``sheet``
+    style) as the server writes CSV: ``COPY (SELECT ...) TO STDOUT (FORMAT csv)``, no header,
+    LF line ends, a chunk at a time. None on SQLite, which has no COPY."""
+    if not _postgres(conn):
+        return None
+    query = find(name)
+    if query.whole_days:
+        since = since - since % DAY
+    sql = postgres(select(conn, query, project, "sheet"))
+    return _copy(conn.raw, f"COPY ({sql}) TO STDOUT (FORMAT csv)", arguments(project, since, until))
+
+
+def _copy(raw: Any, statement: str, args: list[Any]) -> Iterator[bytes]:
+    with raw.transaction():
+        raw.execute("SET TRANSACTION READ ONLY")
+        with raw.cursor() as cursor, cursor.copy(statement, args) as copy:
+            for data in copy:
+                yield bytes(data)
+
