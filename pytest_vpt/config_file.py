@@ -6,6 +6,7 @@ section   what it holds                                   its schema
 ========  ==============================================  ==========================
 devices   the device registry                             ``devices/registry.py``
 server    ``vpt server``'s store, address and limits      ``server/settings.py``
+sla       SLA targets and how their report is sent      ``sla/targets.py``
 ========  ==============================================  ==========================
 
 An owner asks for its section with :func:`section` and parses what it gets, naming the
@@ -44,6 +45,7 @@ MAX_NODES = 200_000  # values, counting each alias as a copy of what it refers t
 SECTIONS = {
     "devices": "pytest_vpt.devices.registry",
     "server": "pytest_vpt.server.settings",
+    "sla": "pytest_vpt.sla.targets",
 }
 
 

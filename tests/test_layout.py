@@ -39,7 +39,8 @@ grafana        config, config_file, panels, redaction, wording; of store only it
                (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
 report         history, panels, wording (the HTML and terminal report drawn from the façade's reads)
 exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
-cli            everything but recording and plugin (report and exports included); of store what server may (STORE_FOR['cli'])
+sla            analytics, config_file, history, wording (SLA targets, compliance, the report)
+cli            everything but recording and plugin (report, exports and sla included); of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, exports, history, metrics, wording (the public names)
 __main__       cli
@@ -88,7 +89,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
     "report": {"history", "panels", "wording"},
     "exports": {"config", "history", "wording"},
-    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server"},
+    "sla": {"analytics", "config_file", "history", "wording"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server", "sla"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "exports", "history", "metrics", "wording"},
     "__main__": {"cli"},
