@@ -82,7 +82,12 @@ def _rows(report: SlaReport) -> list[list[str]]:
 _HEADERS = ["target", "goal", "figure", "trend", "before", "verdict"]
 
 
-def _broke_lines(report: SlaReport) -> list[tuple[str, list[str]]]:
+def target_line(r: TargetResult) -> str:
+    """``device_uptime 98.21% (goal >= 99.50%; worse -1.10%): MISSED``."""
+    return f"{r.target} {value(r.figure, r.unit)} (goal {_goal(r)}; trend {_change(r)}): {_verdict(r)}"
+
+
+def broke_lines(report: SlaReport) -> list[tuple[str, list[str]]]:
     """Each part of what broke the missed targets: its title and its lines (plain text)."""
     broke, parts = report.broke, []
     if broke.get("devices"):
@@ -106,8 +111,8 @@ def _broke_lines(report: SlaReport) -> list[tuple[str, list[str]]]:
             f"{i['kind']} on {i['source']} at {_when(i['started_at'])}"
             + ("" if i["duration"] is None else f" for {_span(i['duration'])}") for i in broke["video_incidents"]]))
     if "service" in broke:
-        parts.append(("the service", [f"vpt server ingested batches in {plural(broke['service']['intervals'], 'interval')}"
-                                      " of its samples (see the System Performance dashboard)"]))
+        parts.append(("the service", [f"{plural(broke['service']['intervals'], 'sampling interval')} with batches "
+                                      "ingested (System Performance shows them)"]))
     return parts
 
 
@@ -125,7 +130,7 @@ def text(report: SlaReport) -> str:
                 if report.previous_labels else "no earlier period"), ""]
     lines += ["  ".join(cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)).rstrip()
               for row in rows]
-    for title, items in _broke_lines(report):
+    for title, items in broke_lines(report):
         lines += ["", f"What broke it: {title}"] + [_cut(f"  {item}", _WIDTH) for item in items]
     return "\n".join(lines) + "\n"
 
@@ -142,7 +147,7 @@ def markdown(report: SlaReport) -> str:
              "| " + " | ".join(_HEADERS) + " |", "|" + "|".join(["---"] + ["---:"] * 4 + ["---"]) + "|"]
     lines += ["| " + " | ".join(_md(cell) if i else f"`{_md(cell)}`" for i, cell in enumerate(row)) + " |"
               for row in _rows(report)]
-    for title, items in _broke_lines(report):
+    for title, items in broke_lines(report):
         lines += ["", f"### What broke it: {_md(title)}", ""] + [f"- {_md(item)}" for item in items]
     return "\n".join(lines) + "\n"
 
@@ -166,7 +171,7 @@ def html_page(report: SlaReport) -> str:
              f"<p>{e(_when(report.start))} to {e(_when(report.end))} UTC</p>",
              "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in _HEADERS) + "</tr></thead><tbody>",
              *cells, "</tbody></table>"]
-    for title, items in _broke_lines(report):
+    for title, items in broke_lines(report):
         parts += [f"<h2>What broke it: {e(title)}</h2><ul>", *(f"<li>{e(item)}</li>" for item in items), "</ul>"]
     return "".join(parts) + "</body></html>\n"
 

@@ -1,71 +1,108 @@
-"""The SLA report e-mailed to its recipients: on demand (``vpt sla report --send``) and on
+"""The SLA report sent through an alerts channel (the e-mail channel, to the report's
+recipients; any other channel to where it posts): on demand (``vpt sla report --send``) and on
 schedule (:func:`send_due_reports`, which the alerts loop calls every evaluation), each
 period's report sent once however many loops run or restart."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
 
+from .. import config_file
+from ..alerts.notification import AlertInstance, Channel, Notification
 from ..history import History
 from . import periods
-from .formats import headline, html_page, text
+from .formats import broke_lines, headline, target_line
 from .report import SlaReport, report
-from .targets import SlaSettings
+from .targets import SlaConfigError, SlaSettings
+
+RULE = "SLA report"
 
 
-class Mailer(Protocol):
-    """An e-mail channel that sends one message (its text and HTML alternatives) to addresses;
-    raises on failure with a message that names no secret."""
-
-    name: str
-
-    def send_mail(self, subject: str, text: str, html: str, to: tuple[str, ...]) -> None: ...
-
-
-class NoRecipients(ValueError):
-    """The report was to be sent, but the settings name no recipient."""
+class NoChannel(SlaConfigError):
+    """No alerts channel to send the report through, or not the one named."""
 
 
 @dataclass(frozen=True)
 class Sent:
-    """A report sent: its period, to how many, through which channel."""
+    """A report sent: its period, through which channel, to how many recipients (0: the channel's own)."""
 
     period: str
     label: str
     start: float
-    recipients: int
     channel: str
+    recipients: int
 
 
-def send_report(found: SlaReport, settings: SlaSettings, mailer: Mailer) -> Sent:
-    """E-mail ``found`` to the settings' recipients through ``mailer`` (text and HTML)."""
-    if not settings.recipients:
-        raise NoRecipients(f"{settings.source}: sla.reporting.recipients names no one to send the report to")
-    mailer.send_mail(headline(found), text(found), html_page(found), settings.recipients)
-    return Sent(found.period, found.label, found.start, len(settings.recipients), mailer.name)
+def channels(rootdir: Path, config: Path | None = None) -> dict[str, Channel]:
+    """The channels of vpt.yaml's ``alerts: channels:`` (pytest_vpt.alerts.channels)."""
+    from ..alerts.channels import build_channels
+
+    section, source = config_file.section("alerts", rootdir, config)
+    return build_channels((section or {}).get("channels") if isinstance(section, dict) else None, source)
 
 
-def send_due_reports(history: History, settings: SlaSettings, mailer: Mailer, now: float | None = None) -> list[Sent]:
+def pick_channel(found: Mapping[str, Channel], settings: SlaSettings) -> Channel:
+    """``sla.reporting.channel`` of ``found``, else the only e-mail channel; an error naming them otherwise."""
+    if settings.channel is not None:
+        if settings.channel not in found:
+            raise NoChannel(f"{settings.source}: sla.reporting.channel: no alerts channel {settings.channel!r} "
+                            f"(configured: {', '.join(found) or 'none'})")
+        return found[settings.channel]
+    mail = [channel for channel in found.values() if channel.kind == "email"]
+    if len(mail) != 1:
+        raise NoChannel(f"{settings.source}: sla.reporting.channel: name the alerts channel to send the report "
+                        f"through ({len(mail)} e-mail channels configured"
+                        + (f": {', '.join(c.name for c in mail)})" if mail else ")"))
+    return mail[0]
+
+
+def notification(found: SlaReport) -> Notification:
+    """The report as a notification: one line per target, then what broke the missed ones."""
+    def instance(key: str, labels: dict[str, str], value: str | None, summary: str) -> AlertInstance:
+        digest = hashlib.sha256(f"{found.project}\0{found.period}\0{found.start}\0{key}".encode()).hexdigest()[:32]
+        return AlertInstance({"rule": RULE, "project": found.project, **labels}, value, found.start, found.end,
+                             digest, summary)
+
+    alerts = [instance(r.target, {"target": r.target}, None, target_line(r)) for r in found.targets]
+    alerts += [instance(f"{title}:{n}", {"broke": title}, None, line)
+               for title, lines in broke_lines(found) for n, line in enumerate(lines)]
+    return Notification(RULE, "warning" if found.missed else "info", "firing" if found.missed else "resolved",
+                        tuple(alerts), headline(found), {"period": found.period, "label": found.label})
+
+
+def send_report(found: SlaReport, settings: SlaSettings, channel: Channel) -> Sent:
+    """Send ``found`` through ``channel``; an e-mail channel sends it to the settings'
+    recipients (none: to its own ``to``). Raises the channel's DeliveryError."""
+    if settings.recipients and dataclasses.is_dataclass(channel) and hasattr(channel, "to"):
+        channel = dataclasses.replace(channel, to=settings.recipients)  # type: ignore[type-var]
+    channel.send(notification(found))
+    return Sent(found.period, found.label, found.start, channel.name,
+                len(settings.recipients) if hasattr(channel, "to") else 0)
+
+
+def send_due_reports(history: History, settings: SlaSettings, channel: Channel, now: float | None = None) -> list[Sent]:
     """Send the report of the latest complete period (of the settings' frequency) unless it
     was sent already, by this process or another (claimed in the store first; forgotten again
     when sending fails, so the next call tries again, and the error is raised). Nothing
-    without targets or recipients."""
+    without targets."""
     now = time.time() if now is None else now
-    if not settings.targets or not settings.recipients:
+    if not settings.targets:
         return []
     frequency = settings.frequency
     last = history.last_sla_report(frequency)
-    if not periods.due(now, None if last is None else last["sent_at"], frequency):
-        return []
     start = periods.last_complete(now, frequency)
-    if last is not None and last["start"] >= start:
+    if not periods.due(now, None if last is None else last["sent_at"], frequency) or (
+            last is not None and last["start"] >= start):
         return []
     if not history.claim_sla_report(frequency, start, now, len(settings.recipients)):
         return []
     try:
-        return [send_report(report(history, settings, frequency, at=start, now=now), settings, mailer)]
+        return [send_report(report(history, settings, frequency, at=start, now=now), settings, channel)]
     except BaseException:
         history.unclaim_sla_report(frequency, start)
         raise
