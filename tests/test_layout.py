@@ -39,7 +39,8 @@ grafana        config, config_file, panels, redaction, wording; of store only it
                (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
 report         history, panels, wording (the HTML and terminal report drawn from the façade's reads)
 exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
-sla            analytics, config_file, history, wording (SLA targets, compliance, the report)
+sla            alerts, analytics, config_file, history, wording (SLA targets, compliance, the
+               report, sent through the alerts channels)
 cli            everything but recording and plugin (report, exports and sla included); of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, exports, history, metrics, wording (the public names)
@@ -89,7 +90,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
     "report": {"history", "panels", "wording"},
     "exports": {"config", "history", "wording"},
-    "sla": {"analytics", "config_file", "history", "wording"},
+    "sla": {"alerts", "analytics", "config_file", "history", "wording"},
     "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server", "sla"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "exports", "history", "metrics", "wording"},
