@@ -28,6 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from pytest_vpt.alerts.notification import AlertInstance, Notification
+
 MAX_BODY = 8 << 20
 PD_ACTIONS = {"trigger", "acknowledge", "resolve"}
 PD_SEVERITIES = {"critical", "error", "warning", "info"}
@@ -69,6 +71,8 @@ class _Rule:
     retry_after: str | None
     body: bytes
     delay: float = 0.0
+    until: str | None = None  # held until a request under this prefix has arrived
+    after: int = 0  # requests let through first
 
 
 @dataclass
@@ -85,7 +89,7 @@ class AlertEndpoints:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
 
     # where each channel points
     def slack_url(self, name: str = "ops") -> str:
@@ -111,15 +115,28 @@ class AlertEndpoints:
 
     # what it answers
     def fail(self, prefix: str, status: int = 500, times: int = 1, retry_after: float | str | None = None,
-             body: str = "", delay: float = 0.0) -> None:
-        """Answer the next ``times`` requests under ``prefix`` with ``status`` (after ``delay`` s)."""
+             body: str = "", delay: float = 0.0, after: int = 0) -> None:
+        """Answer ``times`` requests under ``prefix`` with ``status`` (``delay`` s late), once
+        ``after`` more have been answered normally."""
         with self._changed:
             self._rules.append(_Rule(prefix, status, times, None if retry_after is None else str(retry_after),
-                                     body.encode(), delay))
+                                     body.encode(), delay, after=after))
 
     def slow(self, prefix: str, seconds: float, times: int = 1) -> None:
         """Answer the next ``times`` requests under ``prefix`` normally, ``seconds`` late."""
         self.fail(prefix, status=0, times=times, delay=seconds)
+
+    def hold(self, prefix: str, until: str, times: int = 1) -> None:
+        """Hold the answer to the next request under ``prefix`` until one under ``until`` has
+        arrived (at most 10 s): proof that the two were sent at once, not one after the other."""
+        with self._changed:
+            self._rules.append(_Rule(prefix, 0, times, None, b"", until=until))
+
+    def _wait_arrival(self, prefix: str, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not any(each.path.startswith(prefix) for each in self._requests) and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
 
     def require(self, prefix: str, authorization: str) -> None:
         """Refuse (401) requests under ``prefix`` without this Authorization header."""
@@ -159,6 +176,9 @@ class AlertEndpoints:
         with self._changed:
             for rule in self._rules:
                 if path.startswith(rule.prefix) and rule.times > 0:
+                    if rule.after > 0:
+                        rule.after -= 1
+                        return None
                     rule.times -= 1
                     return rule
         return None
@@ -186,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
         rule = self.endpoints._take_rule(request.path)
         if rule and rule.delay:
             time.sleep(rule.delay)
+        if rule and rule.until:
+            self.endpoints._wait_arrival(rule.until)
         if rule and rule.status:
             status, answer, kind = rule.status, rule.body, "text/plain"
             extra = {"Retry-After": rule.retry_after} if rule.retry_after is not None else {}
@@ -305,6 +327,21 @@ def _alertmanager(request: Recorded) -> tuple[int, bytes, str]:
     if not isinstance(alerts, list) or not all(isinstance(each, dict) and each.get("labels") for each in alerts):
         return 400, json.dumps({"code": 400, "message": "labels are required"}).encode(), "application/json"
     return 200, b"", "application/json"
+
+
+def sample_notification(groups: int = 1, status: str = "firing", rule: str = "Device Offline",
+                        severity: str = "critical", **fields) -> Notification:
+    """A notification of ``rule`` for ``groups`` devices (stb-000, stb-001, ...)."""
+    alerts = tuple(AlertInstance(labels={"rule": rule, "severity": severity, "device": f"stb-{index:03d}"},
+                                 value=0 if status == "firing" else None, starts_at=START + index,
+                                 ends_at=START + 600 if status == "resolved" else None,
+                                 fingerprint=f"{index:03d}" + "f" * 29, summary=f"stb-{index:03d} is offline")
+                   for index in range(groups))
+    return Notification(rule=rule, severity=severity, status=status, alerts=alerts,
+                        summary=fields.pop("summary", f"{rule}: {groups} device(s)"), **fields)
+
+
+START = 1764590400.0  # 2025-12-01T12:00:00Z
 
 
 # --- SMTP -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import functools
 import http.client
 import socket
 import ssl
@@ -41,8 +42,10 @@ def post(where: str, url: str, body: bytes, headers: Mapping[str, str], timeout:
          secrets: Iterable[str] = (), ca_file: Path | None = None) -> Answer:
     """POST ``body`` to ``url``; the answer if it is 2xx, else a :class:`DeliveryError` whose
     message starts with ``where`` (the channel) and holds none of ``secrets``."""
-    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
-    opener = urllib.request.build_opener(_NoRedirect(), urllib.request.HTTPSHandler(context=context))
+    handlers = [_NoRedirect()]
+    if url.startswith("https:"):
+        handlers.append(urllib.request.HTTPSHandler(context=tls_context(ca_file)))
+    opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"User-Agent": USER_AGENT, **headers})
     secrets = tuple(secrets)
@@ -59,6 +62,13 @@ def post(where: str, url: str, body: bytes, headers: Mapping[str, str], timeout:
         raise DeliveryError(f"{where}: {_reason(exc.reason)}") from None
     except (http.client.HTTPException, OSError) as exc:
         raise DeliveryError(f"{where}: the connection failed ({type(exc).__name__})") from None
+
+
+@functools.lru_cache(maxsize=8)
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """The verifying TLS context (the system's CAs, or ``ca_file``), made once: loading the
+    CA store is the slow part of a request."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 def _read(exc: urllib.error.HTTPError) -> bytes:

@@ -16,6 +16,7 @@ from .options import Options
 
 SECTION_CHARS = 3000  # Slack's limit of a section's text
 MAX_BLOCKS = 50  # Slack's limit of blocks in a message
+LISTED_CHARS = 12_000  # of group lines in one message: well within Slack's 40,000, still readable
 FALLBACK_CHARS = 300  # the notification's "text" (shown where blocks are not: a phone's banner)
 ICONS = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
 
@@ -59,13 +60,16 @@ def payload(notification: Notification, max_groups: int = 100) -> dict:
 
 def _pack(lines: list[str], room: int, left: int) -> list[list[str]]:
     """Lines packed into at most ``room`` sections of at most 3,000 characters, the last one
-    ending with "and N more" for the ``left`` groups not listed and those that did not fit."""
+    ending with "and N more" for the ``left`` groups not listed and those that did not fit
+    (in all at most :data:`LISTED_CHARS`)."""
     sections: list[list[str]] = []
-    taken = 0
-    while taken < len(lines) and len(sections) < room:
+    taken, total = 0, 0
+    while taken < len(lines) and len(sections) < room and total + len(lines[taken]) <= LISTED_CHARS:
         chunk, size = [], -1
-        while taken < len(lines) and size + 1 + len(lines[taken]) <= SECTION_CHARS:
+        while (taken < len(lines) and size + 1 + len(lines[taken]) <= SECTION_CHARS
+               and total + len(lines[taken]) <= LISTED_CHARS):
             size += 1 + len(lines[taken])
+            total += len(lines[taken])
             chunk.append(lines[taken])
             taken += 1
         sections.append(chunk)

@@ -18,6 +18,7 @@ from typing import ClassVar
 from ..notification import DeliveryError, Notification
 from ..secrets import Secret, scrub
 from . import render
+from .http import tls_context
 from .options import Options
 
 PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -57,7 +58,7 @@ class EmailChannel:
     def send(self, notification: Notification) -> None:
         where = f"email channel {self.name!r}"
         password = self.password.reveal() if self.password is not None else None
-        context = ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+        context = tls_context(self.ca_file)
         try:
             if self.security == "ssl":
                 client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
