@@ -81,7 +81,7 @@ class AlertReads:
         return self._query(alert_queries.device_values, self.project)  # type: ignore[attr-defined]
 
     def alert_device_samples(self, since: float, until: float) -> list[dict[str, Any]]:
-        """The probes after ``since`` up to ``until``: project, device, online, response_time."""
+        """The probes after ``since`` up to ``until``, oldest first: project, device, time, online, response_time."""
         return self._query(alert_queries.device_samples, self.project,  # type: ignore[attr-defined]
                            _finite("since", since), _finite("until", until))
 
@@ -95,7 +95,7 @@ class AlertReads:
         return self._query(alert_queries.video_incidents, self.project, _finite("now", now))  # type: ignore[attr-defined]
 
     def alert_metric_samples(self, name: str, since: float, until: float) -> list[dict[str, Any]]:
-        """The metric's samples after ``since`` up to ``until``: project, tags, value."""
+        """The metric's samples after ``since`` up to ``until``, oldest first: project, tags, time, value."""
         return self._query(alert_queries.metric_samples, self.project, str(name)[:MAX_NAME],  # type: ignore[attr-defined]
                            _finite("since", since), _finite("until", until))
 

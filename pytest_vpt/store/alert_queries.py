@@ -36,12 +36,13 @@ def device_values(conn: Any, project: str | None) -> list[dict[str, Any]]:
 
 
 def device_samples(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
-    """Each probe taken after ``since`` up to ``until``: online or not, and its response time."""
+    """Each probe taken after ``since`` up to ``until``, oldest first: online or not, its response time."""
     where = Where("time > ?", "time <= ?").equal("project", project)
     where.args[:0] = [since, until]
-    rows = conn.execute(f"SELECT project, device_id, online, response_time FROM device_samples {where.sql} "
-                        "LIMIT ?", [*where.args, MAX_ROWS])
-    return [{"project": p, "device": d, "online": bool(online), "response_time": rt} for p, d, online, rt in rows]
+    rows = conn.execute(f"SELECT project, device_id, time, online, response_time FROM device_samples {where.sql} "
+                        "ORDER BY time LIMIT ?", [*where.args, MAX_ROWS])
+    return [{"project": p, "device": d, "time": at, "online": bool(online), "response_time": rt}
+            for p, d, at, online, rt in rows]
 
 
 def test_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
@@ -70,8 +71,10 @@ def video_incidents(conn: Any, project: str | None, now: float) -> list[dict[str
 
 
 def metric_samples(conn: Any, project: str | None, name: str, since: float, until: float) -> list[dict[str, Any]]:
-    """The samples of the metric ``name`` after ``since`` up to ``until``, with their tags."""
+    """The samples of the metric ``name`` after ``since`` up to ``until``, oldest first, with their tags."""
     where = Where("name = ?", "time > ?", "time <= ?").equal("project", project)
     where.args[:0] = [name, since, until]
-    rows = conn.execute(f"SELECT project, tags, value FROM metrics {where.sql} LIMIT ?", [*where.args, MAX_ROWS])
-    return [{"project": p, "tags": json.loads(text) if text else {}, "value": value} for p, text, value in rows]
+    rows = conn.execute(f"SELECT project, tags, time, value FROM metrics {where.sql} ORDER BY time LIMIT ?",
+                        [*where.args, MAX_ROWS])
+    return [{"project": p, "tags": json.loads(text) if text else {}, "time": at, "value": value}
+            for p, text, at, value in rows]

@@ -1,0 +1,24 @@
+"""The rules shipped as defaults, in the rules file's own format: each can be turned off
+(``enabled: false``) or changed (any field) by a rule of the same name; ``builtin: false`` in
+the ``alerts:`` section turns them all off."""
+
+from __future__ import annotations
+
+BUILTIN_RULES: tuple[dict[str, object], ...] = (
+    {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": "5m", "severity": "critical",
+     "summary": "{device} has been offline for 5 minutes"},
+    {"name": "High Error Rate", "condition": "error_rate > 10%", "duration": "2m", "severity": "error",
+     "summary": "{device}: more than 10% of its probes failed"},
+    {"name": "Test Failure Spike", "condition": "failure_rate > 20%", "duration": "10m", "severity": "error",
+     "summary": "{project}: more than 20% of the tests of the last hour failed"},
+    {"name": "No Tests Running", "condition": "tests_per_hour == 0", "duration": "1h", "severity": "warning",
+     "summary": "{project}: no test started in the last hour"},
+    {"name": "Black Screen Detected", "condition": "black_screen == true", "duration": "10s", "severity": "critical",
+     "summary": "{stream} shows a black screen"},
+    {"name": "Stream Frozen", "condition": "freeze_detected == true", "duration": "30s", "severity": "error",
+     "summary": "{stream} is frozen"},
+    {"name": "Slow Response Times", "condition": "response_time.p95(5m) > 1s", "duration": "5m",
+     "severity": "warning", "summary": "{device}: p95 response time over 1 s"},
+    {"name": "Power Failure", "condition": 'value("power") == 0 or value("power") == "off"', "duration": "0s",
+     "severity": "critical", "summary": "{device} reports no power"},
+)
