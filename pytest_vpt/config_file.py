@@ -4,6 +4,7 @@ sections of settings that do not fit an ini file, each one parsed by the package
 ========  ==============================================  ==========================
 section   what it holds                                   its schema
 ========  ==============================================  ==========================
+alerts    alert rules and their channels                  ``alerts/rules.py``
 devices   the device registry                             ``devices/registry.py``
 server    ``vpt server``'s store, address and limits      ``server/settings.py``
 sla       SLA targets and how their report is sent      ``sla/targets.py``
@@ -43,6 +44,7 @@ MAX_NODES = 200_000  # values, counting each alias as a copy of what it refers t
 
 #: the top-level sections, and the module whose schema parses each one
 SECTIONS = {
+    "alerts": "pytest_vpt.alerts.rules",
     "devices": "pytest_vpt.devices.registry",
     "server": "pytest_vpt.server.settings",
     "sla": "pytest_vpt.sla.targets",
@@ -140,6 +142,24 @@ def read_text(path: Path, limit: int = MAX_BYTES) -> str:
         line = data[:exc.start].count(b"\n") + 1
         raise ConfigFileError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
                               "save it as UTF-8") from None
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file of the project's other than vpt.yaml (an alert rules file), read as
+    carefully as vpt.yaml: its top-level mapping (empty for an empty file)."""
+    return _yaml(path)
+
+
+def compose(path: Path) -> yaml.Node | None:
+    """The node tree of the YAML file ``path``, read as carefully as :func:`read_yaml`: its
+    nodes' marks tell the line and column of each value, for an owner's own errors."""
+    loader = _BoundedLoader(read_text(path))
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError:
+        return None  # read_yaml says what is wrong with it
+    finally:
+        loader.dispose()
 
 
 def _yaml(path: Path) -> dict[str, Any]:
