@@ -125,9 +125,9 @@ def text(report: SlaReport) -> str:
     rows = [_HEADERS] + [[_cut(cell, 24) if i == 0 else cell for i, cell in enumerate(row)] for row in _rows(report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADERS))]
     lines = [_cut(headline(report), _WIDTH),
-             f"{_when(report.start)} to {_when(report.end)} UTC; trend against "
-             + (f"{report.previous_labels[-1]}, 'before': periods met since {report.previous_labels[0]}"
-                if report.previous_labels else "no earlier period"), ""]
+             f"{_when(report.start)} to {_when(report.end)} UTC",
+             (f"trend: against {report.previous_labels[-1]}; before: periods met of those with data since "
+              f"{report.previous_labels[0]}" if report.previous_labels else "trend: no earlier period"), ""]
     lines += ["  ".join(cell.ljust(widths[i]) if i < len(row) - 1 else cell for i, cell in enumerate(row)).rstrip()
               for row in rows]
     for title, items in broke_lines(report):
