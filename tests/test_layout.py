@@ -27,7 +27,10 @@ producers      analytics, config, config_file, context, devices, events, metrics
                sinks, video, wording; of store only its URLs and what a write changed
                (STORE_FOR['producers']: the type a sink's close_run returns)
 recording      everything above but producers, and api (pytest glue: not cli, server, plugin)
-server         analytics, api, config_file, events, history, quarantine, redaction, sinks,
+alerts         analytics, config_file, events, history, redaction, wording (rules, their
+               condition language, state read and kept through the façade, the channels)
+server         alerts (the loop beside the service), analytics, api, config_file, events,
+               history, quarantine, redaction, sinks,
                wording; of store only opening, administration and the after-write step
                (STORE_FOR['server']); reads go through the façade
 ci             analytics, config, history, redaction, wording; of store only its errors
@@ -41,7 +44,7 @@ report         history, panels, wording (the HTML and terminal report drawn from
 exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
 sla            alerts, analytics, config_file, history, wording (SLA targets, compliance, the
                report, sent through the alerts channels)
-cli            everything but recording and plugin (report, exports and sla included); of store what server may (STORE_FOR['cli'])
+cli            everything but recording and plugin (report, exports, alerts and sla included); of store what server may (STORE_FOR['cli'])
 plugin         everything recording may, and recording (not cli, server, producers)
 api            config, events, exports, history, metrics, wording (the public names)
 __main__       cli
@@ -83,7 +86,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "producers": {"analytics", "config", "config_file", "context", "devices", "events", "metrics", "redaction",
                   "sinks", "store", "video", "wording"},
     "recording": _BELOW_RECORDING | {"api"},
-    "server": {"analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
+    "alerts": {"analytics", "config_file", "events", "history", "redaction", "wording"},
+    "server": {"alerts", "analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
                "wording"},
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
     "panels": {"analytics", "events", "wording"},
@@ -91,7 +95,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "report": {"history", "panels", "wording"},
     "exports": {"config", "history", "wording"},
     "sla": {"alerts", "analytics", "config_file", "history", "wording"},
-    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server", "sla"},
+    "cli": _BELOW_RECORDING | {"api", "ci", "exports", "grafana", "panels", "producers", "report", "server", "sla", "alerts"},
     "plugin": _BELOW_RECORDING | {"api", "recording"},
     "api": {"config", "events", "exports", "history", "metrics", "wording"},
     "__main__": {"cli"},

@@ -22,6 +22,7 @@ COMMANDS = {
     "watch": "video:watch", "kpis": "kpis:kpis", "costs": "costs:costs",
     "failures": "failures:failures", "export": "export:export", "analytics": "analytics:analytics", "grafana": "grafana:grafana", "live": "live:live",
     "report": "report:report",
+    "alerts": "alerts:alerts",
     "sla": "sla:sla",
 }
 

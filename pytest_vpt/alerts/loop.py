@@ -1,0 +1,90 @@
+"""Rules evaluated again and again: every ``every`` seconds in a thread of its own beside
+``vpt server`` (:class:`AlertLoop`), or in the foreground for ``vpt alerts run``. An
+evaluation that fails is logged and the next one runs on time; one that takes longer than the
+interval makes the next start at once (never two at a time)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .evaluator import Evaluation, Evaluator
+
+log = logging.getLogger("pytest_vpt.alerts")
+
+
+def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.Event,
+        on_result: Callable[[Evaluation], Any] | None = None, clock: Callable[[], float] = time.time,
+        runs: int | None = None) -> int:
+    """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times):
+    how many evaluations ran."""
+    done = 0
+    due = time.monotonic()
+    while not stop.is_set() and (runs is None or done < runs):
+        try:
+            result = evaluate(clock())
+            if on_result is not None:
+                on_result(result)
+        except Exception as exc:  # a store gone away for a while: the next evaluation tries again
+            log.warning("alerts: an evaluation failed: %s", exc)
+        done += 1
+        due = max(due + every, time.monotonic())
+        if runs is not None and done >= runs:
+            break
+        stop.wait(max(0.0, due - time.monotonic()))
+    return done
+
+
+class AlertLoop:
+    """:func:`run` in a daemon thread: ``start`` and ``stop`` (the service's lifespan)."""
+
+    def __init__(self, open_evaluator: Callable[[], tuple[Evaluator, Callable[[], None]]], every: float) -> None:
+        self._open = open_evaluator
+        self.every = every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.evaluations = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._main, name="vpt-alerts", daemon=True)
+        self._thread.start()
+
+    def _main(self) -> None:
+        try:
+            evaluator, close = self._open()
+        except Exception as exc:
+            log.error("alerts: the rules cannot be evaluated: %s", exc)
+            return
+        try:
+            self.evaluations = run(evaluator.evaluate, self.every, self._stop)
+        finally:
+            close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+
+def beside_server(store: Any, rootdir: Path | None, config: Path | None = None) -> AlertLoop | None:
+    """The loop ``vpt server`` runs when the project's vpt.yaml has an ``alerts:`` section
+    (None when it has none, or no project is known): its rules over the service's store."""
+    from .. import config_file
+    from . import open_evaluator
+    from .rules import load
+
+    if rootdir is None:
+        return None
+    try:
+        section, _ = config_file.section("alerts", rootdir, config)
+    except config_file.ConfigFileError as exc:
+        log.error("alerts: %s", exc)
+        return None
+    if section is None:
+        return None
+    every = load(rootdir, config).every
+    return AlertLoop(lambda: open_evaluator(store, rootdir, config), every)
