@@ -407,7 +407,7 @@ class SmtpServer:
                 ok = (data.login.decode(), data.password.decode()) == login
                 if not ok:
                     self.refused_logins += 1
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False, auth_data=data)
 
             kwargs.update(authenticator=authenticate, auth_required=True, auth_require_tls=security != "none")
         self.port = _free_port()
@@ -443,7 +443,8 @@ class _Collector:
         message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
         data = session.auth_data
         login = data.login.decode() if session.authenticated and hasattr(data, "login") else None
-        mail = Mail(envelope.mail_from, list(envelope.rcpt_tos), message, session.ssl is not None, login)
+        tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        mail = Mail(envelope.mail_from, list(envelope.rcpt_tos), message, tls, login)
         with self.server._arrived:
             self.server.mails.append(mail)
             self.server._arrived.notify_all()
