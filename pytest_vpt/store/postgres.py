@@ -120,6 +120,9 @@ class PostgresStore(Store):
             raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
         try:
             raw.adapters.register_dumper(bool, _BoolAsInt)
+            # The store's statements touch a run's rows or a few days': compiling one (JIT) can
+            # take seconds when the planner's estimate is large (a JSON list's 100 rows, say).
+            raw.execute("SET jit = off")
             _create_schema(raw)
             migrate_postgres(raw)
             now = time.time()
