@@ -50,4 +50,5 @@ def label(start: float, period: str) -> str:
 def due(now: float, last_sent: float | None, frequency: str) -> bool:
     """Whether a scheduled report is due at ``now``: a period (of ``frequency``) has ended
     since the report last sent (``last_sent``: when it was sent; None: never)."""
-    return last_sent is None or last_sent < start_of(now, frequency)
+    begun = start_of(now, frequency)
+    return last_sent is None or last_sent < begun

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config_file
-from ..alerts.notification import AlertInstance, Channel, Notification
+from ..alerts.delivery import RetryPolicy, deliver
+from ..alerts.notification import AlertInstance, Channel, DeliveryError, Notification
 from ..history import History
 from . import periods
 from .formats import broke_lines, headline, target_line
@@ -62,30 +63,37 @@ def pick_channel(found: Mapping[str, Channel], settings: SlaSettings) -> Channel
 
 
 def notification(found: SlaReport) -> Notification:
-    """The report as a notification: one line per target, then what broke the missed ones."""
+    """The report as a notification of the rule ``SLA report: box weekly 2026-W48``, firing when
+    a target was missed: one line per target, then what broke the missed ones."""
+    rule = f"{RULE}: {found.project} {found.period} {found.label}"
+
     def instance(key: str, labels: dict[str, str], value: str | None, summary: str) -> AlertInstance:
         digest = hashlib.sha256(f"{found.project}\0{found.period}\0{found.start}\0{key}".encode()).hexdigest()[:32]
-        return AlertInstance({"rule": RULE, "project": found.project, **labels}, value, found.start, found.end,
+        return AlertInstance({"rule": rule, "project": found.project, **labels}, value, found.start, found.end,
                              digest, summary)
 
     alerts = [instance(r.target, {"target": r.target}, None, target_line(r)) for r in found.targets]
     alerts += [instance(f"{title}:{n}", {"broke": title}, None, line)
                for title, lines in broke_lines(found) for n, line in enumerate(lines)]
-    return Notification(RULE, "warning" if found.missed else "info", "firing" if found.missed else "resolved",
-                        tuple(alerts), headline(found), {"period": found.period, "label": found.label})
+    return Notification(rule, "warning" if found.missed else "info", "firing" if found.missed else "resolved",
+                        tuple(alerts), headline(found).partition(": ")[2], {"period": found.period, "label": found.label})
 
 
-def send_report(found: SlaReport, settings: SlaSettings, channel: Channel) -> Sent:
-    """Send ``found`` through ``channel``; an e-mail channel sends it to the settings'
-    recipients (none: to its own ``to``). Raises the channel's DeliveryError."""
+def send_report(found: SlaReport, settings: SlaSettings, channel: Channel,
+                retry: RetryPolicy = RetryPolicy()) -> Sent:
+    """Send ``found`` through ``channel`` (retried as alerts are); an e-mail channel sends it
+    to the settings' recipients (none: to its own ``to``). A DeliveryError when it was not."""
     if settings.recipients and dataclasses.is_dataclass(channel) and hasattr(channel, "to"):
         channel = dataclasses.replace(channel, to=settings.recipients)  # type: ignore[type-var]
-    channel.send(notification(found))
+    (result,) = deliver([channel], notification(found), policy=retry)
+    if not result.delivered:
+        raise DeliveryError(result.error or f"{channel.name}: not delivered")
     return Sent(found.period, found.label, found.start, channel.name,
                 len(settings.recipients) if hasattr(channel, "to") else 0)
 
 
-def send_due_reports(history: History, settings: SlaSettings, channel: Channel, now: float | None = None) -> list[Sent]:
+def send_due_reports(history: History, settings: SlaSettings, channel: Channel, now: float | None = None,
+                     retry: RetryPolicy = RetryPolicy()) -> list[Sent]:
     """Send the report of the latest complete period (of the settings' frequency) unless it
     was sent already, by this process or another (claimed in the store first; forgotten again
     when sending fails, so the next call tries again, and the error is raised). Nothing
@@ -102,7 +110,7 @@ def send_due_reports(history: History, settings: SlaSettings, channel: Channel, 
     if not history.claim_sla_report(frequency, start, now, len(settings.recipients)):
         return []
     try:
-        return [send_report(report(history, settings, frequency, at=start, now=now), settings, channel)]
+        return [send_report(report(history, settings, frequency, at=start, now=now), settings, channel, retry)]
     except BaseException:
         history.unclaim_sla_report(frequency, start)
         raise

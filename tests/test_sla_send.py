@@ -1,0 +1,116 @@
+"""The SLA report sent to a real SMTP server on 127.0.0.1 (aiosmtpd): by ``vpt sla report
+--send`` through the alerts e-mail channel of vpt.yaml, to the report's recipients; and on
+schedule, once per period however many loops run, again after a failed delivery."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from pytest_vpt import sla
+from pytest_vpt.alerts.channels import build_channels
+from pytest_vpt.alerts.delivery import RetryPolicy
+from pytest_vpt.alerts.notification import DeliveryError
+from pytest_vpt.cli import cli
+from pytest_vpt.history import History
+from pytest_vpt.sla import periods
+from alert_endpoints import SmtpServer
+from sla_history import DAY, HOUR, NOW, TARGETS, W1, WEEK, write
+
+ONCE = RetryPolicy(attempts=1)
+RECIPIENTS = ("qa@example.com", "lead@example.org")
+
+
+@pytest.fixture
+def history_url(store_url) -> str:
+    write(store_url)
+    return store_url
+
+
+def settings(frequency: str = "weekly") -> sla.SlaSettings:
+    return sla.parse({"targets": TARGETS, "reporting": {"frequency": frequency, "recipients": list(RECIPIENTS)}})
+
+
+def mail_channel(port: int):
+    return build_channels({"mail": {"type": "email", "host": "127.0.0.1", "port": port, "security": "none",
+                                    "from": "vpt@example.com", "to": "alerts@example.com"}})["mail"]
+
+
+def test_vpt_sla_report_send_mails_the_recipients(history_url, tmp_path) -> None:
+    with SmtpServer(tmp_path) as server:
+        config = tmp_path / "vpt.yaml"
+        config.write_text(
+            "alerts:\n  channels:\n    mail:\n      type: email\n      host: 127.0.0.1\n"
+            f"      port: {server.port}\n      security: none\n      from: vpt@example.com\n      to: alerts@example.com\n"
+            "sla:\n  targets:\n" + "".join(f"    {k}: {v}\n" for k, v in TARGETS.items())
+            + f"  reporting:\n    frequency: weekly\n    recipients: [{', '.join(RECIPIENTS)}]\n")
+        result = CliRunner().invoke(cli, ["--store", history_url, "sla", "report", "--project", "box", "--config",
+                                          str(config), "--date", periods.label(W1, "daily"), "--send", "--json"])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["sent"]["recipients"] == 2
+        (mail,) = server.wait_for(1)
+    assert sorted(mail.recipients) == sorted(RECIPIENTS) and mail.sender == "vpt@example.com"
+    label = periods.label(W1, "weekly")
+    assert f"SLA report: box weekly {label}" in mail.message["Subject"]
+    body = mail.message.get_body(("plain",)).get_content()
+    assert "1 of 4 targets met, 3 missed" in body
+    assert "test_pass_rate 50.00% (goal >= 80.00%; trend worse -33.33%): MISSED" in body
+    assert "t.py::c: 1 failure in 1 run" in body
+    assert "t.py::c: 1 failure in 1 run" in mail.message.get_body(("html",)).get_content()
+
+
+def test_send_without_an_email_channel_is_an_error_naming_it(history_url, tmp_path) -> None:
+    config = tmp_path / "vpt.yaml"
+    config.write_text("sla:\n  targets:\n    device_uptime: 99%\n  reporting:\n    recipients: qa@example.com\n")
+    result = CliRunner().invoke(cli, ["--store", history_url, "sla", "report", "--project", "box", "--config",
+                                      str(config), "--send"])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {config}: sla.reporting.channel: name the alerts channel to send the report "
+                             "through (0 e-mail channels configured)\n")
+
+
+def test_due_once_a_period_has_ended_since_the_last_report() -> None:
+    monday = periods.start_of(NOW, "weekly")
+    assert periods.due(monday + 5, None, "weekly")
+    assert periods.due(monday + 5, monday - 1, "weekly") and not periods.due(monday + 5, monday + 1, "weekly")
+    assert periods.due(monday + DAY, monday + 1, "daily") and not periods.due(monday + WEEK - 1, monday + 1, "weekly")
+    assert periods.label(monday, "weekly").startswith(periods.label(monday + 3 * DAY, "daily")[:4])
+    with pytest.raises(ValueError, match="period must be daily or weekly, not 'monthly'"):
+        periods.due(NOW, None, "monthly")
+
+
+def test_reports_on_schedule_sent_once_and_again_after_a_failure(history_url, tmp_path) -> None:
+    with SmtpServer(tmp_path) as server:
+        port = server.port
+        channel = mail_channel(port)
+        with History.open(history_url, project="box") as first, History.open(history_url, project="box") as second:
+            # two loops at once: one of them sends last week's report
+            sent: list = []
+            loops = [threading.Thread(target=lambda h=h: sent.extend(sla.send_due_reports(h, settings(), channel, NOW,
+                                                                                        ONCE)))
+                     for h in (first, second)]
+            for loop in loops:
+                loop.start()
+            for loop in loops:
+                loop.join()
+            assert [(s.start, s.recipients) for s in sent] == [(W1, 2)]
+            assert sla.send_due_reports(first, settings(), channel, NOW + HOUR, ONCE) == []
+            assert first.last_sla_report("weekly") == {"start": W1, "sent_at": NOW, "recipients": 2}
+            assert len(server.wait_for(1)) == 1
+    # the next week, the server is gone: not sent, not marked sent; sent when it is back
+    later = NOW + WEEK
+    with History.open(history_url, project="box") as history:
+        with pytest.raises(DeliveryError, match=f"email channel 'mail': cannot deliver to 127.0.0.1:{port}"):
+            sla.send_due_reports(history, settings(), mail_channel(port), later, ONCE)
+        assert history.last_sla_report("weekly")["start"] == W1
+        with SmtpServer(tmp_path) as server:
+            (again,) = sla.send_due_reports(history, settings(), mail_channel(server.port), later + 60, ONCE)
+            assert again.start == W1 + WEEK and len(server.wait_for(1)) == 1
+
+
+def test_no_targets_sends_nothing(history_url) -> None:
+    with History.open(history_url, project="box") as history:
+        assert sla.send_due_reports(history, sla.parse(None), mail_channel(1), NOW, ONCE) == []
