@@ -85,7 +85,7 @@ def _print_evaluation(result: Evaluation, rules: int) -> None:
         click.echo(f"{plural(rules, 'rule')} evaluated: nothing fires")
         return
     rows = [(s.rule, _group(s.labels), shown(s.value), span(result.now - (s.firing_since or result.now)))
-            for s in result.firing]
+            for s in sorted(result.firing, key=lambda s: (s.rule, _group(s.labels)))]
     table(f"{plural(len(rows), 'alert')} firing", [Column("rule", key=True), Column("group", key=True),
                                                    Column("value", priority=3), Column("for", right=True)], rows)
 
@@ -150,13 +150,17 @@ def list_command(store_option: StoreOption, rules_file: Path | None, config: Pat
     else:
         order = {"firing": 0, "pending": 1, "resolved": 2}
         rows = [(s.rule, _group(s.labels), s.state,
-                 when(s.resolved_at if s.state == "resolved" else s.firing_since or s.pending_since),
-                 when(s.notified_at) or "never", shown(s.value))
+                 _ago(now, s.resolved_at if s.state == "resolved" else s.firing_since or s.pending_since),
+                 _ago(now, s.notified_at), shown(s.value))
                 for s in sorted(states, key=lambda s: (order[s.state], s.rule, _group(s.labels)))]
-        table(None, [Column("rule", key=True), Column("group", key=True), "state", Column("since", priority=3),
-                     Column("last notified", priority=3), Column("value", priority=4)], rows)
+        table(None, [Column("rule", key=True), Column("group", key=True), "state", Column("since", right=True),
+                     Column("notified", right=True, priority=3), Column("value", priority=4)], rows)
     for silence in silences:
         click.echo(f"silenced: {silence.rule} until {when(silence.until)}" + (f" ({silence.reason})" if silence.reason else ""))
+
+
+def _ago(now: float, at: float | None) -> str:
+    return "never" if at is None else f"{span(max(0.0, now - at))} ago"
 
 
 @alerts.command()
