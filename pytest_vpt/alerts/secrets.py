@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 MAX_FILE_BYTES = 64 * 1024
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -114,8 +114,15 @@ def parse_secret(value: object) -> Secret:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every secret value in it (and its URL-quoted form) replaced by ``***``:
-    the last guard before a message leaves a channel."""
-    for value in sorted({each for each in secrets if each and len(each) >= 4}, key=len, reverse=True):
+    the last guard before a message leaves a channel. A URL's path (a webhook's key) and the
+    last part of it count as secrets too."""
+    values = set()
+    for each in secrets:
+        values.add(each)
+        if "://" in each:
+            path = urlsplit(each).path
+            values.update({path, path.rstrip("/").rpartition("/")[2]})
+    for value in sorted({each for each in values if each and len(each) >= 4}, key=len, reverse=True):
         text = text.replace(value, "***")
         quoted = quote(value, safe="")
         if quoted != value:
