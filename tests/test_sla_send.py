@@ -114,3 +114,33 @@ def test_reports_on_schedule_sent_once_and_again_after_a_failure(history_url, tm
 def test_no_targets_sends_nothing(history_url) -> None:
     with History.open(history_url, project="box") as history:
         assert sla.send_due_reports(history, sla.parse(None), mail_channel(1), NOW, ONCE) == []
+
+
+def test_the_alerts_loop_refreshes_compliance_and_sends_the_due_report(history_url, tmp_path, caplog) -> None:
+    server = SmtpServer(tmp_path)
+    config = tmp_path / "vpt.yaml"
+    config.write_text(
+        "alerts:\n  channels:\n    mail:\n      type: email\n      host: 127.0.0.1\n"
+        f"      port: {server.port}\n      security: none\n      from: vpt@example.com\n      to: alerts@example.com\n"
+        "sla:\n  targets:\n    test_pass_rate: 80%\n"
+        f"  reporting:\n    frequency: daily\n    recipients: [{RECIPIENTS[0]}]\n")
+    with History.open(history_url, project="box") as history:
+        tick = sla.Schedule.from_config(history, tmp_path, config, refresh_every=600)
+        try:
+            (sent,) = tick(W1 + DAY + 60)  # Tuesday 00:01: Monday's report
+            assert (sent.start, sent.recipients) == (W1, 1)
+            assert tick(W1 + DAY + 120) == []  # sent already; compliance not refreshed within 10 minutes
+            assert len(server.wait_for(1)) == 1
+        finally:
+            server.close()
+        rows = history.sla_compliance("daily", W1, W1 + 2 * DAY)
+        assert [(row.start, row.figure, row.met, row.computed_at) for row in rows] == [
+            (W1, 50.0, False, W1 + DAY + 60), (W1 + DAY, None, None, W1 + DAY + 60)]
+        caplog.clear()
+        tick.retry = ONCE
+        assert tick(W1 + 2 * DAY + 60) == []  # the server is gone: logged, the loop goes on
+        assert "sla: the report was not sent (tried again at the next evaluation): email channel 'mail'" in caplog.text
+        assert history.last_sla_report("daily")["start"] == W1
+    config.write_text("sla:\n  targets: {}\n")
+    with History.open(history_url, project="box") as history:
+        assert sla.Schedule.from_config(history, tmp_path, config) is None

@@ -12,9 +12,10 @@ from .compliance import refresh
 from .formats import FORMATS, render
 from .periods import due
 from .report import SlaReport, TargetResult, report
+from .schedule import Schedule
 from .send import NoChannel, Sent, channels, pick_channel, send_due_reports, send_report
 from .targets import MEASURES, SlaConfigError, SlaSettings, Target, load, parse
 
-__all__ = ["FORMATS", "MEASURES", "NoChannel", "Sent", "SlaConfigError", "SlaReport", "SlaSettings", "Target",
+__all__ = ["FORMATS", "MEASURES", "NoChannel", "Sent", "Schedule", "SlaConfigError", "SlaReport", "SlaSettings", "Target",
            "TargetResult", "channels", "due", "load", "parse", "pick_channel", "refresh", "render", "report",
            "send_due_reports", "send_report"]
