@@ -246,3 +246,30 @@ def test_a_test_message_reaches_the_channel(endpoints, monkeypatch) -> None:
     with pytest.raises(ValueError, match="no alert channel 'pager' \\(channels: ops\\)"):
         send_test(channels, "pager")
 
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pytest_vpt.alerts.channels import ntfy, slack, twilio  # noqa: E402
+from pytest_vpt.alerts.channels.render import plain  # noqa: E402
+from pytest_vpt.alerts.notification import AlertInstance, Notification  # noqa: E402
+
+hostile_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=400)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rule=hostile_text, labels=st.lists(st.tuples(hostile_text, hostile_text), min_size=1, max_size=120),
+       status=st.sampled_from(["firing", "resolved"]), max_groups=st.integers(1, 1000))
+def test_any_notification_stays_within_each_services_limits(rule, labels, status, max_groups) -> None:
+    alerts = tuple(AlertInstance({"rule": rule, "device": value}, key, 0.0, 60.0, str(index), key)
+                   for index, (key, value) in enumerate(labels))
+    notification = Notification(rule or "r", "warning", status, alerts, rule)
+    body = slack.payload(notification, max_groups)
+    assert 2 <= len(body["blocks"]) <= 50 and len(body["text"]) <= 2000
+    assert all(len(block["text"]["text"]) <= 3000 for block in body["blocks"])
+    assert not any(char in block["text"]["text"] for block in body["blocks"][1:] for char in "<>")
+    assert len(plain(notification, twilio.BODY_CHARS)) <= 1600
+    assert len(ntfy.message(notification).encode()) <= ntfy.BODY_BYTES
+    headers = ntfy.message_headers(notification)
+    assert all(value.isascii() and "\n" not in value for value in headers.values())

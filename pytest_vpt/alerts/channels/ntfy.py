@@ -6,8 +6,8 @@ with the message as JSON."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from email.header import Header
 from typing import ClassVar
 
 from ..notification import Notification
@@ -80,4 +80,5 @@ def message(notification: Notification) -> str:
 
 
 def _header(text: str) -> str:
-    return text if text.isascii() else Header(text, "utf-8").encode()
+    """ASCII as it is; else one RFC 2047 encoded word (never folded onto a second line)."""
+    return text if text.isascii() else "=?utf-8?b?" + base64.b64encode(text.encode()).decode("ascii") + "?="
