@@ -107,9 +107,10 @@ def _tries(error: str, attempts: int) -> str:
 
 
 def _report(result: DeliveryResult, on_failure: Callable[[str, str], object] | None) -> None:
-    log.warning("alert not delivered: %s", result.error)
-    if on_failure is None:
+    if on_failure is None:  # nobody records it: the log is its only trace
+        log.warning("alert not delivered: %s", result.error)
         return
+    log.info("alert not delivered: %s", result.error)
     try:
         on_failure(result.channel, result.error or "")
     except Exception:  # recording the failure failed: said once, the evaluator goes on

@@ -49,8 +49,9 @@ def alert_line(alert: AlertInstance, status: str) -> str:
     facts.append(f"since {clock(alert.starts_at)}")
     if alert.ends_at is not None and status == "resolved":
         facts.append(f"resolved {clock(alert.ends_at)}")
-    summary = one_line(alert.summary)
-    return f"{group_name(alert)}: {summary} ({'; '.join(facts)})" if summary else f"{group_name(alert)} ({'; '.join(facts)})"
+    summary, group = one_line(alert.summary), group_name(alert)
+    said = f"{group}: {summary}" if summary and group != "all" else summary or group
+    return f"{said} ({'; '.join(facts)})"
 
 
 def listed(lines: list[str], budget: int, most: int | None = None) -> tuple[list[str], int]:
