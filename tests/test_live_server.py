@@ -53,15 +53,28 @@ def get(service, path: str = "/api/v1/live", auth: dict | None = None, **params)
 class Events:
     """A real HTTP client reading a text/event-stream: its events (name, id, JSON data) and comments."""
 
-    def __init__(self, service, auth: dict | None = None, **params) -> None:
-        self.answer = requests.get(f"{service.url}/api/v1/live/stream", params=params, stream=True, timeout=WAIT,
-                                   headers=auth or service.auth)
-        self.lines = self.answer.iter_lines(decode_unicode=True)
+    def __init__(self, service, auth: dict | None = None, reconnect: bool = False, **params) -> None:
+        self.url, self.params, self.headers = f"{service.url}/api/v1/live/stream", params, auth or service.auth
+        self.reconnect = reconnect  # as EventSource does when a stream ends (at the server's read deadline)
         self.comments: list[str] = []
         self.retry: int | None = None
+        self._connect()
+
+    def _connect(self) -> None:
+        self.answer = requests.get(self.url, params=self.params, stream=True, timeout=WAIT, headers=self.headers)
+        self.lines = self.answer.iter_lines(decode_unicode=True)
 
     def next(self) -> dict:
         """The next event (a read time-out fails the test)."""
+        while True:
+            try:
+                return self._next()
+            except EOFError:
+                if not self.reconnect:
+                    raise
+                self._connect()
+
+    def _next(self) -> dict:
         fields: dict = {}
         for line in self.lines:
             if line == "":
@@ -78,10 +91,12 @@ class Events:
         raise EOFError("the stream ended")
 
     def until(self, wanted) -> dict:
-        while True:
+        deadline = time.monotonic() + 2 * WAIT
+        while time.monotonic() < deadline:
             found = self.next()
             if wanted(found["data"]):
                 return found
+        raise AssertionError(f"no event as wanted within {2 * WAIT:g} s; the last: {found['data']}")
 
     def close(self) -> None:
         self.answer.close()
@@ -129,7 +144,7 @@ def test_a_pytest_run_in_progress_is_seen_running_then_finished(service, pyteste
     proc = pytester.popen([sys.executable, "-m", "pytest", "--vpt", "--vpt-server", service.url, "--vpt-project", "box",
                            "-p", "no:cacheprovider", "-p", "no:randomly"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        stream = Events(service)
+        stream = Events(service, reconnect=True)
         running = stream.until(lambda data: data["runs"] and data["runs"][0]["tests"] == 5)["data"]["runs"][0]
         assert proc.poll() is None  # test_waits is still going: the five before it are seen already
         assert (running["status"], running["passed"], running["failed"]) == ("running", 4, 1)
