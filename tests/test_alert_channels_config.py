@@ -79,13 +79,13 @@ def test_every_kind_builds_from_its_documented_fields(tmp_path) -> None:
         "sms": {"type": "sms", "account_sid": {"env": "TWILIO_ACCOUNT_SID"}, "auth_token": {"env": "TWILIO_AUTH_TOKEN"},
                 "messaging_service_sid": "MG" + "1" * 32, "to": ["+14155550100"]},
         "phone": {"type": "ntfy", "url": {"env": "NTFY_TOPIC_URL"}},
-        "am": {"type": "alertmanager", "url": "http://alertmanager:9093"}})
+        "am": {"type": "alertmanager", "url": "http://alertmanager:9093", "resend_every": 30}})
     assert {name: each.kind for name, each in channels.items()} == {
         "slack": "slack", "mail": "email", "pd": "pagerduty", "hook": "webhook", "sms": "sms", "phone": "ntfy",
         "am": "alertmanager"}
     assert set(KINDS) == {"slack", "email", "pagerduty", "webhook", "sms", "ntfy", "alertmanager"}
     assert channels["mail"].port == 465 and channels["pd"].url == "https://events.pagerduty.com/v2/enqueue"
-    assert channels["sms"].url == "https://api.twilio.com"
+    assert channels["sms"].url == "https://api.twilio.com" and channels["am"].resend_every == 30
 
 
 def test_channels_read_from_vpt_yaml_name_the_file(tmp_path) -> None:

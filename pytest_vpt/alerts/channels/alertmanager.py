@@ -58,11 +58,14 @@ class AlertmanagerChannel:
     url: str | Secret  # Alertmanager's base URL: http://alertmanager:9093
     token: Secret | None = None  # a bearer token, when a proxy in front of it asks for one
     timeout: float = 10.0
+    #: seconds between re-posts of a firing alert the evaluator owes this channel: Alertmanager
+    #: resolves one it has not heard of again within its resolve_timeout (5 minutes by default)
+    resend_every: float = 60.0
 
     @classmethod
     def from_options(cls, options: Options) -> AlertmanagerChannel:
         return cls(options.name, options.url("url"), options.secret("token", required=False),
-                   options.number("timeout", 10.0, 0.1, 120))
+                   options.number("timeout", 10.0, 0.1, 120), options.number("resend_every", 60.0, 10, 3600))
 
     def send(self, notification: Notification) -> None:
         base = self.url.reveal() if isinstance(self.url, Secret) else self.url
