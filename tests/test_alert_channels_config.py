@@ -45,6 +45,8 @@ SID = "AC" + "0" * 32
     ({"mail": {"type": "email", "host": "smtp", "from": "a@b.c", "to": "d@e.f", "user": "u", "password": {"env": "P"},
                "security": "none"}},
      "vpt.yaml: alerts.channels.mail (email): field 'security': a password is not sent without TLS"),
+    ({"mail": {"type": "email", "host": "smtp", "from": ["a@b.c", "x@y.z"], "to": "d@e.f"}},
+     "vpt.yaml: alerts.channels.mail (email): field 'from': must be one e-mail address"),
     ({"mail": {"type": "email", "host": "smtp", "from": "a@b.c", "to": "d@e.f", "password": {"env": "P"}}},
      "vpt.yaml: alerts.channels.mail (email): field 'user': user and password go together"),
     ({"n": {"type": "ntfy", "url": "https://ntfy.sh/t", "token": {"env": "A"}, "user": "u", "password": {"env": "B"}}},

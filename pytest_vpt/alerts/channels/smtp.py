@@ -43,8 +43,11 @@ class EmailChannel:
     @classmethod
     def from_options(cls, options: Options) -> EmailChannel:
         security = options.choice("security", tuple(PORTS), "starttls")
+        sender = options.addresses("from")
+        if len(sender) != 1:
+            raise options.error("from", "must be one e-mail address")
         channel = cls(options.name, options.text("host", required=True, limit=253),
-                      options.addresses("from")[0], options.addresses("to"),
+                      sender[0], options.addresses("to"),
                       int(options.number("port", PORTS[security], 1, 65535)), security,
                       options.text("user", limit=256), options.secret("password", required=False),
                       options.path("ca_file"), options.text("subject_prefix", "[vpt]", limit=40),
