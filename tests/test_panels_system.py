@@ -1,6 +1,7 @@
 """The System Performance panels' numbers, on SQLite and PostgreSQL, through Grafana's expansion
 and the product's own dialect: two samples a minute apart taken by the service's sampler from a
-registry fed by hand (latencies, statuses, batches, writes) and a process's given CPU and memory."""
+registry fed by hand (latencies, statuses, batches, writes) and a process's given CPU and memory,
+read from the samples (at a minute's interval) and from their hourly rollup (at an hour's)."""
 
 from __future__ import annotations
 
@@ -80,6 +81,17 @@ def test_the_panels_numbers(sampled) -> None:
     assert read(url, "service-memory") == [(AT, "srv:1", 120e6)]
 
 
+def test_under_5_minutes_the_panels_read_the_samples_themselves(sampled) -> None:
+    url, _, _ = sampled
+    assert read(url, "service-overview", interval=60) == [(7, 4, 100)]
+    assert read(url, "request-rate", interval=60) == [(AT + 60, "srv:1", pytest.approx(0.1)),
+                                                      (AT + 120, "srv:1", pytest.approx(1 / 60))]
+    assert read(url, "ingest-latency", interval=60) == [(AT + 60, pytest.approx(0.05), pytest.approx(0.7),
+                                                         pytest.approx(0.74))]
+    assert read(url, "rollup-lag", interval=60) == [(AT + 60, 0.0), (AT + 120, 60.0)]
+    assert read(url, "service-cpu", interval=60) == [(AT + 60, "srv:1", 5.0), (AT + 120, "srv:1", 2.5)]
+
+
 def test_samples_past_their_retention_are_pruned_as_samples_are_written(store_url) -> None:
     def sample(at: float) -> ServiceSample:
         return ServiceSample("srv:1", at, 15.0, 1, 0, 0, 0, 0, None, None, None, 0.0, None, None, None, None, None,
@@ -88,9 +100,14 @@ def test_samples_past_their_retention_are_pruned_as_samples_are_written(store_ur
     with History.open(store_url, create=True) as history:
         assert history.record_service_sample(sample(T)) == 0
         assert history.record_service_sample(sample(T + 86400.0)) == 0
+        assert history.record_service_sample(sample(T + 86400.0)) == 0  # stored already: not counted twice
         assert history.record_service_sample(sample(T + 2.5 * 86400.0), keep_days=2) == 1  # T is 2.5 days older
         assert [s.time for s in history.service_samples(T - 1, T + 3 * 86400.0)] == [T + 2.5 * 86400.0, T + 86400.0]
         with pytest.raises(ValueError, match="keep_days must be more than 0"):
             history.record_service_sample(sample(T), keep_days=0)
         with pytest.raises(ValueError, match="limit must be a whole number from 1 to 100000"):
             history.service_samples(limit=0)
+        if store_url.startswith("postgresql"):
+            grant_reader(history.store, READER)
+    # the hours: T's pruned with its sample, T + 1 day's holding its one request once
+    assert read(store_url, "service-overview") == [(2, 0, 0)]

@@ -1,6 +1,7 @@
 """The service's own figures (migration 0018): one row per server instance and sampling
-interval, written by ``vpt server``'s sampler, pruned past their retention as rows are written;
-and the store's figures the sampler reads with them (size, rollup queue)."""
+interval, written by ``vpt server``'s sampler and added into the instance's hour (for the
+dashboard's longer ranges), both pruned past their retention as rows are written; and the
+store's figures the sampler reads with them (size, rollup queue)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,41 @@ COLUMNS = ("instance", "time", "seconds", "requests", "client_errors", "server_e
            "rollup_queue", "rollup_lag", "cpu_seconds", "rss_bytes")
 _INSERT = (f"INSERT INTO service_samples ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
            "ON CONFLICT (instance, time) DO NOTHING")
+HOUR = 3600.0
+#: the hour's figures that add up; the others keep the most of the hour's samples
+_SUMMED = ("seconds", "requests", "client_errors", "server_errors", "batches", "events", "write_seconds", "cpu_seconds")
+_HOURLY_COLUMNS = ("instance", "hour", *COLUMNS[2:])
+
+
+def _most(column: str) -> str:
+    old, new = f"service_hourly.{column}", f"excluded.{column}"
+    return f"{column} = CASE WHEN {old} IS NULL OR {new} > {old} THEN {new} ELSE {old} END"
+
+
+def _sum(column: str) -> str:
+    old, new = f"service_hourly.{column}", f"excluded.{column}"
+    return f"{column} = CASE WHEN {old} IS NULL THEN {new} WHEN {new} IS NULL THEN {old} ELSE {old} + {new} END"
+
+
+_ADD_TO_HOUR = (
+    f"INSERT INTO service_hourly ({', '.join(_HOURLY_COLUMNS)}) VALUES ({', '.join('?' * len(_HOURLY_COLUMNS))}) "
+    "ON CONFLICT (instance, hour) DO UPDATE SET "
+    + ", ".join(_sum(c) if c in _SUMMED else _most(c) for c in COLUMNS[2:])
+)
 
 
 def write(conn: Any, sample: Mapping[str, Any], keep: float) -> int:
     """Store ``sample`` (a value for each of :data:`COLUMNS`; one already stored for its
-    instance and time is kept) and delete the rows more than ``keep`` seconds older than it:
-    how many were deleted."""
-    conn.execute(_INSERT, [sample[column] for column in COLUMNS])
-    return conn.execute("DELETE FROM service_samples WHERE time < ?", (float(sample["time"]) - keep,)).rowcount
+    instance and time is kept, and not added again) and add it into its hour; delete the
+    samples more than ``keep`` seconds older than it, and the hours that ended before those:
+    how many samples were deleted."""
+    values = [sample[column] for column in COLUMNS]
+    if conn.execute(_INSERT, values).rowcount:
+        hour = float(sample["time"]) // HOUR * HOUR
+        conn.execute(_ADD_TO_HOUR, [values[0], hour, *values[2:]])
+    cutoff = float(sample["time"]) - keep
+    conn.execute("DELETE FROM service_hourly WHERE hour <= ?", (cutoff - HOUR,))
+    return conn.execute("DELETE FROM service_samples WHERE time < ?", (cutoff,)).rowcount
 
 
 def read(conn: Any, since: float, until: float, instance: str | None, limit: int) -> list[dict[str, Any]]:

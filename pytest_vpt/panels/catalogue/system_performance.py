@@ -1,14 +1,25 @@
 """System Performance: the service's own figures as ``vpt server`` stores them every
 ``sample_every`` seconds (table service_samples): ingest latency, requests and errors, batches
 and events written, the store's write time and size, the rollup's queue and lag, each server
-process's CPU and memory. Not per project: one service serves every project."""
+process's CPU and memory. Not per project: one service serves every project.
+
+At an interval under 5 minutes (ranges up to about 3 days) the panels read the samples
+themselves; at 5 minutes or more, the hourly rollup (service_hourly) the samples are added into
+as they are written: the same sums and worst values, a point an hour, from a table 240 times
+smaller at 15 s samples."""
 
 from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
 from .variables import PROJECT
 
-_SAMPLES = "FROM service_samples WHERE $window(time)"
+_FIGURES = ("instance, seconds, requests, client_errors, server_errors, batches, events, ingest_p50, ingest_p95, "
+            "ingest_p99, write_seconds, write_p95, database_bytes, rollup_queue, rollup_lag, cpu_seconds, rss_bytes")
+#: the rows of the range: the samples at an interval under 5 minutes, else the hours; ``time``
+#: is a sample's end or an hour's start
+_SAMPLES = (f"FROM (SELECT time, {_FIGURES} FROM service_samples WHERE $window(time) AND $width() < 300 "
+            f"UNION ALL SELECT hour AS time, {_FIGURES} FROM service_hourly WHERE $window(hour) AND $width() >= 300) "
+            "AS s WHERE 1 = 1")
 _LATENCY_STEPS = (Threshold(None, "green"), Threshold(0.5, "orange"), Threshold(2.0, "red"))
 _ERROR_STEPS = (Threshold(None, "green"), Threshold(1.0, "orange"), Threshold(5.0, "red"))
 _WORST = "the worst sample of the interval, of any server process"
@@ -50,7 +61,8 @@ SIZE_NOW = Panel(
     "service-database-size", "Database size",
     "The store's size at the range's last sample (PostgreSQL: the whole database the store is in).",
     "stat",
-    (Query(f"SELECT database_bytes AS size {_SAMPLES} AND database_bytes IS NOT NULL ORDER BY time DESC LIMIT 1"),),
+    (Query("SELECT database_bytes AS size FROM service_samples WHERE $window(time) AND database_bytes IS NOT NULL "
+           "ORDER BY time DESC LIMIT 1"),),
     unit="bytes", width=5, height=5,
 )
 INGEST_LATENCY = Panel(

@@ -30,3 +30,29 @@ CREATE TABLE service_samples (
     PRIMARY KEY (instance, time)
 );
 CREATE INDEX service_samples_time ON service_samples (time);
+
+-- The same per instance and UTC hour (hour: its start), added up as the samples are written,
+-- for the dashboard's longer ranges: the counts and seconds summed, the rest the most of the
+-- hour's samples (the worst percentile, the largest size, queue, lag and memory).
+CREATE TABLE service_hourly (
+    instance       TEXT NOT NULL,
+    hour           REAL NOT NULL,
+    seconds        REAL NOT NULL,
+    requests       INTEGER NOT NULL,
+    client_errors  INTEGER NOT NULL,
+    server_errors  INTEGER NOT NULL,
+    batches        INTEGER NOT NULL,
+    events         INTEGER NOT NULL,
+    ingest_p50     REAL,
+    ingest_p95     REAL,
+    ingest_p99     REAL,
+    write_seconds  REAL NOT NULL,
+    write_p95      REAL,
+    database_bytes REAL,
+    rollup_queue   INTEGER,
+    rollup_lag     REAL,
+    cpu_seconds    REAL,
+    rss_bytes      REAL,
+    PRIMARY KEY (instance, hour)
+);
+CREATE INDEX service_hourly_hour ON service_hourly (hour);
