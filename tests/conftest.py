@@ -151,7 +151,8 @@ def recorded(pytester: pytest.Pytester) -> Recorded:
 
 
 #: What migrations from 0017 on made, dropped again by the tests that make a store of an older version.
-UNDO_MIGRATIONS_FROM_17 = ("DROP TABLE run_groups", "DROP TABLE service_samples", "DROP TABLE api_sessions",
+UNDO_MIGRATIONS_FROM_17 = ("DROP TABLE run_groups", "DROP TABLE service_samples", "DROP TABLE service_hourly",
+                           "DROP TABLE api_sessions",
                            "ALTER TABLE api_tokens DROP COLUMN role", "DROP TABLE sla_compliance", "DROP TABLE sla_reports_sent",
                           "DROP TABLE alert_states", "DROP TABLE alert_silences")
 #: The same from 0014 on (0016 makes its tables again itself).
