@@ -16,6 +16,7 @@ from pytest_vpt.events.builders import device_sample_event
 from pytest_vpt.history import History
 
 from alert_endpoints import AlertEndpoints
+from server_process import Server
 
 CONFIG = """\
 alerts:
@@ -119,7 +120,7 @@ def test_the_loop_beside_the_server_tells_a_device_offline_while_no_test_runs(tm
     probe(url, False, "stb-9")
     (tmp_path / "vpt.yaml").write_text(CONFIG.replace("alerts:\n", "alerts:\n  every: 1s\n"), encoding="utf-8")
     loop = beside_server(url, tmp_path)
-    assert loop is not None and loop.every == 1.0
+    assert loop.enabled and loop.every == 1.0
     loop.start()
     try:
         (told,) = slack.wait_for("/slack/", 1)
@@ -127,4 +128,19 @@ def test_the_loop_beside_the_server_tells_a_device_offline_while_no_test_runs(tm
         loop.stop()
     assert "stb-9 is offline" in json.dumps(told.json()["blocks"]) and loop.evaluations >= 1
     (tmp_path / "vpt.yaml").write_text("", encoding="utf-8")
-    assert beside_server(url, tmp_path) is None
+    assert not beside_server(url, tmp_path).enabled and not beside_server(url).enabled
+
+
+def test_vpt_server_evaluates_the_rules_of_vpt_yaml_beside_the_service(tmp_path, slack) -> None:
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    probe(url, False, "stb-7")
+    (tmp_path / "vpt.yaml").write_text(CONFIG.replace("alerts:\n", "alerts:\n  every: 1s\n"), encoding="utf-8")
+    server = Server(url).start()
+    try:
+        (told,) = slack.wait_for("/slack/", 1, timeout=30)
+    finally:
+        server.stop()
+    assert "stb-7 is offline" in json.dumps(told.json()["blocks"])
+    with History.open(url) as history:
+        assert [(s.rule, s.labels["device"], s.state) for s in history.alert_states()] == [
+            ("Device Offline", "stb-7", "firing")]

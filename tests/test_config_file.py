@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from pytest_vpt.config_file import SECTIONS
 from pytest_vpt.devices import DeviceConfigError, load_devices
 from pytest_vpt.server.settings import ServerSettings, ServerSettingsError, with_config_file
 from pytest_vpt.store import parse_store_url
@@ -28,7 +29,7 @@ def test_one_file_holds_the_registry_and_the_server_settings(tmp_path) -> None:
 
 def test_an_unknown_section_is_named_with_the_known_ones(tmp_path) -> None:
     (tmp_path / "vpt.yaml").write_text(f"device:\n  - id: stb-1\n    probe: {TCP}\n")
-    expected = f"{tmp_path / 'vpt.yaml'}: unknown section 'device' (known: devices, server)"
+    expected = f"{tmp_path / 'vpt.yaml'}: unknown section 'device' (known: {', '.join(SECTIONS)})"
     with pytest.raises(DeviceConfigError, match=f"^{re.escape(expected)}$"):
         load_devices(tmp_path)
     with pytest.raises(ServerSettingsError, match=f"^{re.escape(expected)}$"):
@@ -41,16 +42,16 @@ def test_an_unknown_table_of_tool_vpt_is_named_too(tmp_path) -> None:
                             text=True, timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (f"Error: {tmp_path / 'pyproject.toml'} [tool.vpt]: unknown section 'sever' "
-                                     "(known: devices, server)")
+                                     f"(known: {', '.join(SECTIONS)})")
 
 
 def test_pytest_refuses_to_start_with_an_unknown_section(pytester: pytest.Pytester) -> None:
-    pytester.makefile(".yaml", vpt="alerts:\n  - when: failed\n")
+    pytester.makefile(".yaml", vpt="alert:\n  - when: failed\n")
     pytester.makepyfile("def test_one(): pass")
     result = pytester.runpytest("--vpt")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
-    assert (f"ERROR: {pytester.path / 'vpt.yaml'}: unknown section 'alerts' (known: devices, server)"
+    assert (f"ERROR: {pytester.path / 'vpt.yaml'}: unknown section 'alert' (known: {', '.join(SECTIONS)})"
             in result.stderr.str())
 
 

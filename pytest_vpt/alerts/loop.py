@@ -42,18 +42,26 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
 class AlertLoop:
     """:func:`run` in a daemon thread: ``start`` and ``stop`` (the service's lifespan)."""
 
-    def __init__(self, open_evaluator: Callable[[], tuple[Evaluator, Callable[[], None]]], every: float) -> None:
-        self._open = open_evaluator
+    def __init__(self, open_evaluator: Callable[[], tuple[Evaluator, Callable[[], None]]] | None,
+                 every: float) -> None:
+        self._open = open_evaluator  # None: nothing to evaluate (start and stop do nothing)
         self.every = every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.evaluations = 0
 
+    @property
+    def enabled(self) -> bool:
+        return self._open is not None
+
     def start(self) -> None:
+        if self._open is None:
+            return
         self._thread = threading.Thread(target=self._main, name="vpt-alerts", daemon=True)
         self._thread.start()
 
     def _main(self) -> None:
+        assert self._open is not None
         try:
             evaluator, close = self._open()
         except Exception as exc:
@@ -70,21 +78,21 @@ class AlertLoop:
             self._thread.join(timeout)
 
 
-def beside_server(store: Any, rootdir: Path | None, config: Path | None = None) -> AlertLoop | None:
-    """The loop ``vpt server`` runs when the project's vpt.yaml has an ``alerts:`` section
-    (None when it has none, or no project is known): its rules over the service's store."""
+def beside_server(store: Any, rootdir: Path | None = None, config: Path | None = None) -> AlertLoop:
+    """The loop ``vpt server`` runs: the rules of the project's vpt.yaml over the service's
+    store, when it has an ``alerts:`` section (else, or with no project, one that does nothing)."""
     from .. import config_file
     from . import open_evaluator
     from .rules import load
 
     if rootdir is None:
-        return None
+        return AlertLoop(None, 0.0)
     try:
         section, _ = config_file.section("alerts", rootdir, config)
-    except config_file.ConfigFileError as exc:
+        every = load(rootdir, config).every if section is not None else 0.0
+    except ValueError as exc:  # the file or its rules: told, and the service serves on
         log.error("alerts: %s", exc)
-        return None
+        return AlertLoop(None, 0.0)
     if section is None:
-        return None
-    every = load(rootdir, config).every
+        return AlertLoop(None, 0.0)
     return AlertLoop(lambda: open_evaluator(store, rootdir, config), every)

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .. import __version__
+from ..alerts.loop import beside_server
 from ..analytics.flakiness import STATUSES
 from ..history import History, RunIdAmbiguous, RunNotFound
 from ..store.base import Store
@@ -50,12 +51,15 @@ def create_app(settings: ServerSettings) -> FastAPI:
     folding = BackgroundFold(database)
     metrics = ServiceMetrics()
     sampling = BackgroundSampling(database, metrics, settings.sample_every, settings.sample_days)
+    alerting = beside_server(settings.store, *(settings.alerts_from or ()))  # the rules of vpt.yaml's alerts:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         folding.start()
         sampling.start()
+        alerting.start()
         yield
+        await run_in_threadpool(alerting.stop)
         await sampling.stop()
         await folding.stop()
         database.close()

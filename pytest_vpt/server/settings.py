@@ -48,6 +48,8 @@ class ServerSettings:
     # how finished runs fold into the verdicts and the quarantine (the project's settings)
     flakiness: FlakinessSettings = field(default_factory=FlakinessSettings)
     policy: QuarantinePolicy = field(default_factory=QuarantinePolicy)
+    # the project (directory, configuration file) whose alerts: the service evaluates (alerts.loop)
+    alerts_from: tuple[Path, Path | None] | None = None
 
 
 def _integer(low: int, high: int) -> Any:
@@ -109,7 +111,7 @@ def with_config_file(settings: ServerSettings, rootdir: Path, config: Path | Non
         values, source = config_file.section("server", rootdir, config)
     except config_file.ConfigFileError as exc:
         raise ServerSettingsError(str(exc)) from None
-    return _apply_section(settings, values, source, given, rootdir)
+    return replace(_apply_section(settings, values, source, given, rootdir), alerts_from=(rootdir, config))
 
 
 def _apply_section(settings: ServerSettings, section: Any, source: str, given: set[str], base_dir: Path) -> ServerSettings:
