@@ -30,9 +30,10 @@ recording      everything above but producers, and api (pytest glue: not cli, se
 alerts         analytics, config_file, events, history, redaction, wording (rules, their
                condition language, state read and kept through the façade, the channels)
 server         alerts (the loop beside the service), analytics, api, config_file, events,
-               history, quarantine, redaction, sinks,
-               wording; of store only opening, administration and the after-write step
-               (STORE_FOR['server']); reads go through the façade
+               history, panels, quarantine, redaction,
+               report (its pages draw with the report's renderers), sinks, wording; of store
+               only opening, administration and the after-write step (STORE_FOR['server']);
+               reads go through the façade
 ci             analytics, config, history, redaction, wording; of store only its errors
                (STORE_FOR['ci']): what a CI step writes for its runner, read through the façade
                or a server's read endpoints
@@ -87,8 +88,8 @@ MAY_IMPORT: dict[str, set[str]] = {
                   "sinks", "store", "video", "wording"},
     "recording": _BELOW_RECORDING | {"api"},
     "alerts": {"analytics", "config_file", "events", "history", "redaction", "wording"},
-    "server": {"alerts", "analytics", "api", "config_file", "events", "history", "quarantine", "redaction", "sinks", "store",
-               "wording"},
+    "server": {"alerts", "analytics", "api", "config_file", "events", "history", "panels", "quarantine", "redaction", "report",
+               "sinks", "store", "wording"},
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
     "panels": {"analytics", "events", "wording"},
     "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},

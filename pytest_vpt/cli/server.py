@@ -71,22 +71,24 @@ def _bounds(settings: ServerSettings) -> dict:
 
 @click.group()
 def token() -> None:
-    """Tokens for the service: each writes and reads one project."""
+    """Tokens for the service: each reads one project; a writer's (the default) writes it too."""
 
 
 @token.command()
 @click.option("--project", required=True, help="the project the token may write")
 @click.option("--name", default="", help="a name to tell tokens apart (and revoke them by)")
+@click.option("--viewer", is_flag=True, help="a read-only token: the pages and read endpoints, never ingest")
 @render.json_option
 @click.pass_obj
-def create(store_option: StoreOption, project: str, name: str, as_json: bool) -> None:
+def create(store_option: StoreOption, project: str, name: str, viewer: bool, as_json: bool) -> None:
     """Make a token and print it: it is shown this once (only its hash is kept)."""
     from ..store import tokens
 
+    role = "viewer" if viewer else "writer"
     with store_option.open(create=True) as store:
-        made = store.apply(tokens.create, project, name)
+        made = store.apply(tokens.create, project, name, role)
     if as_json:
-        render.emit_json({"project": project, "name": name, "token": made})
+        render.emit_json({"project": project, "name": name, "role": role, "token": made})
         return
     click.echo(made)
 

@@ -30,12 +30,13 @@ PAGE = Template("""<!DOCTYPE html>
 """)
 
 
-def _hash(source: str) -> str:
+def csp_hash(source: str) -> str:
+    """A CSP source allowing the inline script or style `source` by its SHA-256."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
 #: nothing is fetched: no connection, font, frame or image but the page's own data: images
-CSP = (f"default-src 'none'; script-src {_hash(SCRIPT)}; style-src {_hash(STYLE)}; img-src data:; "
+CSP = (f"default-src 'none'; script-src {csp_hash(SCRIPT)}; style-src {csp_hash(STYLE)}; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
 

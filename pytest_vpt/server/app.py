@@ -1,7 +1,8 @@
 """The HTTP API: ingest batches of events, read runs, tests, flaky tests, devices, metrics and trends.
 
 Every request but /healthz, /metrics, the OpenAPI document and /docs carries
-``Authorization: Bearer TOKEN``; a token reads and writes one project.
+``Authorization: Bearer TOKEN``; a token reads one project, a writer's writes it too. The
+pages at / take the cookie of a sign-in with a token as well (they and the reads only).
 """
 
 import time
@@ -30,7 +31,8 @@ from .errors import ApiError
 from .folding import BackgroundFold
 from .ingest import JSON_TYPES, LINES_TYPES, check, decode
 from .metrics import Measured, ServiceMetrics
-from .reads import ERRORS, Project, Window, as_json
+from .reads import ERRORS, Project, Window, Writer, as_json
+from .pages import ROUTERS as PAGES
 from .routes import ROUTERS
 from .sampling import BackgroundSampling
 from .settings import ServerSettings
@@ -96,7 +98,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         return await read(lambda store: as_json(work(History(store, project, settings.flakiness))))
 
     @app.post("/api/v1/events", openapi_extra=_EVENTS_BODY, responses=ERRORS, summary="Ingest a batch of events")
-    async def ingest(request: Request, project: Project) -> dict[str, Any]:
+    async def ingest(request: Request, project: Writer) -> dict[str, Any]:
         """A batch is written whole or not at all; an event already stored (same id) is not stored again."""
         try:
             body = await _body(request, settings.max_body)
@@ -219,7 +221,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             pass
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    for router in ROUTERS:
+    for router in (*ROUTERS, *PAGES):
         app.include_router(router)
     return app
 

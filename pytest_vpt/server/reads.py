@@ -9,8 +9,7 @@ from fastapi import Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..history import History
-from ..store import tokens
-from .errors import ApiError
+from .access import reader, writer
 
 _ERROR = {"content": {"application/json": {"schema": {
     "type": "object", "properties": {"error": {"type": "string"}, "field": {"type": "string"}}, "required": ["error"],
@@ -25,20 +24,11 @@ ERRORS = {status: {"description": text, **_ERROR} for status, text in (
 )}
 
 
-async def _project(request: Request) -> str:
-    """The project of the request's bearer token (ApiError 401 without a valid one)."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "send a token: Authorization: Bearer TOKEN (vpt token create)", "Authorization")
-    database = request.app.state.database
-    found = await run_in_threadpool(database.run, lambda store: tokens.project_of(store.conn, token.strip()))
-    if found is None:
-        raise ApiError(401, "the token is not valid (unknown or revoked)", "Authorization")
-    return found
-
-
-#: The project a request may read and write: a parameter of every endpoint but the open ones.
-Project = Annotated[str, Depends(_project)]
+#: The project a request may read (a token's or a signed-in session's): a parameter of every
+#: endpoint but the open ones.
+Project = Annotated[str, Depends(reader)]
+#: The project a request's bearer token may write (a writer's): a parameter of the writing endpoints.
+Writer = Annotated[str, Depends(writer)]
 #: A read's window: seconds back from now, a second to 366 days.
 Window = Annotated[float, Query(ge=1, le=366 * 86400, description="seconds back from now")]
 

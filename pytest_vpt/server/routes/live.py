@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from ...history import BadLiveRead, History, RunIdAmbiguous, RunNotFound
 from ...history.live import ITEMS_MAX, RUNS_MAX, WINDOW_MAX
+from ..access import credential
 from ..errors import ApiError
 from ..reads import ERRORS, Project, Window, as_json, read_history
 from ..streams import EventStream, Slots, Stopping, event
@@ -88,7 +89,7 @@ async def live_stream(request: Request, project: Project, window: Window = 86400
     if not hasattr(state, "live"):
         state.live = _Shared()
     shared: _Shared = state.live
-    release = shared.slots.take(request.headers["authorization"].partition(" ")[2].strip())
+    release = shared.slots.take(credential(request))  # the token's, or a signed-in page's session
     generation = state.folding.generation
     key = (project, window, recent, limit, failures, slowest)
 
