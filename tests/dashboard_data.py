@@ -10,6 +10,7 @@ Streams have black screens and freezes and a quality score every hour; the tests
 custom metric, and each run its code coverage. The service (two server processes) stores its own
 figures every ``service_every`` seconds through its sampler: ingest requests and their latencies,
 reads, refusals (4xx), an hour of 5xx on the second day, batches and events written, CPU and memory.
+Each day is judged against :data:`SLA`'s targets, as ``vpt sla report`` stores them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pytest_vpt.events import builders
 from pytest_vpt.history import History
 from pytest_vpt.server.metrics import ServiceMetrics
 from pytest_vpt.server.sampling import INGEST_ROUTE, Sampler
+from pytest_vpt.sla import parse as parse_sla
+from pytest_vpt.sla.compliance import judge
 from pytest_vpt.store import open_store
 from pytest_vpt.store.after_write import after_write
 
@@ -35,6 +38,9 @@ MARKERS = (["smoke"], ["regression"], ["regression", "video"])
 METRICS = ("boot.seconds", "video.quality_score", "vpt.coverage.percent")
 #: the server processes (host:pid) whose figures the service stores
 INSTANCES = ("vpt-server:101", "vpt-server:102")
+#: the SLA targets each day is judged against
+SLA = parse_sla({"targets": {"device_uptime": "99.5%", "test_pass_rate": "95%", "avg_test_duration": "120s",
+                             "api_response_time": "500ms"}})
 
 
 @dataclass(frozen=True)
@@ -219,3 +225,7 @@ def seed(url: str, end: float, scale: Scale = Scale()) -> None:
                 store.write(batch)
                 after_write(store, batch)
         write_service_samples(store, end, scale)
+        history = History(store, PROJECT)
+        first = (end // DAY - scale.days + 1) * DAY
+        for day in range(scale.days):
+            judge(history, SLA.targets, "daily", first + day * DAY, now=end)

@@ -152,3 +152,18 @@ def test_vpt_sla_report(history_url, tmp_path) -> None:
     assert result.exit_code == 1
     assert result.output == (f"Error: {config}: sla.targets.device_uptime: expected a percentage like 99.5%, "
                              "not '120s'\n")
+
+
+def test_the_quality_assurance_dashboard_reads_the_stored_days(history_url) -> None:
+    with History.open(history_url, project="box") as history:
+        sla.report(history, SETTINGS, "daily", at=T + DAY, now=NOW, trend_periods=1)  # Monday and Tuesday stored
+        (answer,) = history.panel_data("sla-targets", T, T + 2 * DAY).queries
+    assert answer.columns == ["target", "unit", "direction", "goal", "mean figure", "days met", "days"]
+    # Monday: uptime 95 % (missed), pass rate 2/3 (missed), 3.0 s (met), no service sample;
+    # Tuesday: no device sampled, pass rate 3/3 (met), 3.0 s (met), 300 ms (met)
+    assert [[row[0], row[1], row[2], *(None if v is None else pytest.approx(float(v)) for v in row[3:])]
+            for row in answer.rows] == [
+        ["api_response_time", "seconds", "at_most", 0.5, 0.3, 100.0, 1],
+        ["avg_test_duration", "seconds", "at_most", 3.5, 3.0, 100.0, 2],
+        ["device_uptime", "percent", "at_least", 99.5, 95.0, 0.0, 1],
+        ["test_pass_rate", "percent", "at_least", 80.0, 250 / 3, 50.0, 2]]

@@ -1,6 +1,6 @@
 """Quality Assurance: what the viewer sees (video quality scores, content validation: incidents
 by kind), the streams' QoE, and compliance with the SLAs (pass rate and availability against
-their targets, the days that met them)."""
+their targets, the days that met them, each target of vpt.yaml as vpt sla report judged it)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,17 @@ SLA_DAYS = Panel(
     unit="percent", minimum=0, maximum=100,
     thresholds=(Threshold(None, "red"), Threshold(80.0, "orange"), Threshold(95.0, "green")), width=12,
 )
+SLA_TARGETS = Panel(
+    "sla-targets", "SLA targets",
+    "Each SLA target of vpt.yaml over the range's UTC days, as vpt sla report judged and stored "
+    "them: its goal, its mean figure, and the share of the days with data that met it.",
+    "table",
+    (Query("SELECT target, unit, direction, max(goal) AS goal, avg(figure) AS \"mean figure\", "
+           "100.0 * sum(met) / nullif(count(met), 0) AS \"days met\", count(met) AS days FROM sla_compliance "
+           "WHERE project = $var(project) AND period = 'daily' AND $window(start) "
+           "GROUP BY target, unit, direction ORDER BY target"),),
+    unit="none", width=24,
+)
 
 DASHBOARD = Dashboard(
     "vpt-quality-assurance", "Quality Assurance",
@@ -53,7 +64,7 @@ DASHBOARD = Dashboard(
         Row("Video quality", (INCIDENT_COUNTS, SCORE, STREAM_HEALTH)),
         Row("Content validation", (BY_KIND, INCIDENTS_OVER_TIME)),
         Row("QoE", (QOE,)),
-        Row("SLA compliance", (PASS_RATE_GAUGE, AVAILABILITY, SLA_DAYS)),
+        Row("SLA compliance", (PASS_RATE_GAUGE, AVAILABILITY, SLA_DAYS, SLA_TARGETS)),
     ),
     variables=(PROJECT, DEVICE, STREAM),
 )
