@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..model import Dashboard, Panel, Query, Row, Threshold
 from .sources import ENDED_GROUPS
-from .variables import DEVICE, PROJECT
+from .variables import BRANCH, DEVICE, PROJECT
 
 _UPTIME_STEPS = (Threshold(None, "red"), Threshold(95.0, "orange"), Threshold(99.0, "green"))
 _HOURS = "FROM device_health_hourly WHERE project = $var(project) AND $window(hour) AND $in(device_id, device)"
@@ -122,5 +122,5 @@ DASHBOARD = Dashboard(
         Row("Incidents", (INCIDENTS,)),
         Row("Probes", (PROBE_VALUES,), collapsed=True),
     ),
-    variables=(PROJECT, DEVICE),
+    variables=(PROJECT, BRANCH, DEVICE),
 )
