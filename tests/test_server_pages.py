@@ -10,15 +10,20 @@ import html
 import json
 import re
 
+from urllib.parse import parse_qsl
+
 import pytest
 import requests
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import report_history
 from conftest import UNDO_MIGRATIONS_FROM_17
 from pytest_vpt.cli import cli
 from pytest_vpt.events import builders
 from pytest_vpt.panels.catalogue import DASHBOARDS, panels
+from pytest_vpt.server.pages.ranges import BadRange, parse_range
 from pytest_vpt.store import open_store, tokens
 from server_process import Server
 
@@ -216,3 +221,18 @@ def _iso(epoch: float) -> str:
     import datetime
 
     return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["range", "from", "to", "refresh"]),
+                       st.one_of(st.text(max_size=80), st.sampled_from(["1h", "7d", "custom", "0", "5", "3601",
+                                                                       "2026-12-01", "1969-12-31T23:59"]))))
+def test_any_range_parameters_give_a_bounded_range_or_name_what_was_wrong(params) -> None:
+    try:
+        chosen = parse_range(params)
+    except BadRange as exc:
+        assert exc.field in ("range", "from", "to", "refresh") and str(exc).startswith(exc.field + ": ")
+        return
+    start, end = chosen.bounds()
+    assert 0 <= start < end and end - start <= 400 * 86400 and (chosen.refresh == 0 or 5 <= chosen.refresh <= 3600)
+    assert parse_range(dict(parse_qsl(chosen.query()))).bounds(end) == chosen.bounds(end)  # asked for again, the same
