@@ -172,7 +172,7 @@ def test_the_daily_rollup_is_folded_in_the_background(service) -> None:
 
     post(service, json.dumps(run_events("run6", 1.8e9, "f" * 40, {"t.py::test_a": "P", "t.py::test_b": "FF"})).encode())
     with open_store(service.store) as store:
-        for _ in range(200):  # folded five seconds after the batch
+        for _ in range(200):  # folded half a second after the batch
             if daily_runs(store):
                 break
             time.sleep(0.1)
