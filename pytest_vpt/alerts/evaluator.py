@@ -15,7 +15,7 @@ from ..history.alerts import AlertState
 from .expression import evaluate, series_in
 from .notification import Channel, Notification
 from .rules import Rule, RuleSet
-from .series import Group, Reads, read
+from .series import Group, Reads, read, widest
 from .state import Now, fingerprint, step
 
 log = logging.getLogger("pytest_vpt.alerts")
@@ -40,8 +40,10 @@ class Evaluation:
                 "errors": dict(self.errors), "failed_deliveries": list(self.failed_deliveries)}
 
 
-def groups_of(rule: Rule, reads: Reads, now: float) -> dict[str, Now]:
-    """What ``rule``'s condition says of each group at ``now`` (fingerprint -> :class:`Now`)."""
+def groups_of(rule: Rule, reads: Reads, now: float, keys: dict[Any, str] | None = None) -> dict[str, Now]:
+    """What ``rule``'s condition says of each group at ``now`` (fingerprint -> :class:`Now`);
+    ``keys`` remembers the fingerprints already made (labels -> fingerprint)."""
+    keys_made = {} if keys is None else keys
     values = {node: read(reads, node, now, rule.group_by) for node in series_in(rule.expression)}
     names = {node: _names(found) for node, found in values.items() if found}
     widest = [n for n in names.values() if not any(n < other for other in names.values())]
@@ -51,15 +53,26 @@ def groups_of(rule: Rule, reads: Reads, now: float) -> dict[str, Now]:
             groups.update(found)
     if not values:  # a condition of literals only: one group, the whole store
         groups.add(())
+    plans = [(node, found, tuple(sorted(names[node])) if node in names else None) for node, found in values.items()]
     seen: dict[str, Now] = {}
     for group in groups:
         labels = dict(group)
-        mine = {node: _lookup(found, labels) for node, found in values.items()}
+        mine: dict[Any, Any] = {}
+        for node, found, wanted in plans:
+            if wanted is None:
+                mine[node] = None
+            elif len(wanted) == len(group):
+                mine[node] = found.get(group)
+            else:  # a wider series' value (a project's) for a finer group (a device of it)
+                mine[node] = found.get(tuple((k, labels[k]) for k in wanted)) if labels.keys() >= set(wanted) else None
         holds = evaluate(rule.expression, mine) is True
         value = next((v for v in mine.values() if v is not None), None)
         if rule.group_by:
             labels = {key: labels[key] for key in rule.group_by if key in labels}
-        key = fingerprint(rule.name, labels)
+            group = tuple(sorted(labels.items()))
+        key = keys_made.get(group)
+        if key is None:
+            key = keys_made[group] = fingerprint(rule.name, labels)
         if key not in seen or (holds and not seen[key].holds):
             seen[key] = Now(labels, holds, value)
     return seen
@@ -67,15 +80,6 @@ def groups_of(rule: Rule, reads: Reads, now: float) -> dict[str, Now]:
 
 def _names(found: Mapping[Group, Any]) -> frozenset[str]:
     return frozenset(name for name, _ in next(iter(found)))
-
-
-def _lookup(found: Mapping[Group, Any], labels: Mapping[str, str]) -> Any:
-    if not found:
-        return None
-    names = _names(found)
-    if not names <= labels.keys():
-        return None
-    return found.get(tuple(sorted((name, labels[name]) for name in names)))
 
 
 class Evaluator:
@@ -92,11 +96,13 @@ class Evaluator:
         if deliver is None:
             from .delivery import deliver
         self._deliver = deliver
+        self._widest = widest([node for rule in ruleset.rules for node in series_in(rule.expression)])
+        self._keys: dict[str, dict[Any, str]] = {rule.name: {} for rule in ruleset.rules}
 
     def evaluate(self, now: float) -> Evaluation:
         """Evaluate every rule at ``now``, store the states, send the notifications."""
         result = Evaluation(now)
-        reads = Reads(self.history)
+        reads = Reads(self.history, self._widest)
         stored: dict[str, dict[str, AlertState]] = {}
         for state in self.history.alert_states():
             stored.setdefault(state.rule, {})[state.fingerprint] = state
@@ -106,7 +112,7 @@ class Evaluator:
         outgoing: list[tuple[Rule, Notification]] = []
         for rule in self.ruleset.rules:
             try:
-                seen = groups_of(rule, reads, now)
+                seen = groups_of(rule, reads, now, self._keys[rule.name])
             except Exception as exc:  # a store that failed to answer: keep this rule's alerts as they are
                 result.errors[rule.name] = str(exc) or type(exc).__name__
                 result.firing.extend(s for s in stored.get(rule.name, {}).values() if s.state == "firing")

@@ -21,12 +21,15 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
         on_result: Callable[[Evaluation], Any] | None = None, clock: Callable[[], float] = time.time,
         runs: int | None = None) -> int:
     """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times):
-    how many evaluations ran."""
+    how many evaluations ran. ``now`` is the time each evaluation was due, so evaluations on
+    time are exactly ``every`` apart and a rule fires at the evaluation its duration ends on
+    (not one later for a millisecond of jitter)."""
     done = 0
-    due = time.monotonic()
+    began, due = clock(), time.monotonic()
+    first = due
     while not stop.is_set() and (runs is None or done < runs):
         try:
-            result = evaluate(clock())
+            result = evaluate(began + (due - first))
             if on_result is not None:
                 on_result(result)
         except Exception as exc:  # a store gone away for a while: the next evaluation tries again

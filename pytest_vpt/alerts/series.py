@@ -23,6 +23,7 @@ metric("name")   tags     number   the samples of a custom metric over the windo
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,16 +35,26 @@ Reader = Callable[["Reads", Series, float, tuple[str, ...]], dict[Group, Any]]
 
 
 class Reads:
-    """The history's reads for one evaluation at one time, each made once (rules share them)."""
+    """The history's reads for one evaluation at one time, each made once (rules share them);
+    ``widest``: series name -> the widest window any rule reads it over, so a sampled series
+    is read once over that window and each rule takes its own part."""
 
-    def __init__(self, history: Any) -> None:
+    def __init__(self, history: Any, widest: Mapping[str, float] | None = None) -> None:
         self.history = history
+        self.widest = dict(widest or {})
         self._done: dict[tuple[Any, ...], Any] = {}
 
     def get(self, method: str, *args: Any) -> Any:
         key = (method, *args)
         if key not in self._done:
             self._done[key] = getattr(self.history, method)(*args)
+        return self._done[key]
+
+    def derived(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """What ``make()`` derives from the reads, made once (a series' values, samples grouped)."""
+        key = ("derived", *key)
+        if key not in self._done:
+            self._done[key] = make()
         return self._done[key]
 
 
@@ -78,22 +89,43 @@ def device_status(reads: Reads, series: Series, now: float, group_by: tuple[str,
     return {_device(row): row["state"] for row in reads.get("alert_device_states", now)}
 
 
+def widest(series: list[Series]) -> dict[str, float]:
+    """Series name -> the widest window these read it over."""
+    found: dict[str, float] = {}
+    for each in series:
+        spec = SERIES[each.name][0]
+        if spec.sampled:
+            found[each.name] = max(found.get(each.name, 0.0), _window(each, spec))
+    return found
+
+
 def error_rate(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:
-    counts: dict[Group, list[int]] = {}
-    for row in reads.get("alert_device_samples", now - _window(series, SERIES["error_rate"][0]), now):
-        count = counts.setdefault(_device(row), [0, 0])
-        count[0] += 1
-        count[1] += not row["online"]
-    return {group: failed / total for group, (total, failed) in counts.items()}
+    rows = reads.get("alert_probe_counts", now - _window(series, SERIES["error_rate"][0]), now)
+    return {_device(row): row["failed"] / row["probes"] for row in rows if row["probes"]}
 
 
 def response_time(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:
-    found: dict[Group, list[float]] = {}
-    for row in reads.get("alert_device_samples", now - _window(series, SERIES["response_time"][0]), now):
-        values = found.setdefault(_device(row), [])
-        if row["response_time"] is not None:
+    own = _window(series, SERIES["response_time"][0])
+    wide = max(own, reads.widest.get("response_time", own))
+
+    def by_device() -> dict[Group, tuple[list[float], list[float]]]:
+        found: dict[Group, tuple[list[float], list[float]]] = {}
+        last: tuple[str, str] | None = None
+        times: list[float] = []
+        values: list[float] = []
+        for row in reads.get("alert_device_samples", now - wide, now):
+            key = (row["project"], row["device"])
+            if key != last:  # the rows come device by device, oldest first
+                times, values = found.setdefault(_device(row), ([], []))
+                last = key
+            times.append(row["time"])
             values.append(float(row["response_time"]))
-    return {group: aggregate(values, series.aggregation) for group, values in found.items()}
+        return found
+
+    since = now - own
+    return {group: aggregate(values[bisect_right(times, since):], series.aggregation)
+            for group, (times, values) in reads.derived(("response_time", now - wide), by_device).items()
+            if times and times[-1] > since}
 
 
 def value(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:
@@ -126,8 +158,12 @@ def _incident(kind: str) -> Reader:
 def metric(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:
     wanted = dict(series.filters)
     found: dict[Group, list[float]] = {}
-    rows = reads.get("alert_metric_samples", series.texts[0], now - _window(series, SERIES["metric"][0]), now)
+    own = _window(series, SERIES["metric"][0])
+    since = now - own
+    rows = reads.get("alert_metric_samples", series.texts[0], now - max(own, reads.widest.get("metric", own)), now)
     for row in rows:
+        if row["time"] <= since:
+            continue
         tags = row["tags"]
         if any(str(tags.get(key)) != want for key, want in wanted.items()):
             continue
@@ -158,5 +194,5 @@ CATALOGUE: dict[str, SeriesSpec] = {name: spec for name, (spec, _) in SERIES.ite
 
 
 def read(reads: Reads, series: Series, now: float, group_by: tuple[str, ...] = ()) -> dict[Group, Any]:
-    """The values of ``series`` per group at ``now``."""
-    return SERIES[series.name][1](reads, series, now, group_by)
+    """The values of ``series`` per group at ``now`` (the same series read once for every rule)."""
+    return reads.derived(("series", series, now, group_by), lambda: SERIES[series.name][1](reads, series, now, group_by))

@@ -81,8 +81,14 @@ class AlertReads:
         return self._query(alert_queries.device_values, self.project)  # type: ignore[attr-defined]
 
     def alert_device_samples(self, since: float, until: float) -> list[dict[str, Any]]:
-        """The probes after ``since`` up to ``until``, oldest first: project, device, time, online, response_time."""
+        """The probes after ``since`` up to ``until`` that measured a response time, device by
+        device, oldest first: project, device, time, response_time."""
         return self._query(alert_queries.device_samples, self.project,  # type: ignore[attr-defined]
+                           _finite("since", since), _finite("until", until))
+
+    def alert_probe_counts(self, since: float, until: float) -> list[dict[str, Any]]:
+        """Per device: probes after ``since`` up to ``until`` and how many failed."""
+        return self._query(alert_queries.probe_counts, self.project,  # type: ignore[attr-defined]
                            _finite("since", since), _finite("until", until))
 
     def alert_test_counts(self, since: float, until: float) -> list[dict[str, Any]]:

@@ -35,14 +35,27 @@ def device_values(conn: Any, project: str | None) -> list[dict[str, Any]]:
     return [{"project": p, "device": d, "values": json.loads(text) if text else {}} for p, d, text in rows]
 
 
+#: a window of the newest samples reached device by device through their primary key
+#: (project, device_id, time), never a scan of the whole table
+_SAMPLES = ("FROM device_status st JOIN device_samples s ON s.project = st.project AND s.device_id = st.device_id "
+            "AND s.time > ? AND s.time <= ?")
+
+
 def device_samples(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
-    """Each probe taken after ``since`` up to ``until``, oldest first: online or not, its response time."""
-    where = Where("time > ?", "time <= ?").equal("project", project)
-    where.args[:0] = [since, until]
-    rows = conn.execute(f"SELECT project, device_id, time, online, response_time FROM device_samples {where.sql} "
-                        "ORDER BY time LIMIT ?", [*where.args, MAX_ROWS])
-    return [{"project": p, "device": d, "time": at, "online": bool(online), "response_time": rt}
-            for p, d, at, online, rt in rows]
+    """Each probe taken after ``since`` up to ``until``, device by device, oldest first: its
+    response time (the probes that measured one)."""
+    where = Where("s.response_time IS NOT NULL").equal("st.project", project)
+    rows = conn.execute(f"SELECT s.project, s.device_id, s.time, s.response_time {_SAMPLES} {where.sql} "
+                        "ORDER BY s.project, s.device_id, s.time LIMIT ?", [since, until, *where.args, MAX_ROWS])
+    return [{"project": p, "device": d, "time": at, "response_time": rt} for p, d, at, rt in rows]
+
+
+def probe_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
+    """Per device: the probes taken after ``since`` up to ``until``, and how many failed."""
+    where = Where().equal("st.project", project)
+    rows = conn.execute(f"SELECT s.project, s.device_id, count(*), sum(1 - s.online) {_SAMPLES} {where.sql} "
+                        "GROUP BY s.project, s.device_id", [since, until, *where.args])
+    return [{"project": p, "device": d, "probes": int(n), "failed": int(bad or 0)} for p, d, n, bad in rows]
 
 
 def test_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
