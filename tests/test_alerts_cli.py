@@ -144,3 +144,18 @@ def test_vpt_server_evaluates_the_rules_of_vpt_yaml_beside_the_service(tmp_path,
     with History.open(url) as history:
         assert [(s.rule, s.labels["device"], s.state) for s in history.alert_states()] == [
             ("Device Offline", "stb-7", "firing")]
+
+
+def test_vpt_alerts_rules_lists_the_rules_in_force(tmp_path, slack) -> None:
+    code, out = vpt("alerts", "rules")
+    assert code == 0 and out.splitlines()[0] == "1 rule, evaluated every 10s"
+    assert 'Device Offline  device_status == "offline"' in out
+    (tmp_path / "vpt.yaml").write_text("alerts:\n  rules:\n    - name: No Tests Running\n      enabled: false\n")
+    found = json.loads(vpt("alerts", "rules", "--json")[1])
+    assert [rule["name"] for rule in found["rules"]] == ["Device Offline", "High Error Rate", "Test Failure Spike",
+                                                         "Black Screen Detected", "Stream Frozen",
+                                                         "Slow Response Times", "Power Failure"]
+    assert found["rules"][0] == {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": 300.0,
+                                 "severity": "critical", "channels": [], "labels": {},
+                                 "summary": "{device} has been offline for 5 minutes", "group_by": [], "repeat": None,
+                                 "builtin": True}

@@ -131,6 +131,23 @@ def run_command(store_option: StoreOption, every: str | None, for_span: str | No
         click.echo(f"stopped after {plural(count, 'evaluation')}")
 
 
+@alerts.command("rules")
+@_rules_option
+@_config_option
+@json_option
+@click.pass_obj
+def rules_command(store_option: StoreOption, rules_file: Path | None, config: Path | None, as_json: bool) -> None:
+    """The rules in force (the built-in ones included) and their conditions."""
+    ruleset = _ruleset(store_option, config, rules_file)
+    if as_json:
+        emit_json({"every": ruleset.every, "rules": [rule.to_dict() for rule in ruleset.rules]})
+        return
+    table(f"{plural(len(ruleset.rules), 'rule')}, evaluated every {span(ruleset.every)}",
+          [Column("rule", key=True), Column("condition", fit="wrap"), Column("for", right=True),
+           Column("severity", priority=3)], [(r.name, r.condition, span(r.duration) if r.duration else "0s", r.severity)
+                                             for r in ruleset.rules])
+
+
 @alerts.command("list")
 @_rules_option
 @_config_option
