@@ -237,3 +237,24 @@ def test_results_go_in_batches_not_one_request_per_test(service, pytester, monke
     metrics = requests.get(f"{service.url}/metrics", timeout=WAIT).text
     [batches] = [float(line.split()[-1]) for line in metrics.splitlines() if line.startswith("vpt_ingest_batch_events_count")]
     assert 1 <= batches <= 40, metrics  # 400 tests (and the run's start and end) in a few batches
+
+
+def test_a_stream_outlives_the_read_deadline(tmp_path) -> None:
+    """The read deadline bounds a request's body, not how long a stream stays open."""
+    store = f"sqlite:///{tmp_path / 'service.db'}"
+    CliRunner().invoke(cli, ["--store", store, "db", "init"])
+    server = Server(store, "--read-timeout", "1").start()
+    try:
+        server.auth = {"Authorization": f"Bearer {token_for(store, 'box')}"}
+        stream = Events(server, heartbeat=1)
+        assert stream.next()["event"] == "live"
+        started_at = time.monotonic()
+        post(server, [started("longrun", time.time())])
+        stream.until(lambda view: [run["run_id"] for run in view["runs"]] == ["longrun"])
+        heartbeats = 0
+        while time.monotonic() - started_at < 3.0:  # three deadlines: heartbeats keep coming on the same stream
+            heartbeats += next(stream.lines).startswith(":")
+        assert heartbeats >= 2
+        stream.close()
+    finally:
+        server.stop()

@@ -1,7 +1,8 @@
 """A request's body must arrive in bounded time: a client that trickles it is answered 408.
 
-Plain ASGI middleware around ``receive``: each read waits at most until ``timeout`` seconds
-after the request began. The ApiError it raises is answered by the app's error handler, with
+Plain ASGI middleware around ``receive``: each read of the body waits at most until
+``timeout`` seconds after the request began. Once the whole body is in, a read waits for the
+client to go away (a stream of server-sent events does) with no limit. The ApiError it raises is answered by the app's error handler, with
 ``Connection: close`` (the rest of the body will not be read).
 """
 
@@ -24,11 +25,17 @@ class ReadDeadline:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
+        body_done = False
 
         async def receiving() -> dict:
+            nonlocal body_done
+            if body_done:
+                return await receive()
             try:
-                return await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
             except asyncio.TimeoutError:
                 raise ApiError(408, f"the request body did not arrive within {self.timeout:g} s", "body") from None
+            body_done = message.get("type") == "http.request" and not message.get("more_body", False)
+            return message
 
         await self.app(scope, receiving, send)
