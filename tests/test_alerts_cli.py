@@ -157,5 +157,5 @@ def test_vpt_alerts_rules_lists_the_rules_in_force(tmp_path, slack) -> None:
                                                          "Slow Response Times", "Power Failure"]
     assert found["rules"][0] == {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": 300.0,
                                  "severity": "critical", "channels": [], "labels": {},
-                                 "summary": "{device} has been offline for 5 minutes", "group_by": [], "repeat": None,
+                                 "summary": "{device} is offline", "group_by": [], "repeat": None,
                                  "builtin": True}

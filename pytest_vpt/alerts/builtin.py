@@ -6,11 +6,11 @@ from __future__ import annotations
 
 BUILTIN_RULES: tuple[dict[str, object], ...] = (
     {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": "5m", "severity": "critical",
-     "summary": "{device} has been offline for 5 minutes"},
+     "summary": "{device} is offline"},
     {"name": "High Error Rate", "condition": "error_rate > 10%", "duration": "2m", "severity": "error",
-     "summary": "{device}: more than 10% of its probes failed"},
+     "summary": "{device}: probes failing (a share of {value})"},
     {"name": "Test Failure Spike", "condition": "failure_rate > 20%", "duration": "10m", "severity": "error",
-     "summary": "{project}: more than 20% of the tests of the last hour failed"},
+     "summary": "{project}: tests failing (a share of {value})"},
     {"name": "No Tests Running", "condition": "tests_per_hour == 0", "duration": "1h", "severity": "warning",
      "summary": "{project}: no test started in the last hour"},
     {"name": "Black Screen Detected", "condition": "black_screen == true", "duration": "10s", "severity": "critical",
@@ -18,7 +18,7 @@ BUILTIN_RULES: tuple[dict[str, object], ...] = (
     {"name": "Stream Frozen", "condition": "freeze_detected == true", "duration": "30s", "severity": "error",
      "summary": "{stream} is frozen"},
     {"name": "Slow Response Times", "condition": "response_time.p95(5m) > 1s", "duration": "5m",
-     "severity": "warning", "summary": "{device}: p95 response time over 1 s"},
+     "severity": "warning", "summary": "{device} responds slowly (p95 {value} s)"},
     {"name": "Power Failure", "condition": 'value("power") == 0 or value("power") == "off"', "duration": "0s",
      "severity": "critical", "summary": "{device} reports no power"},
 )
