@@ -246,12 +246,10 @@ def _merge(written: list[tuple[dict[str, Any], _Marks, tuple]], builtin: bool, c
         seen[name] = marks.where((*path, "name"))
         base = {**builtins.get(name, {}), **raw}
         mine[name] = _rule(base, marks, path, channels, default_repeat, name in builtins)
-    rules = []
-    for name, raw in builtins.items():
-        if name not in mine:
-            rules.append(_rule(dict(raw), _Marks("built-in rules", None, []), (), channels, default_repeat, True))
-    rules = [rule for rule in rules if rule is not None]
-    return rules + [rule for rule in mine.values() if rule is not None]
+    rules = [mine.pop(name) if name in mine else _rule(dict(raw), _Marks("built-in rules", None, []), (), channels,
+                                                       default_repeat, True)
+             for name, raw in builtins.items()]  # the built-in ones first, in their order, as changed
+    return [rule for rule in [*rules, *mine.values()] if rule is not None]
 
 
 def _rule(raw: dict[str, Any], marks: _Marks, path: tuple[Any, ...], channels: set[str],
