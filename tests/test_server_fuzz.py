@@ -23,7 +23,9 @@ def api(postgres_url, token):
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
-schema = schemathesis.pytest.from_fixture("api")
+# The live stream answers a valid request with an endless stream, which the in-process client
+# would wait on for ever; its refusals of bad parameters are tested in test_live_server.py.
+schema = schemathesis.pytest.from_fixture("api").exclude(path="/api/v1/live/stream")
 
 
 @schema.parametrize()
