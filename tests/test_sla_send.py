@@ -144,3 +144,21 @@ def test_the_alerts_loop_refreshes_compliance_and_sends_the_due_report(history_u
     config.write_text("sla:\n  targets: {}\n")
     with History.open(history_url, project="box") as history:
         assert sla.Schedule.from_config(history, tmp_path, config) is None
+
+
+def test_vpt_alerts_run_sends_the_due_report(history_url, tmp_path, monkeypatch) -> None:
+    """The rules' loop (vpt alerts run) sends the SLA report when one is due, once."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nvpt_project = box\n")  # the project the SLA is of
+    with SmtpServer(tmp_path) as server:
+        config = tmp_path / "vpt.yaml"
+        config.write_text(
+            "alerts:\n  builtin: false\n  channels:\n    mail:\n      type: email\n      host: 127.0.0.1\n"
+            f"      port: {server.port}\n      security: none\n      from: vpt@example.com\n      to: alerts@example.com\n"
+            "sla:\n  targets:\n    test_pass_rate: 80%\n"
+            f"  reporting:\n    frequency: daily\n    recipients: [{RECIPIENTS[0]}]\n")
+        result = CliRunner().invoke(cli, ["--store", history_url, "alerts", "run", "--every", "1s", "--for", "3s",
+                                          "--config", str(config)])
+        assert result.exit_code == 0, result.output
+        (mail,) = server.wait_for(1)
+    assert mail.recipients == [RECIPIENTS[0]] and "SLA report: box daily" in mail.message["Subject"]

@@ -15,6 +15,8 @@ from typing import Any
 from .evaluator import Evaluation, Evaluator
 
 log = logging.getLogger("pytest_vpt.alerts")
+#: what runs beside the rules, made from the loop's history: a callable of ``now`` (or None)
+Also = Callable[[Any], Callable[[float], Any] | None]
 
 
 def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.Event,
@@ -79,6 +81,30 @@ class AlertLoop:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def followed(evaluator: Evaluator, also: Also | None) -> Callable[[float], Evaluation]:
+    """``evaluator.evaluate``, then what ``also`` makes of its history (``vpt alerts run``: the
+    SLA's schedule, pytest_vpt.sla.Schedule) at the same ``now``; ``also`` failing is logged,
+    never raised."""
+    tick = None
+    if also is not None:
+        try:
+            tick = also(evaluator.history)
+        except Exception as exc:
+            log.error("alerts: what runs beside the rules cannot start: %s", exc)
+    if tick is None:
+        return evaluator.evaluate
+
+    def evaluate(now: float) -> Evaluation:
+        result = evaluator.evaluate(now)
+        try:
+            tick(now)
+        except Exception as exc:
+            log.warning("alerts: what runs beside the rules failed: %s", exc)
+        return result
+
+    return evaluate
 
 
 def beside_server(store: Any, rootdir: Path | None = None, config: Path | None = None) -> AlertLoop:

@@ -16,10 +16,13 @@ import click
 from ..alerts import Evaluation, Evaluator, RuleSet, RulesError, load
 from ..alerts.channels import ChannelConfigError, build_channels
 from ..alerts.delivery import deliver
+from ..alerts.loop import followed
 from ..alerts.loop import run as run_loop
 from ..alerts.notification import AlertInstance, Notification
 from ..alerts.state import shown
 from ..config_file import ConfigFileError
+from ..history import History
+from ..sla import Schedule
 from ..wording import plural
 from .context import StoreOption
 from .render import Column, emit_json, json_option, span, table, when
@@ -126,7 +129,14 @@ def run_command(store_option: StoreOption, every: str | None, for_span: str | No
             click.echo(f"{when(result.now)}  not delivered: {failure}", err=True)
 
     with store_option.history() as history:
-        count = run_loop(Evaluator(history, ruleset, channels).evaluate, interval, stop, told)
+        project = store_option.settings.project  # the SLA's: the project's as pytest --vpt names it
+
+        def sla_schedule(evaluated: History) -> Schedule | None:
+            own = History(evaluated.store, project, evaluated.flakiness_settings)
+            return Schedule.from_config(own, store_option.rootdir, config)
+
+        evaluate = followed(Evaluator(history, ruleset, channels), sla_schedule)  # and the SLA report when due
+        count = run_loop(evaluate, interval, stop, told)
     if not as_json:
         click.echo(f"stopped after {plural(count, 'evaluation')}")
 
