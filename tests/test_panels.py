@@ -162,6 +162,6 @@ def test_the_history_api_names_what_it_cannot_read(seeded: Seeded) -> None:
             history.panel_data("pie", START, END)
         with pytest.raises(ValueError, match="project 'box''s, not 'other'"):
             history.panel_data("pass-rate", START, END, variables={"project": "other"})
-        with pytest.raises(ValueError, match="start .* before it ends"):
+        with pytest.raises(ValueError, match="start .* must be before end"):
             history.panel_data("pass-rate", END, START)
         assert history.variable_values(DASHBOARDS[0].variables[1], START, END) == ["dev", "main"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from ..store import costs as cost_queries
 from .record import Record
+from .window import check_window
 
 #: the longest window a read of the costs spans (its device and marker figures read the runs' attempts)
 LONGEST_WINDOW = 366 * 86400.0
@@ -117,17 +117,6 @@ class Costs(Record):
                    [DeviceUse.from_row(r) for r in row["devices"]], [MarkerUse.from_row(r) for r in row["markers"]])
 
 
-def check_window(since: float, until: float) -> None:
-    """Refuse a window that is not one: ValueError naming what is wrong."""
-    for name, value in (("since", since), ("until", until)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a moment (epoch seconds, 0 or later), got {value!r}")
-    if since >= until:
-        raise ValueError(f"since ({since:.0f}) must be before until ({until:.0f})")
-    if until - since > LONGEST_WINDOW:
-        raise ValueError(f"the window is {(until - since) / 86400:.0f} days long: at most {LONGEST_WINDOW / 86400:.0f}")
-
-
 class CostReads:
     """The History's reads of what testing costs (a mixin of :class:`pytest_vpt.history.History`)."""
 
@@ -137,7 +126,7 @@ class CostReads:
         quarantined tests), the ``top`` dearest flaky tests, use per device and per marker."""
         project = self._needs_project("what testing costs")  # type: ignore[attr-defined]
         until = time.time() if until is None else until
-        check_window(since, until)
+        check_window(since, until, LONGEST_WINDOW)
         if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= TOP_MAX:
             raise ValueError(f"top must be a whole number from 1 to {TOP_MAX}, got {top!r}")
         found = self._query(cost_queries.costs, project, since, until, top)  # type: ignore[attr-defined]

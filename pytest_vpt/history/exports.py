@@ -4,7 +4,6 @@ mixin of :class:`pytest_vpt.history.History`). The queries are the store's
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from ..store import StoreError, export_queries
 from ..store.export_queries import QUERIES, UnknownExportQuery
 from .record import Record
+from .window import check_window
 
 #: the longest range an export reads (as costs are read for: a year and a day)
 LONGEST_EXPORT = 366 * 86400.0
@@ -61,18 +61,6 @@ class ExportRows:
             yield from batch
 
 
-def check_range(since: float, until: float) -> None:
-    """A range of epoch seconds an export may read: finite, from 0, starting before it ends, at
-    most LONGEST_EXPORT long; else ValueError naming the bad value."""
-    for name, value in (("since", since), ("until", until)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise ValueError(f"{name} must be a moment (epoch seconds, 0 or later), got {value!r}")
-    if since >= until:
-        raise ValueError(f"the range must start ({since:.0f}) before it ends ({until:.0f})")
-    if until - since > LONGEST_EXPORT:
-        raise ValueError(f"the range is {(until - since) / 86400:.0f} days long: at most {LONGEST_EXPORT / 86400:.0f}")
-
-
 class ExportReads:
     """The export reads of :class:`pytest_vpt.history.History`."""
 
@@ -82,7 +70,7 @@ class ExportReads:
         when iterated. ``style``: ``raw`` (as stored), ``iso`` (times as ISO 8601 UTC text) or
         ``sheet`` (``iso``, and text a spreadsheet would take for a formula made text)."""
         found = export_queries.find(query)
-        check_range(since, until)
+        check_window(since, until, LONGEST_EXPORT)
         if style not in export_queries.STYLES:
             raise ValueError(f"no export style {style!r}: one of {', '.join(export_queries.STYLES)}")
         conn = self.store.conn  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from ..panels.catalogue import DASHBOARDS, panels
 from ..panels.dialects import parameters, render, variables_of
 from ..panels.model import ALL, Dashboard, Panel, Variable
 from .record import Record
+from .window import check_window
 
 #: the longest range a panel is read for
 LONGEST_RANGE = 400 * 86400.0
@@ -146,13 +147,7 @@ class PanelReads:
 
     def _range(self, start: float, end: float | None, interval: float | None) -> tuple[float, float]:
         end = time.time() if end is None else end
-        for name, value in (("start", start), ("end", end)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a moment (epoch seconds, 0 or later), got {value!r}")
-        if start >= end:
-            raise ValueError(f"the range must start ({start:.0f}) before it ends ({end:.0f})")
-        if end - start > LONGEST_RANGE:
-            raise ValueError(f"the range is {(end - start) / 86400:.0f} days long: at most {LONGEST_RANGE / 86400:.0f}")
+        check_window(start, end, LONGEST_RANGE, ("start", "end"))
         return end, interval_for(start, end) if interval is None else interval
 
     def _variables(self, given: Mapping[str, str | Sequence[str]] | None) -> dict[str, Any]:
