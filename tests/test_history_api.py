@@ -199,4 +199,4 @@ def test_the_package_exports_a_short_list_and_loads_no_store_engine() -> None:
             "if m in sys.modules); print(pytest_vpt.__all__, loaded()); pytest_vpt.History; print(loaded())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.splitlines() == [
-        "['History', 'HistoryError', 'MetricsCollector', '__version__'] []", "['pytest_vpt.history', 'sqlite3']"]
+        "['AnalyticsExporter', 'History', 'HistoryError', 'MetricsCollector', '__version__'] []", "['pytest_vpt.history', 'sqlite3']"]

@@ -105,9 +105,11 @@ def test_vpt_watch_stops_cleanly_on_sigterm(stream, tmp_path) -> None:
     env = {**os.environ, "VPT_STORE": f"sqlite:///{tmp_path / 'vpt.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "watch", stream.url, "--project", "lab"],
                             cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
+    first = proc.stderr.readline()  # once it says so, it is watching (its imports can take seconds)
+    time.sleep(3)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
+    err = first + err
     assert proc.returncode == 0, err
     assert f"watching {stream.url}" in err and "stopped: " in err and "NOT written" not in err
     assert any(i["kind"] == "black_screen" for i in incidents(env["VPT_STORE"]))

@@ -91,10 +91,15 @@ def migrate_sqlite(conn: sqlite3.Connection, target: int | None = None) -> int:
 _LOCK = 0x767074  # "vpt": one migrator at a time per database
 
 
-def migrate_postgres(conn: Any, target: int | None = None) -> int:
-    """Bring a PostgreSQL schema (an autocommit psycopg connection) to ``target`` (default: latest)."""
+def migrate_postgres(conn: Any, target: int | None = None, partitions: tuple[float, float] | None = None) -> int:
+    """Bring a PostgreSQL schema (an autocommit psycopg connection) to ``target`` (default: latest),
+    and make the fact tables' monthly partitions from ``partitions[0]`` to ``[1]`` (epoch
+    seconds) under the same lock: two processes opening a new store at once would both make them."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
         # A migration is a script of several statements without parameters: sent as it is.
-        return _apply("postgresql", conn.execute, lambda script: conn.execute(script.encode()), target,
-                      "DOUBLE PRECISION", "%s")
+        version = _apply("postgresql", conn.execute, lambda script: conn.execute(script.encode()), target,
+                         "DOUBLE PRECISION", "%s")
+        if partitions is not None:
+            conn.execute("SELECT vpt_create_partitions(%s, %s)", partitions)
+        return version

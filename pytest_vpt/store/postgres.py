@@ -124,9 +124,8 @@ class PostgresStore(Store):
             # take seconds when the planner's estimate is large (a JSON list's 100 rows, say).
             raw.execute("SET jit = off")
             _create_schema(raw)
-            migrate_postgres(raw)
             now = time.time()
-            raw.execute("SELECT vpt_create_partitions(%s, %s)", (now - 31 * 86400, now + PARTITIONS_AHEAD_DAYS * 86400))
+            migrate_postgres(raw, partitions=(now - 31 * 86400, now + PARTITIONS_AHEAD_DAYS * 86400))
         except (psycopg.Error, SchemaError) as exc:
             raw.close()
             raise StoreError(f"{self.url}: {self.reason(exc)}") from exc

@@ -80,7 +80,7 @@ def parse_range(params: Mapping[str, str], refresh: int = 60) -> Range:
     """The range and refresh ``params`` ask for; ``refresh`` when they name none."""
     given = _value(params, "refresh")
     if given is not None:
-        if not given.isdigit() or not (int(given) == 0 or REFRESH_LEAST <= int(given) <= REFRESH_MOST):
+        if not (given.isascii() and given.isdigit()) or not (int(given) == 0 or REFRESH_LEAST <= int(given) <= REFRESH_MOST):
             raise BadRange(f"{given!r}: 0 (never) or whole seconds from {REFRESH_LEAST} to {REFRESH_MOST}", "refresh")
         refresh = int(given)
     name = _value(params, "range") or ("custom" if params.get("from") or params.get("to") else DEFAULT)
@@ -102,5 +102,5 @@ def refresh_of(grafana: str) -> int:
     """A dashboard's Grafana refresh (``30s``, ``1m``, ``1h``) in seconds, within the bounds."""
     units = {"s": 1, "m": 60, "h": 3600}
     number, unit = grafana[:-1], grafana[-1:]
-    seconds = int(number) * units[unit] if number.isdigit() and unit in units else 60
+    seconds = int(number) * units[unit] if number.isascii() and number.isdigit() and unit in units else 60
     return min(max(seconds, REFRESH_LEAST), REFRESH_MOST)
