@@ -36,14 +36,19 @@ def make_token(store: str, *args: str) -> str:
     return json.loads(result.output)["token"]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages")
+def seeded_service(folder) -> Server:
+    """A real vpt server on the report's history in ``folder``, with a writer and a viewer token."""
     store = f"sqlite:///{folder / 'vpt.db'}"
     report_history.seed(store, folder)
     server = Server(store).start()
     server.writer = make_token(store, "--name", "ci")
     server.viewer = make_token(store, "--name", "wall", "--viewer")
+    return server
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    server = seeded_service(tmp_path_factory.mktemp("pages"))
     yield server
     log = server.stop()
     for secret in (server.writer, server.viewer, *getattr(server, "sessions", ())):

@@ -16,12 +16,10 @@ import numpy
 import pytest
 import requests
 
-import report_history
 from browser import browser
 from pytest_vpt.events import builders
 from pytest_vpt.panels.catalogue import DASHBOARDS, panels
-from server_process import Server
-from test_server_pages import make_token
+from test_server_pages import seeded_service
 
 WIDTHS = (1280, 390)
 WAIT = 30_000  # milliseconds the page has for what the test expects (a loaded machine)
@@ -30,12 +28,7 @@ BOARD = "/d/vpt-test-execution?range=7d"
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("pages-browser")
-    store = f"sqlite:///{folder / 'vpt.db'}"
-    report_history.seed(store, folder)
-    server = Server(store).start()
-    server.writer = make_token(store, "--name", "ci")
-    server.viewer = make_token(store, "--name", "wall", "--viewer")
+    server = seeded_service(tmp_path_factory.mktemp("pages-browser"))
     yield server
     server.stop()
 
