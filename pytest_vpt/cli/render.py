@@ -16,7 +16,7 @@ from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
-from ..wording import plural
+from ..wording import duration, plural
 
 OUTCOME_STYLES = {
     "passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
@@ -281,10 +281,4 @@ def span(value: float | None) -> str:
         return ""
     if _absurd(value):
         return f"? ({_raw(value)}s)"
-    if value < 1:
-        return f"{value * 1000:.0f}ms"
-    whole = int(round(value))
-    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
-        if whole >= size:
-            return f"{whole // size}{unit} {whole % size // small_size:02d}{small}"
-    return f"{value:.0f}s" if value >= 10 else f"{value:.1f}s"
+    return duration(value)

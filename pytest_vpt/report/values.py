@@ -8,6 +8,8 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
+from ..wording import duration
+
 #: columns of a table panel that hold a moment (epoch seconds) or a number of seconds
 MOMENT_COLUMNS = frozenset({"time", "started", "ended", "last run", "last seen", "since"})
 SECONDS_COLUMNS = frozenset({"duration", "seconds", "wall seconds", "cpu seconds", "longest", "incident seconds",
@@ -56,13 +58,7 @@ def span(value: Any) -> str:
         return "" if value is None else "?"
     if abs(found) >= _LONGEST:
         return "?"
-    if found < 1:
-        return f"{found * 1000:.0f} ms"
-    whole = int(round(found))
-    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60), ("m", 60, "s", 1)):
-        if whole >= size:
-            return f"{whole // size}{unit} {whole % size // small_size:02d}{small}"
-    return f"{found:.0f} s" if found >= 10 else f"{found:.1f} s"
+    return duration(found, " ")
 
 
 def in_unit(value: Any, unit: str | None) -> str:
