@@ -25,19 +25,22 @@ log = logging.getLogger("pytest_vpt.alerts")
 class Evaluation:
     """What one evaluation found: the alerts firing after it, the notifications sent, the
     rules that could not be read (rule -> why; their alerts kept as they were), and the
-    deliveries that failed (channel: why)."""
+    deliveries that failed (channel: why). ``next_due``: when the first pending alert's
+    duration elapses (None: nothing pending), so a loop can evaluate again right then."""
 
     now: float
     firing: list[AlertState] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     failed_deliveries: list[str] = field(default_factory=list)
+    next_due: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"now": self.now, "firing": [state.to_dict() for state in self.firing],
                 "notifications": [{"rule": n.rule, "status": n.status, "repeat": n.repeat, "summary": n.summary,
                                    "alerts": len(n.alerts)} for n in self.notifications],
-                "errors": dict(self.errors), "failed_deliveries": list(self.failed_deliveries)}
+                "errors": dict(self.errors), "failed_deliveries": list(self.failed_deliveries),
+                "next_due": self.next_due}
 
 
 def groups_of(rule: Rule, reads: Reads, now: float, keys: dict[Any, str] | None = None) -> dict[str, Now]:
@@ -121,6 +124,9 @@ class Evaluator:
             changed += moved.changed
             dropped += moved.dropped
             result.firing += moved.firing
+            for state in moved.pending:
+                due = state.pending_since + rule.duration
+                result.next_due = due if result.next_due is None else min(result.next_due, due)
             outgoing += [(rule, notification) for notification in moved.notifications]
         known = {rule.name for rule in self.ruleset.rules}
         for name, states in stored.items():  # rules removed from the file: their alerts forgotten

@@ -47,6 +47,7 @@ class Step:
     dropped: list[tuple[str, str]] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     firing: list[AlertState] = field(default_factory=list)
+    pending: list[AlertState] = field(default_factory=list)
 
 
 def fingerprint(rule: str, labels: Mapping[str, str]) -> str:
@@ -78,6 +79,8 @@ def step(rule: Rule, previous: Mapping[str, AlertState], now_states: Mapping[str
             out.changed.append(after)
         if after.state == "firing":
             out.firing.append(after)
+        elif after.state == "pending":
+            out.pending.append(after)
     for kind, alerts in told.items():
         if alerts:
             out.notifications.append(notification(rule, alerts, kind, url))
