@@ -9,7 +9,7 @@ from typing import Any
 
 from ..events import EventError
 from ..store import StoreConflict, StoreError, StoreURL, open_store
-from ..store.after_write import Analysis, after_write
+from ..store.after_write import Analysis, OnWritten, after_write
 from ..store.changes import RunChanges
 from .base import BufferedSink, Refused, Resent, SendError
 from .spool import Spool
@@ -17,7 +17,8 @@ from .spool import Spool
 
 class StoreSink(BufferedSink):
     """Writes events to a store a batch at a time, each in one transaction followed by the
-    after-write step (store.after_write) with ``analysis``.
+    after-write step (store.after_write) with ``analysis``; ``on_written``, when set, is the
+    caller's alert evaluation that step hands what each batch landed.
 
     With a ``spool_dir``, what the store refused (it cannot be opened, is locked, damaged or
     full) is kept there, and :meth:`open` writes what earlier writers kept there first;
@@ -32,6 +33,7 @@ class StoreSink(BufferedSink):
                          max_wait, retry_every)
         self.url = url
         self.analysis = analysis or Analysis()
+        self.on_written: OnWritten | None = None
         self._store = None
 
     def open(self) -> bool:
@@ -69,7 +71,7 @@ class StoreSink(BufferedSink):
             self._release()
             raise SendError(str(exc)) from None
         try:
-            return after_write(store, batch, self.analysis)
+            return after_write(store, batch, self.analysis, on_written=self.on_written)
         except Exception as exc:  # noqa: BLE001 - the batch is written; its rollups wait for a rebuild
             self.report.note(f"{self.url}: updating the rollups and flakiness verdicts: {type(exc).__name__}: {exc}")
             return {}
