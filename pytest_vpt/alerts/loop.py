@@ -1,11 +1,16 @@
 """Rules evaluated again and again: every ``every`` seconds in a thread of its own beside
-``vpt server`` (:class:`AlertLoop`), or in the foreground for ``vpt alerts run``. An
-evaluation that fails is logged and the next one runs on time; one that takes longer than the
-interval makes the next start at once (never two at a time)."""
+``vpt server`` (:class:`AlertLoop`), or in the foreground for ``vpt alerts run``. Between two
+evaluations on the interval, the loop also evaluates when a pending alert's duration elapses
+(``Evaluation.next_due``: its firing is told right then) and, beside the server, when data
+that can start or end an alert landed (the after-write step rings its :class:`Doorbell`).
+These extra evaluations come at most one a second; none moves the interval. An evaluation
+that fails is logged and the next one runs on time; one that takes longer than the interval
+makes the next start at once (never two at a time)."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -13,47 +18,127 @@ from pathlib import Path
 from typing import Any
 
 from .evaluator import Evaluation, Evaluator
+from .expression import series_in
 
 log = logging.getLogger("pytest_vpt.alerts")
 #: what runs beside the rules, made from the loop's history: a callable of ``now`` (or None)
 Also = Callable[[Any], Callable[[float], Any] | None]
+#: seconds between the start of an evaluation and an extra one (a wake-up) at the soonest
+EXTRA_GAP = 1.0
+
+
+class Doorbell:
+    """Rung by writers when data that can change an alert landed; the loop answers it with an
+    evaluation. Ringing takes a lock for a moment only, never while an evaluation runs."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._rung = False
+        self.generation = 0  # counts the rings and wakes: a wait returns at the next one
+
+    def ring(self) -> None:
+        with self._changed:
+            self._rung = True
+            self._woken()
+
+    def wake(self) -> None:
+        """Wake the loop without a ring (it is told to stop)."""
+        with self._changed:
+            self._woken()
+
+    def _woken(self) -> None:
+        self.generation += 1
+        self._changed.notify_all()
+
+    @property
+    def rung(self) -> bool:
+        return self._rung
+
+    def answer(self) -> None:
+        """An evaluation starts: it sees what landed before it."""
+        with self._changed:
+            self._rung = False
+
+    def wait(self, timeout: float, seen: int) -> None:
+        """Wait ``timeout`` seconds at most, or until a ring or wake after generation ``seen``."""
+        with self._changed:
+            if self.generation == seen:
+                self._changed.wait(timeout)
 
 
 def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.Event,
         on_result: Callable[[Evaluation], Any] | None = None, clock: Callable[[], float] = time.time,
-        runs: int | None = None) -> int:
-    """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times):
-    how many evaluations ran. ``now`` is the time each evaluation was due, so evaluations on
-    time are exactly ``every`` apart and a rule fires at the evaluation its duration ends on
-    (not one later for a millisecond of jitter)."""
+        runs: int | None = None, doorbell: Doorbell | None = None) -> int:
+    """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times),
+    and in between when a pending alert's duration elapses or ``doorbell`` rings (an extra
+    evaluation at most every :data:`EXTRA_GAP` seconds): how many evaluations ran.
+
+    ``now`` is the time each evaluation was due: on the interval, exactly ``every`` apart; at
+    a duration's end, that end (so a rule fires at the evaluation its duration ends on, its
+    firing exactly its duration after its pending); for a ring, the clock's time. With a
+    doorbell, whoever sets ``stop`` wakes it (:meth:`Doorbell.wake`)."""
     done = 0
-    began, due = clock(), time.monotonic()
-    first = due
-    while not stop.is_set() and (runs is None or done < runs):
+    began, first = clock(), time.monotonic()
+
+    def wall() -> float:  # the clock's time, kept on one timeline with the monotonic clock
+        return began + (time.monotonic() - first)
+
+    regular, due, last = began, None, -math.inf
+    while True:
+        seen = doorbell.generation if doorbell is not None else 0  # read first: no ring or stop is missed
+        if stop.is_set() or (runs is not None and done >= runs):
+            return done
+        now, on_interval = _next(regular, due, last, doorbell, wall())
+        wait = now - wall()
+        if wait > 0:
+            if doorbell is None:
+                stop.wait(wait)
+            else:
+                doorbell.wait(wait, seen)
+            continue  # look again: stopped, rung, or due
+        if doorbell is not None:
+            doorbell.answer()
+        due = None
         try:
-            result = evaluate(began + (due - first))
+            result = evaluate(now)
+            next_due = getattr(result, "next_due", None)
+            due = next_due if next_due is not None and next_due > now else None
             if on_result is not None:
                 on_result(result)
         except Exception as exc:  # a store gone away for a while: the next evaluation tries again
             log.warning("alerts: an evaluation failed: %s", exc)
         done += 1
-        due = max(due + every, time.monotonic())
-        if runs is not None and done >= runs:
-            break
-        stop.wait(max(0.0, due - time.monotonic()))
-    return done
+        last = now
+        if on_interval:
+            regular = max(regular + every, wall())
+
+
+def _next(regular: float, due: float | None, last: float, doorbell: Doorbell | None,
+          now: float) -> tuple[float, bool]:
+    """When the next evaluation is, and whether it is the interval's."""
+    soonest = last + EXTRA_GAP
+    extra = min((at for at in (due, now if doorbell is not None and doorbell.rung else None) if at is not None),
+                default=None)
+    if extra is not None and max(extra, soonest) < regular:
+        return max(extra, soonest), False
+    return regular, True
 
 
 class AlertLoop:
-    """:func:`run` in a daemon thread: ``start`` and ``stop`` (the service's lifespan)."""
+    """:func:`run` in a daemon thread: ``start`` and ``stop`` (the service's lifespan), and
+    :meth:`landed`, which the after-write step calls with what each batch landed."""
 
     def __init__(self, open_evaluator: Callable[[], tuple[Evaluator, Callable[[], None]]] | None,
                  every: float) -> None:
         self._open = open_evaluator  # None: nothing to evaluate (start and stop do nothing)
         self.every = every
         self._stop = threading.Event()
+        self._doorbell = Doorbell()
         self._thread: threading.Thread | None = None
         self.evaluations = 0
+        self._watching = threading.Lock()  # the two below: written by the writers' threads
+        self._metrics: frozenset[str] = frozenset()  # the custom metrics the rules read
+        self._failing: set[tuple[str, str]] = set()  # the devices last sampled failing
 
     @property
     def enabled(self) -> bool:
@@ -65,6 +150,24 @@ class AlertLoop:
         self._thread = threading.Thread(target=self._main, name="vpt-alerts", daemon=True)
         self._thread.start()
 
+    def landed(self, landed: Any) -> None:
+        """Ring for an evaluation at once when ``landed`` (store.after_write.Landed) can start
+        or end an alert: a run ended, an incident, a device sample that failed where the
+        last one did not (or the first since the loop started), a device sampled online again,
+        a sample of a metric a rule reads. Samples of healthy devices ring nothing."""
+        if self._thread is None:
+            return
+        with self._watching:
+            news = bool(landed.ended_runs or landed.incidents or landed.metrics & self._metrics)
+            failed = landed.failed_devices - self._failing
+            back = self._failing & landed.online_devices
+            if failed or back:
+                self._failing |= failed
+                self._failing -= back
+                news = True
+        if news:
+            self._doorbell.ring()
+
     def _main(self) -> None:
         assert self._open is not None
         try:
@@ -73,14 +176,32 @@ class AlertLoop:
             log.error("alerts: the rules cannot be evaluated: %s", exc)
             return
         try:
-            self.evaluations = run(evaluator.evaluate, self.every, self._stop)
+            with self._watching:
+                self._metrics = frozenset(node.texts[0] for rule in evaluator.ruleset.rules
+                                          for node in series_in(rule.expression) if node.name == "metric")
+                self._failing |= _offline(evaluator)
+            self.evaluations = run(evaluator.evaluate, self.every, self._stop, self._counted, doorbell=self._doorbell)
         finally:
             close()
 
+    def _counted(self, result: Evaluation) -> None:  # as they run (run's count, when it ends)
+        self.evaluations += 1
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._doorbell.wake()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def _offline(evaluator: Evaluator) -> set[tuple[str, str]]:
+    """The devices offline when the loop starts, whose next good sample is news."""
+    try:
+        return {(str(row["project"]), str(row["device"])) for row in evaluator.history.alert_device_states(time.time())
+                if row["state"] == "offline"}
+    except Exception as exc:  # the store not answering yet: their return is seen at the next interval
+        log.warning("alerts: the devices' states cannot be read: %s", exc)
+        return set()
 
 
 def followed(evaluator: Evaluator, also: Also | None) -> Callable[[float], Evaluation]:

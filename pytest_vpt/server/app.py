@@ -23,6 +23,7 @@ from .. import __version__
 from ..alerts.loop import beside_server
 from ..analytics.flakiness import STATUSES
 from ..history import History, RunIdAmbiguous, RunNotFound
+from ..store.after_write import OnWritten
 from ..store.base import Store
 from .database import Database
 from .deadline import ReadDeadline
@@ -54,6 +55,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     metrics = ServiceMetrics()
     sampling = BackgroundSampling(database, metrics, settings.sample_every, settings.sample_days)
     alerting = beside_server(settings.store, *(settings.alerts_from or ()))  # the rules of vpt.yaml's alerts:
+    on_written = alerting.landed if alerting.enabled else None  # what lands rings the loop
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +73,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     serve_docs(app)
     app.state.database, app.state.metrics, app.state.settings = database, metrics, settings
     app.state.folding = folding  # its generation: what the live streams wait on (routes/live.py)
+    app.state.alerting = alerting
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -108,7 +111,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
             metrics.refused.labels(str(exc.status)).inc()
             raise
         started = time.perf_counter()
-        changes = await run_in_threadpool(database.run, lambda store: _write(store, events, settings))
+        changes = await run_in_threadpool(database.run, lambda store: _write(store, events, settings, on_written))
         metrics.write.observe(time.perf_counter() - started)
         folding.written()
         metrics.batch.observe(len(events))
@@ -242,13 +245,15 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings) -> dict[str, Any]:
+def _write(store: Store, events: list[dict[str, Any]], settings: ServerSettings,
+           on_written: OnWritten | None = None) -> dict[str, Any]:
     """Write the batch, then the after-write step (the daily rollup is folded in the
-    background). What that changed, by run id."""
+    background; ``on_written``: the alert loop, told what landed). What that changed, by run id."""
     from ..store.after_write import Analysis, after_write
 
     store.write(events, fold=False, checked=True)  # ingest.check validated the batch
-    changes = after_write(store, events, Analysis(settings.flakiness, settings.policy), fold=False)
+    changes = after_write(store, events, Analysis(settings.flakiness, settings.policy), fold=False,
+                          on_written=on_written)
     return {run_id: folded.to_json() for run_id, folded in changes.items()}
 
 
