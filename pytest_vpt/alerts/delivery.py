@@ -1,5 +1,5 @@
 """Delivery of a notification to its channels: each channel in a thread of its own (a slow one
-holds up no other), retried with exponential backoff and jitter within a bounded number of
+holds up no other; :func:`deliver` waits for them, alerts.dispatch does not), retried with exponential backoff and jitter within a bounded number of
 attempts and seconds, a 429's Retry-After honoured (capped), a permanent refusal (a 4xx)
 not retried. A failure is handed to ``on_failure(channel_name, error_text)`` and returned,
 never raised: the evaluator goes on."""
@@ -47,7 +47,7 @@ def deliver(channels: Iterable[Channel] | Mapping[str, Channel], notification: N
     results: list[DeliveryResult | None] = [None] * len(channels)
 
     def run(index: int, channel: Channel) -> None:
-        results[index] = _with_retries(channel, notification, sleep, policy, jitter, clock)
+        results[index] = with_retries(channel, notification, sleep, policy, jitter, clock)
 
     if len(channels) == 1:
         run(0, channels[0])
@@ -70,31 +70,41 @@ def deliver(channels: Iterable[Channel] | Mapping[str, Channel], notification: N
     return final
 
 
-def _with_retries(channel: Channel, notification: Notification, sleep: Callable[[float], object],
-                  policy: RetryPolicy, jitter: Callable[[], float], clock: Callable[[], float]) -> DeliveryResult:
+def with_retries(channel: Channel, notification: Notification, sleep: Callable[[float], object] = time.sleep,
+                 policy: RetryPolicy = RetryPolicy(), jitter: Callable[[], float] = random.random,
+                 clock: Callable[[], float] = time.monotonic) -> DeliveryResult:
+    """``channel.send(notification)``, retried as :func:`retried` does it."""
+    return retried(channel, lambda: channel.send(notification), sleep, policy, jitter, clock)
+
+
+def retried(channel: Channel, attempt: Callable[[], object], sleep: Callable[[float], object] = time.sleep,
+            policy: RetryPolicy = RetryPolicy(), jitter: Callable[[], float] = random.random,
+            clock: Callable[[], float] = time.monotonic) -> DeliveryResult:
+    """Call ``attempt()`` (one send through ``channel``) until it succeeds, is refused for
+    good, or the policy's attempts or seconds run out; never raises."""
     started, planned, slept = clock(), 0.0, 0.0
     where = f"{channel.kind} channel {channel.name!r}"
     error = ""
-    for attempt in range(1, policy.attempts + 1):
+    for number in range(1, policy.attempts + 1):
         try:
-            channel.send(notification)
-            return DeliveryResult(channel.name, channel.kind, True, attempt)
+            attempt()
+            return DeliveryResult(channel.name, channel.kind, True, number)
         except DeliveryError as exc:
             error, permanent, asked = str(exc), exc.permanent, exc.retry_after
         except SecretError as exc:  # names the variable or the file, never the value
             error, permanent, asked = f"{where}: {exc}", True, None
         except Exception as exc:  # a channel's own bug: its message may hold anything, so only its type
             error, permanent, asked = f"{where}: failed ({type(exc).__name__})", True, None
-        if permanent or attempt == policy.attempts:
-            return DeliveryResult(channel.name, channel.kind, False, attempt, _tries(error, attempt))
+        if permanent or number == policy.attempts:
+            return DeliveryResult(channel.name, channel.kind, False, number, _tries(error, number))
         if asked is not None:
             delay = min(asked, policy.retry_after_cap)
         else:
-            delay = min(policy.longest, policy.backoff * 2 ** (attempt - 1)) * (0.5 + jitter() / 2)
+            delay = min(policy.longest, policy.backoff * 2 ** (number - 1)) * (0.5 + jitter() / 2)
         spent = (clock() - started) - slept + planned  # work done, and the waits as planned
         if spent + delay > policy.total:
-            return DeliveryResult(channel.name, channel.kind, False, attempt,
-                                  _tries(error, attempt) + f"; gave up: another try would pass {policy.total:g} s")
+            return DeliveryResult(channel.name, channel.kind, False, number,
+                                  _tries(error, number) + f"; gave up: another try would pass {policy.total:g} s")
         before = clock()
         sleep(delay)
         slept += clock() - before

@@ -1,36 +1,48 @@
 """One evaluation of every rule at ``now``: the series each condition reads (each read once for
 all rules), the condition per group, the state step (state.py), the states stored, then the
-notifications handed to the channels (alerts.delivery). Stored before sent: a restart never
-tells an alert twice; a failed delivery is recorded on the alerts it concerned and never stops
-the evaluation."""
+notifications handed to the channels (alerts.dispatch: off this thread, unless the evaluator
+delivers in-line). Stored before sent: a restart never tells an alert twice; a failed delivery
+is recorded on the alerts it concerned, by this thread (the history's), and never stops the
+evaluation. A channel that forgets what it is not told again (notification.Resending:
+Alertmanager) is sent every alert still firing again every ``resend_every`` seconds, the time
+of each post stored with the alert so a restart neither re-posts early nor forgets."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..history.alerts import AlertState
 from .expression import evaluate, series_in
-from .notification import Channel, Notification
+from .dispatch import Dispatcher, Outcome
+from .notification import Channel, Notification, resend_every
 from .rules import Rule, RuleSet
 from .series import Group, Reads, read, widest
-from .state import Now, fingerprint, step
+from .state import Now, Step, fingerprint, notification, step
 
 log = logging.getLogger("pytest_vpt.alerts")
 
 
 @dataclass
 class Evaluation:
-    """What one evaluation found: the alerts firing after it, the notifications sent, the
-    rules that could not be read (rule -> why; their alerts kept as they were), and the
-    deliveries that failed (channel: why). ``next_due``: when the first pending alert's
-    duration elapses (None: nothing pending), so a loop can evaluate again right then."""
+    """What one evaluation found: the alerts firing after it, the notifications handed to the
+    channels, the re-posts to resending channels (channel, notification), and the rules that
+    could not be read (rule -> why; their alerts kept as they were). ``next_due``: when the
+    first pending alert's duration elapses (None: nothing pending), so a loop can evaluate
+    again right then.
+
+    ``failed_deliveries`` (each naming its channel and why): the deliveries that had failed
+    by the time the evaluation returned, this one's (delivered in-line) and earlier ones'
+    that ended since the evaluation before; those still under way then are told by the next
+    evaluation or, at the end, by :meth:`Evaluator.close` (``vpt alerts check``: after it,
+    every failure of its one evaluation is here). Each failure is told once."""
 
     now: float
     firing: list[AlertState] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
+    reposts: list[tuple[str, Notification]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     failed_deliveries: list[str] = field(default_factory=list)
     next_due: float | None = None
@@ -39,6 +51,7 @@ class Evaluation:
         return {"now": self.now, "firing": [state.to_dict() for state in self.firing],
                 "notifications": [{"rule": n.rule, "status": n.status, "repeat": n.repeat, "summary": n.summary,
                                    "alerts": len(n.alerts)} for n in self.notifications],
+                "reposts": [{"channel": name, "rule": n.rule, "alerts": len(n.alerts)} for name, n in self.reposts],
                 "errors": dict(self.errors), "failed_deliveries": list(self.failed_deliveries),
                 "next_due": self.next_due}
 
@@ -86,25 +99,30 @@ def _names(found: Mapping[Group, Any]) -> frozenset[str]:
 
 
 class Evaluator:
-    """Evaluates a rule set against a history, keeping state in it, and delivers.
+    """Evaluates a rule set against a history, keeping state in it, and hands the
+    notifications to the channels.
 
-    ``channels``: name -> Channel (alerts.channels.build_channels); ``deliver``: how a
-    notification reaches them (alerts.delivery.deliver; a test may hand its own)."""
+    ``channels``: name -> Channel (alerts.channels.build_channels); ``dispatcher``: how
+    notifications reach them (alerts.dispatch.Dispatcher over the same channels; None: one
+    that delivers in-line, before :meth:`evaluate` returns). With a threaded dispatcher, call
+    :meth:`close` before closing the history: it waits for the deliveries and records them."""
 
     def __init__(self, history: Any, ruleset: RuleSet, channels: Mapping[str, Channel] | None = None,
-                 deliver: Callable[..., Any] | None = None) -> None:
+                 dispatcher: Dispatcher | None = None) -> None:
         self.history = history
         self.ruleset = ruleset
         self.channels = dict(channels or {})
-        if deliver is None:
-            from .delivery import deliver
-        self._deliver = deliver
+        self.dispatcher = dispatcher if dispatcher is not None else Dispatcher(self.channels, threaded=False)
+        self._resending = {name: every for name, channel in self.channels.items()
+                           if (every := resend_every(channel)) is not None}
         self._widest = widest([node for rule in ruleset.rules for node in series_in(rule.expression)])
         self._keys: dict[str, dict[Any, str]] = {rule.name: {} for rule in ruleset.rules}
+        self._last: Evaluation | None = None
 
     def evaluate(self, now: float) -> Evaluation:
-        """Evaluate every rule at ``now``, store the states, send the notifications."""
+        """Evaluate every rule at ``now``, store the states, hand the notifications over."""
         result = Evaluation(now)
+        self._record(result)  # deliveries that ended since the evaluation before
         reads = Reads(self.history, self._widest)
         stored: dict[str, dict[str, AlertState]] = {}
         for state in self.history.alert_states():
@@ -112,7 +130,7 @@ class Evaluator:
         silenced = {silence.rule for silence in self.history.alert_silences(now)}
         changed: list[AlertState] = []
         dropped: list[tuple[str, str]] = []
-        outgoing: list[tuple[Rule, Notification]] = []
+        outgoing: list[tuple[list[str], Notification]] = []
         for rule in self.ruleset.rules:
             try:
                 seen = groups_of(rule, reads, now, self._keys[rule.name])
@@ -121,33 +139,92 @@ class Evaluator:
                 result.firing.extend(s for s in stored.get(rule.name, {}).values() if s.state == "firing")
                 continue
             moved = step(rule, stored.get(rule.name, {}), seen, now, rule.name in silenced, self.ruleset.url)
+            names = self._chosen(rule)
+            result.reposts += self._reposts(rule, moved, names, now)
             changed += moved.changed
             dropped += moved.dropped
             result.firing += moved.firing
             for state in moved.pending:
                 due = state.pending_since + rule.duration
                 result.next_due = due if result.next_due is None else min(result.next_due, due)
-            outgoing += [(rule, notification) for notification in moved.notifications]
+            outgoing += [(names, replace(each, at=now)) for each in moved.notifications]
         known = {rule.name for rule in self.ruleset.rules}
         for name, states in stored.items():  # rules removed from the file: their alerts forgotten
             if name not in known:
                 dropped += [(name, key) for key in states]
         self.history.save_alert_states(changed, dropped)
-        for rule, notification in outgoing:
-            result.notifications.append(notification)
-            self._send(rule, notification, result)
+        for names, each in outgoing:
+            result.notifications.append(each)
+            self.dispatcher.submit(each, names)
+        for name, each in result.reposts:
+            self.dispatcher.submit(each, [name], quiet=True)
+        self._record(result)  # those that ended already (in-line: all of them)
+        self._last = result
         return result
 
-    def _send(self, rule: Rule, notification: Notification, result: Evaluation) -> None:
-        chosen = {name: channel for name, channel in self.channels.items() if not rule.channels or name in rule.channels}
-        if not chosen:
-            return
+    def _chosen(self, rule: Rule) -> list[str]:
+        return [name for name in self.channels if not rule.channels or name in rule.channels]
+
+    def _reposts(self, rule: Rule, moved: Step, names: list[str], now: float) -> list[tuple[str, Notification]]:
+        """The re-posts due to ``rule``'s resending channels, each alert's post times moved
+        on in ``moved`` (stored with it before anything is sent)."""
+        resending = {name: self._resending[name] for name in names if name in self._resending}
+        if not resending:
+            return []
+        told = {alert.fingerprint for each in moved.notifications if each.status == "firing" for alert in each.alerts}
+        changed = {state.fingerprint: index for index, state in enumerate(moved.changed)}
+        due: dict[str, list[AlertState]] = {name: [] for name in resending}
+        for index, state in enumerate(moved.firing):
+            if state.notified_at is None:  # never told (silenced as it began): nothing to keep alive
+                continue
+            posted = dict(state.reposted)
+            for name, every in resending.items():
+                last = posted.get(name, state.notified_at)
+                if state.fingerprint in told:
+                    posted[name] = now
+                elif now - last >= every:
+                    posted[name] = now
+                    due[name].append(state)
+            if posted != state.reposted:
+                after = replace(state, reposted=posted)
+                moved.firing[index] = after
+                if state.fingerprint in changed:
+                    moved.changed[changed[state.fingerprint]] = after
+                else:
+                    moved.changed.append(after)
+        for index, state in enumerate(moved.changed):  # resolved: the resolve is the last post
+            if state.state != "firing" and state.reposted:
+                moved.changed[index] = replace(state, reposted={})
+        return [(name, replace(notification(rule, states, "repeat", self.ruleset.url), at=now))
+                for name, states in due.items() if states]
+
+    def _record(self, result: Evaluation) -> list[str]:
+        """Record the deliveries that ended (on this thread: the history's); their failures."""
         failures: list[str] = []
-        self._deliver(chosen, notification, on_failure=lambda name, error: failures.append(error))
+        for outcome in self.dispatcher.outcomes():
+            failures += outcome.failures
+            if outcome.quiet and not outcome.failures:
+                continue
+            self._note(outcome)
         result.failed_deliveries += failures
-        fingerprints = [alert.fingerprint for alert in notification.alerts]
-        error = "; ".join(failures)[:1000] or None
+        return failures
+
+    def _note(self, outcome: Outcome) -> None:
+        error = "; ".join(outcome.failures)[:1000] or None
         try:
-            self.history.note_alert_delivery(rule.name, fingerprints, error)
+            self.history.note_alert_delivery(outcome.rule, outcome.fingerprints, error)
         except Exception as exc:  # the record of a delivery is not worth stopping for
-            log.warning("alerts: could not record the delivery of %r: %s", rule.name, exc)
+            log.warning("alerts: could not record the delivery of %r: %s", outcome.rule, exc)
+
+    def drain(self, timeout: float | None = None) -> list[str]:
+        """Wait (at most ``timeout`` s; None: as long as a delivery may take) for the
+        deliveries handed over and record them: the failures among them, also added to the
+        last evaluation's ``failed_deliveries``."""
+        self.dispatcher.drain(timeout)
+        return self._record(self._last if self._last is not None else Evaluation(0.0))
+
+    def close(self, timeout: float | None = None) -> list[str]:
+        """As :meth:`drain`, then stop the channels' workers: what was still undelivered is
+        recorded as such. Call it on the thread that evaluates, before closing the history."""
+        self.dispatcher.close(timeout)
+        return self._record(self._last if self._last is not None else Evaluation(0.0))

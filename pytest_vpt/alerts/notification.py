@@ -1,6 +1,7 @@
 """What an alert rule's evaluation hands to the channels: a :class:`Notification` of one rule
-firing or resolving, for one group or many at once (flood control), and the one small
-interface every channel implements (:class:`Channel`)."""
+firing or resolving, for one group or many at once (flood control), the one small
+interface every channel implements (:class:`Channel`) and the optional capability of one
+that must be told again while an alert fires (:class:`Resending`)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ class Notification:
     url: str | None = None  # where to look (a dashboard), when configured
     repeat: bool = False
     test: bool = False  # a test message (vpt alerts test CHANNEL)
+    at: float | None = None  # the evaluation that made it (None: now, when sent)
 
 
 class DeliveryError(Exception):
@@ -62,3 +64,17 @@ class Channel(Protocol):
     kind: str
 
     def send(self, notification: Notification) -> None: ...
+
+
+class Resending(Channel, Protocol):
+    """A channel that forgets an alert it is not told of again (Alertmanager: its endsAt):
+    the evaluator posts every alert still firing to it again every ``resend_every`` seconds,
+    a reminder no other channel gets."""
+
+    resend_every: float
+
+
+def resend_every(channel: Channel) -> float | None:
+    """Seconds between re-posts ``channel`` wants of an alert still firing (None: none)."""
+    every = getattr(channel, "resend_every", None)
+    return float(every) if isinstance(every, (int, float)) and not isinstance(every, bool) and every > 0 else None

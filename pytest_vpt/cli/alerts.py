@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..alerts import Evaluation, Evaluator, RuleSet, RulesError, load
+from ..alerts import Dispatcher, Evaluation, Evaluator, RuleSet, RulesError, load
 from ..alerts.channels import ChannelConfigError, build_channels
 from ..alerts.delivery import deliver
 from ..alerts.loop import followed
@@ -68,7 +68,11 @@ def check(store_option: StoreOption, rules_file: Path | None, config: Path | Non
     ruleset = _ruleset(store_option, config, rules_file)
     channels = _channels(ruleset)
     with store_option.history() as history:
-        result = Evaluator(history, ruleset, channels).evaluate(time.time())
+        evaluator = Evaluator(history, ruleset, channels, Dispatcher(channels))
+        try:
+            result = evaluator.evaluate(time.time())
+        finally:
+            evaluator.close()  # every delivery ended and recorded: its failures in the result
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -135,8 +139,17 @@ def run_command(store_option: StoreOption, every: str | None, for_span: str | No
             own = History(evaluated.store, project, evaluated.flakiness_settings)
             return Schedule.from_config(own, store_option.rootdir, config)
 
-        evaluate = followed(Evaluator(history, ruleset, channels), sla_schedule)  # and the SLA report when due
-        count = run_loop(evaluate, interval, stop, told)
+        evaluator = Evaluator(history, ruleset, channels, Dispatcher(channels))
+        evaluate = followed(evaluator, sla_schedule)  # and the SLA report when due
+        try:
+            count = run_loop(evaluate, interval, stop, told)
+        finally:
+            late = evaluator.close()  # the deliveries still under way: waited for, recorded
+    for failure in late:
+        if as_json:
+            click.echo(json.dumps({"failed_deliveries": [failure]}))
+        else:
+            click.echo(f"not delivered: {failure}", err=True)
     if not as_json:
         click.echo(f"stopped after {plural(count, 'evaluation')}")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..store import alert_queries, alert_state
@@ -23,7 +23,9 @@ class AlertState(Record):
     """A rule's alert for one group: ``pending`` since its condition first held, ``firing``
     since it held for the rule's duration, ``resolved`` when it stopped holding. ``labels``:
     the group's (device, stream, project, tags); ``value``: what the condition read last (as
-    JSON text); ``notified_at``: when the channels were last handed a notification of it."""
+    JSON text); ``notified_at``: when the channels were last handed a notification of it;
+    ``reposted``: when it was last posted to each channel that must be told again while it
+    fires (channel -> time; Alertmanager's re-posts)."""
 
     rule: str
     fingerprint: str
@@ -36,18 +38,23 @@ class AlertState(Record):
     notified_at: float | None
     evaluated_at: float
     delivery_error: str | None
+    reposted: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AlertState:
         row = dict(row)
         row["labels"] = json.loads(row["labels"] or "{}")
         row["value"] = json.loads(row["value"]) if row["value"] is not None else None
+        posted = json.loads(row.get("reposted") or "{}")
+        row["reposted"] = {str(k): float(v) for k, v in posted.items()
+                           if isinstance(v, (int, float)) and not isinstance(v, bool)} if isinstance(posted, dict) else {}
         return cls(**row)
 
     def to_row(self) -> dict[str, Any]:
         row = asdict(self)
         row["labels"] = json.dumps(self.labels, sort_keys=True)
         row["value"] = json.dumps(self.value)
+        row["reposted"] = json.dumps(self.reposted, sort_keys=True)
         return row
 
 
@@ -73,7 +80,9 @@ class AlertReads:
     # the series (pytest_vpt.alerts.series reads these)
 
     def alert_device_states(self, now: float) -> list[dict[str, Any]]:
-        """Every device's state at ``now``: project, device, state (online/offline/stale/unknown)."""
+        """Every device's state at ``now``: project, device, state (online/offline/stale/unknown;
+        stale once no sample came for its interval plus its timeout and its sampler's flush, plus
+        a second)."""
         return self._query(alert_queries.device_states, self.project, _finite("now", now))  # type: ignore[attr-defined]
 
     def alert_device_values(self) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 from .sql import upsert
 
 COLUMNS = ("rule", "fingerprint", "labels", "state", "value", "pending_since", "firing_since", "resolved_at",
-           "notified_at", "evaluated_at", "delivery_error")
+           "notified_at", "evaluated_at", "delivery_error", "reposted")
 _UPSERT = upsert("alert_states", COLUMNS, ("rule", "fingerprint"))
 
 
