@@ -35,10 +35,12 @@ class Doorbell:
         self._changed = threading.Condition()
         self._rung = False
         self.generation = 0  # counts the rings and wakes: a wait returns at the next one
+        self.rings = 0
 
     def ring(self) -> None:
         with self._changed:
             self._rung = True
+            self.rings += 1
             self._woken()
 
     def wake(self) -> None:
@@ -143,6 +145,11 @@ class AlertLoop:
     @property
     def enabled(self) -> bool:
         return self._open is not None
+
+    @property
+    def rings(self) -> int:
+        """How often what landed asked for an evaluation at once."""
+        return self._doorbell.rings
 
     def start(self) -> None:
         if self._open is None:
