@@ -23,7 +23,7 @@ from pytest_vpt.store.after_write import after_write
 
 from alert_endpoints import AlertEndpoints
 from conftest import run_events
-from server_process import Server
+from server_process import Server, free_port
 
 RULES = """\
 alerts:
@@ -137,3 +137,51 @@ def test_a_pending_alert_is_evaluated_when_its_duration_ends_not_at_the_next_int
 
     assert run(evaluate, 3600.0, threading.Event(), runs=2) == 2
     assert seen[1] - seen[0] == 2.5
+
+
+SUITE = """
+def test_one(): pass
+def test_two(): assert False
+"""
+LOCAL_RULES = """\
+alerts:
+  builtin: false
+  channels:
+    ops: {type: slack, url: "${SLACK_WEBHOOK}"}
+  rules:
+    - name: Test Failures
+      condition: failure_rate > 20%
+      summary: "{project}: {value} of the tests failed"
+"""
+
+
+def local_run(pytester: pytest.Pytester, rules: str | None) -> pytest.RunResult:
+    pytester.makepyfile(test_suite=SUITE)
+    if rules is not None:
+        (pytester.path / "vpt.yaml").write_text(rules, encoding="utf-8")
+    return pytester.runpytest_subprocess("--vpt", "-p", "no:cacheprovider", timeout=120)
+
+
+def test_a_local_run_tells_its_rules_when_it_ends(pytester, monkeypatch) -> None:
+    with AlertEndpoints() as endpoints:
+        monkeypatch.setenv("SLACK_WEBHOOK", endpoints.slack_url("ops"))
+        result = local_run(pytester, LOCAL_RULES)
+        sent = endpoints.received("/slack/")  # before pytest ended: the recorder waited for it
+    result.assert_outcomes(passed=1, failed=1)
+    assert len(sent) == 1 and "of the tests failed" in json.dumps(sent[0].json())
+
+
+@pytest.mark.parametrize("broken", ["answers 500", "unreachable"])
+def test_a_broken_channel_changes_nothing_of_a_local_run(pytester, monkeypatch, broken) -> None:
+    with AlertEndpoints() as endpoints:
+        url = endpoints.slack_url("ops")
+        if broken == "unreachable":
+            url = url.replace(endpoints.url, f"http://127.0.0.1:{free_port()}")
+        endpoints.fail("/slack/", status=500, times=100)
+        monkeypatch.setenv("SLACK_WEBHOOK", url)
+        result = local_run(pytester, LOCAL_RULES)  # bounded: the recorder waits a few seconds at most
+    assert result.ret == 1
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["pass rate 50.0% (1 passed, 1 failed)", "recorded run * (2 tests, 2 attempts, 0 metrics)"
+                                 " into */.vpt/vpt.db", "*= 1 failed, 1 passed in *"])
+    assert "alert" not in result.stdout.str().lower() and not result.stderr.str()

@@ -26,7 +26,7 @@ metrics        config, context, events, redaction, sinks, wording (MetricsCollec
 producers      analytics, config, config_file, context, devices, events, metrics, redaction,
                sinks, video, wording; of store only its URLs and what a write changed
                (STORE_FOR['producers']: the type a sink's close_run returns)
-recording      everything above but producers, and api (pytest glue: not cli, server, plugin)
+recording      everything above but producers, and api and alerts (pytest glue: not cli, server, plugin)
 alerts         analytics, config_file, events, history, redaction, wording (rules, their
                condition language, state read and kept through the façade, the channels)
 server         alerts (the loop beside the service), analytics, api, config_file, events,
@@ -39,7 +39,7 @@ ci             analytics, config, history, redaction, wording; of store only its
                or a server's read endpoints
 panels         analytics, events, wording (the panel catalogue: each panel once, its portable
                SQL rendered into each dialect)
-grafana        config, config_file, panels, redaction, wording; of store only its URLs
+grafana        alerts, config, config_file, panels, redaction, wording; of store only its URLs
                (STORE_FOR['grafana']): dashboards and provisioning built from the catalogue
 report         history, panels, wording (the HTML and terminal report drawn from the façade's reads)
 exports        config, history, wording (CSV, JSON and Excel written from the façade's reads)
@@ -86,13 +86,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "metrics": {"config", "context", "events", "redaction", "sinks", "wording"},
     "producers": {"analytics", "config", "config_file", "context", "devices", "events", "metrics", "redaction",
                   "sinks", "store", "video", "wording"},
-    "recording": _BELOW_RECORDING | {"api"},
+    "recording": _BELOW_RECORDING | {"alerts", "api"},
     "alerts": {"analytics", "config_file", "events", "history", "redaction", "wording"},
     "server": {"alerts", "analytics", "api", "config_file", "events", "history", "panels", "quarantine", "redaction", "report",
                "sinks", "store", "wording"},
     "ci": {"analytics", "config", "history", "redaction", "store", "wording"},
     "panels": {"analytics", "events", "wording"},
-    "grafana": {"config", "config_file", "panels", "redaction", "store", "wording"},
+    "grafana": {"alerts", "config", "config_file", "panels", "redaction", "store", "wording"},
     "report": {"history", "panels", "wording"},
     "exports": {"config", "history", "wording"},
     "sla": {"alerts", "analytics", "config_file", "history", "wording"},

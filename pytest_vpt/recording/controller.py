@@ -63,7 +63,7 @@ class RecorderPlugin:
         self.info = RunInfo(uuid.uuid4().hex, settings.project, time.time(), settings.labels, context, analysis,
                             self.prefix)
         target = f"file:{settings.result_file}" if settings.result_file else settings.server
-        self.recorder = RecorderProcess(self.info, settings.store, root, target)
+        self.recorder = RecorderProcess(self.info, settings.store, root, target, config=settings.config_file)
         #: what --vpt-quarantine needs to know (None when it is off)
         self.quarantine = self._quarantine(listed) if settings.quarantine else None
         #: the registered devices, sampled in the background while the session lasts

@@ -20,6 +20,7 @@ class Sink(NamedTuple):
     store: str
     server: str | None
     analysis: dict[str, Any]
+    config: str | None  # the project's configuration file, when not the default (its alerts:)
 
 
 class Start(NamedTuple):

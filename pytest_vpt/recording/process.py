@@ -15,10 +15,12 @@ it received and closes the run as interrupted.
     python -m pytest_vpt.recording.process BASE_DIR    (a spawned recorder)
 
 After the protocol's header, the first message says where the events go: ``("sink",
-store URL, server URL or None, analysis settings)`` (on stdin, not on the command line,
+store URL, server URL or None, analysis settings, the project's configuration file or None)`` (on stdin, not on the command line,
 where ``ps`` would show the store's password to everyone). With a server URL the events are sent there (token in ``VPT_TOKEN``) and
 what cannot be sent is spooled in ``BASE_DIR/.vpt/spool`` (see sinks/http.py); without one,
-what the store refuses is spooled there too (see sinks/store.py).
+what the store refuses is spooled there too (see sinks/store.py), and when the project's
+configuration has an ``alerts:`` section, the batch that ends the run is followed by one
+evaluation of its rules (see alerting.py).
 """
 
 from __future__ import annotations
@@ -38,10 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from ..sinks.base import SinkReport
-from ..sinks import open_sink
+from ..sinks import StoreSink, open_sink
 from ..store.after_write import Analysis
 from ..store import StoreURL, parse_store_url
 from ..store.leases import RunLease, leases_folder
+from .alerting import RunAlerts
 from .backlog import Backlog, frame
 from .messages import check_header, decode, header
 from .recorder import RunInfo, RunRecorder, RunResult
@@ -72,8 +75,11 @@ class RecorderProcess:
     """
 
     def __init__(self, info: RunInfo, url: StoreURL, base_dir: Path, server: str | None = None,
-                 batch_size: int = 3000) -> None:
+                 batch_size: int = 3000, config: Path | None = None) -> None:
+        """``config``: the project's configuration file when not the default one (whose alerts: a
+        local store's run evaluates when it ends)."""
         self.info = info
+        self.config = config
         self.url = url
         self.server = server
         self.base_dir = base_dir
@@ -95,7 +101,8 @@ class RecorderProcess:
             self._error = f"cannot start the recorder process: {exc}"
             return
         _widen_pipe(self._proc.stdin)
-        self._buffer += [header(), ("sink", self.url.text, self.server, self.info.analysis)]
+        self._buffer += [header(), ("sink", self.url.text, self.server, self.info.analysis,
+                                        str(self.config) if self.config else None)]
         self.send(("start", vars(self.info)))
         self.flush()
         self._flushing = threading.Thread(target=self._flusher, name="vpt-flush", daemon=True)
@@ -298,6 +305,9 @@ def main(argv: list[str]) -> int:
         return 1
     store = None if where.server else parse_store_url(where.store, base_dir)
     sink = open_sink(store or where.server, base_dir, Analysis.from_json(where.analysis or {}), max_wait=SEND_WITHIN)
+    if store is not None and isinstance(sink, StoreSink):  # a local store: its run's end evaluates the rules
+        alerts = RunAlerts.of_project(store, base_dir, Path(where.config) if where.config else None)
+        sink.on_written = alerts.landed if alerts is not None else None
     sink.open()
     backlog.wake_within = sink.wait_left  # results wait SEND_WITHIN at most, even when pytest sends nothing
     recorder: RunRecorder | None = None
