@@ -54,12 +54,44 @@ def test_vpt_sla_report_send_mails_the_recipients(history_url, tmp_path) -> None
         (mail,) = server.wait_for(1)
     assert sorted(mail.recipients) == sorted(RECIPIENTS) and mail.sender == "vpt@example.com"
     label = periods.label(W1, "weekly")
-    assert f"SLA report: box weekly {label}" in mail.message["Subject"]
+    # (a subject longer than a line is folded; the parser keeps the fold's space)
+    assert mail.message["Subject"].strip() == f"[vpt] SLA report: box weekly {label}: missed (1 of 4 targets met, 3 missed)"
+    assert mail.message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in mail.message.iter_parts()] == ["text/plain", "text/html"]
     body = mail.message.get_body(("plain",)).get_content()
-    assert "1 of 4 targets met, 3 missed" in body
-    assert "test_pass_rate 50.00% (goal >= 80.00%; trend worse -33.33%): MISSED" in body
-    assert "t.py::c: 1 failure in 1 run" in body
-    assert "t.py::c: 1 failure in 1 run" in mail.message.get_body(("html",)).get_content()
+    assert body.splitlines()[0] == f"SLA box weekly {label}: 1 of 4 targets met, 3 missed"
+    assert any(line.split()[:2] == ["target", "goal"] for line in body.splitlines())  # the report's table
+    assert any(line.startswith("test_pass_rate") and line.endswith("MISSED") for line in body.splitlines())
+    assert "What broke it: tests that failed most" in body and "t.py::c: 1 failure in 1 run" in body
+    page = mail.message.get_body(("html",)).get_content()
+    assert "<style" not in page and "<script" not in page and "class=" not in page
+    assert '<td style="padding:.3em .8em;border-bottom:1px solid #ddd;color:#c62828;font-weight:bold">MISSED</td>' in page
+    assert "<h2>What broke it: tests that failed most</h2>" in page and "t.py::c: 1 failure in 1 run" in page
+
+
+def test_a_report_met_names_it_in_the_subject_and_goes_to_the_channels_own_recipients(history_url, tmp_path) -> None:
+    met = sla.parse({"targets": {"test_pass_rate": "10%"}, "reporting": {"frequency": "daily"}})
+    with History.open(history_url, project="box") as history:
+        found = sla.report(history, met, "daily", at=W1)
+    with SmtpServer(tmp_path) as server:
+        sent = sla.send_report(found, met, mail_channel(server.port), ONCE)
+        (mail,) = server.wait_for(1)
+    assert (sent.channel, sent.recipients) == ("mail", 0) and mail.recipients == ["alerts@example.com"]
+    assert mail.message["Subject"].strip() == f"[vpt] SLA report: box daily {periods.label(W1, 'daily')}: met (1 of 1 target met)"
+
+
+def test_a_channel_that_does_not_mail_gets_the_short_notification(history_url) -> None:
+    from alert_endpoints import AlertEndpoints
+
+    with History.open(history_url, project="box") as history:
+        found = sla.report(history, settings(), "weekly", at=W1)
+    with AlertEndpoints() as endpoints:
+        hook = build_channels({"hook": {"type": "webhook", "url": endpoints.webhook_url()}})["hook"]
+        assert sla.send_report(found, settings(), hook, ONCE).recipients == 0
+        (posted,) = endpoints.received("/webhook/")
+    body = posted.json()
+    assert body["status"] == "firing" and body["groupLabels"]["alertname"].startswith("SLA report: box weekly")
+    assert len(body["alerts"]) >= 4  # one line per target, then what broke them
 
 
 def test_send_without_an_email_channel_is_an_error_naming_it(history_url, tmp_path) -> None:

@@ -1,5 +1,5 @@
-"""The SLA report written as text (80 columns), Markdown or HTML (one self-contained page, an
-e-mail's body): one table of targets, then what broke the missed ones."""
+"""The SLA report written as text (80 columns), Markdown or HTML (one self-contained page; an
+e-mail's HTML part, its styles inline): one table of targets, then what broke the missed ones."""
 
 from __future__ import annotations
 
@@ -155,22 +155,46 @@ def markdown(report: SlaReport) -> str:
 _STYLE = ("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse}"
           "th,td{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}td.n{text-align:right}"
           ".met{color:#1a7f37}.missed{color:#c62828;font-weight:bold}.none{color:#777}")
+#: the same styles written on each element, for a mail (clients drop a <style> element)
+_INLINE = {"body": "font-family:system-ui,sans-serif;margin:1.5em;color:#222",
+           "table": "border-collapse:collapse", "th": "padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left",
+           "td": "padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left",
+           "n": "padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right",
+           "met": "padding:.3em .8em;border-bottom:1px solid #ddd;color:#1a7f37",
+           "missed": "padding:.3em .8em;border-bottom:1px solid #ddd;color:#c62828;font-weight:bold",
+           "none": "padding:.3em .8em;border-bottom:1px solid #ddd;color:#777"}
 
 
 def html_page(report: SlaReport) -> str:
     """The report as one self-contained HTML page (no script, no remote resource)."""
+    return _html(report, inline=False)
+
+
+def html_mail(report: SlaReport) -> str:
+    """The report as an e-mail's HTML part: :func:`html_page` with its styles inline."""
+    return _html(report, inline=True)
+
+
+def _html(report: SlaReport, inline: bool) -> str:
     e: Callable[[Any], str] = lambda v: html.escape(str(v))  # noqa: E731
+
+    def look(kind: str, tag: str) -> str:  # a class of the page's style sheet, or the style itself
+        if inline:
+            return f' style="{_INLINE[kind]}"'
+        return f' class="{kind}"' if kind != tag else ""
+
     cells = []
     for r, row in zip(report.targets, _rows(report)):
         css = {True: "met", False: "missed", None: "none"}[r.met]
         row[1] = _goal(r, ascii_only=False)
-        cells.append("<tr>" + "".join(f'<td class="n">{e(c)}</td>' if 0 < i < 5 else f"<td>{e(c)}</td>"
-                                       for i, c in enumerate(row[:5])) + f'<td class="{css}">{e(row[5])}</td></tr>')
-    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{e(headline(report))}</title>"
-             f"<style>{_STYLE}</style></head><body>", f"<h1>{e(headline(report))}</h1>",
+        cells.append("<tr>" + "".join(f"<td{look('n', 'td')}>{e(c)}</td>" if 0 < i < 5 else f"<td{look('td', 'td')}>{e(c)}</td>"
+                                       for i, c in enumerate(row[:5])) + f"<td{look(css, 'td')}>{e(row[5])}</td></tr>")
+    head = f"<title>{e(headline(report))}</title>" + ("" if inline else f"<style>{_STYLE}</style>")
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">{head}</head><body{look('body', 'body')}>",
+             f"<h1>{e(headline(report))}</h1>",
              f"<p>{e(_when(report.start))} to {e(_when(report.end))} UTC</p>",
-             "<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in _HEADERS) + "</tr></thead><tbody>",
-             *cells, "</tbody></table>"]
+             f"<table{look('table', 'table')}><thead><tr>" + "".join(f"<th{look('th', 'th')}>{e(h)}</th>" for h in _HEADERS)
+             + "</tr></thead><tbody>", *cells, "</tbody></table>"]
     for title, items in broke_lines(report):
         parts += [f"<h2>What broke it: {e(title)}</h2><ul>", *(f"<li>{e(item)}</li>" for item in items), "</ul>"]
     return "".join(parts) + "</body></html>\n"

@@ -1,11 +1,12 @@
-"""The SLA report sent through an alerts channel (the e-mail channel, to the report's
-recipients; any other channel to where it posts): on demand (``vpt sla report --send``) and on
+"""The SLA report sent through an alerts channel: a channel that sends mails of its own
+content (the e-mail channel's ``send_mail``) gets the report itself, its text and its HTML
+(styles inline), to the report's recipients; any other channel the short grouped
+notification, to where it posts. Sent on demand (``vpt sla report --send``) and on
 schedule (:func:`send_due_reports`, which the alerts loop calls every evaluation), each
 period's report sent once however many loops run or restart."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from collections.abc import Mapping
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import config_file
-from ..alerts.delivery import RetryPolicy, deliver
+from ..alerts.delivery import RetryPolicy, deliver, retried
 from ..alerts.notification import AlertInstance, Channel, DeliveryError, Notification
 from ..history import History
 from . import periods
-from .formats import broke_lines, headline, target_line
+from .formats import broke_lines, headline, html_mail, target_line, text
 from .report import SlaReport, report
 from .targets import SlaConfigError, SlaSettings
 
@@ -79,17 +80,28 @@ def notification(found: SlaReport) -> Notification:
                         tuple(alerts), headline(found).partition(": ")[2], {"period": found.period, "label": found.label})
 
 
+def subject(found: SlaReport) -> str:
+    """``SLA report: box weekly 2026-W48: missed (1 of 4 targets met, 3 missed)``."""
+    verdict = "missed" if found.missed else "met" if found.met else "no data"
+    return f"{RULE}: {found.project} {found.period} {found.label}: {verdict} ({headline(found).partition(': ')[2]})"
+
+
 def send_report(found: SlaReport, settings: SlaSettings, channel: Channel,
                 retry: RetryPolicy = RetryPolicy()) -> Sent:
-    """Send ``found`` through ``channel`` (retried as alerts are); an e-mail channel sends it
-    to the settings' recipients (none: to its own ``to``). A DeliveryError when it was not."""
-    if settings.recipients and dataclasses.is_dataclass(channel) and hasattr(channel, "to"):
-        channel = dataclasses.replace(channel, to=settings.recipients)  # type: ignore[type-var]
-    (result,) = deliver([channel], notification(found), policy=retry)
+    """Send ``found`` through ``channel`` (retried as alerts are): a channel with
+    ``send_mail`` (e-mail) mails the report itself to the settings' recipients (none: to its
+    own ``to``); any other gets its notification. A DeliveryError when it was not sent."""
+    send_mail = getattr(channel, "send_mail", None)
+    if callable(send_mail):
+        recipients = settings.recipients or None
+        result = retried(channel, lambda: send_mail(subject(found), text(found), html_mail(found), recipients),
+                         policy=retry)
+    else:
+        (result,) = deliver([channel], notification(found), policy=retry)
     if not result.delivered:
         raise DeliveryError(result.error or f"{channel.name}: not delivered")
     return Sent(found.period, found.label, found.start, channel.name,
-                len(settings.recipients) if hasattr(channel, "to") else 0)
+                len(settings.recipients) if callable(send_mail) else 0)
 
 
 def send_due_reports(history: History, settings: SlaSettings, channel: Channel, now: float | None = None,

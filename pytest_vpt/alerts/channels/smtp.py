@@ -1,5 +1,6 @@
 """E-mail over SMTP (the standard library's smtplib and EmailMessage): one message to every
-recipient, plain text with an HTML alternative; STARTTLS (port 587, the default), SMTPS
+recipient, plain text with an HTML alternative (a notification's, or content of the caller's
+own through :meth:`EmailChannel.send_mail`: the SLA report); STARTTLS (port 587, the default), SMTPS
 (``security: ssl``, port 465) or none (a relay on the same host); authentication when a user
 is given, its password the secret."""
 
@@ -59,6 +60,18 @@ class EmailChannel:
         return channel
 
     def send(self, notification: Notification) -> None:
+        self._submit(message(notification, self.sender, self.to, self.subject_prefix))
+
+    def send_mail(self, subject: str, text: str, html_body: str, recipients: tuple[str, ...] | None = None) -> None:
+        """Send a mail of the caller's own: ``subject`` (after the channel's prefix), the
+        text, and ``html_body`` as its HTML alternative, to ``recipients`` (None: the
+        channel's ``to``); a :class:`DeliveryError` when it could not."""
+        to = self.to if recipients is None else tuple(recipients)
+        if not 1 <= len(to) <= 100 or not all(isinstance(each, str) and "@" in each and "\n" not in each for each in to):
+            raise DeliveryError(f"email channel {self.name!r}: 1 to 100 recipient addresses are needed", permanent=True)
+        self._submit(own_message(f"{self.subject_prefix} {subject}".strip(), text, html_body, self.sender, to))
+
+    def _submit(self, mail: EmailMessage) -> None:
         where = f"email channel {self.name!r}"
         password = self.password.reveal() if self.password is not None else None
         context = tls_context(self.ca_file)
@@ -72,7 +85,7 @@ class EmailChannel:
                     client.starttls(context=context)
                 if password is not None:
                     client.login(self.user, password)
-                client.send_message(message(notification, self.sender, self.to, self.subject_prefix))
+                client.send_message(mail)
         except smtplib.SMTPResponseException as exc:
             said = scrub(exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes)
                          else str(exc.smtp_error), [password or ""])
@@ -92,14 +105,28 @@ class EmailChannel:
             raise DeliveryError(f"{where}: cannot deliver to {self.host}:{self.port} ({reason})") from None
 
 
-def message(notification: Notification, sender: str, to: tuple[str, ...], prefix: str = "[vpt]") -> EmailMessage:
-    """The e-mail: a one-line subject, the text, and the same as HTML."""
+def own_message(subject: str, text: str, html_body: str, sender: str, to: tuple[str, ...]) -> EmailMessage:
+    """An e-mail of ``subject`` (one line, cut to 200 characters), ``text`` and the
+    ``html_body`` as its alternative (multipart/alternative)."""
+    mail = _headed(subject, sender, to)
+    mail.set_content(render.cut(text, TEXT_CHARS))
+    mail.add_alternative(html_body, subtype="html")
+    return mail
+
+
+def _headed(subject: str, sender: str, to: tuple[str, ...]) -> EmailMessage:
     mail = EmailMessage()
-    mail["Subject"] = render.cut(f"{prefix} {render.headline(notification)}".strip(), 200)
+    mail["Subject"] = render.cut(" ".join(subject.split()), 200)
     mail["From"] = sender
     mail["To"] = ", ".join(to)
     mail["Date"] = formatdate(usegmt=True)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    return mail
+
+
+def message(notification: Notification, sender: str, to: tuple[str, ...], prefix: str = "[vpt]") -> EmailMessage:
+    """The e-mail: a one-line subject, the text, and the same as HTML."""
+    mail = _headed(f"{prefix} {render.headline(notification)}".strip(), sender, to)
     lines = [render.alert_line(alert, notification.status) for alert in notification.alerts]
     summary = render.one_line(notification.summary) if notification.summary != notification.rule else ""
     text = "\n".join([render.headline(notification), *([summary] if summary else []), "", *(f"- {line}" for line in lines)])
