@@ -1,6 +1,6 @@
 """``vpt grafana provision DIR``: the provisioning tree Grafana starts from (datasource,
-dashboard provider, dashboards); ``vpt grafana dashboards --out DIR``: the dashboards' JSON
-alone, for Grafana's import."""
+dashboard provider, dashboards, the alert rules of vpt.yaml with their contact points);
+``vpt grafana dashboards --out DIR``: the dashboards' JSON alone, for Grafana's import."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .context import StoreOption
 
 #: what each field of a provisioning error is called on the command line
 _OPTIONS = {"store": "--store", "datasource_uid": "--datasource-uid", "grafana_user": "--grafana-user",
-            "directory": "DIR", "out": "--out", "dialect": "--dialect"}
+            "directory": "DIR", "out": "--out", "dialect": "--dialect", "alerts": "--config"}
 _WIDTH = 80
 
 
@@ -32,18 +32,29 @@ def grafana() -> None:
               help="the uid of the provisioned datasource (1 to 40 letters, digits, '-' and '_')")
 @click.option("--grafana-user", metavar="NAME", help="the role Grafana logs in as (PostgreSQL; e.g. the one "
               "vpt db init --grafana-role made; default: the store URL's user)")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="the configuration file whose alerts: section is written (default: vpt.yaml in the project)")
+@click.option("--rules", "rules_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="a rules file (alerts: [...]) besides vpt.yaml's alerts: section")
 @render.json_option
 @click.pass_obj
 def provision(store_option: StoreOption, directory: Path, store_url: str | None, datasource_uid: str,
-              grafana_user: str | None, as_json: bool) -> None:
+              grafana_user: str | None, config: Path | None, rules_file: Path | None, as_json: bool) -> None:
     """Write Grafana's provisioning tree into DIR: datasources/vpt.yaml (the store, its password
-    from $VPT_GRAFANA_PASSWORD), dashboards/vpt.yaml (folder pytest-vpt) and the dashboards."""
+    from $VPT_GRAFANA_PASSWORD), dashboards/vpt.yaml (folder pytest-vpt), the dashboards, and
+    alerting/vpt.yaml (vpt.yaml's alert rules and their channels as contact points)."""
     api = _api()
+    from ..alerts import RulesError, load
+    from ..config_file import ConfigFileError
     from ..grafana.provision import FOLDER
 
+    try:
+        ruleset = load(store_option.rootdir, config, rules_file)
+    except (RulesError, ConfigFileError) as exc:
+        raise click.ClickException(str(exc)) from None
     url = (StoreOption(store_url) if store_url else store_option).settings.store
     done = _carried_out(lambda: api.provision(directory, url, datasource_uid=datasource_uid,
-                                              grafana_user=grafana_user))
+                                              grafana_user=grafana_user, ruleset=ruleset))
     if as_json:
         render.emit_json(done.to_dict())
         return
@@ -51,9 +62,19 @@ def provision(store_option: StoreOption, directory: Path, store_url: str | None,
     click.echo(f"wrote {plural(len(done.files), 'file')} in {done.directory}:\n"
                f"  datasources/vpt.yaml  datasource {source['uid']} ({source['location']})\n"
                "  dashboards/vpt.yaml   file provider: folder pytest-vpt, no saving from the UI\n"
+               f"  alerting/vpt.yaml     {plural(len(done.alert_rules), 'alert rule')}, "
+               f"{plural(len(done.contact_points), 'contact point')}\n"
                f"and {plural(len(done.dashboards), 'dashboard')} in dashboards/{FOLDER}:")
     render.table(None, [render.Column("uid", key=True), render.Column("title", priority=1, fit=render.WRAP)],
                  [[each.uid, each.title] for each in done.dashboards])
+    if done.alert_rules:
+        click.echo(f"the alert rules (group {FOLDER}) and where they notify:")
+        render.table(None, [render.Column("rule", key=True),
+                            render.Column("contact point", priority=1, fit=render.WRAP)],
+                     [[each.name, each.contact_point or "Grafana's default policy"] for each in done.alert_rules])
+    for each in done.left_out:
+        click.echo(textwrap.fill(f"{each.name} ({each.condition}): {each.reason}", _WIDTH,
+                                 initial_indent="left out: ", subsequent_indent="          "))
     for file in done.removed:
         click.echo(f"removed {file} (no longer in the catalogue)")
     for note in done.notes:

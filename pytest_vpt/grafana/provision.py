@@ -1,7 +1,8 @@
 """The provisioning tree Grafana starts from: ``datasources/vpt.yaml`` (the store's
 datasource), ``dashboards/vpt.yaml`` (a file provider: folder pytest-vpt, no saving from the
-UI) and the dashboards' JSON in ``dashboards/pytest-vpt/``, which Grafana names by its
-absolute path. Files of earlier dashboards left in that folder are removed."""
+UI), the dashboards' JSON in ``dashboards/pytest-vpt/``, which Grafana names by its
+absolute path, and ``alerting/vpt.yaml`` (the alert rules and contact points, alerting.py).
+Files of earlier dashboards left in that folder are removed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..store.url import StoreURL
+from .alerting import COMMENTS, Alerting, LeftOutRule, WrittenRule
 from .datasource import CONTROL, NAME, Datasource, ProvisionError
 from .start import Start, start
 
@@ -35,7 +37,8 @@ class WrittenDashboard:
 @dataclass(frozen=True)
 class Provisioned:
     """What :func:`provision` wrote: files relative to ``directory``, the datasource, the
-    dashboards, files of earlier dashboards it removed, notes, and how to start Grafana."""
+    dashboards, files of earlier dashboards it removed, notes, how to start Grafana, the alert
+    rules written and left out (with why), and the contact points."""
 
     directory: str
     dialect: str
@@ -45,15 +48,23 @@ class Provisioned:
     removed: tuple[str, ...]
     notes: tuple[str, ...]
     start: Start
+    alert_rules: tuple[WrittenRule, ...] = ()
+    left_out: tuple[LeftOutRule, ...] = ()
+    contact_points: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"directory": self.directory, "dialect": self.dialect, "datasource": dict(self.datasource),
                 "files": list(self.files), "dashboards": [each.to_dict() for each in self.dashboards],
-                "removed": list(self.removed), "notes": list(self.notes), "start": self.start.to_dict()}
+                "removed": list(self.removed), "notes": list(self.notes), "start": self.start.to_dict(),
+                "alert_rules": [each.to_dict() for each in self.alert_rules],
+                "alert_rules_left_out": [each.to_dict() for each in self.left_out],
+                "contact_points": list(self.contact_points)}
 
 
-def write_tree(directory: Path | str, url: StoreURL, boards: list[dict[str, Any]], source: Datasource) -> Provisioned:
-    """Write the tree for ``boards`` (dashboard JSON) reading through ``source`` into ``directory``."""
+def write_tree(directory: Path | str, url: StoreURL, boards: list[dict[str, Any]], source: Datasource,
+               alerting: Alerting | None = None) -> Provisioned:
+    """Write the tree for ``boards`` (dashboard JSON) reading through ``source`` into
+    ``directory``, with ``alerting`` (the alert rules) in ``alerting/vpt.yaml``."""
     root = Path(directory).resolve()
     if root.exists() and not root.is_dir():
         raise ProvisionError(f"{root} is a file, not a folder", "directory")
@@ -73,6 +84,11 @@ def write_tree(directory: Path | str, url: StoreURL, boards: list[dict[str, Any]
         removed = [path for path in sorted(json_folder.glob("*.json")) if path not in written]
         for path in removed:
             path.unlink()
+        if alerting is not None:
+            (root / "alerting").mkdir(exist_ok=True)
+            left = tuple(f"left out: {each.name}: {each.reason}" for each in alerting.left_out)
+            written.insert(2, _yaml(root / "alerting" / "vpt.yaml", alerting.content,
+                                    COMMENTS + alerting.notes + left))
     except OSError as exc:
         raise ProvisionError(f"cannot write the provisioning files in {root}: {exc.strerror or exc}",
                              "directory") from None
@@ -81,7 +97,9 @@ def write_tree(directory: Path | str, url: StoreURL, boards: list[dict[str, Any]
         str(root), "sqlite" if url.scheme == "sqlite" else "postgres",
         {"name": NAME, "uid": source.entry["uid"], "type": kind, "location": url.location},
         tuple(str(path.relative_to(root)) for path in written), tuple(dashboards),
-        tuple(str(path.relative_to(root)) for path in removed), source.notes, start(root, source))
+        tuple(str(path.relative_to(root)) for path in removed), source.notes + (alerting.notes if alerting else ()),
+        start(root, source), alerting.rules if alerting else (), alerting.left_out if alerting else (),
+        alerting.contact_points if alerting else ())
 
 
 def _provider(json_folder: Path) -> dict[str, Any]:
