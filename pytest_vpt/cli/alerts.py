@@ -177,7 +177,8 @@ def rules_command(store_option: StoreOption, rules_file: Path | None, config: Pa
 @json_option
 @click.pass_obj
 def list_command(store_option: StoreOption, rules_file: Path | None, config: Path | None, as_json: bool) -> None:
-    """The alerts pending, firing and lately resolved: since when, when last told; and the silences."""
+    """The alerts pending, firing and lately resolved: since when, when last told, why the last
+    delivery failed; and the silences."""
     now = time.time()
     with store_option.history() as history:
         states = history.alert_states()
@@ -195,6 +196,9 @@ def list_command(store_option: StoreOption, rules_file: Path | None, config: Pat
                 for s in sorted(states, key=lambda s: (order[s.state], s.rule, _group(s.labels)))]
         table(None, [Column("rule", key=True), Column("group", key=True), "state", Column("since", right=True),
                      Column("notified", right=True, priority=3), Column("value", priority=4)], rows)
+        for s in states:
+            if s.delivery_error:
+                click.echo(f"not delivered: {s.rule} ({_group(s.labels)}): {s.delivery_error}")
     for silence in silences:
         click.echo(f"silenced: {silence.rule} until {when(silence.until)}" + (f" ({silence.reason})" if silence.reason else ""))
 
