@@ -152,8 +152,8 @@ def test_vpt_alerts_rules_lists_the_rules_in_force(tmp_path, slack) -> None:
     assert 'Device Offline  device_status == "offline"' in out
     (tmp_path / "vpt.yaml").write_text("alerts:\n  rules:\n    - name: No Tests Running\n      enabled: false\n")
     found = json.loads(vpt("alerts", "rules", "--json")[1])
-    assert [rule["name"] for rule in found["rules"]] == ["Device Offline", "High Error Rate", "Test Failure Spike",
-                                                         "Black Screen Detected", "Stream Frozen",
+    assert [rule["name"] for rule in found["rules"]] == ["Device Offline", "Device Not Reporting", "High Error Rate",
+                                                         "Test Failure Spike", "Black Screen Detected", "Stream Frozen",
                                                          "Slow Response Times", "Power Failure"]
     assert found["rules"][0] == {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": 300.0,
                                  "severity": "critical", "channels": [], "labels": {},

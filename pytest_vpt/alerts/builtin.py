@@ -1,12 +1,20 @@
 """The rules shipped as defaults, in the rules file's own format: each can be turned off
 (``enabled: false``) or changed (any field) by a rule of the same name; ``builtin: false`` in
-the ``alerts:`` section turns them all off."""
+the ``alerts:`` section turns them all off.
+
+"Device Offline" is a device whose probes fail; "Device Not Reporting" one nobody samples any
+more (``device_status`` is ``stale`` once no sample came for its interval plus its timeout and
+its sampler's flush, plus a second: the monitor died, or its host lost the bench's network). A
+device sampled only while tests run (``pytest --vpt`` without ``vpt monitor``) goes stale
+between sessions: turn the rule off there (``enabled: false``)."""
 
 from __future__ import annotations
 
 BUILTIN_RULES: tuple[dict[str, object], ...] = (
     {"name": "Device Offline", "condition": 'device_status == "offline"', "duration": "5m", "severity": "critical",
      "summary": "{device} is offline"},
+    {"name": "Device Not Reporting", "condition": 'device_status == "stale"', "duration": "15m",
+     "severity": "warning", "summary": "{device} is not reporting: nothing samples it (is vpt monitor running?)"},
     {"name": "High Error Rate", "condition": "error_rate > 10%", "duration": "2m", "severity": "error",
      "summary": "{device}: probes failing (a share of {value})"},
     {"name": "Test Failure Spike", "condition": "failure_rate > 20%", "duration": "10m", "severity": "error",

@@ -16,6 +16,11 @@ freeze_detected  stream   bool     a freeze going on
 metric("name")   tags     number   the samples of a custom metric over the window (5m), tag filters
 ===============  =======  =======  ===============================================================
 
+A device is ``stale`` once no sample came for its interval plus its probe's timeout and its
+sampler's flush (``vpt monitor --flush``), plus a second for the write: one sample overdue, so
+a device probed every 30 s (timeout 5 s) by ``vpt monitor`` (flush 5 s) is stale 41 s after
+its last sample.
+
 ``response_time`` and ``metric`` are sampled: an aggregation folds them (``.p95``, ``.avg``,
 ...; ``.last`` by default). A read is made once per evaluation for every rule that needs it.
 """
