@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -17,6 +18,7 @@ from ..redaction import redact_text
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .producer_alerts import no_alerts_option, rules_beside, tell
 from .progress import shown as progress_shown
 from .sink_account import failed, problems, producer_sink, sent, server_option, target_of, to_server
 from .timespec import parse_span
@@ -123,8 +125,7 @@ def rebuild(store_option: StoreOption, project: str | None, as_json: bool) -> No
 
 def registry(store_option: StoreOption, config: str | None) -> list[Device]:
     """The device registry (``--config``, else VPT_CONFIG / vpt_config, else vpt.yaml or pyproject.toml)."""
-    settings = store_option.settings
-    path = settings.config_file if config is None else store_option.rootdir / config
+    path = _config_path(store_option, config)
     try:
         found = load_devices(store_option.rootdir, path)
     except DeviceConfigError as exc:
@@ -134,25 +135,35 @@ def registry(store_option: StoreOption, config: str | None) -> list[Device]:
     return found
 
 
+def _config_path(store_option: StoreOption, config: str | None) -> Path | None:
+    """``--config`` (in the project), else VPT_CONFIG / vpt_config, else None (vpt.yaml)."""
+    return store_option.settings.config_file if config is None else store_option.rootdir / config
+
+
 @click.command()
-@click.option("--config", metavar="PATH", help="the file with the device registry (default: vpt.yaml)")
+@click.option("--config", metavar="PATH", help="the file with the device registry and the alert rules "
+              "(default: vpt.yaml)")
 @click.option("--project", help="record under this project (default: as pytest --vpt would)")
 @click.option("--flush", "flush_every", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
               help="seconds between writes to the store")
 @click.option("--for", "seconds", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
 @server_option
+@no_alerts_option
 @click.pass_obj
 def monitor(store_option: StoreOption, config: str | None, project: str | None, flush_every: float,
-            seconds: str | None, server: str | None) -> None:
+            seconds: str | None, server: str | None, no_alerts: bool) -> None:
     """Sample every registered device until stopped (Ctrl-C or SIGTERM), writing to the store
-    or sending to a vpt server (token in VPT_TOKEN)."""
+    or sending to a vpt server (token in VPT_TOKEN); the rules of the alerts: section are
+    evaluated beside it while it writes a local store."""
     until = parse_span(seconds) if seconds else None  # a bad --for is refused before anything starts
     found = registry(store_option, config)
     settings = store_option.settings
     sink = producer_sink(store_option, server)
-    watcher = Monitor(found, sink, project or settings.project, flush_every)
-    console = Console(highlight=False)
+    beside, note = rules_beside(store_option, sink.report, _config_path(store_option, config), no_alerts)
     click.echo(f"monitoring {plural(len(found), 'device')} {target_of(sink.report)}; Ctrl-C stops", err=True)
+    tell(note)
+    watcher = Monitor(found, sink, project or settings.project, flush_every, beside)
+    console = Console(highlight=False)
     if console.is_terminal:
         with Live(_view(watcher.status, console.width), console=console, refresh_per_second=2, transient=False) as live:
             status = run_until_signalled(watcher, until,
@@ -160,7 +171,8 @@ def monitor(store_option: StoreOption, config: str | None, project: str | None, 
     else:
         status = run_until_signalled(watcher, until, _Changes().print)
     samples = sum(view.samples for view in status.devices.values())
-    click.echo(f"stopped: {plural(samples, 'sample')}, {sent(status.sink)}{problems(status.sink)}", err=True)
+    alerts = f"; {status.beside}" if status.beside else ""
+    click.echo(f"stopped: {plural(samples, 'sample')}, {sent(status.sink)}{problems(status.sink)}{alerts}", err=True)
     if failed(status.sink):
         sys.exit(1)
 
@@ -169,8 +181,9 @@ def _view(status: MonitorStatus, width: int) -> Table:
     """The live table of ``vpt monitor``, laid out for the terminal's width."""
     report = status.sink
     error = f"; NOT WRITTEN: {redact_text(report.errors[-1])}" if failed(report) and report.errors else ""
+    alerts = f"; {status.beside}" if status.beside else ""
     title = (f"vpt monitor: {plural(len(status.devices), 'device')} since {render.when(status.started_at)}; "
-             f"{sent(report)}{error}")
+             f"{sent(report)}{error}{alerts}")
     columns = [_DEVICE, _C("state", priority=1), _C("since", priority=3), _C("response", right=True, priority=2),
                _C("samples", right=True, priority=2), _C("failed", right=True, priority=1),
                _C("incidents", right=True, priority=2), _C("last error", priority=1, fit=render.WRAP)]
@@ -189,6 +202,7 @@ class _Changes:
     def __init__(self) -> None:
         self.seen: dict[str, bool | None] = {}
         self.told = 0  # the sink's errors already said
+        self.alerts: str | None = None  # what the rules beside said last
 
     def print(self, status: MonitorStatus) -> None:
         for ident, view in status.devices.items():
@@ -202,3 +216,6 @@ class _Changes:
             click.echo(f"{'server' if to_server(report) else 'store'} error ({sent(report)}): {redact_text(reason)}",
                        err=True)
         self.told = len(report.errors)
+        if status.beside and status.beside != self.alerts:
+            click.echo(status.beside)
+        self.alerts = status.beside

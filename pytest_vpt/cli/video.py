@@ -13,6 +13,7 @@ import click
 from ..wording import plural
 from . import render
 from .context import StoreOption
+from .producer_alerts import no_alerts_option, rules_beside, tell
 from .progress import shown as progress_shown
 from .sink_account import failed, problems, producer_sink, sent, server_option, target_of
 from .timespec import parse_span
@@ -134,12 +135,14 @@ def _position(incident: dict[str, Any]) -> str:
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="seconds to wait for the stream or device")
 @server_option
+@no_alerts_option
 @click.pass_obj
 def watch(store_option: StoreOption, source: str, project: str | None, span: str | None, min_duration: float | None,
-          timeout: float, server: str | None) -> None:
+          timeout: float, server: str | None, no_alerts: bool) -> None:
     """Watch a stream or capture device for black screens, freezes and outages until stopped
     (Ctrl-C or SIGTERM), writing each incident to the store (or sending it to a vpt server)
-    as it ends."""
+    as it ends; the rules of the alerts: section are evaluated beside it while it writes a
+    local store."""
     try:
         from ..producers.watcher import Watcher
         from ..video import BlackCheck, FreezeCheck
@@ -150,18 +153,21 @@ def watch(store_option: StoreOption, source: str, project: str | None, span: str
     durations = {} if min_duration is None else {"min_duration": min_duration}
     line = _StatusLine(sys.stderr.isatty(), Watcher.retry_in)
     sink = producer_sink(store_option, server)
+    beside, note = rules_beside(store_option, sink.report, settings.config_file, no_alerts)
     watcher = Watcher(source, sink, project or settings.project, [BlackCheck(**durations),
-                      FreezeCheck(**durations)], timeout, line.show)
+                      FreezeCheck(**durations)], timeout, line.show, beside)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: watcher.stop.set())
     click.echo(f"watching {watcher.name} {target_of(sink.report)}; Ctrl-C stops", err=True)
+    tell(note)
     status = watcher.run(time.time() + seconds if seconds else None)
     line.end()
     if status.failed:  # a file that cannot be decoded, as vpt video analyze says it
         raise click.ClickException(status.error)
     early = f"; {status.source} {status.ended_early}" if status.ended_early else ""
-    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {sent(sink.report, None)}{problems(sink.report)}{early}",
-               err=True)
+    alerts = f"; {status.beside}" if status.beside else ""
+    click.echo(f"stopped: {plural(status.incidents, 'incident')}, {sent(sink.report, None)}{problems(sink.report)}"
+               f"{early}{alerts}", err=True)
     if failed(sink.report):
         sys.exit(1)
 
@@ -177,10 +183,11 @@ class _StatusLine:
         if not status.connected and status.failures:  # each failed attempt is said, with when the next is
             state += f"; attempt {status.failures} failed, next in {self.retry_in(status.failures):g} s"
         ongoing = f"; now: {', '.join(status.ongoing)}" if status.ongoing else ""
+        alerts = f"; {status.beside}" if status.beside else ""
         text = (f"{status.source}: {state}, {status.seconds:.0f} s watched, {plural(status.incidents, 'incident')} "
-                f"({sent(status.sink, None)}){ongoing}")
+                f"({sent(status.sink, None)}){ongoing}{alerts}")
         seen = (status.connected, status.failures, status.incidents, tuple(status.ongoing),
-                sum(status.sink.spooled.values()))
+                sum(status.sink.spooled.values()), status.beside)
         if self.live:
             click.echo(f"\r{text[:160]:160}", nl=False, err=True)
         elif seen != self.last:

@@ -4,7 +4,9 @@ hourly health from them).
 
 It keeps its own account of each device (the same fold the store runs) for a live view, and
 hands the samples to the sink in the background every ``flush_every`` seconds, so probes
-keep their schedule; what the sink cannot write goes to its spool (see sinks.base).
+keep their schedule; what the sink cannot write goes to its spool (see sinks.base). What runs
+beside it (``beside``: the project's alert rules, see producers.beside) starts once the sink is
+open and stops after it is closed; what it says is in the status (``MonitorStatus.beside``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..devices import Device, Sample, Sampler
 from ..devices.events import device_event, sample_event
 from ..sinks import Sink, SinkReport, open_sink
 from ..store import StoreURL
+from .beside import Beside
 
 
 @dataclass
@@ -41,12 +44,15 @@ class MonitorStatus:
     started_at: float
     sink: SinkReport  # what the sink did so far: written (or sent), spooled, lost, why
     sampler_errors: list[str] = field(default_factory=list)
+    beside: str | None = None  # what runs beside the monitor says (``alerts: 2 firing``)
 
 
 class Monitor:
     """Samples ``devices`` into ``sink`` (or a sink on the store at that URL) until stopped."""
 
-    def __init__(self, devices: list[Device], sink: Sink | StoreURL, project: str, flush_every: float = 5.0) -> None:
+    def __init__(self, devices: list[Device], sink: Sink | StoreURL, project: str, flush_every: float = 5.0,
+                 beside: Beside | None = None) -> None:
+        self.beside = beside
         self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
         self.devices = devices
         self.project = project
@@ -79,6 +85,8 @@ class Monitor:
         """Sample and write until ``stop`` is set; then write what is left. The sink is opened
         (what earlier runs spooled is sent first) and closed here, off the event loop."""
         await asyncio.to_thread(self.open)
+        if self.beside is not None:
+            self.beside.start()
         sampling = asyncio.create_task(self.sampler.run(stop))
         try:
             while not stop.is_set():
@@ -93,6 +101,9 @@ class Monitor:
         finally:
             await sampling
             await asyncio.to_thread(self.close)
+            if self.beside is not None:
+                await asyncio.to_thread(self.beside.stop)
+                self.status.beside = self.beside.summary()
         return self.status
 
     def open(self) -> None:
@@ -102,9 +113,12 @@ class Monitor:
             self.sink.emit(device_event(device.describe(), self.project, self.status.started_at, self.flush_every))
 
     def flush(self) -> None:
-        """Hand the samples taken so far to the sink, and have it write them."""
+        """Hand the samples taken so far to the sink, and have it write them; then hear what
+        runs beside."""
         self._take()
         self.sink.flush()
+        if self.beside is not None:
+            self.status.beside = self.beside.summary()
 
     def close(self) -> None:
         self._take()

@@ -2,8 +2,12 @@
 each incident into a sink (a store, or a vpt server) as it ends. When the stream drops it
 connects again, waiting longer each time (1 s, 2 s, 4 s ... 30 s); the time without a
 stream is an incident of its own (``stream_lost``), written open when it starts and again
-when it ends; each failed attempt is reported. A file is watched once: one that cannot be decoded is an error
-(``WatchStatus.failed``), and one cut short says how much of it was analysed."""
+when it ends; each failed attempt is reported. A black screen or freeze is written open once
+it has lasted its check's ``min_duration`` (it is an incident then, whatever follows), so an
+alert rule sees it while it lasts, and written again under the same id when it ends. A file is watched once: one that cannot be decoded is an error
+(``WatchStatus.failed``), and one cut short says how much of it was analysed. What runs beside
+it (``beside``: the project's alert rules, see producers.beside) starts once the sink is open
+and stops after it is closed; what it says is in the status (``WatchStatus.beside``)."""
 
 from __future__ import annotations
 
@@ -21,8 +25,10 @@ from ..store import StoreURL
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
+from .beside import Beside
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
+_KINDS = {"black_screen": BlackCheck, "freeze": FreezeCheck}  # the incidents written open while they last
 
 
 def incident_event(incident: Incident, project: str, source: str, origin: float) -> dict[str, Any]:
@@ -44,6 +50,7 @@ class WatchStatus:
     failures: int = 0  # attempts in a row that gave no frame
     failed: bool = False  # a file that cannot be decoded: watching it is over, with ``error``
     ended_early: str | None = None  # a file cut short: how much was analysed, and why
+    beside: str | None = None  # what runs beside the watcher says (``alerts: 1 firing``)
 
 
 class Watcher:
@@ -51,11 +58,15 @@ class Watcher:
     set or ``until`` passes."""
 
     def __init__(self, source: str, sink: Sink | StoreURL, project: str, checks: list[Any] | None = None,
-                 timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None) -> None:
+                 timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None,
+                 beside: Beside | None = None) -> None:
+        self.beside = beside
         self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
         self.source, self.project, self.timeout = source, project, timeout
         self.name = redact_url(source)  # as recorded and shown: a stream URL without its credentials
         self.checks = checks or [BlackCheck(), FreezeCheck()]
+        self.min_durations = {kind: check.min_duration for check in self.checks
+                              for kind, made_by in _KINDS.items() if isinstance(check, made_by)}
         self.on_status = on_status or (lambda status: None)
         self.status = WatchStatus(self.name, time.time(), sink=self.sink.report)
         self.once = source_kind(source) == "file"  # a file is watched once; streams and devices come back
@@ -65,8 +76,22 @@ class Watcher:
         """Watch until stopped; the sink is opened first (what earlier runs spooled is sent) and closed last."""
         self._lost_at: float | None = None
         self.sink.open()
+        if self.beside is not None:
+            self.beside.start()
+        try:
+            self._watch(until)
+        finally:
+            self.sink.close()
+            if self.beside is not None:
+                self.beside.stop()
+                self.status.beside = self.beside.summary()
+        return self.status
+
+    def _watch(self, until: float | None) -> None:
         while not self._over(until):
             origin, self._delivered = time.time(), False
+            self._seen: dict[str, float] = {}  # kind going on -> when a progress report first said so
+            self._opened: dict[str, str] = {}  # kind written open -> the id its end is written under
             try:
                 report = analyze(self.source, self.checks, timeout=self.timeout,
                                  on_incident=lambda incident, origin=origin: self._record(incident, origin),
@@ -87,12 +112,10 @@ class Watcher:
                 self._lost(self._lost_at, None)
             self.status.failures = 0 if self._delivered else self.status.failures + 1
             self.status.error = error
-            self.on_status(self.status)
+            self._tell()
             self.stop.wait(self.retry_in(self.status.failures))
         if self._lost_at is not None:
             self._lost(self._lost_at, time.time())
-        self.sink.close()
-        return self.status
 
     @staticmethod
     def retry_in(failures: int) -> float:
@@ -110,6 +133,27 @@ class Watcher:
         self._delivered = True
         self.status.connected, self.status.seconds, self.status.frames, self.status.ongoing = True, at, frames, ongoing
         self.status.error = None
+        self._open_ongoing(at, ongoing, origin)
+        self._tell()
+
+    def _open_ongoing(self, at: float, ongoing: list[str], origin: float) -> None:
+        """Write open each incident going on that has lasted its check's min_duration (it began
+        at the latest when a report first said it was going on)."""
+        for kind in ongoing:
+            seen = self._seen.setdefault(kind, at)
+            if kind in self._opened or at - seen < self.min_durations.get(kind, 0.0):
+                continue
+            start, lasted = origin + seen, at - seen
+            self._opened[kind] = builders.incident_id(self.project, self.name, kind, start)
+            self._write(builders.incident_event(self.project, kind, self.name, start, lasted, severity(lasted),
+                                                position=seen))
+        for kind in [kind for kind in self._seen if kind not in ongoing]:
+            del self._seen[kind]
+
+    def _tell(self) -> None:
+        """Hand the status to ``on_status``, with what runs beside says."""
+        if self.beside is not None:
+            self.status.beside = self.beside.summary()
         self.on_status(self.status)
 
     def _lost(self, since: float, until: float | None) -> None:
@@ -121,7 +165,12 @@ class Watcher:
 
     def _record(self, incident: Incident, origin: float) -> None:
         self.status.incidents += 1
-        self._write(incident_event(incident, self.project, self.name, origin))
+        event = incident_event(incident, self.project, self.name, origin)
+        self._seen.pop(incident.kind, None)
+        opened = self._opened.pop(incident.kind, None)
+        if opened is not None:  # written open while it lasted: its end replaces that row
+            event["id"] = opened
+        self._write(event)
 
     def _write(self, event: dict[str, Any]) -> None:
         """Each incident is written as soon as it is known, through the sink's batching and spool."""
