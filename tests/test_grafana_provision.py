@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from psycopg.conninfo import make_conninfo
 
 from pytest_vpt import grafana
+from pytest_vpt.alerts.builtin import BUILTIN_RULES
 from pytest_vpt.cli import cli
 from pytest_vpt.grafana import ProvisionError
 from pytest_vpt.panels.catalogue import DASHBOARDS
@@ -124,7 +125,7 @@ def test_the_dashboard_provider_points_at_the_dashboards_it_wrote(tmp_path) -> N
         "options": {"path": str(root / "dashboards" / "pytest-vpt"), "foldersFromFilesStructure": False}}]}
     in_folder = sorted(path.name for path in Path(provider["providers"][0]["options"]["path"]).glob("*.json"))
     assert in_folder == sorted(f"{board.uid}-pg.json" for board in DASHBOARDS)
-    assert done.files == ("datasources/vpt.yaml", "dashboards/vpt.yaml",
+    assert done.files == ("datasources/vpt.yaml", "dashboards/vpt.yaml", "alerting/vpt.yaml",
                           *(f"dashboards/pytest-vpt/{board.uid}-pg.json" for board in DASHBOARDS))
     boards = [json.loads((root / each.file).read_text()) for each in done.dashboards]
     for board in boards:
@@ -171,12 +172,13 @@ def test_vpt_grafana_provision_says_what_it_wrote_and_how_to_start_grafana(tmp_p
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     root = (tmp_path / "g").resolve()
-    assert lines[0] == f"wrote {2 + len(DASHBOARDS)} files in {root}:"
-    assert lines[1:4] == ["  datasources/vpt.yaml  datasource pytest-vpt (postgresql 127.0.0.1/vpt)",
+    assert lines[0] == f"wrote {3 + len(DASHBOARDS)} files in {root}:"
+    assert lines[1:5] == ["  datasources/vpt.yaml  datasource pytest-vpt (postgresql 127.0.0.1/vpt)",
                           "  dashboards/vpt.yaml   file provider: folder pytest-vpt, no saving from the UI",
+                          f"  alerting/vpt.yaml     {len(BUILTIN_RULES)} alert rules, 0 contact points",
                           f"and {len(DASHBOARDS)} dashboards in dashboards/pytest-vpt:"]
-    assert lines[4].split() == ["uid", "title"]
-    assert [line.split()[0] for line in lines[5:5 + len(DASHBOARDS)]] == [f"{board.uid}-pg" for board in DASHBOARDS]
+    assert lines[5].split() == ["uid", "title"]
+    assert [line.split()[0] for line in lines[6:6 + len(DASHBOARDS)]] == [f"{board.uid}-pg" for board in DASHBOARDS]
     assert "pw9" not in result.output
     assert "  docker run -d --name grafana \\" in lines and f"  provisioning = {root}" in lines
     command = lines.index("  docker run -d --name grafana \\")

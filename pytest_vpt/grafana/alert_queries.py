@@ -177,7 +177,8 @@ def _aggregated(samples: str, labels: tuple[str, ...], how: str | None) -> str:
 
 
 def _query(sql: str, dialect: str, window: float, labels: tuple[str, ...], series: Series) -> SeriesQuery:
-    source = (series.name, series.texts, series.filters, window_of(series) if SERIES[series.name][0].window else None)
+    read = "video_incidents" if series.name in _INCIDENT_KIND else series.name  # one read, the same streams
+    source = (read, series.texts, series.filters, window_of(series) if SERIES[series.name][0].window else None)
     return SeriesQuery(render(sql, dialect), max(window, 60.0), labels, source)
 
 

@@ -44,9 +44,11 @@ COMMENTS = ("alert rules and contact points from the alerts: section of vpt.yaml
 
 @dataclass(frozen=True)
 class Translated:
-    """A condition as Grafana runs it: its queries (refId, query) and the math over them."""
+    """A condition as Grafana runs it: its queries (refId, query), the part of the condition
+    each one stands for (a series, or a series compared with a constant), the math over them."""
 
     queries: tuple[tuple[str, SeriesQuery], ...]
+    parts: tuple[Node, ...]
     math: str
 
 
@@ -105,19 +107,21 @@ def translate(rule: Rule, dialect: str) -> Translated:
             if not (one <= other or other <= one):
                 raise NotExpressible(f"it joins series of unrelated groups ({', '.join(sorted(one))} and "
                                      f"{', '.join(sorted(other))}): Grafana pairs them by shared labels only")
-    return Translated(tuple(done.queries), expression)
+    return Translated(tuple(done.queries), tuple(done.parts), expression)
 
 
 class _Translator:
     def __init__(self, rule: Rule, dialect: str) -> None:
         self.rule, self.dialect = rule, dialect
         self.queries: list[tuple[str, SeriesQuery]] = []
+        self.parts: list[Node] = []
         self._refs: dict[Any, str] = {}
 
-    def _ref(self, key: Any, make) -> str:
+    def _ref(self, key: Any, part: Node, make) -> str:
         if key not in self._refs:
             ref = chr(ord("A") + len(self.queries)) if len(self.queries) < 26 else f"Q{len(self.queries)}"
             self.queries.append((ref, make()))
+            self.parts.append(part)
             self._refs[key] = ref
         return f"${self._refs[key]}"
 
@@ -129,12 +133,13 @@ class _Translator:
                 raise NotExpressible(f"the text {node.value[:40]!r} is compared with something other than a series")
             return number(node.value)
         if isinstance(node, Series):
-            return self._ref(node, lambda: numeric_query(node, self.dialect, self.rule.group_by))
+            return self._ref(node, node, lambda: numeric_query(node, self.dialect, self.rule.group_by))
         if isinstance(node, Compare):
             for series, constant, op in ((node.left, node.right, node.op), (node.right, node.left, _FLIPPED[node.op])):
                 if _textual(series) and isinstance(constant, Literal_):
                     key = (series, op, type(constant.value).__name__, constant.value)
-                    return self._ref(key, lambda: compared_query(series, op, constant, self.dialect))
+                    return self._ref(key, Compare(op, series, constant),
+                                     lambda: compared_query(series, op, constant, self.dialect))
             return f"({self.math(node.left)} {node.op} {self.math(node.right)})"
         if isinstance(node, Logic):
             return f"({self.math(node.left)} {'&&' if node.op == 'and' else '||'} {self.math(node.right)})"
