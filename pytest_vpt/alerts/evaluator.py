@@ -10,7 +10,7 @@ of each post stored with the alert so a restart neither re-posts early nor forge
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
