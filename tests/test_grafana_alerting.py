@@ -76,7 +76,8 @@ def seed(history: History) -> None:
         events.append(device_sample_event("box", "tv-down", at, n < 5, 10.0, values={"power": 0.0}))
         events.append(device_sample_event("box", "tv-flaky", at, n % 2 == 0, 10.0,
                                           response_time=0.5 if n % 2 == 0 else None, values={"power": 0.2}))
-        events.append(device_sample_event("lab", "lab-1", at, True, 10.0, response_time=0.05))
+    for n in range(34):  # from exactly the 5 m window's start (not in it) on: 33 in it
+        events.append(device_sample_event("lab", "lab-1", NOW - 300 + 9 * n, True, 10.0, response_time=0.01 * n))
     events.append(device_sample_event("box", "tv-gone", NOW - 5000, True, 10.0, values={"door": 1.0}))
     common = {"vpt.project": "box", "vpt.run.id": "r1"}
     events.append(make_event("run", "r1-start", {**common, "vpt.run.status": "running",
@@ -86,6 +87,9 @@ def seed(history: History) -> None:
                                                    "vpt.test.outcome": "failed" if n < 3 else "passed",
                                                    "vpt.test.started_at": NOW - 800 + n, "vpt.test.attempt": 1,
                                                    "vpt.test.final": True}))
+    events.append(make_event("test", "t-edge", {**common, "test.case.name": "test_x.py::test_edge",  # not in 1 h
+                                                "vpt.test.outcome": "failed", "vpt.test.started_at": NOW - 3600,
+                                                "vpt.test.attempt": 1, "vpt.test.final": True}))
     quiet = {"vpt.project": "lab", "vpt.run.id": "r2"}
     events.append(make_event("run", "r2-start", {**quiet, "vpt.run.status": "running",
                                                  "vpt.run.started_at": NOW - 9000}))
@@ -102,6 +106,10 @@ def seed(history: History) -> None:
                                                      "vpt.metric.kind": "gauge", "vpt.metric.value": value,
                                                      "vpt.metric.tags": {"app": app, "device": device},
                                                      "vpt.metric.time": NOW - 280 + 20 * n}))
+    events.append(make_event("metric", "m-edge", {**common, "vpt.metric.name": "app_launch_time",  # not in 5 m
+                                                  "vpt.metric.kind": "gauge", "vpt.metric.value": 8.0,
+                                                  "vpt.metric.tags": {"app": "netflix", "device": "c"},
+                                                  "vpt.metric.time": NOW - 300}))
     history.store.write(events)
     # words and yes/no values, as a probe reported them before values were numbers only
     words = {"tv-slow": {"power": "off", "door": True}, "tv-down": {"power": 0.0, "door": False},
@@ -270,14 +278,20 @@ def test_vpt_grafana_provision_writes_the_rules_and_contact_points_with_no_secre
                 "annotations"} <= set(rule)
         refs = [each["refId"] for each in rule["data"]]
         assert rule["condition"] in refs and len(set(refs)) == len(refs)
-        for each in rule["data"][:-1]:
-            assert each["datasourceUid"] == "pytest-vpt" and each["relativeTimeRange"]["from"] > 0
-            assert each["model"]["refId"] == each["refId"] and each["model"]["queryType"] == "table"
-        assert rule["data"][-1]["datasourceUid"] == "__expr__" and rule["data"][-1]["model"]["type"] == "math"
+        queries = [each for each in rule["data"] if each["datasourceUid"] != "__expr__"]
+        assert queries and all(each["datasourceUid"] == "pytest-vpt" for each in queries)
+        for each in rule["data"]:
+            assert each["model"]["refId"] == each["refId"]
+            if each in queries:
+                assert each["relativeTimeRange"]["from"] > 0 and each["model"]["queryType"] == "table"
+            else:
+                assert each["model"]["type"] == "math" and each["model"]["datasource"]["uid"] == "__expr__"
+        assert rule["data"][-1]["refId"] == rule["condition"]
     slow = by_title["Slow TV"]
+    assert [each["model"].get("expression") for each in slow["data"]] == [None, "$A", "($A > 2)"]
     assert (slow["for"], slow["labels"]) == ("90s", {"severity": "warning", "team": "tv"})
-    assert slow["annotations"]["summary"] == ('{{ $labels.device }} of {{ $labels.project }}: p95 {{ $values.A.Value }} '
-                                              's {{ "{" }}{{ "{" }}not a template}}')
+    assert slow["annotations"]["summary"] == ('{{ $labels.device }} of {{ $labels.project }}: p95 '
+                                              '{{ $values.value.Value }} s {{ "{" }}{{ "{" }}not a template}}')
     assert slow["notification_settings"] == {"receiver": "vpt ops-slack + oncall", "repeat_interval": "1h",
                                              "group_by": ["alertname", "grafana_folder"]}
     assert by_title["No Tests Running"]["notification_settings"]["receiver"] == "vpt phone"

@@ -32,6 +32,7 @@ from .targets import PLUGINS, SqlTarget
 
 FOLDER = GROUP = "pytest-vpt"
 CONDITION = "condition"  # the refId of the math expression
+VALUE = "value"  # the refId of the expression a summary's {value} reads: the first query's value
 MIN_INTERVAL = 10  # seconds: Grafana evaluates a group every multiple of this
 MAX_TITLE = 190
 EXPRESSIONS = "__expr__"
@@ -230,14 +231,15 @@ def _rule(rule: Rule, done: Translated, dialect: str, datasource_uid: str, point
         model["datasource"] = {"type": PLUGINS[dialect], "uid": datasource_uid}
         data.append({"refId": ref, "relativeTimeRange": {"from": math.ceil(query.window), "to": 0},
                      "datasourceUid": datasource_uid, "model": {**model, "intervalMs": 1000, "maxDataPoints": 43200}})
-    data.append({"refId": CONDITION, "datasourceUid": EXPRESSIONS,
-                 "model": {"refId": CONDITION, "type": "math", "expression": done.math,
-                           "datasource": {"type": EXPRESSIONS, "uid": EXPRESSIONS}}})
+    text = summary(rule)
+    if f"$values.{VALUE}." in text:  # Grafana's templates see expressions' values, not queries'
+        data.append(_math(VALUE, f"${done.queries[0][0]}"))
+    data.append(_math(CONDITION, done.math))
     found: dict[str, Any] = {
         "uid": uid(rule.name), "title": rule.name, "condition": CONDITION, "data": data,
         "noDataState": "OK", "execErrState": "Error", "for": _duration(math.ceil(rule.duration)),
         "labels": {"severity": rule.severity, **rule.labels},
-        "annotations": {"summary": summary(rule, done.queries[0][0]), "condition": rule.condition},
+        "annotations": {"summary": text, "condition": rule.condition},
         "isPaused": False}
     if point is not None:
         settings: dict[str, Any] = {"receiver": point, "group_by": ["alertname", "grafana_folder", *rule.group_by]}
@@ -247,16 +249,23 @@ def _rule(rule: Rule, done: Translated, dialect: str, datasource_uid: str, point
     return found
 
 
-def summary(rule: Rule, value_ref: str) -> str:
+def _math(ref: str, expression: str) -> dict[str, Any]:
+    return {"refId": ref, "datasourceUid": EXPRESSIONS,
+            "model": {"refId": ref, "type": "math", "expression": expression,
+                      "datasource": {"type": EXPRESSIONS, "uid": EXPRESSIONS}}}
+
+
+def summary(rule: Rule) -> str:
     """The rule's summary in Grafana's template syntax: ``{device}`` -> ``{{ $labels.device }}``,
-    ``{value}`` -> the first query's value, ``{rule}`` -> the rule's name; other text as it is."""
+    ``{value}`` -> the first query's value (through the expression ``value``), ``{rule}`` ->
+    the rule's name; other text as it is."""
     text = rule.summary or f"{rule.name}: {rule.condition}"
     out, at = [], 0
     for match in _PLACEHOLDER.finditer(text):
         out.append(_literal(text[at:match.start()]))
         name = match.group(1)
         if name == "value":
-            out.append(f"{{{{ $values.{value_ref}.Value }}}}")
+            out.append(f"{{{{ $values.{VALUE}.Value }}}}")
         elif name == "rule":
             out.append("{{ $labels.alertname }}")
         elif _IDENTIFIER.match(name):
