@@ -1,7 +1,8 @@
 """The project's alert rules evaluated beside a producer that writes a local store (``vpt
 monitor``, ``vpt watch``): the loop ``vpt server`` runs (:func:`loop.beside_server`), started
-once the producer's store is open and stopped with the producer, and what the alerts are for
-its live view (``alerts: 1 pending, 2 firing``). A producer that sends to a vpt server leaves
+once the producer's store is open and stopped with the producer, told what each batch the
+producer wrote landed (an evaluation at once when it can start or end an alert), and what the
+alerts are for its live view (``alerts: 1 pending, 2 firing``). A producer that sends to a vpt server leaves
 the rules to the server's own loop.
 
     beside = RulesBeside("sqlite:///.vpt/vpt.db", Path("."))
@@ -68,6 +69,11 @@ class RulesBeside:
         if self._history is not None:
             self._history.close()
             self._history = None
+
+    def landed(self, landed: Any) -> None:
+        """What a batch the producer wrote landed: an evaluation at once when it can start or
+        end an alert (as beside ``vpt server``)."""
+        self.loop.landed(landed)
 
     def summary(self) -> str | None:
         """``alerts: 1 pending, 2 firing, 1 resolved`` (resolved since the start; a delivery that

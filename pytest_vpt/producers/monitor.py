@@ -23,7 +23,7 @@ from ..devices import Device, Sample, Sampler
 from ..devices.events import device_event, sample_event
 from ..sinks import Sink, SinkReport, open_sink
 from ..store import StoreURL
-from .beside import Beside
+from .beside import Beside, attach
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Monitor:
                  beside: Beside | None = None) -> None:
         self.beside = beside
         self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
+        attach(beside, self.sink)
         self.devices = devices
         self.project = project
         self.flush_every = flush_every

@@ -25,7 +25,7 @@ from ..store import StoreURL
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
 from ..video.sources import source_kind
 from ..video.incidents import severity
-from .beside import Beside
+from .beside import Beside, attach
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 _KINDS = {"black_screen": BlackCheck, "freeze": FreezeCheck}  # the incidents written open while they last
@@ -62,6 +62,7 @@ class Watcher:
                  beside: Beside | None = None) -> None:
         self.beside = beside
         self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
+        attach(beside, self.sink)
         self.source, self.project, self.timeout = source, project, timeout
         self.name = redact_url(source)  # as recorded and shown: a stream URL without its credentials
         self.checks = checks or [BlackCheck(), FreezeCheck()]
