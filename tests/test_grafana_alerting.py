@@ -93,7 +93,8 @@ def seed(history: History) -> None:
     quiet = {"vpt.project": "lab", "vpt.run.id": "r2"}
     events.append(make_event("run", "r2-start", {**quiet, "vpt.run.status": "running",
                                                  "vpt.run.started_at": NOW - 9000}))
-    events.append(make_event("test", "q1", {**quiet, "test.case.name": "test_q.py::test_q", "vpt.test.outcome": "failed",
+    events.append(make_event("test", "q1", {**quiet, "test.case.name": "test_q.py::test_q",
+                                            "vpt.test.outcome": "failed",
                                             "vpt.test.started_at": NOW - 8000, "vpt.test.attempt": 1,
                                             "vpt.test.final": True}))
     events.append(incident_event("box", "black_screen", "hdmi-1", NOW - 30, 30.0, "critical"))
@@ -192,7 +193,8 @@ def test_every_rule_runs_on_the_store_and_holds_where_the_products_evaluator_say
                 key = tuple((k, v) for k, v in group if k in rule.group_by)
                 merged[key] = merged.get(key, False) or value
             holds = merged
-        product = {tuple(sorted(now.labels.items())): now.holds for now in groups_of(rule, Reads(history), NOW).values()}
+        evaluated = groups_of(rule, Reads(history), NOW).values()
+        product = {tuple(sorted(now.labels.items())): now.holds for now in evaluated}
         assert {g for g, v in holds.items() if v} == {g for g, v in product.items() if v}, (rule.name, done.math)
         if any(holds.values()):
             firing_somewhere.add(rule.name)
@@ -230,7 +232,8 @@ CHANNELS = {
 
 def write_config(folder: Path, rules: list[dict]) -> Path:
     path = folder / "vpt.yaml"
-    path.write_text(yaml.safe_dump({"alerts": {"every": "15s", "channels": CHANNELS, "rules": rules}}), encoding="utf-8")
+    path.write_text(yaml.safe_dump({"alerts": {"every": "15s", "channels": CHANNELS, "rules": rules}}),
+                    encoding="utf-8")
     return path
 
 

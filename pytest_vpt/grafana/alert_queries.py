@@ -86,8 +86,9 @@ def numeric_query(series: Series, dialect: str, group_by: tuple[str, ...]) -> Se
                    f"{_SAMPLES.format(w=number(w))} WHERE s.response_time IS NOT NULL")
         return _query(_aggregated(samples, DEVICE, series.aggregation), dialect, w, DEVICE, series)
     if name == "failure_rate":
-        sql = ("SELECT c.project AS project, CAST(1.0 * sum(CASE WHEN a.outcome IN ('failed', 'error') THEN 1 ELSE 0 END)"
-               " / count(*) AS DOUBLE PRECISION) AS value FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
+        sql = ("SELECT c.project AS project, CAST(1.0 * sum(CASE WHEN a.outcome IN ('failed', 'error') THEN 1 "
+               "ELSE 0 END) / count(*) AS DOUBLE PRECISION) AS value "
+               "FROM test_attempts a JOIN test_cases c ON c.test_id = a.test_id "
                f"WHERE {_FINAL.format(w=number(w))} GROUP BY c.project")
         return _query(sql, dialect, w, PROJECT, series)
     if name == "tests_per_hour":

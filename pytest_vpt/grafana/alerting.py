@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ..alerts.expression import Node, Series, series_in
+from ..alerts.expression import Node, Series
 from ..alerts.expression.nodes import Arith, Compare, Literal_, Logic, Negate, Not
 from ..alerts.rules import Rule, RuleSet
 from ..alerts.series import SERIES

@@ -54,13 +54,14 @@ def receiver(name: str, channel: Any) -> Receiver:
     if kind == "slack":
         return Receiver(name, "slack", {"url": expansion(channel.url)})
     if kind == "email":
+        login = f", user = {channel.user}, password = {expansion(channel.password)}" if channel.user else ""
         return Receiver(name, "email", {"addresses": ";".join(channel.to), "singleEmail": True},
                         (f"channel {name}: Grafana sends e-mail through its own [smtp] settings in grafana.ini, not "
-                         f"the channel's server: host = {channel.host}:{channel.port}, from_address = {channel.sender}"
-                         + (f", user = {channel.user}, password = {expansion(channel.password)}" if channel.user else ""),))
+                         f"the channel's server: host = {channel.host}:{channel.port}, "
+                         f"from_address = {channel.sender}{login}",))
     if kind == "pagerduty":
-        settings = {"integrationKey": expansion(channel.routing_key), "severity": '{{ or .CommonLabels.severity "critical" }}',
-                    "source": channel.source}
+        settings = {"integrationKey": expansion(channel.routing_key),
+                    "severity": '{{ or .CommonLabels.severity "critical" }}', "source": channel.source}
         if channel.url != EVENTS_URL:
             settings["url"] = expansion(channel.url)
         return Receiver(name, "pagerduty", settings)
