@@ -46,6 +46,7 @@ RULES = [
     {"name": "Not online", "condition": 'not (device_status == "online")'},
     {"name": "Gone quiet", "condition": '"stale" == device_status'},
     {"name": "Errors in percent", "condition": "error_rate * 100 >= 50"},
+    {"name": "Errors in tenths", "condition": "-(error_rate / 0.1) <= -5 and error_rate - 0.1 > 0"},
     {"name": "Power not zero", "condition": 'value("power") != 0'},
     {"name": "Power low", "condition": 'value("power") < 0.5'},
     {"name": "Door open", "condition": 'value("door") == true'},
@@ -60,6 +61,7 @@ LEFT_OUT = [
     ({"name": "Constant", "condition": "1 < 2"}, "a condition of constants only"),
     ({"name": "Screens and probes", "condition": "black_screen and error_rate > 0"},
      "it joins series of unrelated groups"),
+    ({"name": "Rates divided", "condition": "error_rate / failure_rate > 2"}, "it divides by something other"),
     ({"name": "Power doubled", "condition": 'value("power") * 2 > 1'}, "value is any: Grafana's queries compare it"),
 ]
 
@@ -204,6 +206,7 @@ def test_every_rule_runs_on_the_store_and_holds_where_the_products_evaluator_say
                                 "Power Failure", "Launch p95 by device", "Launch avg by app", "Launches counted",
                                 "Launch spread", "Launch sum and last", "Slow on average", "Last probe slow",
                                 "Many probes timed", "Slowest probe", "Not online", "Gone quiet", "Errors in percent",
+                                "Errors in tenths",
                                 "Power not zero", "Power low", "Door open", "Failing project, failing device",
                                 "Frozen", "Black or frozen", "Busy"}
 

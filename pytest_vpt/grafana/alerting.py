@@ -147,6 +147,9 @@ class _Translator:
         if isinstance(node, Not):
             return f"!({self.math(node.operand)})"
         if isinstance(node, Arith):
+            if node.op == "/" and not (isinstance(node.right, Literal_) and node.right.value != 0):
+                raise NotExpressible("it divides by something other than a constant: where that is 0 Grafana's "
+                                     "math gives infinity, the product no value")
             return f"({self.math(node.left)} {node.op} {self.math(node.right)})"
         if isinstance(node, Negate):
             return f"-({self.math(node.operand)})"
