@@ -349,3 +349,13 @@ def test_the_text_listing_names_the_rules_their_contact_points_and_what_was_left
     assert any(line.startswith("Gone quiet") and "Grafana's default policy" in line for line in lines)
     assert ("left out: Constant (1 < 2): a condition of constants only: a Grafana rule's groups come from its "
             "queries") in " ".join(result.output.split())
+
+
+def test_a_channel_grafana_cannot_be_given_is_named_and_nothing_is_written(tmp_path) -> None:
+    config = tmp_path / "vpt.yaml"
+    config.write_text(yaml.safe_dump({"alerts": {"channels": {"pager": {"type": "carrier-pigeon"}}}}), encoding="utf-8")
+    result = vpt("--store", f"sqlite:///{tmp_path / 'vpt.db'}", "grafana", "provision", str(tmp_path / "g"),
+                 "--config", str(config))
+    assert result.exit_code == 2 and "Invalid value for --config" in result.output
+    assert "alerts.channels.pager: field 'type': must be one of" in " ".join(result.output.split())
+    assert not (tmp_path / "g").exists()
