@@ -20,7 +20,7 @@ class Sink(NamedTuple):
     store: str
     server: str | None
     analysis: dict[str, Any]
-    config: str | None  # the project's configuration file, when not the default (its alerts:)
+    config: str | None = None  # the project's configuration file, when not the default (its alerts:)
 
 
 class Start(NamedTuple):
@@ -118,4 +118,4 @@ def decode(message: tuple) -> tuple[str, Any]:
     record = RECORDS.get(name)
     if record is None:
         raise ValueError(f"unknown message {name!r}")
-    return name, record._make(message[1:])
+    return name, record(*message[1:])  # a field with a default may be left off
