@@ -8,7 +8,8 @@ contact points of its channels (contact_points.py).
 Grafana's math pairs the rows of its queries by their labels and drops a row that has no
 partner. The product evaluates every group any series has, so a condition where that differs
 ('or' or 'not' over different series, series of unrelated groups) is left out with the
-reason, as is one of constants only; so is nothing else.
+reason, as is one of constants only or one dividing by a series (infinity in Grafana where
+the product has no value); nothing is dropped without one.
 """
 
 from __future__ import annotations
