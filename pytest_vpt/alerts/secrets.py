@@ -44,6 +44,16 @@ class Secret:
         """Where the value is, to name in a message: ``environment variable SLACK_URL``."""
         return f"environment variable {self._env}" if self._env else f"file {self._file}"
 
+    @property
+    def env(self) -> str | None:
+        """The environment variable it is read from (None: a file)."""
+        return self._env
+
+    @property
+    def file(self) -> Path | None:
+        """The file it is read from (None: an environment variable)."""
+        return self._file
+
     def reveal(self) -> str:
         """The value, read now; a :class:`SecretError` naming the source if it is missing or empty."""
         if self._env is not None:

@@ -44,8 +44,7 @@ def expansion(secret: str | Secret) -> str:
     """``$__env{NAME}`` or ``$__file{PATH}`` for a secret (text stays as it is)."""
     if not isinstance(secret, Secret):
         return secret
-    env, file = secret.__reduce__()[1]  # where it is, never what it holds
-    return f"$__env{{{env}}}" if env else f"$__file{{{file}}}"
+    return f"$__env{{{secret.env}}}" if secret.env else f"$__file{{{secret.file}}}"  # where it is, never what it holds
 
 
 def receiver(name: str, channel: Any) -> Receiver:

@@ -32,8 +32,8 @@ def start(directory: Path, source: Datasource) -> Start:
     tree = str(directory)
     words = ["docker run -d --name grafana", "--network host" if source.loopback else "-p 3000:3000",
              f"-v {shlex.quote(f'{tree}:{tree}:ro')} -e GF_PATHS_PROVISIONING={shlex.quote(tree)}"]
-    steps = [(f"an existing Grafana may keep its own provisioning folder: copy {directory / 'datasources'}/vpt.yaml "
-             f"and {directory / 'dashboards'}/vpt.yaml into it instead")]
+    steps = [(f"an existing Grafana may keep its own provisioning folder: copy {directory / 'datasources'}/vpt.yaml, "
+             f"{directory / 'dashboards'}/vpt.yaml and {directory / 'alerting'}/vpt.yaml into it instead")]
     if source.sqlite_folder is not None:
         folder = str(source.sqlite_folder)
         words.append(f"-v {shlex.quote(f'{folder}:{folder}')} -e GF_INSTALL_PLUGINS={SQLITE_PLUGIN}")
