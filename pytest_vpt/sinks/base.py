@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..store.changes import RunChanges
+from ..store.test_rows import TEST_ROW, events_of
 
 if TYPE_CHECKING:
     from .spool import Spool
 
 Event = dict[str, Any]
+__all__ = ["TEST_ROW", "BufferedSink", "Event", "Refused", "Resent", "SendError", "Sink", "SinkReport", "resend"]
 
 
 @dataclass
@@ -78,6 +80,10 @@ class Sink(Protocol):
 
     def write(self, batch: list[Event]) -> None:
         """Write one batch now (or spool it)."""
+
+    def write_tests(self, rows: list[tuple]) -> None:
+        """Take test attempts as rows (TEST_ROW: a test event's values in order), written a
+        batch at a time after the events taken before them, as their events would be."""
 
     def flush(self) -> None:
         """Write what is buffered now."""
@@ -158,6 +164,7 @@ class BufferedSink(ABC):
         self.spool = spool
         self.batch_size, self.max_wait, self.retry_every = batch_size, max_wait, retry_every
         self._buffer: list[Event] = []
+        self._rows: list[tuple] = []  # test rows taken (write_tests), never at once with events
         self._due = None if max_wait is None else time.monotonic() + max_wait
         self._down_since: float | None = None
         self._changes: dict[str, RunChanges] = {}
@@ -166,6 +173,10 @@ class BufferedSink(ABC):
     @abstractmethod
     def _send(self, batch: list[Event]) -> dict[str, RunChanges]:
         """Write one batch; what the after-write step changed, by run id. Raises SendError or Refused."""
+
+    def _send_tests(self, rows: list[tuple]) -> dict[str, RunChanges]:
+        """Write one batch of test rows (a sink with no quicker way sends their events)."""
+        return self._send(events_of(rows))
 
     def _refused(self, batch: list[Event], reason: str) -> None:
         """A batch refused for what it holds: kept in the spool's ``rejected/``, with the reason."""
@@ -211,6 +222,8 @@ class BufferedSink(ABC):
             raise SendError(f"{self.report.target}: {type(exc).__name__}: {exc}") from exc
 
     def emit(self, event: Event) -> None:
+        if self._rows:
+            self._flush_rows()
         if not self._buffer and self.max_wait is not None:  # the first unsent event: due max_wait from now
             self._due = time.monotonic() + self.max_wait
         self._buffer.append(event)
@@ -233,26 +246,45 @@ class BufferedSink(ABC):
         batch, self._buffer = self._buffer, []
         if batch:
             self.write(batch)
+        self._flush_rows()
+
+    def write_tests(self, rows: list[tuple]) -> None:
+        if self._buffer:
+            self.flush()
+        self._rows.extend(rows)
+        if len(self._rows) >= self.batch_size:
+            self._flush_rows()
+
+    def _flush_rows(self) -> None:
+        rows, self._rows = self._rows, []
+        if rows:
+            self._deliver(rows, self._send_tests, lambda: events_of(rows), Counter(test=len(rows)))
 
     def write(self, batch: list[Event]) -> None:
         """Write one batch, or spool it (else count it as lost) with the reason."""
+        self._deliver(batch, self._send, lambda: batch, Counter(event["type"] for event in batch))
+
+    def _deliver(self, batch: list, send: Callable[[list], dict[str, RunChanges]],
+                 as_events: Callable[[], list[Event]], kinds: Counter) -> None:
+        """Send a batch of events or of test rows (``as_events``: the events it stands for,
+        for the spool and the accounts; ``kinds``: how many of each type it holds)."""
         if self._down():
-            self._keep(batch)
+            self._keep(as_events())
             return
         try:
-            self._changes.update(self._send(batch))
+            self._changes.update(send(batch))
         except Refused as exc:
-            self._refused(batch, str(exc))
+            self._refused(as_events(), str(exc))
         except SendError as exc:
             self.report.note(str(exc))
             self._down_since = time.monotonic()
-            self._keep(batch)
+            self._keep(as_events())
         except Exception as exc:  # a bug must not break the producer
-            self.report.fail(batch, f"{self.report.target}: {type(exc).__name__}: {exc}")
+            self.report.fail(as_events(), f"{self.report.target}: {type(exc).__name__}: {exc}")
             self._down_since = time.monotonic()
             self._release()
         else:
-            self.report.count(batch, self.report.written)
+            self.report.written.update(kinds)
 
     def _down(self) -> bool:
         """Whether the target failed and is not to be tried yet (with ``retry_every``: the spool first)."""

@@ -11,6 +11,7 @@ from ..events import EventError
 from ..store import StoreConflict, StoreError, StoreURL, open_store
 from ..store.after_write import Analysis, OnWritten, after_write
 from ..store.changes import RunChanges
+from ..store.test_rows import test_stubs
 from .base import BufferedSink, Refused, Resent, SendError
 from .spool import Spool
 
@@ -62,16 +63,24 @@ class StoreSink(BufferedSink):
         return self._store
 
     def _send(self, batch: list[dict[str, Any]]) -> dict[str, RunChanges]:
+        return self._written(lambda store: store.write(batch, fold=False), batch)
+
+    def _send_tests(self, rows: list[tuple]) -> dict[str, RunChanges]:
+        """Test rows in bulk (Store.write_tests), followed by the after-write step as their events are."""
+        return self._written(lambda store: store.write_tests(rows, fold=False), test_stubs(rows))
+
+    def _written(self, write: Callable[[Any], None], events: list[dict[str, Any]]) -> dict[str, RunChanges]:
+        """``write(store)`` one batch, then the after-write step over its ``events``."""
         store = self._connect()
         try:
-            store.write(batch, fold=False)
+            write(store)
         except (StoreConflict, EventError) as exc:  # refused for what it holds: writing it again cannot help
             raise Refused(f"{self.url}: {exc}") from None
         except StoreError as exc:
             self._release()
             raise SendError(str(exc)) from None
         try:
-            return after_write(store, batch, self.analysis, on_written=self.on_written)
+            return after_write(store, events, self.analysis, on_written=self.on_written)
         except Exception as exc:  # noqa: BLE001 - the batch is written; its rollups wait for a rebuild
             self.report.note(f"{self.url}: updating the rollups and flakiness verdicts: {type(exc).__name__}: {exc}")
             return {}

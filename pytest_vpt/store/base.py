@@ -74,6 +74,26 @@ class Store(ABC):
             if fold:
                 daily.fold(conn)
 
+    def write_tests(self, rows: list[tuple], fold: bool = True, checked: bool = False) -> None:
+        """Write test attempts given as rows (see store.test_rows) in one transaction, as
+        :meth:`write` writes their events: the same checks (once per column; ``checked``: the
+        caller checked them), the same rows stored, the same errors."""
+        from .test_rows import check_rows
+
+        if not checked:
+            check_rows(rows)
+        self._write_tests(rows, fold)
+
+    def _write_tests(self, rows: list[tuple], fold: bool) -> None:
+        """Write valid test rows, folding in the same transaction (an engine may do it its own way)."""
+        from . import daily
+        from .writes import write_test_rows
+
+        with self.transaction() as conn:
+            write_test_rows(conn, rows)
+            if fold:
+                daily.fold(conn)
+
     def fold_daily(self) -> None:
         """Fold the attempts queued since the last fold into the daily rollup (see store.daily)."""
         from . import daily

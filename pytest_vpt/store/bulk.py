@@ -20,7 +20,8 @@ import psycopg
 from .daily import PENDING_COLUMNS
 from .rows import TEST_CASE_COLUMNS
 from .sql import hashed_nodeid_key, same_nodeid
-from .writes import ATTEMPT_ROW, CASES, CASES_CONFLICT, attempt_row, pending_row, write_tests
+from .test_rows import NODEID, PROJECT
+from .writes import ATTEMPT_ROW, CASES_CONFLICT, attempt_row, case_row, pending_row, write_tests
 
 #: below this many test events, the portable path is as quick
 THRESHOLD = 50
@@ -95,15 +96,15 @@ def _news(row: tuple, kept: tuple[int, tuple] | None) -> bool:
     return row[2:-1] != stored[2:-1] and any(new is not None and new != old for new, old in zip(row[2:-1], stored[2:-1]))
 
 
-def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Write test events not stored yet (their cases, then their attempts) through a psycopg connection."""
+def copy_tests(conn: Any, tests: list[tuple]) -> None:
+    """Write test rows not stored yet (their cases, then their attempts) through a psycopg connection."""
     if len(tests) < THRESHOLD:
         write_tests(conn, tests)
         return
     cases = conn.known_cases
     raw = conn.raw
     with raw.cursor() as cursor:
-        news = [row for row in CASES.rows(tests) if _news(row, cases.get((row[0], row[1])))]
+        news = [row for row in map(case_row, tests) if _news(row, cases.get((row[0], row[1])))]
         if news:
             cursor.execute(_stage("vpt_stage_cases", CASE_ROW))
             _copy(cursor, "vpt_stage_cases", CASE_ROW, news)
@@ -111,7 +112,7 @@ def copy_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
             for test_id, *row in cursor.execute(_READ_CASES):
                 cases.learned[row[0], row[1]] = (test_id, tuple(row))
         known = ChainMap(cases.learned, cases.known) if cases.learned else cases.known
-        attempts = [attempt_row(e, known[e["vpt.project"], e["test.case.name"]][0]) for e in tests]
+        attempts = [attempt_row(test, known[test[PROJECT], test[NODEID]][0]) for test in tests]
         try:
             with raw.transaction():
                 _copy(cursor, "test_attempts", ATTEMPT_ROW, attempts)

@@ -9,9 +9,11 @@ indexed query per kind of event (test attempts: one per run) and batch.
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any
 
 from .base import StoreConflict
+from .test_rows import ID, PROJECT, RUN_ID
 
 _Event = dict[str, Any]
 
@@ -47,16 +49,22 @@ def unstored(conn: Any, events: list[_Event], table: str) -> list[_Event]:
     return [event for key, event in first.items() if key not in stored]
 
 
-def unstored_tests(conn: Any, tests: list[_Event]) -> list[_Event]:
-    """The test events whose attempt (run id, event id) is not stored yet, each once."""
-    first: dict[tuple[str, str], _Event] = {}
+def run_claims(tests: list[tuple]) -> list[_Event]:
+    """The runs test rows write into, each with its project, once: what refuse_others checks."""
+    pairs = dict.fromkeys(zip(map(itemgetter(RUN_ID), tests), map(itemgetter(PROJECT), tests)))
+    return [{"vpt.run.id": run_id, "vpt.project": project} for run_id, project in pairs]
+
+
+def unstored_tests(conn: Any, tests: list[tuple]) -> list[tuple]:
+    """The test rows (see test_rows) whose attempt (run id, event id) is not stored yet, each once."""
+    first: dict[tuple[str, str], tuple] = {}
     by_run: dict[str, list[str]] = {}
-    for event in tests:
-        if first.setdefault((event["vpt.run.id"], event["id"]), event) is event:
-            by_run.setdefault(event["vpt.run.id"], []).append(event["id"])
+    for row in tests:
+        if first.setdefault((row[RUN_ID], row[ID]), row) is row:
+            by_run.setdefault(row[RUN_ID], []).append(row[ID])
     stored = set()
     for run_id, ids in by_run.items():
-        stored.update((run_id, row[0]) for row in conn.execute(
+        stored.update((run_id, found[0]) for found in conn.execute(
             "SELECT event_id FROM test_attempts WHERE run_id = ? AND event_id IN (SELECT value FROM json_each(?))",
             (run_id, json.dumps(ids))))
-    return [event for key, event in first.items() if key not in stored]
+    return [row for key, row in first.items() if key not in stored] if stored else list(first.values())

@@ -144,13 +144,29 @@ class PostgresStore(Store):
         with self.transaction() as conn:
             if any(event["type"] in ("device", "device_sample") for event in events):
                 conn.execute("SELECT pg_advisory_xact_lock(?)", (_ROLLUP_LOCK,))
-            runs = sorted({event["vpt.run.id"] for event in events if event["type"] in ("run", "test")})
-            if runs:  # in order: two batches into the same runs cannot wait on each other
-                conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(value)) FROM json_each(?)",
-                             (_RUN_LOCKS, json.dumps(runs)))
+            self._lock_runs(conn, {event["vpt.run.id"] for event in events if event["type"] in ("run", "test")})
             write_events(conn, events, copy_tests)
         if fold:
             self.fold_daily()
+
+    def _write_tests(self, rows: list[tuple], fold: bool) -> None:
+        """Write test rows in one transaction, in bulk (COPY), their runs locked as :meth:`_write` locks them."""
+        from .bulk import copy_tests
+        from .test_rows import RUN_ID
+        from .writes import write_test_rows
+
+        with self.transaction() as conn:
+            self._lock_runs(conn, {row[RUN_ID] for row in rows})
+            write_test_rows(conn, rows, copy_tests)
+        if fold:
+            self.fold_daily()
+
+    @staticmethod
+    def _lock_runs(conn: Any, runs: set[str]) -> None:
+        """Lock these runs for the transaction, in order: two batches into the same runs cannot wait on each other."""
+        if runs:
+            conn.execute("SELECT pg_advisory_xact_lock(?, hashtext(value)) FROM json_each(?)",
+                         (_RUN_LOCKS, json.dumps(sorted(runs))))
 
     def fold_daily(self) -> None:
         """Fold the attempts that transactions committed so far queued (others may be writing)."""

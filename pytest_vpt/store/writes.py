@@ -10,6 +10,7 @@ from typing import Any
 from . import devices, ids
 from .daily import PENDING_COLUMNS
 from ..redaction import redact_url
+from .test_rows import NODEID, PROJECT, STARTED, TEST_ROW, row_of
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, INCIDENT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least, same_nodeid
 
@@ -26,15 +27,6 @@ def test_key(event: dict[str, Any]) -> tuple:
 
 def _json(value: Any, empty: str) -> str:
     return json.dumps(value, sort_keys=True) if value else empty
-
-
-def _duration(event: dict[str, Any]) -> float | None:
-    """Setup, call and teardown together (those known)."""
-    get = event.get
-    setup, call, teardown = get("vpt.test.duration.setup"), get("vpt.test.duration.call"), get("vpt.test.duration.teardown")
-    if setup is None and call is None and teardown is None:
-        return None
-    return (setup or 0) + (call or 0) + (teardown or 0)
 
 
 class _Table:
@@ -81,29 +73,28 @@ CASES_CONFLICT = (
     "params = coalesce(excluded.params, test_cases.params) "
     f"WHERE excluded.first_seen < test_cases.first_seen OR {' OR '.join(map(_changed, ('line', 'suite', 'params')))}"
 )
-CASES = _Table(
-    "test_cases", TEST_CASE_COLUMNS, {"first_seen": "?"}, lambda e: (e["vpt.test.started_at"],), CASES_CONFLICT,
-)
-#: an attempt's columns after those copied from its event and its test id
+#: a test case's row from a test row: its columns, then its first sighting (the attempt's start)
+case_row = itemgetter(*(TEST_ROW.index(attribute) for attribute in TEST_CASE_COLUMNS.values()), STARTED)
+CASES = _Table("test_cases", TEST_CASE_COLUMNS, {"first_seen": "?"}, conflict=CASES_CONFLICT)
+#: an attempt's columns after those copied from its test row and its test id
 ATTEMPT_DERIVED = ("duration", "markers", "quarantined", "device_offline")
-
-
-def attempt_derived(e: dict[str, Any]) -> tuple:
-    """The values of ATTEMPT_DERIVED for a test event."""
-    return (_duration(e), _json(e.get("vpt.test.markers"), "[]"), int(bool(e.get("vpt.test.quarantined"))),
-            int(bool(e.get("vpt.device.offline"))))
-
-
-#: the columns of an attempt row: those copied from its event, its test id, then ATTEMPT_DERIVED
+#: the columns of an attempt row: those copied from its test row, its test id, then ATTEMPT_DERIVED
 ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
-_ATTEMPT_KEYS = tuple(ATTEMPT_COLUMNS.values())
+_COPIED = itemgetter(*(TEST_ROW.index(attribute) for attribute in ATTEMPT_COLUMNS.values()))
+_SETUP, _CALL, _TEARDOWN, _MARKERS, _QUARANTINED, _OFFLINE = (TEST_ROW.index(attribute) for attribute in (
+    "vpt.test.duration.setup", "vpt.test.duration.call", "vpt.test.duration.teardown", "vpt.test.markers",
+    "vpt.test.quarantined", "vpt.device.offline"))
 #: an attempt row's values queued for the daily rollup (PENDING_COLUMNS)
 pending_row = itemgetter(*(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))
 
 
-def attempt_row(event: dict[str, Any], test_id: int) -> tuple:
-    """The values of ATTEMPT_ROW for a test event."""
-    return (*map(event.get, _ATTEMPT_KEYS), test_id, *attempt_derived(event))
+def attempt_row(row: tuple, test_id: int) -> tuple:
+    """The values of ATTEMPT_ROW for a test row: setup, call and teardown together are its
+    duration (those known; None if none is)."""
+    setup, call, teardown = row[_SETUP], row[_CALL], row[_TEARDOWN]
+    duration = None if setup is None and call is None and teardown is None else (setup or 0) + (call or 0) + (teardown or 0)
+    return (*_COPIED(row), test_id, duration, _json(row[_MARKERS], "[]"), 1 if row[_QUARANTINED] else 0,
+            1 if row[_OFFLINE] else 0)
 
 
 _ATTEMPT_KEY = itemgetter(ATTEMPT_ROW.index("run_id"), ATTEMPT_ROW.index("event_id"))
@@ -146,23 +137,33 @@ def _tells_news(row: tuple, stored: tuple | None) -> bool:
     if stored is None:
         return True
     _, first_seen, suite, line, params = stored
-    return row[7] < first_seen or any(
+    return row[-1] < first_seen or any(
         new is not None and new != old for new, old in ((row[2], suite), (row[5], line), (row[6], params)))
 
 
-def write_tests(conn: Any, tests: list[dict[str, Any]]) -> None:
-    """Test events not stored yet: their test cases (those with news: a test seen before
-    costs one lookup, no write), then their attempts, queued for the daily rollup."""
-    rows = CASES.rows(tests)
+def write_tests(conn: Any, tests: list[tuple]) -> None:
+    """Test rows not stored yet (see test_rows): their test cases (those with news: a test
+    seen before costs one lookup, no write), then their attempts, queued for the daily rollup."""
+    rows = list(map(case_row, tests))
     cases = stored_cases(conn, {(row[0], row[1]) for row in rows})
     news = [row for row in rows if _tells_news(row, cases.get((row[0], row[1])))]
     if news:
         conn.executemany(CASES.sql, news)
         cases.update(stored_cases(conn, {(row[0], row[1]) for row in news if (row[0], row[1]) not in cases}))
-    attempts = [attempt_row(e, cases[e["vpt.project"], e["test.case.name"]][0]) for e in tests]
+    attempts = [attempt_row(test, cases[test[PROJECT], test[NODEID]][0]) for test in tests]
     attempts.sort(key=_ATTEMPT_KEY)  # in key order: fewer pages to find and write than at random
     conn.executemany(_INSERT_ATTEMPTS, attempts)
     conn.executemany(_INSERT_PENDING, [pending_row(row) for row in attempts])
+
+
+def write_test_rows(conn: Any, tests: list[tuple], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
+    """Write a batch of valid test rows through ``conn`` (inside the caller's transaction),
+    as write_events writes test events. Raises StoreConflict, before writing anything, if a
+    row names another project's run; a row whose attempt is stored already is skipped."""
+    ids.refuse_others(conn, ids.run_claims(tests), "runs", "run_id", "vpt.run.id")
+    unstored = ids.unstored_tests(conn, tests)
+    if unstored:
+        tests_writer(conn, unstored)
 
 
 _RUN_URLS = ("cicd.pipeline.run.url.full", "vcs.repository.url.full")
@@ -191,7 +192,7 @@ def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable
         ids.refuse_others(conn, by_type["incident"], "video_incidents", "event_id", "id")
     metrics = ids.unstored(conn, by_type["metric"], "metrics") if by_type["metric"] else []
     samples = ids.unstored(conn, by_type["device_sample"], "device_samples") if by_type["device_sample"] else []
-    tests = ids.unstored_tests(conn, by_type["test"]) if by_type["test"] else []
+    tests = ids.unstored_tests(conn, list(map(row_of, by_type["test"]))) if by_type["test"] else []
     if by_type["run"]:
         conn.executemany(_RUNS.sql, _RUNS.rows([_without_credentials(run, _RUN_URLS) for run in by_type["run"]]))
     if tests:

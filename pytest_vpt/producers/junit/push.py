@@ -2,8 +2,8 @@
 and emits one run through a sink, as ``pytest --vpt`` would have recorded it.
 
 A run is its start, every attempt of every test (numbered, the last one ``final``, the
-failed attempts before it ``rerun`` as the plugin records them) and its finish with the
-counts; the after-write step then judges the run (flakiness verdicts, quarantine) exactly
+failed attempts before it ``rerun`` as the plugin records them; handed to the sink as rows,
+``Sink.write_tests``, not one event each) and its finish with the counts; the after-write step then judges the run (flakiness verdicts, quarantine) exactly
 as it judges a ``pytest --vpt`` run.
 
 The run id is the caller's (``--run-id``: shards of one build give the same one and each
@@ -29,13 +29,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...events import DURATION_MAX, TIME_MAX, TIME_MIN, attempt_event, event_id, fit_node_id, run_event
-from ...sinks.base import SinkReport
+from ...events import (
+    DURATION_MAX, MESSAGE_MAX, NODE_ID_MAX, TEXT_MAX, TIME_MAX, TIME_MIN, cut_text, event_id, fit_node_id, run_event,
+)
+from ...sinks.base import TEST_ROW, SinkReport
 from ...store.changes import RunChanges
 from . import ReportedAttempt, ReportedTest, read_report
 
 PROGRESS_EVERY = 1000  # tests between two progress reports
 _OUTCOMES = ("passed", "failed", "error", "skipped")
+#: the values of an attempt's row (TEST_ROW) this module reads back
+_NODEID, _OUTCOME, _STARTED, _FINISHED = (TEST_ROW.index(name) for name in (
+    "test.case.name", "vpt.test.outcome", "vpt.test.started_at", "vpt.test.finished_at"))
 
 
 @dataclass
@@ -64,17 +69,17 @@ class PushResult:
     first: float = math.inf  # the earliest start and latest end of an attempt
     last: float = -math.inf
 
-    def add(self, events: list[dict[str, Any]]) -> None:
-        """Count one test's attempt events."""
-        final = events[-1]
+    def add(self, rows: list[tuple]) -> None:
+        """Count one test's attempts (its rows, see TEST_ROW)."""
+        final = rows[-1]
         self.tests += 1
-        self.attempts += len(events)
-        self.reruns += len(events) - 1
-        self.outcomes[final["vpt.test.outcome"]] += 1
-        if final["vpt.test.outcome"] == "passed" and len(events) > 1:
-            self.flaky.append(final["test.case.name"])
-        self.first = min(self.first, *(event["vpt.test.started_at"] for event in events))
-        self.last = max(self.last, *(event["vpt.test.finished_at"] for event in events))
+        self.attempts += len(rows)
+        self.reruns += len(rows) - 1
+        self.outcomes[final[_OUTCOME]] += 1
+        if final[_OUTCOME] == "passed" and len(rows) > 1:
+            self.flaky.append(final[_NODEID])
+        self.first = min(self.first, *(row[_STARTED] for row in rows))
+        self.last = max(self.last, *(row[_FINISHED] for row in rows))
 
     def to_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "files": self.files, "tests": self.tests, "attempts": self.attempts,
@@ -106,12 +111,11 @@ def push_reports(
     for path, tests in zip(paths, reports):
         file_time = _mtime(path)
         for test in tests:
-            events = _attempt_events(test, run_id, project, file_time, result.attempts)
-            if not events:
+            rows = _attempt_rows(test, run_id, project, file_time, result.attempts)
+            if not rows:
                 continue
-            for event in events:
-                sink.emit(event)
-            result.add(events)
+            sink.write_tests(rows)
+            result.add(rows)
             if on_progress is not None and result.tests % PROGRESS_EVERY == 0:
                 on_progress(result.tests)
     if on_progress is not None:
@@ -149,26 +153,29 @@ def _opened(path: Path) -> Iterator[ReportedTest]:
     return rest()
 
 
-def _attempt_events(test: ReportedTest, run_id: str, project: str, file_time: float, seq: int) -> list[dict[str, Any]]:
-    """The test's attempts as the plugin records them: numbered from 1, the last final, a
-    failed or erroring attempt before it a ``rerun``."""
+def _attempt_rows(test: ReportedTest, run_id: str, project: str, file_time: float, seq: int) -> list[tuple]:
+    """The test's attempts as the plugin records them (numbered from 1, the last final, a
+    failed or erroring attempt before it a ``rerun``), as rows: each the values of the event
+    ``events.attempt_event`` builds, in TEST_ROW order."""
     nodeid = fit_node_id(test.nodeid)
     attempts = test.attempts or []
     key = hashlib.blake2b(f"{run_id}\x1f{nodeid}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    events = []
+    suite = cut_text(test.suite, TEXT_MAX) or test.file
+    function = cut_text(test.name, NODE_ID_MAX)
+    line = test.line if isinstance(test.line, int) and test.line > 0 else None
+    rows = []
     for number, attempt in enumerate(attempts, start=1):
         final = number == len(attempts)
-        outcome = _outcome(attempt, final)
         started = _time(attempt.started_at, file_time)
         duration = _duration(attempt.duration)
-        events.append(attempt_event(
-            f"junit-{key}-{number}", run_id=run_id, project=project, nodeid=nodeid,
-            outcome=outcome, attempt=number, final=final, started_at=started,
-            finished_at=min(started + (duration or 0.0), TIME_MAX), path=test.file, function=test.name,
-            line=test.line if isinstance(test.line, int) and test.line > 0 else None, call=duration,
-            error_type=attempt.error_type, error_message=attempt.message, seq=seq + number, suite=test.suite,
+        finished = max(min(started + (duration or 0.0), TIME_MAX), started)
+        rows.append((
+            f"junit-{key}-{number}", run_id, project, nodeid, suite, test.file, function, line, None, None,
+            _outcome(attempt, final), number, final, started, finished, None, duration, None,
+            cut_text(attempt.error_type, TEXT_MAX), cut_text(attempt.message, MESSAGE_MAX), None, seq + number,
+            None, None, None, None,
         ))
-    return events
+    return rows
 
 
 def _outcome(attempt: ReportedAttempt, final: bool) -> str:
