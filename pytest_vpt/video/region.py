@@ -45,6 +45,7 @@ class Grid:
         self.rows = slice(top, top + rows, self.step)
         self.cols = slice(left, left + cols, self.step)
         shape = (len(range(top, top + rows, self.step)), len(range(left, left + cols, self.step)))
+        self.shape = shape  # rows, columns of a sample
         self.keep: np.ndarray | None = None
         if region.ignore:
             keep = np.ones(shape, bool)
