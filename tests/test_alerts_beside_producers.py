@@ -126,6 +126,27 @@ def test_no_alerts_sends_nothing_and_a_server_is_left_to_its_own_loop(tmp_path, 
     assert texts(slack) == []
 
 
+def test_the_python_api_runs_the_rules_beside_a_monitor(tmp_path, slack, monkeypatch) -> None:
+    from pytest_vpt.alerts.beside import RulesBeside
+    from pytest_vpt.devices import parse_devices
+    from pytest_vpt.producers.monitor import Monitor, run_until_signalled
+    from pytest_vpt.sinks import open_sink
+
+    listener = TcpListener()
+    listener.stop()  # offline from the first probe
+    monkeypatch.setenv("SLACK_WEBHOOK", slack.slack_url("ops"))
+    (tmp_path / "vpt.yaml").write_text(RULES)
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    devices = parse_devices([{"id": "stb-1", "probe": {"type": "tcp", "host": "127.0.0.1", "port": listener.port},
+                              "interval": 0.2, "timeout": 0.1}], "test")
+    beside = RulesBeside(url, tmp_path)
+    assert beside.enabled and beside.every == 1.0
+    status = run_until_signalled(Monitor(devices, open_sink(url, tmp_path), "lab", 0.2, beside), 6.0, lambda s: None)
+    assert texts(slack) == ["FIRING critical: Device Offline"]
+    assert "1 firing" in status.beside
+    assert RulesBeside(url, tmp_path / "elsewhere").enabled is False  # no alerts: section, nothing runs
+
+
 def evaluator(history: History) -> Evaluator:
     return Evaluator(history, RuleSet(from_mapping([], "test", builtin=True), {}), {})
 
