@@ -26,10 +26,10 @@ from .detectors.bitrate import BitrateMeter, BitrateReport
 from .detectors.black import BlackCheck, is_black
 from .detectors.drops import DropCounter, DropsReport
 from .detectors.freeze import FreezeCheck, FreezeState
-from .detectors.subtitles import SubtitleCheck, read_text, text_lines
+from .detectors.subtitles import SubtitleCheck, SubtitleTracker, read_lines
 from .incidents import Incident, Runs
 from .region import Grid, Region
-from .sources import Source, SourceError, open_source
+from .sources import Source, SourceError, SubtitleStream, open_source
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,11 @@ DEFAULT_CHECKS = ("black", "freeze", "drops", "bitrate")
 class SubtitlesReport:
     intervals: list[tuple[float, float | None]]  # (start, end) seconds a line of text was shown (end None: at the end)
     share: float  # of the time analysed
-    texts: list[str] = field(default_factory=list)  # with ocr: each interval's first text
+    texts: list[str] = field(default_factory=list)  # with ocr: each interval's first text; a stream's: each cue's
+    origin: str = "pixels"  # "pixels" (seen in the picture) or "stream" (the container's subtitle stream)
+    language: str | None = None  # the stream's language (ISO 639-2, as the container says)
+    codec: str | None = None  # the stream's codec: mov_text, subrip, ass, webvtt, ...
+    streams: list[SubtitleStream] = field(default_factory=list)  # every subtitle stream of the container
 
 
 @dataclass
@@ -141,9 +145,8 @@ class _Analysis:
         self.drops: DropCounter | None = None
         self.meter = BitrateMeter(checks["bitrate"].floor_kbps) if "bitrate" in checks else None
         subtitles = checks.get("subtitles")
-        self.subtitles = Runs("subtitles", subtitles.min_duration, uncertainty) if subtitles else None
+        self.subtitles = SubtitleTracker(subtitles) if subtitles else None
         self.next_look = 0.0
-        self.texts: list[str] = []
         self.current = None
         for runs in (self.black, self.freeze):
             if runs is not None and self.thumbnails is not None:
@@ -216,12 +219,7 @@ class _Analysis:
                 runs.finish(duration)
         incidents = sorted((self.black.incidents if self.black else []) + (self.freeze.incidents if self.freeze else []),
                            key=lambda incident: incident.start)
-        subtitles = None
-        if self.subtitles is not None:
-            self.subtitles.finish(duration)
-            shown = [(i.start, i.end) for i in self.subtitles.incidents]
-            subtitles = SubtitlesReport(shown, sum(i.duration for i in self.subtitles.incidents) / duration if duration else 0,
-                                        self.texts)
+        subtitles = self._subtitles(duration) if self.subtitles is not None else None
         frozen = [(incident.start_frame, incident.end_frame) for incident in incidents]
         drops = self.drops.report(duration, frozen) if self.drops is not None else None
         bitrate = self.meter.report() if self.meter is not None else None
@@ -235,16 +233,30 @@ class _Analysis:
 
     def _look_for_text(self, frame: Any) -> None:
         check: SubtitleCheck = self.checks["subtitles"]
+        if check.stream and self.source.subtitle_streams:  # the container's stream tells: no need to look
+            self.next_look = float("inf")
+            return
         self.next_look = frame.time + check.every
         region, (height, width) = check.region, frame.luma.shape
         step = max(1, width // 960)
         band = np.ascontiguousarray(frame.luma[int(region.y * height):int((region.y + region.height) * height):step,
                                                int(region.x * width):int((region.x + region.width) * width):step])
-        shown = bool(text_lines(band, check.contrast))
-        starting = shown and self.subtitles.start is None
-        self.subtitles.update(shown, frame.time, frame.index)
-        if starting and check.ocr:
-            self.texts.append(read_text(band))
+        self.subtitles.look(band, frame.time)
+
+    def _subtitles(self, duration: float) -> SubtitlesReport:
+        """The subtitles seen (or, when the container has a subtitle stream, its cues)."""
+        check: SubtitleCheck = self.checks["subtitles"]
+        streams = self.source.subtitle_streams
+        if check.stream and streams:
+            chosen = next((s for s in streams if s.language == check.lang and s.cues), None) or \
+                next((s for s in streams if s.cues), streams[0])
+            shown = [(cue.start, cue.end) for cue in chosen.cues]
+            return SubtitlesReport(shown, shown_share(shown, duration), [cue.text for cue in chosen.cues], "stream",
+                                   chosen.language, chosen.codec, streams)
+        seen = self.subtitles.intervals(duration)
+        shown = [(start, end) for start, end, _ in seen]
+        texts = [read_lines(lines, check.lang) for _, _, lines in seen] if check.ocr else []
+        return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=streams)
 
     def _thumbnail(self, kind: str) -> Any:
         def save(time: float, index: int) -> str | None:
@@ -268,6 +280,18 @@ def _ended_early(source: Source, duration: float, interval: float) -> str | None
     if declared and duration < declared - max(3 * interval, 0.1):
         return f"shorter than the {declared:.1f} s its container declares"
     return None
+
+
+def shown_share(intervals: list[tuple[float, float | None]], duration: float) -> float:
+    """The share of ``duration`` the intervals cover (an end None: to the end), overlaps once."""
+    if duration <= 0:
+        return 0.0
+    covered, reached = 0.0, 0.0
+    for start, end in sorted((max(0.0, a), min(duration, duration if b is None else b)) for a, b in intervals):
+        if end > reached:
+            covered += end - max(start, reached)
+            reached = end
+    return min(1.0, covered / duration)
 
 
 def quality_score(duration: float, frames: int, incidents: list[Incident], drops: DropsReport | None,

@@ -7,6 +7,10 @@ Files, streams and devices are read through PyAV (FFmpeg); its packets also give
 bitrate. A source that cannot be read raises :class:`SourceError` naming it, within the
 timeout. A stream is named (in errors, reports, incidents) without the credentials of its URL.
 
+A file's subtitle streams (mov_text in MP4; SubRip, ASS, WebVTT in Matroska; whatever
+FFmpeg's demuxer exposes as a subtitle stream) are listed with their language and codec when
+it is opened, and their cues (start, end, text) are read with the frames.
+
 A file also says whether it was cut short: once its frames are read, ``truncated`` gives the
 reason when the data ended inside a packet, and ``declared_duration`` is the duration its
 container's header announces (mp4/mov, Matroska/WebM, AVI), to compare with what was read.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +58,30 @@ class Packet:
     size: int
 
 
+@dataclass
+class Cue:
+    """One subtitle of a stream: shown from ``start`` to ``end`` seconds (None: not said)."""
+
+    start: float
+    end: float | None
+    text: str  # plain text, lines joined by a newline ("" for a bitmap subtitle)
+
+
+@dataclass
+class SubtitleStream:
+    """A subtitle stream of the container, and the cues read from it so far."""
+
+    index: int  # the stream's index in the container
+    language: str | None  # as the container says (ISO 639-2: eng, deu), None: not said
+    codec: str  # mov_text, subrip, ass, webvtt, dvd_subtitle, ...
+    cues: list[Cue] = field(default_factory=list)
+
+
+_MAX_CUES = 100_000  # per stream: a subtitle a second for more than a day
+_MAX_CUE_TEXT = 2_000  # characters kept of a cue
+_ASS_OVERRIDE = re.compile(r"\{[^}]*\}")
+
+
 class Source(ABC):
     """Frames from somewhere; ``packets`` receives the compressed packets where there are any."""
 
@@ -63,6 +91,7 @@ class Source(ABC):
     height: int = 0
     declared_duration: float | None = None  # seconds, as the container's header says (None: not declared)
     truncated: str | None = None  # once the frames are read: why the data ended early, if it did
+    subtitle_streams: tuple[SubtitleStream, ...] = ()  # the container's, their cues read with the frames
 
     @abstractmethod
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
@@ -141,6 +170,9 @@ class AVSource(Source):
         self.width, self.height = codec.width, codec.height
         self._file = Path(target) if not device and not _STREAM.match(target) else None
         self.declared_duration = _declared_duration(self._container, self._stream)
+        self._subtitles = {stream.index: SubtitleStream(stream.index, stream.language, stream.codec_context.name)
+                           for stream in self._container.streams.subtitles if stream.codec_context is not None}
+        self.subtitle_streams = tuple(self._subtitles.values())
 
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
         import av
@@ -148,8 +180,13 @@ class AVSource(Source):
         stream, base = self._stream, self._stream.time_base
         first: float | None = None
         index, cut = 0, False
+        origin = float(stream.start_time * base) if stream.start_time is not None else 0.0
+        subtitles = [s for s in self._container.streams.subtitles if s.index in self._subtitles]
         try:
-            for packet in self._container.demux(stream):
+            for packet in self._container.demux(stream, *subtitles):
+                if packet.stream.index != stream.index:
+                    self._read_cue(packet, origin)
+                    continue
                 if packet.size:
                     cut = packet.is_corrupt
                 if packets is not None and packet.size and packet.pts is not None:
@@ -162,6 +199,25 @@ class AVSource(Source):
         except av.FFmpegError as exc:
             raise SourceError(f"{self.name}: cannot be decoded after {index} frames: {_reason(exc)}") from None
         self.truncated = "its last packet is cut short" if cut else self._cut_transport_packet()
+
+    def _read_cue(self, packet: Any, origin: float) -> None:
+        """The cues of a subtitle packet, kept with its stream (one that cannot be decoded is skipped)."""
+        import av
+
+        track = self._subtitles[packet.stream.index]
+        if not packet.size or packet.pts is None or len(track.cues) >= _MAX_CUES:
+            return
+        try:
+            decoded = packet.decode()
+        except av.FFmpegError:
+            return
+        start = float(packet.pts * packet.time_base) - origin
+        for subtitle in decoded:
+            for item in getattr(subtitle, "rects", None) or [subtitle]:
+                ends = getattr(subtitle, "end_display_time", 0)
+                length = float(packet.duration * packet.time_base) if packet.duration else ends / 1000 if ends else None
+                track.cues.append(Cue(round(start, 6), None if length is None else round(start + length, 6),
+                                      _cue_text(item)))
 
     def _cut_transport_packet(self) -> str | None:
         """An MPEG-TS file whose size is no whole number of packets was cut inside one."""
@@ -195,6 +251,14 @@ def _luma(frame: Any) -> np.ndarray:
 
 def _full_range(frame: Any) -> bool:
     return frame.format.name.startswith("yuvj") or frame.format.name == "gray" or int(frame.color_range or 0) == 2
+
+
+def _cue_text(subtitle: Any) -> str:
+    """A decoded subtitle's plain text: an ASS dialogue without its style overrides, or a text one's."""
+    raw = getattr(subtitle, "dialogue", None) or getattr(subtitle, "text", None) or b""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    text = _ASS_OVERRIDE.sub("", text).replace("\\N", "\n").replace("\\n", "\n")
+    return text.strip()[:_MAX_CUE_TEXT]
 
 
 def _reason(exc: BaseException) -> str:

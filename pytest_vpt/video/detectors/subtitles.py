@@ -1,11 +1,38 @@
-"""Subtitle presence without OCR: text-like lines in a band of the frame (the bottom quarter
-by default). Text is strokes of high contrast: the horizontal gradient is strong, strokes
-closed horizontally make a line-shaped blob (wide, not tall, with space above and below).
-Checked a few times a second; a line that stays ``min_duration`` makes a subtitle interval.
-With ``ocr=True`` and Tesseract installed, the band of each interval's first frame is read."""
+"""Subtitle presence without OCR: still, bright text lines that appear abruptly in a band of
+the frame (the bottom quarter by default).
+
+Each look (a few times a second) takes the band's luma (at most ~960 pixels wide) and:
+
+1. Strokes: pixels at least ``bright`` (white and yellow text both are, in luma) and at least
+   ``contrast`` levels above the band's morphological opening (a white top-hat as wide as a
+   tenth of the band's height). A stroke is thin and brighter than what borders it: an
+   outline, a drop shadow, the semi-opaque box under the text (the contrast is to the box),
+   or a dark or flat picture. Wide bright areas (sky, a lit wall) are not strokes.
+2. Lines: the strokes closed horizontally into blobs; a line is a blob of text's shape (a
+   tenth to 60 % of the band high, at least 2.5 times as wide as high), its strokes filling
+   12-65 % of it, with many strokes across it (text alternates stroke and gap every few
+   pixels), of one colour (the strokes' luma spread is small), clear of the frame's left and
+   right edges and centred (or at least half as wide as the frame): a channel logo in a
+   corner, a clock or a timecode box in a corner, a ticker running off both edges are not.
+3. Time: each line is followed from look to look. It stays *still* (its strokes the same,
+   every cell of it, against the look before), or it *switches* (most of it changed: a new
+   line began), or it changes in place (a timecode's counting digits, scrolling credits, a
+   ticker that slid by less than its text's pitch): a line so changed is never a subtitle.
+   A subtitle is a line that appeared abruptly (from nothing, or as a switch) and stayed
+   still from ``min_duration`` to ``max_duration`` (7 s is the usual upper limit of a
+   subtitle; a logo or a lower third stays much longer).
+
+Intervals are the union of the subtitle lines' times (two lines shown together are one
+interval; a switch starts a new one), from the first look that saw them to the first that did
+not. The cost is one top-hat, one closing and a labelling of a small band: about 1-2 ms a
+look. With ``ocr=True``, each interval's strokes (dark on white, upsampled 3x) are read by
+Tesseract in ``lang``.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
@@ -15,48 +42,230 @@ import numpy as np
 
 from ..region import Region
 
+_LANG = re.compile(r"^[A-Za-z0-9_]{2,20}(\+[A-Za-z0-9_]{2,20}){0,4}$")
+
 
 @dataclass(frozen=True)
 class SubtitleCheck:
     region: Region = field(default_factory=Region.bottom)
     every: float = 0.2  # seconds between looks
-    min_duration: float = 0.4  # seconds a line stays to count as a subtitle
-    contrast: int = 60  # luma levels across a stroke's edge
+    min_duration: float = 0.4  # seconds a line stays still to count as a subtitle
+    max_duration: float = 10.0  # seconds: a line still for longer is a logo or a caption, not a subtitle
+    contrast: int = 60  # luma levels a stroke is above what borders it
+    bright: int = 150  # luma a stroke reaches (white ~235, yellow ~210 in video range)
     ocr: bool = False  # read the text with Tesseract (must be installed)
+    lang: str = "eng"  # Tesseract's language(s) for ocr: eng, deu, eng+deu
+    stream: bool = True  # report a subtitle stream of the container when there is one (False: the pixels)
 
     def __post_init__(self) -> None:
-        if self.every <= 0 or self.min_duration < 0 or not 0 < self.contrast < 256:
-            raise ValueError("subtitles: every > 0, min_duration >= 0, contrast in 1-255")
-        if self.ocr and shutil.which("tesseract") is None:
-            raise ValueError("subtitles: ocr=True needs Tesseract (apt install tesseract-ocr)")
+        if self.every <= 0 or self.min_duration < 0 or not 0 < self.contrast < 256 or not 0 <= self.bright < 256:
+            raise ValueError("subtitles: every > 0, min_duration >= 0, contrast in 1-255, bright in 0-255")
+        if self.max_duration <= self.min_duration:
+            raise ValueError(f"subtitles: max_duration {self.max_duration} must be above "
+                             f"min_duration {self.min_duration}")
+        if not isinstance(self.lang, str) or not _LANG.match(self.lang):
+            raise ValueError(f"subtitles: lang {self.lang!r} is not a Tesseract language (eng, deu, eng+deu)")
+        if self.ocr:
+            if shutil.which("tesseract") is None:
+                raise ValueError("subtitles: ocr=True needs Tesseract (apt install tesseract-ocr)")
+            there = tesseract_languages()
+            missing = [name for name in self.lang.split("+") if name not in there]
+            if missing:
+                raise ValueError(f"subtitles: Tesseract has no language {', '.join(missing)} "
+                                 f"(it has: {', '.join(there) or 'none'})")
 
 
-def text_lines(band: np.ndarray, contrast: int) -> list[tuple[int, int, int, int]]:
-    """The text-like lines of a gray band: (x, y, width, height) each."""
+@functools.lru_cache(maxsize=4)
+def _languages(program: str) -> tuple[str, ...]:
+    result = subprocess.run([program, "--list-langs"], capture_output=True, timeout=30)
+    lines = result.stdout.decode("utf-8", "replace").splitlines()
+    return tuple(sorted(line.strip() for line in lines[1:] if line.strip() and line.strip() != "osd"))
+
+
+def tesseract_languages() -> tuple[str, ...]:
+    """The languages the Tesseract on PATH can read (without ``osd``)."""
+    program = shutil.which("tesseract")
+    return _languages(program) if program else ()
+
+
+@dataclass
+class Line:
+    x: int
+    y: int
+    w: int
+    h: int
+    strokes: np.ndarray  # the line's stroke mask (bool, h x w)
+
+    def overlap(self, other: Line) -> float:
+        """Intersection over union of the two boxes."""
+        w = min(self.x + self.w, other.x + other.w) - max(self.x, other.x)
+        h = min(self.y + self.h, other.y + other.h) - max(self.y, other.y)
+        if w <= 0 or h <= 0:
+            return 0.0
+        return w * h / (self.w * self.h + other.w * other.h - w * h)
+
+
+def stroke_mask(band: np.ndarray, contrast: int, bright: int) -> np.ndarray:
+    """Thin bright strokes of a gray band: bright, and ``contrast`` above the band's opening."""
+    size = max(5, band.shape[0] // 10) | 1
+    tophat = cv2.morphologyEx(band, cv2.MORPH_TOPHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    return (tophat >= contrast) & (band >= bright)
+
+
+def text_lines(band: np.ndarray, contrast: int, bright: int = 150) -> list[Line]:
+    """The text-like lines of a gray band (see the module's docstring, step 2)."""
     height, width = band.shape
-    gradient = cv2.morphologyEx(band, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-    strokes = (gradient >= contrast).astype(np.uint8)
-    join = max(3, width // 60)
-    closed = cv2.morphologyEx(strokes, cv2.MORPH_CLOSE, np.ones((3, join), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    strokes = stroke_mask(band, contrast, bright)
+    join = max(3, height // 6)  # about a word's gap
+    closed = cv2.morphologyEx(strokes.view(np.uint8), cv2.MORPH_CLOSE, np.ones((1, join), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
     lines = []
-    for x, y, w, h, area in stats[1:count]:
-        if not (0.08 * height <= h <= 0.6 * height and w >= 4 * h and w >= 0.1 * width):
+    for x, y, w, h, _area in stats[1:count]:
+        if not (0.08 * height <= h and w >= 0.1 * width):
             continue
-        fill = strokes[y:y + h, x:x + w].mean()
-        margin = max(2, h // 3)  # a line of text has calm rows above and below it
-        above = strokes[max(0, y - margin):y, x:x + w]
-        below = strokes[y + h:y + h + margin, x:x + w]
-        calm = all(part.size == 0 or part.mean() < fill / 3 for part in (above, below))
-        if 0.12 <= fill <= 0.75 and area >= 0.5 * w * h and calm:
-            lines.append((int(x), int(y), int(w), int(h)))
+        if x <= 0.02 * width or x + w >= 0.98 * width:  # runs off an edge: a ticker
+            continue
+        if abs(x + w / 2 - width / 2) > 0.2 * width and w < 0.5 * width:  # off centre: a logo, a clock
+            continue
+        y, h = _text_rows(strokes[y:y + h, x:x + w], y)  # a detail of the picture touching the text is not it
+        if not (0.08 * height <= h <= 0.6 * height and w >= 2.5 * h):
+            continue
+        mask = strokes[y:y + h, x:x + w]
+        fill = mask.mean()
+        if not 0.12 <= fill <= 0.65:
+            continue
+        middle = mask[h // 4: h - h // 4 or 1]
+        crossings = np.count_nonzero(middle[:, 1:] & ~middle[:, :-1]) / max(1, len(middle))
+        if crossings < 0.6 * w / h:  # text crosses a stroke about every half of its height
+            continue
+        lines.append(Line(int(x), int(y), int(w), int(h), mask.copy()))
     return lines
 
 
-def read_text(band: np.ndarray) -> str:
-    """The band's text as Tesseract reads it (upsampled 3x, one block of text)."""
+def _text_rows(mask: np.ndarray, top: int) -> tuple[int, int]:
+    """The rows of a blob where its strokes are dense (a fifth of the densest row's or more),
+    the longest run of them: (first row, count)."""
+    counts = mask.sum(axis=1)
+    dense = counts >= 0.2 * counts.max()
+    best, start, run = (0, 0), 0, 0
+    for row, keep in enumerate(dense):
+        start, run = (start, run + 1) if keep else (row + 1, 0)
+        if run > best[1]:
+            best = (start, run)
+    return top + best[0], best[1]
+
+
+def persistence(before: Line, strokes: np.ndarray, near: np.ndarray) -> tuple[float, float]:
+    """How much of ``before``'s strokes are still there: the share over the whole line in
+    ``strokes`` (the band's now), and the least share over cells of the line's height in
+    ``near`` (those grown by a pixel: where a timecode's digits count, or a ticker slid,
+    little is left)."""
+    box = slice(before.y, before.y + before.h), slice(before.x, before.x + before.w)
+    whole = (before.strokes & strokes[box]).sum() / max(1, before.strokes.sum())
+    kept = before.strokes & near[box]
+    cell = max(4, before.h)
+    inked = np.add.reduceat(before.strokes.sum(axis=0), np.arange(0, before.w, cell))
+    left = np.add.reduceat(kept.sum(axis=0), np.arange(0, before.w, cell))
+    counted = inked >= 0.5 * inked.mean()  # a cell of a few stray strokes (the picture's) does not count
+    least = (left[counted] / inked[counted]).min() if counted.any() else 1.0
+    return float(whole), float(least)
+
+
+@dataclass
+class _Track:
+    line: Line
+    start: float
+    abrupt: bool  # appeared from nothing or as a switch
+    band: np.ndarray | None = None  # the band where it began (kept for OCR)
+    end: float | None = None
+
+
+class SubtitleTracker:
+    """Follows the text lines of the looks at a band and tells the subtitles' intervals."""
+
+    STILL_WHOLE = 0.8  # at least this share of the line's strokes still there, and
+    STILL = 0.7  # at least this share of every cell's: the same line
+    IN_PLACE = 0.5  # at least this share of the whole line's strokes still there, but not still: changed in place
+
+    def __init__(self, check: SubtitleCheck) -> None:
+        self.check = check
+        self.live: list[_Track] = []
+        self.done: list[_Track] = []
+
+    def look(self, band: np.ndarray, time: float) -> bool:
+        """The band at ``time``; true if a line that may be a subtitle shows."""
+        check = self.check
+        strokes = stroke_mask(band, check.contrast, check.bright)
+        near = cv2.dilate(strokes.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+        found = text_lines(band, check.contrast, check.bright)
+        kept: list[_Track] = []
+        claimed: set[int] = set()
+        for track in self.live:
+            whole, least = persistence(track.line, strokes, near)
+            at = [i for i, line in enumerate(found) if i not in claimed and _covers(track.line, line)]
+            if whole >= self.STILL_WHOLE and least >= self.STILL:
+                line = track.line
+                line.strokes &= near[line.y:line.y + line.h, line.x:line.x + line.w]  # the picture's strays drop out
+                kept.append(track)
+                claimed.update(at)
+                continue
+            self._end(track, time)
+            if whole >= self.IN_PLACE and at:  # changed in place: what follows is no new line
+                kept.append(_Track(found[at[0]], time, False))
+                claimed.update(at)
+        for index, line in enumerate(found):
+            if index not in claimed:
+                kept.append(_Track(line, time, True, band.copy() if check.ocr else None))
+        self.live = kept
+        return any(track.abrupt for track in kept)
+
+    def _end(self, track: _Track, time: float) -> None:
+        track.end = time
+        self.done.append(track)
+
+    def intervals(self, end: float) -> list[tuple[float, float | None, list[_Track]]]:
+        """The subtitles' intervals once the source ended at ``end`` (an interval's end None:
+        still shown at the end), each with its lines."""
+        for track in self.live:
+            self.done.append(track)  # end None: shown until the end
+        self.live = []
+        subtitles = [track for track in self.done if track.abrupt and
+                     self.check.min_duration <= (end if track.end is None else track.end) - track.start
+                     <= self.check.max_duration]
+        merged: list[tuple[float, float | None, list[_Track]]] = []
+        for track in sorted(subtitles, key=lambda track: track.start):
+            if merged and track.start < (end if merged[-1][1] is None else merged[-1][1]) - 1e-9:
+                start, last, lines = merged[-1]
+                later = None if last is None or track.end is None else max(last, track.end)
+                merged[-1] = (start, later, lines + [track])
+            else:
+                merged.append((track.start, track.end, [track]))
+        return merged
+
+
+def _covers(line: Line, other: Line) -> bool:
+    """``other`` lies mostly within ``line``'s rows and columns (the same line, seen again)."""
+    w = min(line.x + line.w, other.x + other.w) - max(line.x, other.x)
+    h = min(line.y + line.h, other.y + other.h) - max(line.y, other.y)
+    return w > 0 and h > 0 and w * h >= 0.5 * other.w * other.h
+
+
+def read_lines(tracks: list[_Track], lang: str = "eng") -> str:
+    """The text of an interval's lines, read by Tesseract from their strokes where they began."""
+    first = min(tracks, key=lambda track: track.start)
+    if first.band is None:
+        return ""
+    top = max(0, min(t.line.y for t in tracks) - first.line.h // 2)
+    bottom = max(t.line.y + t.line.h for t in tracks) + first.line.h // 2
+    left = max(0, min(t.line.x for t in tracks) - first.line.h)
+    right = max(t.line.x + t.line.w for t in tracks) + first.line.h
+    return read_text(first.band[top:bottom, left:right], lang)
+
+
+def read_text(band: np.ndarray, lang: str = "eng") -> str:
+    """The text of a gray band as Tesseract reads it (upsampled 3x, one block of text)."""
     large = cv2.resize(band, None, fx=3, fy=3, interpolation=cv2.INTER_LINEAR)
     ok, png = cv2.imencode(".png", large)
-    result = subprocess.run(["tesseract", "stdin", "stdout", "--psm", "6"], input=png.tobytes(),
+    result = subprocess.run(["tesseract", "stdin", "stdout", "-l", lang, "--psm", "6"], input=png.tobytes(),
                             capture_output=True, timeout=30)
-    return result.stdout.decode("utf-8", "replace").strip()
+    return " ".join(result.stdout.decode("utf-8", "replace").split())

@@ -1,0 +1,183 @@
+"""Pictures with subtitles in the common styles, and with what is not a subtitle (a channel
+logo, a ticker, a running timecode, rolling credits), over real photographs (tests/photos.py):
+the frames that tests/video_clips.py's ``encode`` makes clips of. Text is drawn with the
+font Pillow ships (``ImageFont.load_default(size)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from photos import photo
+
+W, H = 320, 240
+STYLES = ("white_outline", "yellow_outline", "drop_shadow", "box", "plain", "two_lines")
+BACKDROPS = ("flat", "dark", "busy")
+NEGATIVES = ("logo", "ticker", "timecode", "credits", "stills")
+WHITE, YELLOW = (245, 245, 245), (250, 225, 20)
+LINES = ("Where were you last night?", "At the station, waiting.", "Nobody saw me leave.", "I know what you did.",
+         "Then why ask me?", "Because I need to hear it.")
+
+
+@lru_cache(maxsize=8)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size)
+
+
+@lru_cache(maxsize=16)
+def _photo(name: str, width: int, height: int) -> np.ndarray:
+    return photo(name, width, height)
+
+
+def backdrop(kind: str, index: int, seed: int = 0, width: int = W, height: int = H, pan: bool = True) -> np.ndarray:
+    """A picture to put text over: ``flat`` (one colour), ``dark`` (a photograph graded to
+    night) or ``busy`` (a detailed photograph); the photographs pan slowly (a Ken Burns move,
+    unless ``pan`` is false) and cut to the next one every 5 s (150 frames)."""
+    if kind == "flat":
+        return np.full((height, width, 3), ((70, 90, 120), (40, 40, 40), (120, 100, 80))[seed % 3], np.uint8)
+    names = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "gravel.png",
+             "grass.png", "coins.png")
+    large = _photo(names[(seed + index // 150) % len(names)], width + 60, height + 40)
+    shift = (index // 2) % 60 if pan else 30
+    image = np.ascontiguousarray(large[20:20 + height, shift:shift + width])
+    if kind == "dark":
+        image = (image.astype(np.float32) * 0.25).astype(np.uint8)
+    return image
+
+
+def _draw(image: np.ndarray, draw: Callable[[ImageDraw.ImageDraw, Image.Image], None]) -> np.ndarray:
+    picture = Image.fromarray(image)
+    draw(ImageDraw.Draw(picture), picture)
+    return np.asarray(picture).copy()
+
+
+def subtitle(image: np.ndarray, text: str, style: str, size: int | None = None) -> np.ndarray:
+    """``image`` with ``text`` as a subtitle in ``style`` (one of STYLES), centred near the
+    bottom, ``size`` pixels high (default: 7 % of the picture's height)."""
+    if style not in STYLES:
+        raise ValueError(f"unknown style {style!r}")
+    height, width = image.shape[:2]
+    size = size or round(height * 0.07)
+    scale = max(1, round(size / 17))
+    lines = [text, LINES[(LINES.index(text) + 1) % len(LINES)] if text in LINES else text] if style == "two_lines" \
+        else [text]
+    face = font(size)
+    step = size + 5 * scale
+    top = height - height // 14 - step * len(lines)
+    boxes = []
+    for number, line in enumerate(lines):
+        left, _, right, _ = face.getbbox(line)
+        boxes.append(((width - (right - left)) // 2, top + number * step, right - left))
+    colour = YELLOW if style == "yellow_outline" else WHITE
+    if style == "box":  # a semi-opaque black box darkens the picture under the text
+        x0 = min(x for x, _, _ in boxes) - 6
+        x1 = max(x + w for x, _, w in boxes) + 6
+        y0, y1 = top - 3, top + step * len(lines) + 2
+        image = image.copy()
+        image[y0:y1, x0:x1] = (image[y0:y1, x0:x1] * 0.35).astype(np.uint8)
+    if style == "drop_shadow":  # a soft dark shadow down and right, no outline
+        shadow = _draw(np.zeros_like(image), lambda d, _: [
+            d.text((x + 2 * scale, y + 2 * scale), line, font=face, fill=(255, 255, 255))
+            for (x, y, _), line in zip(boxes, lines)])
+        alpha = cv2.GaussianBlur(shadow[..., 0].astype(np.float32) / 255, (0, 0), scale)[..., None] * 0.85
+        image = (image * (1 - alpha)).astype(np.uint8)
+    outline = 2 * scale if style in ("white_outline", "yellow_outline", "two_lines") else 0
+
+    def write(d: ImageDraw.ImageDraw, _: Image.Image) -> None:
+        for (x, y, _), line in zip(boxes, lines):
+            d.text((x, y), line, font=face, fill=colour, stroke_width=outline, stroke_fill=(10, 10, 10))
+
+    return _draw(image, write)
+
+
+def subtitled(style: str, kind: str, cues: list[tuple[int, int]], seed: int = 0, width: int = W,
+              height: int = H) -> Callable[[int], np.ndarray]:
+    """Frames of ``kind`` backdrop with a subtitle in ``style`` in each [a, b) frames of ``cues``
+    (the n-th cue says LINES[n]); ``plain`` text goes over a flat picture only."""
+    def picture(index: int) -> np.ndarray:
+        image = backdrop("flat" if style == "plain" else kind, index, seed, width, height)
+        for number, (a, b) in enumerate(cues):
+            if a <= index < b:
+                return subtitle(image, LINES[(number + seed) % len(LINES)], style)
+        return image
+
+    return picture
+
+
+def _logo(image: np.ndarray) -> np.ndarray:
+    """A channel logo at the bottom right: a white, outlined word on a translucent badge."""
+    height, width = image.shape[:2]
+    u = height / 240
+    top, left = height - round(34 * u), width - round(78 * u)
+    image = image.copy()
+    image[top:height - round(12 * u), left:width - round(10 * u)] //= 2
+    return _draw(image, lambda d, _: d.text((left + round(6 * u), top + 1), "VPT 1", font=font(round(16 * u)),
+                                            fill=WHITE, stroke_width=max(1, round(u)), stroke_fill=(0, 0, 0)))
+
+
+def _ticker(image: np.ndarray, index: int) -> np.ndarray:
+    """A news ticker: a blue bar along the bottom, its text scrolling left 3 pixels a frame (at 240 lines)."""
+    height, width = image.shape[:2]
+    u = height / 240
+    image = image.copy()
+    image[height - round(26 * u):height - round(4 * u)] = (20, 40, 140)
+    text = "Markets close higher  +++  Storm warning for the coast  +++  Election results at ten  +++  "
+    x = width - round(3 * u * index) % (width + round(700 * u))
+    return _draw(image, lambda d, _: d.text((x, height - round(25 * u)), text * 2, font=font(round(15 * u)),
+                                            fill=WHITE))
+
+
+def _timecode(image: np.ndarray, index: int, fps: int = 30) -> np.ndarray:
+    """A burned-in running timecode (HH:MM:SS:FF) in a small black box at the bottom centre."""
+    height, width = image.shape[:2]
+    u = height / 240
+    seconds, frames = divmod(index, fps)
+    code = f"10:{seconds // 60:02d}:{seconds % 60:02d}:{frames:02d}"
+    image = image.copy()
+    image[height - round(30 * u):height - round(8 * u), width // 2 - round(52 * u):width // 2 + round(52 * u)] = 0
+    return _draw(image, lambda d, _: d.text((width // 2 - round(48 * u), height - round(29 * u)), code,
+                                            font=font(round(16 * u)), fill=WHITE))
+
+
+_CREDITS = ("Directed by", "ANNA BERG", "Written by", "JONAS WEBER", "Director of Photography", "MARIA LOPEZ",
+            "Edited by", "PETER HOLM", "Music by", "LEA FISCHER", "Sound", "OMAR HADDAD")
+
+
+def _credits(index: int, width: int, height: int) -> np.ndarray:
+    """Rolling credits: centred white names rising over black, one pixel a frame (at 240 lines)."""
+    u = height / 240
+    image = np.zeros((height, width, 3), np.uint8)
+    face = font(round(17 * u))
+
+    def write(d: ImageDraw.ImageDraw, _: Image.Image) -> None:
+        for number, line in enumerate(_CREDITS * 3):
+            y = height + round((number * 28 - index) * u)
+            if -30 * u < y < height:
+                left, _, right, _ = face.getbbox(line)
+                d.text(((width - (right - left)) // 2, y), line, font=face, fill=WHITE)
+
+    return _draw(image, write)
+
+
+def without_subtitles(kind: str, backdrop_kind: str = "busy", seed: int = 0, width: int = W,
+                      height: int = H) -> Callable[[int], np.ndarray]:
+    """Frames with what is no subtitle: ``logo``, ``ticker``, ``timecode``, ``credits`` (over
+    ``backdrop_kind``), or ``stills`` (still photographs and cuts, no text)."""
+    if kind not in NEGATIVES:
+        raise ValueError(f"unknown negative {kind!r}")
+
+    def picture(index: int) -> np.ndarray:
+        if kind == "credits":
+            return _credits(index, width, height)
+        if kind == "stills":  # still photographs, a cut every 5 s: their details appear at once and stay
+            return backdrop("busy", index, seed, width, height, pan=False)
+        image = backdrop(backdrop_kind, index, seed, width, height)
+        if kind == "logo":
+            return _logo(image)
+        return _ticker(image, index) if kind == "ticker" else _timecode(image, index)
+
+    return picture
