@@ -59,7 +59,7 @@ class Shot:
         cx, cy = (x0 + (x1 - x0) * t) * pw, (y0 + (y1 - y0) * t) * ph
         scale = max(W / pw, H / ph) * zoom
         warp = np.float32([[scale, 0, W / 2 - scale * cx], [0, scale, H / 2 - scale * cy]])
-        image = cv2.warpAffine(source, warp, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        image = np.clip(cv2.warpAffine(source, warp, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), 0, 255)
         if self.night:
             image = 255 * (image / 255) ** 1.6 * 0.30 + 8
             image *= np.float32((0.8, 0.9, 1.15))  # a blue grade
@@ -266,9 +266,10 @@ class Clip:
                 found.append(Event("freeze", change.start, change.end))
             elif isinstance(change, Black):
                 found.append(Event("black_screen", change.start, change.end))
-            elif isinstance(change, Fade) and change.depth == 0:
+            elif isinstance(change, Fade):
                 black = [i for i in range(change.start, change.end) if source_is_black(self.source(i))]
-                found.append(Event("black_screen", black[0], black[-1] + 1))
+                if black:
+                    found.append(Event("black_screen", black[0], black[-1] + 1))
         return sorted(found, key=lambda event: event.start)
 
     def frames_of(self) -> Iterator[np.ndarray]:
@@ -299,3 +300,49 @@ def encode(path: Path, frames: Iterator[np.ndarray], fps: int = FPS, gop: int = 
 
 
 ClipMaker = Callable[[], Clip]
+
+
+@dataclass
+class Score:
+    found: int = 0
+    total: int = 0
+    split: int = 0
+    max_error: int = 0  # frames a found event's start or end is off
+    false: int = 0  # incidents that are no event
+
+
+def score(events: Sequence[Event], incidents: Sequence[tuple[str, int, int | None]], frames: int) -> Score:
+    """``incidents`` (kind, first frame, end frame or None) scored against ``events``."""
+    result = Score(total=len(events))
+    spans = [(kind, start, frames if end is None else end) for kind, start, end in incidents]
+    for event in events:
+        over = [(a, b) for kind, a, b in spans if kind == event.kind and a < event.end and b > event.start]
+        if over:
+            result.found += 1
+            result.split += len(over) > 1
+            result.max_error = max(result.max_error, abs(over[0][0] - event.start), abs(over[-1][1] - event.end))
+    result.false = sum(not any(kind == e.kind and a < e.end and b > e.start for e in events) for kind, a, b in spans)
+    return result
+
+
+def short_set() -> list[Clip]:
+    """Short clips of every kind, for the tests: events at known frames, hard negatives."""
+    slow = (1.1, 1.1 * (1 + 0.002 * 150 / FPS))  # 0.2 % a second
+    return [
+        Clip("pan_cut_logo", [Shot("motorcycle_left.png", 130, centre=((0.4, 0.5), (0.6, 0.5))),
+                              Shot("astronaut.png", 70, zoom=(1.1, 1.3))],
+             [Freeze(20, 30), Freeze(45, 120), Black(130, 140)], [Logo()]),
+        Clip("timecode_ticker_freeze", [Shot("rocket.jpg", 175, zoom=(1.1, 1.3))], [Freeze(40, 160, output=False)],
+             [Timecode(), Ticker(), Logo()], ignore=(Timecode().rect, Ticker().rect)),
+        Clip("slow_zoom", [Shot("coffee.png", 150, zoom=slow)], negatives=[("slow zoom", 0, 150)]),
+        Clip("grain_still", [Shot("chelsea.png", 120, grain=6)], negatives=[("grain over a still photo", 0, 120)]),
+        Clip("ticker_still", [Shot("rocket.jpg", 120)], overlays=[Ticker(), Timecode()],
+             negatives=[("ticker and timecode over a still photo", 0, 120)]),
+        Clip("night_fades", [Shot("camera.png", 200, night=True, grain=2, centre=((0.45, 0.5), (0.55, 0.5)))],
+             [Fade(30, 12, 20, 12), Fade(110, 12, 20, 12, depth=0.6), Freeze(160, 185)],
+             negatives=[("night scene", 0, 30), ("fade to dark, not black", 110, 154)]),
+        Clip("dissolve", [Shot("hubble_deep_field.jpg", 60, zoom=(1.1, 1.2)),
+                          Shot("coins.png", 60, dissolve=30, centre=((0.45, 0.5), (0.55, 0.5)))],
+             negatives=[("a dissolve", 30, 60)]),
+        Clip("credits", [Shot("moon.png", 100)], overlays=[Credits()], negatives=[("rolling credits", 0, 100)]),
+    ]
