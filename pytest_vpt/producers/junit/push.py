@@ -78,8 +78,11 @@ class PushResult:
         self.outcomes[final[_OUTCOME]] += 1
         if final[_OUTCOME] == "passed" and len(rows) > 1:
             self.flaky.append(final[_NODEID])
-        self.first = min(self.first, *(row[_STARTED] for row in rows))
-        self.last = max(self.last, *(row[_FINISHED] for row in rows))
+        for row in rows:
+            if row[_STARTED] < self.first:
+                self.first = row[_STARTED]
+            if row[_FINISHED] > self.last:
+                self.last = row[_FINISHED]
 
     def to_json(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "files": self.files, "tests": self.tests, "attempts": self.attempts,
