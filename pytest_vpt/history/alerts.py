@@ -1,6 +1,7 @@
 """What alert rules read and keep, through :class:`AlertReads` (a mixin of
 :class:`pytest_vpt.history.History`): the series their conditions evaluate (each one query for
-every group at once), their state per group (:class:`AlertState`) and their silences."""
+every group at once), their state per group (:class:`AlertState`), their silences, and which
+process evaluates them (:meth:`AlertReads.alert_leadership`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..store import alert_queries, alert_state
+from ..store.leadership import Leadership
 from .record import Record
 
 #: the longest a silence may last: 90 days
@@ -115,6 +117,12 @@ class AlertReads:
                            _finite("since", since), _finite("until", until))
 
     # state and silences
+
+    def alert_leadership(self) -> Leadership:
+        """The lead of this store's alert rules: one process at a time evaluates them (their
+        state is the store's, whatever the project), the others stand by until it ends
+        (``try_lead`` before each evaluation, ``release`` at the end; see store.leadership)."""
+        return self.store.leadership("alerts")  # type: ignore[attr-defined]
 
     def alert_states(self, rule: str | None = None) -> list[AlertState]:
         """The alerts pending, firing or resolved lately (of one rule if given)."""

@@ -20,6 +20,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
 from .base import Store, StoreError
+from .leadership import PostgresLeadership
 from .migrate import SchemaError, migrate_postgres
 from .sql import postgres
 from .url import StoreURL
@@ -204,6 +205,10 @@ class PostgresStore(Store):
                 raise StoreError(f"{self.url}: {self.reason(exc)}") from exc
             raise
         conn.known_cases.committed()
+
+    def leadership(self, role: str) -> PostgresLeadership:
+        """Who leads ``role`` over this store (its schema): one process at a time (see store.leadership)."""
+        return PostgresLeadership(self.url, role, self._timeout(), self.reason)
 
     def close(self) -> None:
         if self._conn is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..analytics.buckets import bucket
 from .base import Store, StoreError
 from .daily import hist_percentile, merge_hist
+from .leadership import FileLeadership
 from .leases import leases_folder, left_runs
 from .migrate import SchemaError, latest_version, migrate_sqlite
 from .url import StoreURL
@@ -154,6 +155,10 @@ class SQLiteStore(Store):
     def close_left_runs(self) -> None:
         """Close the runs left ``running`` by a writer that is gone (see :func:`close_left_runs`)."""
         close_left_runs(self.conn, leases_folder(self.url.path))
+
+    def leadership(self, role: str) -> FileLeadership:
+        """Who leads ``role`` over this store: one process at a time (see store.leadership)."""
+        return FileLeadership(self.url.path, role, self.url.location)
 
     def close(self) -> None:
         if self._conn is not None:
