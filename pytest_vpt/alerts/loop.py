@@ -5,7 +5,15 @@ evaluations on the interval, the loop also evaluates when a pending alert's dura
 that can start or end an alert landed (the after-write step rings its :class:`Doorbell`).
 These extra evaluations come at most one a second; none moves the interval. An evaluation
 that fails is logged and the next one runs on time; one that takes longer than the interval
-makes the next start at once (never two at a time)."""
+makes the next start at once (never two at a time).
+
+One process at a time evaluates a store's rules, however many loops run over it (``vpt server
+--workers N``, ``vpt alerts run``, ``vpt monitor``): before each evaluation the loop asks
+:class:`Lead` whether it leads (History.alert_leadership: an OS lock beside a SQLite store,
+an advisory lock on PostgreSQL). A loop that does not stands by, trying again at each
+interval, so it takes over within one interval of the leader's end, however it ended; each
+stand-by and take-over is told once. The loop's end waits :data:`DRAIN` seconds at most for
+the notifications still being sent, records the rest as undelivered, then gives the lead up."""
 
 from __future__ import annotations
 
@@ -17,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..redaction import redact_text
 from .evaluator import Evaluation, Evaluator
 from .expression import series_in
 
@@ -25,6 +34,12 @@ log = logging.getLogger("pytest_vpt.alerts")
 Also = Callable[[Any], Callable[[float], Any] | None]
 #: seconds between the start of an evaluation and an extra one (a wake-up) at the soonest
 EXTRA_GAP = 1.0
+#: seconds a loop's end waits for the notifications still being sent (their retries can take
+#: two minutes): those left are recorded on their alerts as not delivered
+DRAIN = 15.0
+#: seconds :meth:`AlertLoop.stop` waits beyond :data:`DRAIN`: the evaluation under way, the
+#: deliveries recorded, the store closed
+STOPPING = 10.0
 
 
 class Doorbell:
@@ -70,10 +85,12 @@ class Doorbell:
 
 def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.Event,
         on_result: Callable[[Evaluation], Any] | None = None, clock: Callable[[], float] = time.time,
-        runs: int | None = None, doorbell: Doorbell | None = None) -> int:
+        runs: int | None = None, doorbell: Doorbell | None = None, lead: Callable[[], bool] | None = None) -> int:
     """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times),
     and in between when a pending alert's duration elapses or ``doorbell`` rings (an extra
-    evaluation at most every :data:`EXTRA_GAP` seconds): how many evaluations ran.
+    evaluation at most every :data:`EXTRA_GAP` seconds): how many evaluations ran. ``lead``
+    (a :class:`Lead`) is asked before each: False, another process evaluates, this one skips
+    it (and counts it not).
 
     ``now`` is the time each evaluation was due: on the interval, exactly ``every`` apart; at
     a duration's end, that end (so a rule fires at the evaluation its duration ends on, its
@@ -101,15 +118,16 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
         if doorbell is not None:
             doorbell.answer()
         due = None
-        try:
-            result = evaluate(now)
-            next_due = getattr(result, "next_due", None)
-            due = next_due if next_due is not None and next_due > now else None
-            if on_result is not None:
-                on_result(result)
-        except Exception as exc:  # a store gone away for a while: the next evaluation tries again
-            log.warning("alerts: an evaluation failed: %s", exc)
-        done += 1
+        if lead is None or lead():
+            try:
+                result = evaluate(now)
+                next_due = getattr(result, "next_due", None)
+                due = next_due if next_due is not None and next_due > now else None
+                if on_result is not None:
+                    on_result(result)
+            except Exception as exc:  # a store gone away for a while: the next evaluation tries again
+                log.warning("alerts: an evaluation failed: %s", exc)
+            done += 1
         last = now
         if on_interval:
             regular = max(regular + every, wall())
@@ -126,9 +144,52 @@ def _next(regular: float, due: float | None, last: float, doorbell: Doorbell | N
     return regular, True
 
 
+class Lead:
+    """Whether this process evaluates the rules, asked by :func:`run` before each evaluation:
+    ``leadership`` (History.alert_leadership) taken when free, checked when held. Standing by,
+    taking over and losing the lead are each told once, as they happen, through ``say`` (by
+    default the log's warnings: what ``vpt server`` shows); so is a store that cannot tell,
+    which stands this process by until it can. Never raises."""
+
+    def __init__(self, leadership: Any, every: float, say: Callable[[str], Any] | None = None) -> None:
+        self.leadership = leadership
+        self.every = every
+        self.say = say if say is not None else (lambda text: log.warning("alerts: %s", text))
+        self.leads: bool | None = None  # None: not asked yet
+        self._trouble: str | None = None
+
+    def __call__(self) -> bool:
+        try:
+            leads, trouble = bool(self.leadership.try_lead()), None
+        except Exception as exc:  # the store not answering: no lead can be known, so none is taken
+            leads, trouble = False, redact_text(str(exc) or type(exc).__name__)[:300]
+        where = self.leadership.where
+        if trouble is not None:
+            if trouble != self._trouble:
+                self.say(f"cannot tell whether another process evaluates the rules over {where} ({trouble}); "
+                         "standing by")
+        elif leads and self.leads is False:
+            self.say(f"taking over: no other process evaluates the rules over {where} now; this one does")
+        elif not leads and self.leads is not False:
+            was = "lost the lead" if self.leads else "standing by"
+            self.say(f"{was}: another process evaluates the rules over {where}; this one takes over within "
+                     f"{self.every:g}s of its end")
+        self.leads, self._trouble = leads, trouble
+        return leads
+
+    def release(self) -> None:
+        """Give the lead up (the loop's end); a failure is logged."""
+        try:
+            self.leadership.release()
+        except Exception as exc:
+            log.warning("alerts: the lead could not be given up (it ends with the process): %s", exc)
+
+
 class AlertLoop:
-    """:func:`run` in a daemon thread: ``start`` and ``stop`` (the service's lifespan), and
-    :meth:`landed`, which the after-write step calls with what each batch landed."""
+    """:func:`run` in a daemon thread, led (:class:`Lead`): ``start`` and ``stop`` (the
+    service's lifespan), and :meth:`landed`, which the after-write step calls with what each
+    batch landed. ``open_evaluator``'s close waits :data:`DRAIN` seconds at most for the
+    deliveries under way (:func:`beside_server`'s does)."""
 
     def __init__(self, open_evaluator: Callable[[], tuple[Evaluator, Callable[[], None]]] | None,
                  every: float) -> None:
@@ -182,23 +243,38 @@ class AlertLoop:
         except Exception as exc:
             log.error("alerts: the rules cannot be evaluated: %s", exc)
             return
+        lead = Lead(evaluator.history.alert_leadership(), self.every)
         try:
             with self._watching:
                 self._metrics = frozenset(node.texts[0] for rule in evaluator.ruleset.rules
                                           for node in series_in(rule.expression) if node.name == "metric")
                 self._failing |= _offline(evaluator)
-            self.evaluations = run(evaluator.evaluate, self.every, self._stop, self._counted, doorbell=self._doorbell)
+            self.evaluations = run(evaluator.evaluate, self.every, self._stop, self._counted, doorbell=self._doorbell,
+                                   lead=lead)
         finally:
-            close()
+            try:
+                close()  # the deliveries under way: DRAIN seconds at most, the rest recorded undelivered
+            finally:
+                lead.release()
 
     def _counted(self, result: Evaluation) -> None:  # as they run (run's count, when it ends)
         self.evaluations += 1
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = DRAIN + STOPPING) -> bool:
+        """Stop evaluating and wait ``timeout`` seconds at most for the loop's end: the
+        notifications still being sent waited for (:data:`DRAIN` s), the rest recorded as not
+        delivered, the lead given up. Whether it ended (if not, it is logged: what is still
+        queued ends with the process)."""
         self._stop.set()
         self._doorbell.wake()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("alerts: the loop did not end within %gs; notifications still queued end with the process",
+                        timeout)
+            return False
+        return True
 
 
 def _offline(evaluator: Evaluator) -> set[tuple[str, str]]:
@@ -252,4 +328,4 @@ def beside_server(store: Any, rootdir: Path | None = None, config: Path | None =
         return AlertLoop(None, 0.0)
     if section is None:
         return AlertLoop(None, 0.0)
-    return AlertLoop(lambda: open_evaluator(store, rootdir, config), every)
+    return AlertLoop(lambda: open_evaluator(store, rootdir, config, drain=DRAIN), every)

@@ -1,6 +1,11 @@
 """``vpt alerts``: evaluate the rules once (``check``, exit 1 while something fires) or every
 ``--every`` (``run``), list the alerts (``list``), hold a rule's messages back (``silence``),
-and send a test message through a channel (``test``)."""
+and send a test message through a channel (``test``).
+
+One process at a time evaluates a store's rules (alerts.loop.Lead): ``run`` stands by while
+another leads and takes over when it ends; ``check`` waits :data:`LEAD_WAIT` seconds for the
+lead and, when another process keeps it, evaluates nothing (that process tells what fires)
+and answers from the alerts as stored, its exit status the same: 1 while one fires."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import click
 from ..alerts import Dispatcher, Evaluation, Evaluator, RuleSet, RulesError, load
 from ..alerts.channels import ChannelConfigError, build_channels
 from ..alerts.delivery import deliver
-from ..alerts.loop import followed
+from ..alerts.loop import DRAIN, Lead, followed
 from ..alerts.loop import run as run_loop
 from ..alerts.notification import AlertInstance, Notification
 from ..alerts.state import shown
@@ -48,6 +53,10 @@ def _channels(ruleset: RuleSet) -> dict:
         raise click.ClickException(str(exc)) from None
 
 
+#: seconds ``vpt alerts check`` waits for the lead of the rules (another check, a run's end)
+LEAD_WAIT = 3.0
+
+
 def _group(labels: dict) -> str:
     shown_labels = {k: v for k, v in labels.items() if k != "project"} or labels
     return ", ".join(f"{k}={v}" if k not in ("device", "stream") else v for k, v in sorted(shown_labels.items()))
@@ -64,21 +73,46 @@ def alerts() -> None:
 @json_option
 @click.pass_obj
 def check(store_option: StoreOption, rules_file: Path | None, config: Path | None, as_json: bool) -> None:
-    """Evaluate every rule once, now (exit 1 while an alert fires: for a CI job)."""
+    """Evaluate every rule once, now (exit 1 while an alert fires: for a CI job). While another
+    process evaluates the rules (vpt server, vpt alerts run), tell what it stored instead."""
     ruleset = _ruleset(store_option, config, rules_file)
     channels = _channels(ruleset)
-    with store_option.history() as history:
+    with store_option.history() as history, history.alert_leadership() as leadership:
+        if not leadership.lead_within(LEAD_WAIT):
+            result = Evaluation(time.time(), firing=[s for s in history.alert_states() if s.state == "firing"])
+            _tell_stored(result, leadership.where, as_json)
+            sys.exit(1 if result.firing else 0)
         evaluator = Evaluator(history, ruleset, channels, Dispatcher(channels))
         try:
             result = evaluator.evaluate(time.time())
         finally:
             evaluator.close()  # every delivery ended and recorded: its failures in the result
     if as_json:
-        emit_json(result.to_dict())
+        emit_json({"evaluated": True, **result.to_dict()})
     else:
         _print_evaluation(result, len(ruleset.rules))
     if result.firing:
         sys.exit(1)
+
+
+def _tell_stored(result: Evaluation, where: str, as_json: bool) -> None:
+    """What ``check`` says when another process leads: that one evaluates, and what it stored."""
+    why = f"another process evaluates the rules over {where} (vpt server, vpt alerts run): not evaluated here"
+    if as_json:
+        emit_json({"evaluated": False, "why": why, **result.to_dict()})
+        return
+    click.echo(f"{why}; the alerts as it stored them:")
+    _print_firing(result, "nothing fires")
+
+
+def _print_firing(result: Evaluation, nothing: str) -> None:
+    if not result.firing:
+        click.echo(nothing)
+        return
+    rows = [(s.rule, _group(s.labels), shown(s.value), span(result.now - (s.firing_since or result.now)))
+            for s in sorted(result.firing, key=lambda s: (s.rule, _group(s.labels)))]
+    table(f"{plural(len(rows), 'alert')} firing", [Column("rule", key=True), Column("group", key=True),
+                                                   Column("value", priority=3), Column("for", right=True)], rows)
 
 
 def _print_evaluation(result: Evaluation, rules: int) -> None:
@@ -88,13 +122,7 @@ def _print_evaluation(result: Evaluation, rules: int) -> None:
         click.echo(f"could not evaluate {rule!r}: {why}", err=True)
     for failure in result.failed_deliveries:
         click.echo(f"not delivered: {failure}", err=True)
-    if not result.firing:
-        click.echo(f"{plural(rules, 'rule')} evaluated: nothing fires")
-        return
-    rows = [(s.rule, _group(s.labels), shown(s.value), span(result.now - (s.firing_since or result.now)))
-            for s in sorted(result.firing, key=lambda s: (s.rule, _group(s.labels)))]
-    table(f"{plural(len(rows), 'alert')} firing", [Column("rule", key=True), Column("group", key=True),
-                                                   Column("value", priority=3), Column("for", right=True)], rows)
+    _print_firing(result, f"{plural(rules, 'rule')} evaluated: nothing fires")
 
 
 @alerts.command("run")
@@ -106,7 +134,8 @@ def _print_evaluation(result: Evaluation, rules: int) -> None:
 @click.pass_obj
 def run_command(store_option: StoreOption, every: str | None, for_span: str | None, rules_file: Path | None,
                 config: Path | None, as_json: bool) -> None:
-    """Evaluate the rules every --every until stopped, telling each notification as it goes."""
+    """Evaluate the rules every --every until stopped, telling each notification as it goes;
+    while another process evaluates them, stand by and take over when it ends."""
     ruleset = _ruleset(store_option, config, rules_file)
     interval = parse_span(every) if every else ruleset.every
     if interval < 1:
@@ -139,12 +168,25 @@ def run_command(store_option: StoreOption, every: str | None, for_span: str | No
             own = History(evaluated.store, project, evaluated.flakiness_settings)
             return Schedule.from_config(own, store_option.rootdir, config)
 
+        def said(text: str) -> None:  # standing by, taking over
+            if as_json:
+                click.echo(json.dumps({"now": time.time(), "lead": text}))
+            else:
+                click.echo(f"{when(time.time())}  {text}")
+
         evaluator = Evaluator(history, ruleset, channels, Dispatcher(channels))
         evaluate = followed(evaluator, sla_schedule)  # and the SLA report when due
+        lead = Lead(history.alert_leadership(), interval, said)
         try:
-            count = run_loop(evaluate, interval, stop, told)
+            count = run_loop(evaluate, interval, stop, told, lead=lead)
         finally:
-            late = evaluator.close()  # the deliveries still under way: waited for, recorded
+            try:
+                if evaluator.dispatcher.pending and not as_json:
+                    click.echo(f"stopping: waiting {span(DRAIN)} at most for "
+                               f"{plural(evaluator.dispatcher.pending, 'notification')} still being sent")
+                late = evaluator.close(DRAIN)  # the deliveries still under way: waited for, the rest recorded undelivered
+            finally:
+                lead.release()
     for failure in late:
         if as_json:
             click.echo(json.dumps({"failed_deliveries": [failure]}))

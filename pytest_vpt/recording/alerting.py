@@ -3,7 +3,12 @@ project's configuration has an ``alerts:`` section, its rules are evaluated once
 recorder process, by the after-write step of the batch that ended the run (store.after_write:
 this is its ``on_written``). The evaluation and its deliveries are waited for :data:`WAIT`
 seconds at most: a failed or slow channel is logged (the evaluator records a failed delivery
-on its alerts), and the run ends as it would have, its exit status and output unchanged."""
+on its alerts), and the run ends as it would have, its exit status and output unchanged.
+
+One process at a time evaluates a store's rules (History.alert_leadership): the run's end
+waits :data:`LEAD_WAIT` seconds for the lead and, when another process keeps it (``vpt
+server``, ``vpt alerts run``, ``vpt monitor`` over the same store), leaves the rules to that
+one, which evaluates them within its interval: the run's end never tells an alert twice."""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from ..store.after_write import Landed
 log = logging.getLogger("pytest_vpt.alerts")
 #: seconds the end of a run waits at most for its rules' evaluation and their deliveries
 WAIT = 5.0
+#: seconds of :data:`WAIT` spent waiting for the lead of the rules (another run's end holding it)
+LEAD_WAIT = 2.0
 
 
 class RunAlerts:
@@ -58,7 +65,12 @@ class RunAlerts:
         except Exception as exc:  # the rules or the store: told, and the run ends as it would have
             log.warning("alerts: the rules cannot be evaluated: %s", exc)
             return
+        leadership = evaluator.history.alert_leadership()
         try:
+            if not leadership.lead_within(min(LEAD_WAIT, self.wait)):
+                log.info("alerts: another process evaluates the rules over %s: this run's end leaves them to it",
+                         leadership.where)
+                return
             result = evaluator.evaluate(time.time())
             for rule, error in result.errors.items():
                 log.warning("alerts: rule %r could not be read: %s", rule, error)
@@ -67,4 +79,7 @@ class RunAlerts:
         except Exception as exc:  # noqa: BLE001 - a bug or a store gone away never breaks the run
             log.warning("alerts: the evaluation failed: %s", exc)
         finally:
-            close()
+            try:
+                close()
+            finally:
+                leadership.release()
