@@ -81,8 +81,9 @@ def generate(path: Path, tests: int) -> int:
     return elements
 
 
-def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run ``command`` alone; its wall seconds, peak RSS in MB, and output."""
+def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+    """Run ``command`` alone; its wall seconds, peak RSS in MB, output, and CPU seconds (what
+    a shared machine's load does not inflate)."""
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=env["BENCH_CWD"])
     output = proc.stdout.read().decode(errors="replace")
@@ -91,7 +92,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, str]
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{output[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024, output
+    return seconds, usage.ru_maxrss / 1024, output, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -118,9 +119,9 @@ def main() -> None:
             if int(load[2].split()[-1]) != elements:
                 raise SystemExit(f"junitparser saw {load[2].strip()} test cases, not {elements}")
             figures.append((size, elements, push, load))
-            print(f"  push:        {push[0]:7.1f} s  {elements / push[0]:10,.0f} test cases/s  peak RSS {push[1]:7.1f} MB")
-            print(f"  junitparser: {load[0]:7.1f} s  {elements / load[0]:10,.0f} test cases/s  peak RSS {load[1]:7.1f} MB",
-                  flush=True)
+            for name, (seconds, rss, _, cpu) in (("push:       ", push), ("junitparser:", load)):
+                print(f"  {name} {seconds:7.1f} s  {elements / seconds:10,.0f} test cases/s  peak RSS {rss:7.1f} MB  "
+                      f"(CPU {cpu:.1f} s)", flush=True)
             report.unlink()
     finally:
         if not args.keep and args.folder is None:
