@@ -252,11 +252,11 @@ class _Analysis:
                 next((s for s in streams if s.cues), streams[0])
             shown = [(cue.start, cue.end) for cue in chosen.cues]
             return SubtitlesReport(shown, shown_share(shown, duration), [cue.text for cue in chosen.cues], "stream",
-                                   chosen.language, chosen.codec, streams)
+                                   chosen.language, chosen.codec, list(streams))
         seen = self.subtitles.intervals(duration)
         shown = [(start, end) for start, end, _ in seen]
         texts = [read_lines(lines, check.lang) for _, _, lines in seen] if check.ocr else []
-        return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=streams)
+        return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=list(streams))
 
     def _thumbnail(self, kind: str) -> Any:
         def save(time: float, index: int) -> str | None:

@@ -49,7 +49,7 @@ _LANG = re.compile(r"^[A-Za-z0-9_]{2,20}(\+[A-Za-z0-9_]{2,20}){0,4}$")
 class SubtitleCheck:
     region: Region = field(default_factory=Region.bottom)
     every: float = 0.2  # seconds between looks
-    min_duration: float = 0.4  # seconds a line stays still to count as a subtitle
+    min_duration: float = 0.5  # seconds a line stays still to count as a subtitle
     max_duration: float = 10.0  # seconds: a line still for longer is a logo or a caption, not a subtitle
     contrast: int = 60  # luma levels a stroke is above what borders it
     bright: int = 150  # luma a stroke reaches (white ~235, yellow ~210 in video range)
@@ -138,8 +138,24 @@ def text_lines(band: np.ndarray, contrast: int, bright: int = 150) -> list[Line]
         crossings = np.count_nonzero(middle[:, 1:] & ~middle[:, :-1]) / max(1, len(middle))
         if crossings < 0.6 * w / h:  # text crosses a stroke about every half of its height
             continue
+        if not _one_colour_on_dark(band, strokes, x, y, w, h, contrast):
+            continue
         lines.append(Line(int(x), int(y), int(w), int(h), mask.copy()))
     return lines
+
+
+def _one_colour_on_dark(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w: int, h: int, contrast: int) -> bool:
+    """A line's strokes are even in width and stand well above what borders them (an
+    outline, a shadow, a box, a dark picture): a photograph's bright details seldom are."""
+    rows, cols = slice(max(0, y - 1), y + h + 1), slice(max(0, x - 1), x + w + 1)
+    mask = strokes[rows, cols].view(np.uint8)
+    ring = cv2.dilate(mask, np.ones((3, 3), np.uint8)).view(bool) & ~mask.view(bool)
+    area = band[rows, cols]
+    if not ring.any() or np.median(area[mask.view(bool)]) - np.median(area[ring]) < 1.6 * contrast:
+        return False
+    edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
+    widths = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # horizontal runs of stroke, row by row
+    return widths.size > 0 and widths.std() <= 0.75 * widths.mean()
 
 
 def _text_rows(mask: np.ndarray, top: int) -> tuple[int, int]:
@@ -178,6 +194,7 @@ class _Track:
     abrupt: bool  # appeared from nothing or as a switch
     band: np.ndarray | None = None  # the band where it began (kept for OCR)
     end: float | None = None
+    struck: bool = False  # once lost a cell's strokes (but hardly any of the whole)
 
 
 class SubtitleTracker:
@@ -185,6 +202,7 @@ class SubtitleTracker:
 
     STILL_WHOLE = 0.8  # at least this share of the line's strokes still there, and
     STILL = 0.7  # at least this share of every cell's: the same line
+    ONE_DETAIL = 0.9  # a cell's strokes gone but this share of the whole there: a detail of the picture went (once)
     IN_PLACE = 0.5  # at least this share of the whole line's strokes still there, but not still: changed in place
 
     def __init__(self, check: SubtitleCheck) -> None:
@@ -203,7 +221,8 @@ class SubtitleTracker:
         for track in self.live:
             whole, least = persistence(track.line, strokes, near)
             at = [i for i, line in enumerate(found) if i not in claimed and _covers(track.line, line)]
-            if whole >= self.STILL_WHOLE and least >= self.STILL:
+            if (whole >= self.STILL_WHOLE and least >= self.STILL) or (whole >= self.ONE_DETAIL and not track.struck):
+                track.struck = track.struck or least < self.STILL  # once: a detail of the picture beside it went
                 line = track.line
                 line.strokes &= near[line.y:line.y + line.h, line.x:line.x + line.w]  # the picture's strays drop out
                 kept.append(track)
