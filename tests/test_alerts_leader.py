@@ -2,8 +2,9 @@
 alerts run`` processes over one store (SQLite, PostgreSQL) tell a real Slack endpoint each
 alert once, the one standing by takes over when the leader is killed (SIGKILL) and tells a
 later alert once; ``vpt server --workers 2`` tells once; ``vpt alerts check`` while a loop
-leads tells nothing and answers from the stored alerts; a lost connection loses the lead; the
-loop's end waits a bounded time for a failing channel and records what was left."""
+leads tells nothing and answers from the stored alerts, and a local run's end leaves its rules
+to the process leading; a lost connection loses the lead; the loop's end waits a bounded time
+for a failing channel and records what was left."""
 
 from __future__ import annotations
 
@@ -63,11 +64,11 @@ def devices_told(slack: AlertEndpoints) -> list[list[str]]:
 
 
 class AlertsRun:
-    """``vpt --store URL alerts run --every 1s`` in a process of its own; its lines as they come."""
+    """``vpt --store URL alerts run --every EVERY`` in a process of its own; its lines as they come."""
 
-    def __init__(self, url: str, cwd) -> None:
+    def __init__(self, url: str, cwd, every: str = "1s") -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "pytest_vpt", "--store", url, "alerts", "run", "--every",
-                                      "1s"], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                      every], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env={**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -163,25 +164,27 @@ def test_vpt_server_with_two_workers_tells_an_alert_once(tmp_path, slack) -> Non
 def test_a_check_while_a_loop_leads_tells_nothing_and_answers_from_the_stored_alerts(tmp_path, slack,
                                                                                      store_url) -> None:
     probe(store_url, "tv-1")
-    running = AlertsRun(store_url, tmp_path)
+    running = AlertsRun(store_url, tmp_path, every="1h")  # evaluates once now, then not for an hour
     try:
         running.wait_for("firing: tv-1 is offline")
+        probe(store_url, "tv-2")  # for the loop to tell at its next evaluation, not for a check
         code, out = vpt("--store", store_url, "alerts", "check")
         assert code == 1 and out.startswith("another process evaluates the rules over ")
         assert "not evaluated here; the alerts as it stored them:\n1 alert firing" in out and "tv-1" in out
+        assert "tv-2" not in out
         code, out = vpt("--store", store_url, "alerts", "check", "--json")
         found = json.loads(out)
         assert code == 1 and found["evaluated"] is False and found["notifications"] == []
         assert [state["labels"]["device"] for state in found["firing"]] == ["tv-1"]
-        probe(store_url, "tv-1", online=True)  # resolved by the loop, not by a check
-        running.wait_for("resolved: tv-1 is offline")
-        code, out = vpt("--store", store_url, "alerts", "check")
-        assert code == 0 and out.endswith("the alerts as it stored them:\nnothing fires\n")
+        assert devices_told(slack) == [["tv-1"]]
     finally:
         running.stop()
-    assert devices_told(slack) == [["tv-1"], ["tv-1"]]  # the firing, then its resolve
-    code, out = vpt("--store", store_url, "alerts", "check", "--json")  # nobody leads: it evaluates
-    assert code == 0 and json.loads(out)["evaluated"] is True
+    code, out = vpt("--store", store_url, "alerts", "check", "--json")  # nobody leads now: it evaluates
+    found = json.loads(out)
+    assert code == 1 and found["evaluated"] is True and [n["summary"] for n in found["notifications"]] == [
+        "tv-2 is offline"]
+    slack.wait_for("/slack/", 2)
+    assert devices_told(slack) == [["tv-1"], ["tv-2"]]
 
 
 def test_a_leader_that_loses_its_connection_loses_the_lead(postgres_url) -> None:
@@ -236,3 +239,42 @@ def test_the_loop_stops_within_its_drain_recording_what_a_failing_channel_left(t
     with History.open(url) as history:
         (state,) = history.alert_states()
     assert state.state == "firing" and "left undelivered when the alerts closed (after waiting 1 s)" in state.delivery_error
+
+
+LOCAL_RULES = """\
+alerts:
+  every: 1s
+  builtin: false
+  channels:
+    ops: {type: slack, url: "${SLACK_WEBHOOK}"}
+  rules:
+    - name: Test Failures
+      condition: failure_rate > 20%
+      summary: "{project}: {value} of the tests failed"
+"""
+
+
+def test_a_local_run_ending_while_a_loop_leads_leaves_its_rules_to_the_loop(pytester, monkeypatch) -> None:
+    pytester.makepyfile(test_suite="def test_one(): pass\ndef test_two(): assert False\n")
+    (pytester.path / "vpt.yaml").write_text(LOCAL_RULES, encoding="utf-8")
+    url = f"sqlite:///{pytester.path / '.vpt' / 'vpt.db'}"
+    History.open(url, create=True).close()
+    with AlertEndpoints() as endpoints:
+        monkeypatch.setenv("SLACK_WEBHOOK", endpoints.slack_url("ops"))
+        with History.open(url) as history, history.alert_leadership() as leading:  # this process leads
+            assert leading.try_lead()
+            result = pytester.runpytest_subprocess("--vpt", "-p", "no:cacheprovider", timeout=120)
+            assert endpoints.received("/slack/") == []  # the run's end left its rules to the process leading
+        loop = beside_server(url, pytester.path)  # which tells them, once, within its interval
+        loop.start()
+        try:
+            endpoints.wait_for("/slack/", 1, timeout=30)
+            evaluated = loop.evaluations
+            while loop.evaluations < evaluated + 2:  # two evaluations more: nothing told again
+                time.sleep(0.1)
+        finally:
+            loop.stop()
+        sent = endpoints.received("/slack/")
+    result.assert_outcomes(passed=1, failed=1)
+    assert len(sent) == 1 and "of the tests failed" in json.dumps(sent[0].json())
+    assert "alert" not in result.stdout.str().lower()
