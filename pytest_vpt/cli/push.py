@@ -34,8 +34,9 @@ from .progress import shown as progress_shown
 
 BAD_INPUT, BACKEND = 3, 4
 SHOWN = 20  # entries of a list shown as text
-#: events a transaction into a store: a quarter fewer seconds a test than the plugin's 1,000,
-#: a few MB of events held at a time
+#: test attempts (rows, see store.test_rows) a transaction into a store: a quarter fewer seconds
+#: a test than the plugin's 1,000; more saves little (the store's indexes are written at random)
+#: and holds more (20,000 rows: about 100 MB at the peak)
 STORE_BATCH = 5000
 _MAGIC = ("*", "?", "[")
 
