@@ -92,7 +92,8 @@ def attempt_row(row: tuple, test_id: int) -> tuple:
     """The values of ATTEMPT_ROW for a test row: setup, call and teardown together are its
     duration (those known; None if none is)."""
     setup, call, teardown = row[_SETUP], row[_CALL], row[_TEARDOWN]
-    duration = None if setup is None and call is None and teardown is None else (setup or 0) + (call or 0) + (teardown or 0)
+    known = setup is not None or call is not None or teardown is not None
+    duration = (setup or 0) + (call or 0) + (teardown or 0) if known else None
     return (*_COPIED(row), test_id, duration, _json(row[_MARKERS], "[]"), 1 if row[_QUARANTINED] else 0,
             1 if row[_OFFLINE] else 0)
 
@@ -178,7 +179,7 @@ def _without_credentials(event: dict[str, Any], keys: tuple[str, ...]) -> dict[s
 
 def write_events(conn: Any, events: list[dict[str, Any]], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
     """Write a batch of valid events through ``conn`` (inside the caller's transaction); an
-    engine may write the test events its own faster way (``tests_writer``).
+    engine may write the test events (as rows, see test_rows) its own faster way (``tests_writer``).
 
     Raises StoreConflict, before writing anything, if the batch names another project's run,
     incident, metric or device sample; an event whose id is stored already is skipped."""

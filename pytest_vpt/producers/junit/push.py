@@ -3,8 +3,9 @@ and emits one run through a sink, as ``pytest --vpt`` would have recorded it.
 
 A run is its start, every attempt of every test (numbered, the last one ``final``, the
 failed attempts before it ``rerun`` as the plugin records them; handed to the sink as rows,
-``Sink.write_tests``, not one event each) and its finish with the counts; the after-write step then judges the run (flakiness verdicts, quarantine) exactly
-as it judges a ``pytest --vpt`` run.
+``Sink.write_tests``, not one event each) and its finish with the counts; the after-write
+step then judges the run (flakiness verdicts, quarantine) exactly as it judges a
+``pytest --vpt`` run.
 
 The run id is the caller's (``--run-id``: shards of one build give the same one and each
 adds its tests), else the CI job's (provider, pipeline run, job, attempt), else a digest
