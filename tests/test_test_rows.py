@@ -12,6 +12,7 @@ from pytest_vpt.events import EventError, attempt_event, run_event
 from pytest_vpt.producers.junit.model import ReportedAttempt, ReportedTest
 from pytest_vpt.producers.junit.push import _attempt_rows
 from pytest_vpt.sinks import open_sink
+from pytest_vpt.sinks.base import BufferedSink
 from pytest_vpt.store import open_store
 from pytest_vpt.store.test_rows import TEST_ROW, check_rows, event_of, row_of
 
@@ -110,3 +111,23 @@ def test_a_sink_without_a_bulk_path_sends_the_rows_as_events_and_spools_them_so(
     spooled = [json.loads(line) for path in sorted((tmp_path / ".vpt" / "spool").glob("*.jsonl"))
                for line in path.read_text().splitlines()]
     assert [event for event in spooled if event["type"] == "test"] == events
+
+
+def test_rows_go_in_batches_of_the_sinks_size_after_the_events_before_them(tmp_path) -> None:
+    """A sink writes rows in batches of its size, the events taken before them first, and
+    what is left of them before the next event."""
+    sent: list[list[str]] = []
+
+    class Recording(BufferedSink):
+        def _send(self, batch: list[dict]) -> dict:
+            sent.append([event["type"] for event in batch])
+            return {}
+
+    sink = Recording("recording", None, batch_size=4)
+    sink.emit(run_event(RUN, "p", "running", 1_800_000_000.0))
+    sink.write_tests([row_of(event) for event in _attempts(3)])  # 4 attempts: one has a rerun
+    sink.write_tests([row_of(event) for event in _attempts(5)[1:]])  # 5 more
+    sink.emit(run_event(RUN, "p", "finished", 1_800_000_000.0, finished_at=1_800_000_100.0))
+    report = sink.close()
+    assert sent == [["run"], ["test"] * 4, ["test"] * 4, ["test"], ["run"]]
+    assert report.written == {"run": 2, "test": 9}

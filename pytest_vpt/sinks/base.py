@@ -252,13 +252,17 @@ class BufferedSink(ABC):
         if self._buffer:
             self.flush()
         self._rows.extend(rows)
-        if len(self._rows) >= self.batch_size:
-            self._flush_rows()
+        while len(self._rows) >= self.batch_size:  # batches of batch_size, as emitted events go
+            batch, self._rows = self._rows[:self.batch_size], self._rows[self.batch_size:]
+            self._write_rows(batch)
 
     def _flush_rows(self) -> None:
         rows, self._rows = self._rows, []
         if rows:
-            self._deliver(rows, self._send_tests, lambda: events_of(rows), Counter(test=len(rows)))
+            self._write_rows(rows)
+
+    def _write_rows(self, rows: list[tuple]) -> None:
+        self._deliver(rows, self._send_tests, lambda: events_of(rows), Counter(test=len(rows)))
 
     def write(self, batch: list[Event]) -> None:
         """Write one batch, or spool it (else count it as lost) with the reason."""
