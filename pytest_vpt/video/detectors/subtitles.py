@@ -121,7 +121,7 @@ def text_lines(band: np.ndarray, contrast: int, bright: int = 150) -> list[Line]
     count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
     lines = []
     for x, y, w, h, _area in stats[1:count]:
-        if not (0.08 * height <= h and w >= 0.1 * width):
+        if not (0.08 * height <= h and w >= 0.12 * width):
             continue
         if x <= 0.02 * width or x + w >= 0.98 * width:  # runs off an edge: a ticker
             continue
@@ -151,11 +151,11 @@ def _one_colour_on_dark(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w
     mask = strokes[rows, cols].view(np.uint8)
     ring = cv2.dilate(mask, np.ones((3, 3), np.uint8)).view(bool) & ~mask.view(bool)
     area = band[rows, cols]
-    if not ring.any() or np.median(area[mask.view(bool)]) - np.median(area[ring]) < 1.6 * contrast:
+    if not ring.any() or np.median(area[mask.view(bool)]) - np.percentile(area[ring], 25) < 1.6 * contrast:
         return False
     edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     widths = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # horizontal runs of stroke, row by row
-    return widths.size > 0 and widths.std() <= 0.75 * widths.mean()
+    return widths.size > 0 and widths.std() <= 0.85 * widths.mean()
 
 
 def _text_rows(mask: np.ndarray, top: int) -> tuple[int, int]:
