@@ -97,11 +97,11 @@ def check(store_option: StoreOption, rules_file: Path | None, config: Path | Non
 
 def _tell_stored(result: Evaluation, where: str, as_json: bool) -> None:
     """What ``check`` says when another process leads: that one evaluates, and what it stored."""
-    why = f"another process evaluates the rules over {where} (vpt server, vpt alerts run): not evaluated here"
+    who = f"another process evaluates the rules over {where} (vpt server, vpt alerts run)"
     if as_json:
-        emit_json({"evaluated": False, "why": why, **result.to_dict()})
+        emit_json({"evaluated": False, "why": f"{who}: not evaluated here", **result.to_dict()})
         return
-    click.echo(f"{why}; the alerts as it stored them:")
+    click.echo(f"{who}:\nnot evaluated here; the alerts as it stored them:")
     _print_firing(result, "nothing fires")
 
 
