@@ -193,6 +193,8 @@ class _Track:
     start: float
     abrupt: bool  # appeared from nothing or as a switch
     band: np.ndarray | None = None  # the band where it began (kept for OCR)
+    contrast: int = 60  # the check's, to find its strokes again for OCR
+    bright: int = 150
     end: float | None = None
     struck: bool = False  # once lost a cell's strokes (but hardly any of the whole)
 
@@ -234,7 +236,8 @@ class SubtitleTracker:
                 claimed.update(at)
         for index, line in enumerate(found):
             if index not in claimed:
-                kept.append(_Track(line, time, True, band.copy() if check.ocr else None))
+                kept.append(_Track(line, time, True, band.copy() if check.ocr else None, check.contrast,
+                                  check.bright))
         self.live = kept
         return any(track.abrupt for track in kept)
 
@@ -270,15 +273,20 @@ def _covers(line: Line, other: Line) -> bool:
 
 
 def read_lines(tracks: list[_Track], lang: str = "eng") -> str:
-    """The text of an interval's lines, read by Tesseract from their strokes where they began."""
+    """The text of an interval's lines as Tesseract reads it, from the band where they began:
+    their strokes (and a pixel around them) dark on white, the picture behind them left out."""
     first = min(tracks, key=lambda track: track.start)
     if first.band is None:
         return ""
-    top = max(0, min(t.line.y for t in tracks) - first.line.h // 2)
-    bottom = max(t.line.y + t.line.h for t in tracks) + first.line.h // 2
-    left = max(0, min(t.line.x for t in tracks) - first.line.h)
-    right = max(t.line.x + t.line.w for t in tracks) + first.line.h
-    return read_text(first.band[top:bottom, left:right], lang)
+    height = max(t.line.h for t in tracks)
+    top = max(0, min(t.line.y for t in tracks) - height)
+    bottom = max(t.line.y + t.line.h for t in tracks) + height
+    left = max(0, min(t.line.x for t in tracks) - height)
+    right = max(t.line.x + t.line.w for t in tracks) + height
+    band = first.band[top:bottom, left:right]
+    strokes = stroke_mask(band, first.contrast, first.bright).view(np.uint8)
+    near = cv2.dilate(strokes, np.ones((3, 3), np.uint8)).view(bool)
+    return read_text(np.where(near, 255 - band, 255).astype(np.uint8), lang)
 
 
 def read_text(band: np.ndarray, lang: str = "eng") -> str:
