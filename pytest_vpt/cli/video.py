@@ -39,9 +39,12 @@ def video() -> None:
 @click.option("--thumbnails", type=click.Path(file_okay=False, path_type=Path), help="save a PNG of each incident here")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="seconds to wait for a stream or device")
+@click.option("--ocr", is_flag=True, help="read the subtitles' text with Tesseract (runs the subtitles check)")
+@click.option("--lang", default="eng", show_default=True, help="Tesseract's language(s) for --ocr (deu, eng+deu); "
+              "also picks the container's subtitle stream of that language")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple[str, ...], min_duration: float | None,
-            thumbnails: Path | None, timeout: float, as_json: bool) -> None:
+            thumbnails: Path | None, timeout: float, ocr: bool, lang: str, as_json: bool) -> None:
     """Analyse SOURCE (a file, an rtsp/http/udp URL, /dev/videoN or a device index)."""
     try:
         from ..video import BitrateCheck, BlackCheck, DropsCheck, FreezeCheck, SourceError, SubtitleCheck
@@ -50,8 +53,14 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
     except ImportError as exc:
         raise click.ClickException(f"vpt video needs its extra: pip install 'pytest-vpt[video]' ({exc})") from None
     durations = {} if min_duration is None else {"min_duration": min_duration}
+    try:
+        subtitles = SubtitleCheck(ocr=ocr, lang=lang)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     chosen = {"black": BlackCheck(**durations), "freeze": FreezeCheck(**durations), "drops": DropsCheck(),
-              "bitrate": BitrateCheck(), "subtitles": SubtitleCheck()}
+              "bitrate": BitrateCheck(), "subtitles": subtitles}
+    if ocr and "subtitles" not in checks:  # --ocr reads the subtitles: their check runs
+        checks = (checks or ("black", "freeze", "drops", "bitrate")) + ("subtitles",)
     try:
         opened = open_source(source, timeout)  # opened first: a file's container tells how long it is
         length = min(filter(None, (seconds, opened.declared_duration)), default=None)
@@ -87,7 +96,11 @@ def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple
     if report.subtitles is not None:
         shown = report.subtitles
         spans = ", ".join(f"{start:.1f}-{'end' if end is None else f'{end:.1f}'} s" for start, end in shown.intervals[:10])
-        click.echo(f"subtitles: shown {shown.share:.0%} of the time" + (f" ({spans})" if spans else ""))
+        said = shown.language or "no language"
+        origin = f" from its {shown.codec} stream ({said})" if shown.origin == "stream" else ""
+        click.echo(f"subtitles{origin}: shown {shown.share:.0%} of the time" + (f" ({spans})" if spans else ""))
+        for (start, _), text in list(zip(shown.intervals, shown.texts))[:10]:
+            click.echo(f"  {start:.1f} s: {text}")
 
 
 
