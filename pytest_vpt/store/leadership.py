@@ -7,7 +7,9 @@ session-level advisory lock (``pg_try_advisory_lock``) on a connection of its ow
 server drops with the session: a crash, a kill, a connection lost (TCP keepalives on both
 sides, so a machine gone silent loses it within about half a minute). Each :meth:`try_lead`
 of a leader checks that it still leads (its file still the one beside the database, its
-connection alive and the lock still granted to it).
+connection alive and the lock still granted to it). What is left: a leader that loses its lock
+between that check and the end of its evaluation (a connection cut at that moment) may finish
+that one evaluation beside its successor's first.
 
     leadership = store.leadership("alerts")
     if leadership.try_lead():      # again before each evaluation
