@@ -127,12 +127,20 @@ def test_a_run_whose_recorder_was_killed_is_closed_as_interrupted_on_the_next_op
     """pytest and its recorder process killed outright (a machine that lost power): the run
     stays ``running`` until the next writer opens the store."""
     pytester.makepyfile(test_crash="""
-        import os, signal, time
+        import os, signal, sqlite3, time
 
         def test_a(): pass
 
         def test_crash():
-            time.sleep(0.5)  # test_a is written
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # until the run and test_a are in the file
+                try:
+                    with sqlite3.connect(DATABASE, timeout=1) as conn:
+                        if conn.execute("SELECT count(*) FROM test_attempts").fetchone()[0]:
+                            break
+                except sqlite3.Error:
+                    pass
+                time.sleep(0.05)
             for entry in os.listdir("/proc"):
                 if entry.isdigit():
                     try:
@@ -146,7 +154,7 @@ def test_a_run_whose_recorder_was_killed_is_closed_as_interrupted_on_the_next_op
                         os.kill(int(entry), signal.SIGKILL)
             time.sleep(0.2)
             os.kill(os.getpid(), signal.SIGKILL)
-    """)
+    """.replace("DATABASE", repr(str(recorded.path))))
     crashed = _run(pytester)
     assert crashed.ret == -9
     time.sleep(0.2)
