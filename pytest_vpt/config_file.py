@@ -8,6 +8,7 @@ alerts    alert rules and their channels                  ``alerts/rules.py``
 devices   the device registry                             ``devices/registry.py``
 server    ``vpt server``'s store, address and limits      ``server/settings.py``
 sla       SLA targets and how their report is sent      ``sla/targets.py``
+streams   video streams: source, region, checks         ``video/streams.py``
 ========  ==============================================  ==========================
 
 An owner asks for its section with :func:`section` and parses what it gets, naming the
@@ -48,6 +49,7 @@ SECTIONS = {
     "devices": "pytest_vpt.devices.registry",
     "server": "pytest_vpt.server.settings",
     "sla": "pytest_vpt.sla.targets",
+    "streams": "pytest_vpt.video.streams",
 }
 
 

@@ -29,6 +29,7 @@ from .detectors.freeze import FreezeCheck, FreezeState
 from .detectors.subtitles import SubtitleCheck, SubtitleTracker, read_lines
 from .incidents import Incident, Runs
 from .region import Grid, Region
+from .streams import Area
 from .sources import Source, SourceError, SubtitleStream, open_source
 
 
@@ -45,6 +46,7 @@ class BitrateCheck:
 CHECKS = {"black": BlackCheck, "freeze": FreezeCheck, "drops": DropsCheck, "bitrate": BitrateCheck,
           "subtitles": SubtitleCheck}
 DEFAULT_CHECKS = ("black", "freeze", "drops", "bitrate")
+IMPAIRING = ("black_screen", "freeze")  # the incidents whose seconds the quality score counts (drops: by frames)
 
 
 @dataclass
@@ -109,7 +111,7 @@ def _checks(checks: Iterable[Any]) -> dict[str, Any]:
 def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float | None = None, sample_every: int = 1,
             thumbnails: str | Path | None = None, timeout: float = 10.0, on_incident: Callable[[Incident], Any] | None = None,
             on_progress: Callable[[float, int, list[str]], Any] | None = None,
-            stop: Callable[[], bool] | None = None) -> VideoReport:
+            stop: Callable[[], bool] | None = None, area: Area | None = None) -> VideoReport:
     """Analyse ``source`` (a path, stream URL, capture device or callable, see
     :func:`open_source`) for ``seconds`` (None: to its end), looking at every
     ``sample_every``-th frame's picture (all frames' times count for drops). With
@@ -118,13 +120,18 @@ def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float 
     For watching a stream: ``on_incident`` is called with each incident as it ends (and with
     those still open at the end), ``on_progress`` about once a second with the time reached,
     the frames read and the kinds of incident in progress, and ``stop()`` returning true ends
-    the analysis as if the source had ended."""
+    the analysis as if the source had ended. ``area`` (a region and rectangles to ignore, in
+    fractions or pixels, see :class:`~pytest_vpt.video.streams.Area`) replaces the black and
+    freeze checks' regions once the frame size is known."""
     if sample_every < 1:
         raise ValueError(f"sample_every must be 1 or more, not {sample_every}")
     chosen = _checks(checks)
     started = clock.perf_counter()
     with open_source(source, timeout) as opened:
+        if area is not None:
+            chosen = area.place(chosen, opened.width, opened.height)
         analysis = _Analysis(opened, chosen, sample_every, thumbnails)
+        analysis.on_incident = on_incident
         for runs in (analysis.black, analysis.freeze):
             if runs is not None:
                 runs.on_incident = on_incident
@@ -148,6 +155,7 @@ class _Analysis:
         self.subtitles = SubtitleTracker(subtitles) if subtitles else None
         self.next_look = 0.0
         self.current = None
+        self.on_incident: Callable[[Incident], Any] | None = None  # the frame drops' too
         for runs in (self.black, self.freeze):
             if runs is not None and self.thumbnails is not None:
                 runs.on_start = self._thumbnail(runs.kind)
@@ -181,6 +189,7 @@ class _Analysis:
                 on_progress(frame.time, frames, [r.kind for r in (self.black, self.freeze) if r and r.start is not None])
             if self.drops is None and "drops" in self.checks:
                 self.drops = DropCounter(self.source.nominal_fps)
+                self.drops.on_incident = self.on_incident
             if frame.index % self.sample_every:
                 if self.drops is not None:
                     self.drops.feed(frame.time, frame.index, None)
@@ -222,6 +231,8 @@ class _Analysis:
         subtitles = self._subtitles(duration) if self.subtitles is not None else None
         frozen = [(incident.start_frame, incident.end_frame) for incident in incidents]
         drops = self.drops.report(duration, frozen) if self.drops is not None else None
+        if self.drops is not None:
+            incidents = sorted(incidents + self.drops.incidents, key=lambda incident: incident.start)
         bitrate = self.meter.report() if self.meter is not None else None
         return VideoReport(
             self.source.name, duration, frames, analysed, self.source.nominal_fps, self.source.width,
@@ -299,7 +310,7 @@ def quality_score(duration: float, frames: int, incidents: list[Incident], drops
     """The score of the module's docstring, 0-100 (100: nothing wrong was found)."""
     if duration <= 0 or frames == 0:
         return 0.0
-    impaired = min(1.0, sum(incident.duration for incident in incidents) / duration)
+    impaired = min(1.0, sum(incident.duration for incident in incidents if incident.kind in IMPAIRING) / duration)
     lost = min(1.0, (drops.dropped + drops.duplicated) / frames * 10) if drops else 0.0
     instability = min(1.0, bitrate.variation) if bitrate else 0.0
     return round(100 * (1 - impaired) * (1 - 0.3 * lost) * (1 - 0.2 * instability), 1)

@@ -1,5 +1,9 @@
 """Incidents: a condition (black, frozen, ...) that held for at least a minimum duration,
-with its true start and end in seconds and frames."""
+with its true start and end in seconds and frames; a frame drop (frames missing from the
+presentation times) is one too, from the first missing frame to the next frame shown.
+
+Severity is by duration (:func:`severity`): under 2 s minor, under 5 s major, else critical,
+so the sub-second stalls the default minimum durations report (:data:`MIN_DURATIONS`) are minor."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 @dataclass
 class Incident:
-    kind: str  # black_screen, freeze, stream_lost, ...
+    kind: str  # black_screen, freeze, frame_drop, stream_lost
     start: float  # seconds: the first frame it held on
     start_frame: int
     end: float | None  # seconds: the first frame it no longer held on (None: still open)
@@ -18,6 +22,7 @@ class Incident:
     severity: str  # minor (< 2 s), major (< 5 s), critical
     uncertainty_frames: int = 0  # frames each boundary may be off (when frames were sampled)
     thumbnail: str | None = None  # a PNG of the first frame, when asked for
+    missing_frames: int | None = None  # a frame drop's frames missing (end_frame - start_frame)
 
     @property
     def open(self) -> bool:
@@ -37,8 +42,19 @@ class Incident:
         }
 
     def describe(self) -> str:
+        if self.missing_frames is not None:
+            return (f"{self.kind} at {self.start:.2f} s (frame {self.start_frame}): "
+                    f"{self.missing_frames} frame{'s' * (self.missing_frames != 1)} missing, {self.duration:.2f} s")
         until = "until the end (still open)" if self.open else f"to {self.end:.2f} s (frame {self.end_frame})"
         return f"{self.kind} from {self.start:.2f} s (frame {self.start_frame}) {until}, {self.duration:.2f} s"
+
+
+#: seconds a condition lasts before it is an incident, unless a check says otherwise. Short
+#: enough for the sub-second stalls QoE models count (ITU-T P.1203 takes every stall's start
+#: and length, however short): black from 0.2 s (5 frames at 25 fps; an editor's cut through
+#: black lasts 1-4 frames), freeze from 0.3 s (8 frames at 25 fps: a repeated frame or a
+#: frame-rate conversion's pulldown never lasts so long).
+MIN_DURATIONS = {"black": 0.2, "freeze": 0.3}
 
 
 def severity(duration: float) -> str:

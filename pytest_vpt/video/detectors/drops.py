@@ -1,14 +1,22 @@
 """Frame drops: gaps in presentation times against the nominal frame interval, and frames
-repeated (the same picture as the one before, within a small tolerance) outside freezes."""
+repeated (the same picture as the one before, within a small tolerance) outside freezes.
+
+Each gap is an incident (``frame_drop``) as soon as the frame after it arrives: from the time
+the first missing frame was due to that frame's, ``start_frame`` the number the first missing
+frame would have had (the frames before it counted), ``end_frame`` that number plus the frames
+missing (the frame shown after the gap, had none been missing)."""
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
+from ..incidents import Incident, severity
 from ..region import largest_block_mean
 
 
@@ -28,6 +36,8 @@ class DropCounter:
         self.times: list[float] = []
         self.gaps: list[tuple[float, int]] = []
         self.repeats: list[int] = []  # indexes of frames repeating the one before
+        self.incidents: list[Incident] = []  # one per gap
+        self.on_incident: Callable[[Incident], Any] | None = None  # called with each as it is found
         self._previous: np.ndarray | None = None
 
     def feed(self, time: float, index: int, sample: np.ndarray | None) -> None:
@@ -35,6 +45,7 @@ class DropCounter:
             gap = time - self.times[-1]
             if gap > 1.5 * self.interval:
                 self.gaps.append((time, round(gap / self.interval) - 1))
+                self._dropped(time, index, self.gaps[-1][1])
         self.times.append(time)
         if sample is None:
             return
@@ -46,6 +57,14 @@ class DropCounter:
             np.copyto(previous, sample)
         else:
             self._previous = sample.copy()
+
+    def _dropped(self, time: float, index: int, missing: int) -> None:
+        due = self.times[-1] + self.interval  # when the first missing frame was due
+        incident = Incident("frame_drop", due, index, time, index + missing, time - due, severity(time - due),
+                            missing_frames=missing)
+        self.incidents.append(incident)
+        if self.on_incident is not None:
+            self.on_incident(incident)
 
     def report(self, duration: float, frozen: list[tuple[int, int | None]]) -> DropsReport:
         """The account; repeats inside ``frozen`` (frame ranges of freezes) are the freeze's."""
