@@ -21,6 +21,51 @@ from .timespec import parse_span
 _C = render.Column
 
 
+def picture_options(command: Any) -> Any:
+    """Where the black and freeze checks look, and how long a black screen or freeze lasts
+    before it is an incident (each default: the streams: entry's, else the product's)."""
+    from ..video.incidents import MIN_DURATIONS
+
+    for option in reversed((
+        click.option("--region", metavar="X,Y,W,H", help="look only at this rectangle: fractions of the frame "
+                     "(0,0.5,1,0.5) or pixels (0,540,1920,540; 10px,... )"),
+        click.option("--ignore", multiple=True, metavar="X,Y,W,H", help="leave this rectangle out: a logo, a "
+                     "burned-in timecode (repeatable; fractions or pixels)"),
+        click.option("--min-black", type=click.FloatRange(min=0), help="seconds a black screen lasts before it is an "
+                     f"incident (default {MIN_DURATIONS['black']:g})"),
+        click.option("--min-freeze", type=click.FloatRange(min=0), help="seconds a freeze lasts before it is an "
+                     f"incident (default {MIN_DURATIONS['freeze']:g})"),
+        click.option("--min-duration", type=click.FloatRange(min=0), help="--min-black and --min-freeze at once "
+                     "(either given wins for its check)"),
+    )):
+        command = option(command)
+    return command
+
+
+def planned(store_option: StoreOption, source: str, names: tuple[str, ...], default: tuple[str, ...],
+            overrides: dict[str, dict[str, Any]], region: str | None, ignore: tuple[str, ...],
+            min_black: float | None, min_freeze: float | None, min_duration: float | None) -> tuple[str, list, Any]:
+    """The source, checks and area to analyse: those of the streams: entry whose id ``source``
+    is (when it is no file or URL), the command line's options winning over it."""
+    from ..video.sources import source_kind
+    from ..video.streams import Area, Stream, find_stream
+
+    stream = None
+    try:
+        if source_kind(source) == "file" and not Path(source).exists():
+            stream = find_stream(source, store_option.rootdir, store_option.settings.config_file)
+        durations = {"black": min_black if min_black is not None else min_duration,
+                     "freeze": min_freeze if min_freeze is not None else min_duration}
+        for name, seconds in durations.items():
+            if seconds is not None:
+                overrides = {**overrides, name: {**overrides.get(name, {}), "min_duration": seconds}}
+        stream = stream or Stream(source, source)
+        area = Area.parse(region, ignore).over(stream.area)
+        return stream.source, stream.make_checks(names, default, overrides), area
+    except ValueError as exc:  # a bad entry (StreamsError), rectangle (AreaError) or setting: each names itself
+        raise click.ClickException(str(exc)) from None
+
+
 @click.group()
 def video() -> None:
     """Video checks: black screen, freeze, frame drops, bitrate (needs pytest-vpt[video])."""
@@ -34,8 +79,7 @@ def video() -> None:
 @click.option("--check", "checks", multiple=True,
               type=click.Choice(["black", "freeze", "drops", "bitrate", "subtitles"]),
               help="a check to run (repeatable; default: all but subtitles)")
-@click.option("--min-duration", type=click.FloatRange(min=0), help="seconds a black screen or freeze lasts before "
-              "it is an incident (default: 0.5 black, 1.0 freeze)")
+@picture_options
 @click.option("--thumbnails", type=click.Path(file_okay=False, path_type=Path), help="save a PNG of each incident here")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="seconds to wait for a stream or device")
@@ -43,33 +87,32 @@ def video() -> None:
 @click.option("--lang", default="eng", show_default=True, help="Tesseract's language(s) for --ocr (deu, eng+deu); "
               "also picks the container's subtitle stream of that language")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
-def analyze(source: str, seconds: float | None, sample_every: int, checks: tuple[str, ...], min_duration: float | None,
-            thumbnails: Path | None, timeout: float, ocr: bool, lang: str, as_json: bool) -> None:
-    """Analyse SOURCE (a file, an rtsp/http/udp URL, /dev/videoN or a device index)."""
+@click.pass_obj
+def analyze(store_option: StoreOption, source: str, seconds: float | None, sample_every: int, checks: tuple[str, ...],
+            thumbnails: Path | None, timeout: float, ocr: bool, lang: str, as_json: bool, **picture: Any) -> None:
+    """Analyse SOURCE (a file, an rtsp/http/udp URL, /dev/videoN or a device index), or the
+    source of the vpt.yaml streams: entry with that id (its region and checks)."""
     try:
-        from ..video import BitrateCheck, BlackCheck, DropsCheck, FreezeCheck, SourceError, SubtitleCheck
+        from ..video import SourceError
         from ..video import analyze as run_analysis
         from ..video import open_source
+        from ..video.streams import AreaError
     except ImportError as exc:
         raise click.ClickException(f"vpt video needs its extra: pip install 'pytest-vpt[video]' ({exc})") from None
-    durations = {} if min_duration is None else {"min_duration": min_duration}
-    try:
-        subtitles = SubtitleCheck(ocr=ocr, lang=lang)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    chosen = {"black": BlackCheck(**durations), "freeze": FreezeCheck(**durations), "drops": DropsCheck(),
-              "bitrate": BitrateCheck(), "subtitles": subtitles}
+    given = click.get_current_context().get_parameter_source("lang") == click.core.ParameterSource.COMMANDLINE
+    subtitles = {**({"ocr": True} if ocr else {}), **({"lang": lang} if given else {})}
     if ocr and "subtitles" not in checks:  # --ocr reads the subtitles: their check runs
         checks = (checks or ("black", "freeze", "drops", "bitrate")) + ("subtitles",)
+    source, chosen, area = planned(store_option, source, checks, ("black", "freeze", "drops", "bitrate"),
+                                   {"subtitles": subtitles}, **picture)
     try:
         opened = open_source(source, timeout)  # opened first: a file's container tells how long it is
         length = min(filter(None, (seconds, opened.declared_duration)), default=None)
         with progress_shown(f"analysing {opened.name}", "s", length, quiet=as_json) as bar:
-            report = run_analysis(opened, [chosen[name] for name in (checks or ("black", "freeze", "drops", "bitrate"))],
-                                  seconds, sample_every, thumbnails, timeout,
-                                  on_progress=lambda at, frames, ongoing: bar.update(at))
+            report = run_analysis(opened, chosen, seconds, sample_every, thumbnails, timeout,
+                                  on_progress=lambda at, frames, ongoing: bar.update(at), area=area)
             bar.update(report.duration, report.duration)
-    except SourceError as exc:
+    except (SourceError, AreaError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         render.emit_json(report.to_dict())
@@ -143,32 +186,29 @@ def _position(incident: dict[str, Any]) -> str:
 @click.argument("source")
 @click.option("--project", help="record under this project (default: as pytest --vpt would)")
 @click.option("--for", "span", metavar="SPAN", help="stop after this span (30m, 24h); default: until Ctrl-C")
-@click.option("--min-duration", type=click.FloatRange(min=0), help="seconds a black screen or freeze lasts before "
-              "it is an incident (default: 0.5 black, 1.0 freeze)")
+@picture_options
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
               help="seconds to wait for the stream or device")
 @server_option
 @no_alerts_option
 @click.pass_obj
-def watch(store_option: StoreOption, source: str, project: str | None, span: str | None, min_duration: float | None,
-          timeout: float, server: str | None, no_alerts: bool) -> None:
-    """Watch a stream or capture device for black screens, freezes and outages until stopped
-    (Ctrl-C or SIGTERM), writing each incident to the store (or sending it to a vpt server)
-    as it ends; the rules of the alerts: section are evaluated beside it while it writes a
-    local store."""
+def watch(store_option: StoreOption, source: str, project: str | None, span: str | None, timeout: float,
+          server: str | None, no_alerts: bool, **picture: Any) -> None:
+    """Watch a stream or capture device (SOURCE, or the source of the vpt.yaml streams: entry
+    with that id) for black screens, freezes, frame drops and outages until stopped (Ctrl-C or
+    SIGTERM), writing each incident to the store (or sending it to a vpt server) as it ends;
+    the rules of the alerts: section are evaluated beside it while it writes a local store."""
     try:
-        from ..producers.watcher import Watcher
-        from ..video import BlackCheck, FreezeCheck
+        from ..producers.watcher import WATCHED, Watcher
     except ImportError as exc:
         raise click.ClickException(f"vpt watch needs the video extra: pip install 'pytest-vpt[video]' ({exc})") from None
     settings = store_option.settings
     seconds = parse_span(span) if span else None  # a bad --for is refused before anything starts
-    durations = {} if min_duration is None else {"min_duration": min_duration}
+    source, checks, area = planned(store_option, source, (), WATCHED, {}, **picture)
     line = _StatusLine(sys.stderr.isatty(), Watcher.retry_in)
     sink = producer_sink(store_option, server)
     beside, note = rules_beside(store_option, sink.report, settings.config_file, no_alerts)
-    watcher = Watcher(source, sink, project or settings.project, [BlackCheck(**durations),
-                      FreezeCheck(**durations)], timeout, line.show, beside)
+    watcher = Watcher(source, sink, project or settings.project, checks, timeout, line.show, beside, area)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: watcher.stop.set())
     click.echo(f"watching {watcher.name} {target_of(sink.report)}; Ctrl-C stops", err=True)

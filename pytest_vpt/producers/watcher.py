@@ -4,8 +4,10 @@ connects again, waiting longer each time (1 s, 2 s, 4 s ... 30 s); the time with
 stream is an incident of its own (``stream_lost``), written open when it starts and again
 when it ends; each failed attempt is reported. A black screen or freeze is written open once
 it has lasted its check's ``min_duration`` (it is an incident then, whatever follows), so an
-alert rule sees it while it lasts, and written again under the same id when it ends. A file is watched once: one that cannot be decoded is an error
-(``WatchStatus.failed``), and one cut short says how much of it was analysed. What runs beside
+alert rule sees it while it lasts, and written again under the same id when it ends. A frame
+drop (``frame_drop``) is written when the frame after the gap arrives. A file is watched once: one that cannot be decoded is an error
+(``WatchStatus.failed``), and one cut short says how much of it was analysed; an ``area`` (region and rectangles
+to ignore) that does not fit the frame is an error too. What runs beside
 it (``beside``: the project's alert rules, see producers.beside) starts once the sink is open
 and stops after it is closed; what it says is in the status (``WatchStatus.beside``)."""
 
@@ -23,12 +25,14 @@ from ..redaction import redact_url
 from ..sinks import Sink, SinkReport, open_sink
 from ..store import StoreURL
 from ..video import BlackCheck, FreezeCheck, Incident, SourceError, analyze
-from ..video.sources import source_kind
 from ..video.incidents import severity
+from ..video.sources import source_kind
+from ..video.streams import Area, AreaError, make_checks
 from .beside import Beside, attach
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
 _KINDS = {"black_screen": BlackCheck, "freeze": FreezeCheck}  # the incidents written open while they last
+WATCHED = ("black", "freeze", "drops")  # the checks watched by default (a frame drop is written when found)
 
 
 def incident_event(incident: Incident, project: str, source: str, origin: float) -> dict[str, Any]:
@@ -59,13 +63,13 @@ class Watcher:
 
     def __init__(self, source: str, sink: Sink | StoreURL, project: str, checks: list[Any] | None = None,
                  timeout: float = 10.0, on_status: Callable[[WatchStatus], Any] | None = None,
-                 beside: Beside | None = None) -> None:
-        self.beside = beside
+                 beside: Beside | None = None, area: Area | None = None) -> None:
+        self.beside, self.area = beside, area
         self.sink = open_sink(sink, Path.cwd()) if isinstance(sink, StoreURL) else sink
         attach(beside, self.sink)
         self.source, self.project, self.timeout = source, project, timeout
         self.name = redact_url(source)  # as recorded and shown: a stream URL without its credentials
-        self.checks = checks or [BlackCheck(), FreezeCheck()]
+        self.checks = checks or make_checks(WATCHED)
         self.min_durations = {kind: check.min_duration for check in self.checks
                               for kind, made_by in _KINDS.items() if isinstance(check, made_by)}
         self.on_status = on_status or (lambda status: None)
@@ -98,13 +102,16 @@ class Watcher:
                                  on_incident=lambda incident, origin=origin: self._record(incident, origin),
                                  on_progress=lambda at, frames, ongoing, origin=origin:
                                  self._progress(at, frames, ongoing, origin),
-                                 stop=lambda: self._over(until))
+                                 stop=lambda: self._over(until), area=self.area)
                 error = "the stream ended"
                 self.status.ended_early = report.shortfall()
             except SourceError as exc:
                 error = str(exc)
                 if self.once:  # a file that cannot be opened or decoded will not get better
                     self.status.failed, self.status.error = True, error
+            except AreaError as exc:  # a rectangle outside the frame: it will not fit the next connection either
+                self.status.failed, self.status.error = True, str(exc)
+                break
             self.status.connected = False
             if self._over(until) or self.once:
                 break

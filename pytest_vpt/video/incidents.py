@@ -88,7 +88,7 @@ class Runs:
 
     def _close(self, until: float, end: float | None, end_frame: int | None) -> None:
         (begun, first), self.start = self.start, None
-        if until - begun >= self.min_duration:
+        if until - begun >= self.min_duration - 1e-6:  # 6 frames at 30 fps last 0.2 s, whatever the rounding
             self._add(Incident(self.kind, begun, first, end, end_frame, until - begun, severity(until - begun),
                                self.uncertainty, self.thumbnail))
 

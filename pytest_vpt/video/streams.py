@@ -52,6 +52,10 @@ class StreamsError(ValueError):
     """A ``streams:`` entry cannot be used; the message names where and what was expected."""
 
 
+class AreaError(ValueError):
+    """A rectangle that is no rectangle of the frame; the message names it as it was written."""
+
+
 @dataclass(frozen=True)
 class Box:
     """A rectangle as written: x, y, width, height in fractions of the frame, or in pixels."""
@@ -66,9 +70,9 @@ class Box:
         if not self.pixels:
             return x, y, w, h
         if width <= 0 or height <= 0:
-            raise ValueError(f"{self.label}: in pixels, but the frame size is not known yet (give fractions)")
+            raise AreaError(f"{self.label}: in pixels, but the frame size is not known yet (give fractions)")
         if x + w > width or y + h > height:
-            raise ValueError(f"{self.label}: outside the {width}x{height} frame (x + width at most {width}, "
+            raise AreaError(f"{self.label}: outside the {width}x{height} frame (x + width at most {width}, "
                              f"y + height at most {height} pixels)")
         return x / width, y / height, w / width, h / height
 
@@ -77,25 +81,25 @@ def parse_box(value: Any, label: str) -> Box:
     """A rectangle from ``"x,y,w,h"`` (each value a number, ``px`` for pixels) or a list of four."""
     parts = value.split(",") if isinstance(value, str) else value
     if not isinstance(parts, (list, tuple)) or len(parts) != 4:
-        raise ValueError(f"{label}: expected x,y,width,height (four numbers: fractions 0-1, or pixels), not {value!r}")
+        raise AreaError(f"{label}: expected x,y,width,height (four numbers: fractions 0-1, or pixels), not {value!r}")
     numbers, pixels = [], False
     for part in parts:
         if isinstance(part, bool) or not isinstance(part, (int, float, str)):
-            raise ValueError(f"{label}: {part!r} is not a number")
+            raise AreaError(f"{label}: {part!r} is not a number")
         match = _NUMBER.match(part) if isinstance(part, str) else None
         if isinstance(part, str) and match is None:
-            raise ValueError(f"{label}: {part.strip()!r} is not a number (fractions 0-1, or pixels: 640 or 640px)")
+            raise AreaError(f"{label}: {part.strip()!r} is not a number (fractions 0-1, or pixels: 640 or 640px)")
         number = float(match.group(1)) if match else float(part)
         if not math.isfinite(number) or number < 0 or number > 100_000:
-            raise ValueError(f"{label}: {part!r} is not a position in a frame (0 to 100,000)")
+            raise AreaError(f"{label}: {part!r} is not a position in a frame (0 to 100,000)")
         numbers.append(number)
         pixels |= bool(match and match.group(2))
     pixels |= any(number > 1 for number in numbers)
     x, y, w, h = numbers
     if w <= 0 or h <= 0:
-        raise ValueError(f"{label}: its width and height must be above 0")
+        raise AreaError(f"{label}: its width and height must be above 0")
     if not pixels and (x >= 1 or y >= 1 or x + w > 1 + 1e-9 or y + h > 1 + 1e-9):
-        raise ValueError(f"{label}: outside the frame (in fractions, x + width and y + height are at most 1)")
+        raise AreaError(f"{label}: outside the frame (in fractions, x + width and y + height are at most 1)")
     return Box((x, y, w, h), pixels, label)
 
 
@@ -112,7 +116,7 @@ class Area:
         """An area from what was written (``"x,y,w,h"`` texts or lists of four numbers)."""
         ignored = list(ignore)
         if len(ignored) > MAX_IGNORE:
-            raise ValueError(f"{ignore_name}: at most {MAX_IGNORE} rectangles, not {len(ignored)}")
+            raise AreaError(f"{ignore_name}: at most {MAX_IGNORE} rectangles, not {len(ignored)}")
         return cls(None if region is None else parse_box(region, _label(name, region)),
                    tuple(parse_box(value, _label(ignore_name, value)) for value in ignored))
 
@@ -125,10 +129,11 @@ class Area:
     def to_region(self, width: int, height: int) -> Region:
         """The :class:`Region` in a ``width`` x ``height`` frame."""
         x, y, w, h = self.region.fractions(width, height) if self.region else (0.0, 0.0, 1.0, 1.0)
+        ignore = tuple(box.fractions(width, height) for box in self.ignore)
         try:
-            return Region(x, y, w, h, tuple(box.fractions(width, height) for box in self.ignore))
+            return Region(x, y, w, h, ignore)
         except ValueError as exc:  # a fraction on the edge of what Region accepts
-            raise ValueError(f"{self.region.label if self.region else 'the region'}: {exc}") from None
+            raise AreaError(f"{self.region.label if self.region else 'the region'}: {exc}") from None
 
     def place(self, checks: Mapping[str, Any], width: int, height: int) -> dict[str, Any]:
         """``checks`` (name -> check) with this area as the region of the black and freeze checks."""
@@ -247,7 +252,7 @@ def _area(raw: Mapping[str, Any], where: _Where, path: tuple[Any, ...]) -> Area:
             continue
         try:
             boxes.append(parse_box(value, _label(key if isinstance(key, str) else "ignore", value)))
-        except ValueError as exc:
+        except AreaError as exc:
             raise where.error((*path, *((key,) if isinstance(key, str) else key)), str(exc)) from None
     region = boxes.pop(0) if raw.get("region") is not None else None
     return Area(region, tuple(boxes))
