@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from photo_clips import (FPS, Black, Clip, Credits, Fade, Freeze, Logo, Score, Shot, Ticker, Timecode,  # noqa: E402
-                         score)
+from photo_clips import (FPS, SLOW_ZOOMED, Black, Clip, Credits, Fade, Freeze, Logo, Score, Shot, Ticker,  # noqa: E402
+                         Timecode, score)
 
 
 def clips() -> list[Clip]:
@@ -53,8 +53,8 @@ def clips() -> list[Clip]:
         Clip("dissolves", [Shot("hubble_deep_field.jpg", 100, zoom=(1.1, 1.2)),
                            Shot("coins.png", 100, dissolve=30, centre=pan), Shot("retina.jpg", 100, dissolve=30, zoom=(1.1, 1.25))],
              [Freeze(20, 40), Black(200, 215)], negatives=[("a dissolve", 70, 100), ("a dissolve", 140, 170)]),
-        Clip("slow_zoom", [Shot("coffee.png", 250, zoom=slow)], negatives=[("slow zoom", 0, 250)]),
-        Clip("slow_zoom_texture", [Shot("grass.png", 250, zoom=slow)], negatives=[("slow zoom", 0, 250)]),
+        *(Clip(f"slow_zoom_{name.split('.')[0]}", [Shot(name, 250, zoom=slow)], negatives=[("slow zoom", 0, 250)])
+          for name in (*SLOW_ZOOMED, "moon.png")),
         Clip("still_overlays", [Shot("rocket.jpg", 200)], overlays=overlays,
              negatives=[("ticker and timecode over a still photo", 0, 200)]),
         Clip("grain_still", [Shot("ihc.png", 200, grain=6)], negatives=[("grain over a still photo", 0, 200)]),

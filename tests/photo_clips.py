@@ -301,6 +301,9 @@ def encode(path: Path, frames: Iterator[np.ndarray], fps: int = FPS, gop: int = 
 
 ClipMaker = Callable[[], Clip]
 
+#: photographs zoomed slowly (0.2 % a second): a portrait, a smooth one, a detailed one
+SLOW_ZOOMED = ("astronaut.png", "chelsea.png", "brick.png")
+
 
 @dataclass
 class Score:
@@ -334,8 +337,10 @@ def short_set() -> list[Clip]:
              [Freeze(20, 30), Freeze(45, 120), Black(130, 140)], [Logo()]),
         Clip("timecode_ticker_freeze", [Shot("rocket.jpg", 175, zoom=(1.1, 1.3))], [Freeze(40, 160, output=False)],
              [Timecode(), Ticker(), Logo()], ignore=(Timecode().rect, Ticker().rect)),
-        Clip("slow_zoom", [Shot("coffee.png", 150, zoom=slow)], negatives=[("slow zoom", 0, 150)]),
+        *(Clip(f"slow_zoom_{name.split('.')[0]}", [Shot(name, 150, zoom=slow)], negatives=[("slow zoom", 0, 150)])
+          for name in SLOW_ZOOMED),
         Clip("grain_still", [Shot("chelsea.png", 120, grain=6)], negatives=[("grain over a still photo", 0, 120)]),
+        Clip("grain_freeze", [Shot("ihc.png", 150, grain=6)], [Freeze(30, 120)]),
         Clip("ticker_still", [Shot("rocket.jpg", 120)], overlays=[Ticker(), Timecode()],
              negatives=[("ticker and timecode over a still photo", 0, 120)]),
         Clip("night_fades", [Shot("camera.png", 200, night=True, grain=2, centre=((0.45, 0.5), (0.55, 0.5)))],
