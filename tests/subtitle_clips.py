@@ -6,7 +6,9 @@ font Pillow ships (``ImageFont.load_default(size)``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 from functools import lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -42,8 +44,9 @@ def backdrop(kind: str, index: int, seed: int = 0, width: int = W, height: int =
     names = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "gravel.png",
              "grass.png", "coins.png")
     large = _photo(names[(seed + index // 150) % len(names)], width + 60, height + 40)
-    shift = (index // 2) % 60 if pan else 30
-    image = np.ascontiguousarray(large[20:20 + height, shift:shift + width])
+    shift = (index % 150) * 0.4 if pan else 30.0  # 0.4 pixel a frame, from each cut on
+    move = np.float32([[1, 0, -shift], [0, 1, -20]])
+    image = cv2.warpAffine(large, move, (width, height), flags=cv2.INTER_LINEAR)
     if kind == "dark":
         image = (image.astype(np.float32) * 0.25).astype(np.uint8)
     return image
@@ -181,3 +184,56 @@ def without_subtitles(kind: str, backdrop_kind: str = "busy", seed: int = 0, wid
         return _ticker(image, index) if kind == "ticker" else _timecode(image, index)
 
     return picture
+
+
+_ASS_HEADER = """[Script Info]
+ScriptType: v4.00+
+PlayResX: 384
+PlayResY: 288
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, \
+StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+"""
+
+
+def with_subtitle_streams(path: Path, count: int, picture: Callable[[int], np.ndarray],
+                          streams: list[tuple[str, str, list[tuple[float, float, str]]]], fps: int = 30) -> Path:
+    """An H.264 clip of ``count`` frames with subtitle streams muxed in by PyAV: each stream is
+    (codec: mov_text for .mp4; subrip, ass or webvtt for .mkv, language, cues (start s, end s,
+    text; ASS overrides and \\N line breaks allowed))."""
+    import av
+    from av.subtitles.subtitle import SubtitleSet
+
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "crf": "20"})
+        first = picture(0)
+        video.width, video.height, video.pix_fmt = first.shape[1], first.shape[0], "yuv420p"
+        added = []
+        for codec, language, cues in streams:
+            stream = container.add_stream(codec)
+            stream.metadata["language"] = language
+            stream.codec_context.subtitle_header = _ASS_HEADER.encode()
+            added.append((stream, sorted(cues)))
+        for index in range(count):
+            frame = av.VideoFrame.from_ndarray(picture(index), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, fps)
+            for packet in video.encode(frame):
+                container.mux(packet)
+            for stream, cues in added:
+                while cues and cues[0][0] <= index / fps:
+                    start, end, text = cues.pop(0)
+                    base = stream.time_base
+                    cue = SubtitleSet.create(f"0,0,Default,,0,0,0,,{text}".encode(), 0,
+                                             int(Fraction(end - start).limit_denominator(1000) / base),
+                                             int(Fraction(start).limit_denominator(1000) / base))
+                    packet = stream.encode_subtitle(cue)
+                    packet.stream = stream
+                    container.mux(packet)
+        for packet in video.encode():
+            container.mux(packet)
+    return path

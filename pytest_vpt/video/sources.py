@@ -170,7 +170,7 @@ class AVSource(Source):
         self.width, self.height = codec.width, codec.height
         self._file = Path(target) if not device and not _STREAM.match(target) else None
         self.declared_duration = _declared_duration(self._container, self._stream)
-        self._subtitles = {stream.index: SubtitleStream(stream.index, stream.language, stream.codec_context.name)
+        self._subtitles = {stream.index: SubtitleStream(stream.index, stream.language, _codec_name(stream))
                            for stream in self._container.streams.subtitles if stream.codec_context is not None}
         self.subtitle_streams = tuple(self._subtitles.values())
 
@@ -251,6 +251,12 @@ def _luma(frame: Any) -> np.ndarray:
 
 def _full_range(frame: Any) -> bool:
     return frame.format.name.startswith("yuvj") or frame.format.name == "gray" or int(frame.color_range or 0) == 2
+
+
+def _codec_name(stream: Any) -> str:
+    """The stream's codec as FFmpeg names the format (subrip, ass), not its decoder (srt, ssa)."""
+    codec = stream.codec_context.codec
+    return getattr(codec, "canonical_name", None) or stream.codec_context.name
 
 
 def _cue_text(subtitle: Any) -> str:

@@ -121,27 +121,46 @@ def text_lines(band: np.ndarray, contrast: int, bright: int = 150) -> list[Line]
     count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=4)
     lines = []
     for x, y, w, h, _area in stats[1:count]:
-        if not (0.08 * height <= h and w >= 0.12 * width):
+        if h < 0.08 * height or w < 0.12 * width:
             continue
-        if x <= 0.02 * width or x + w >= 0.98 * width:  # runs off an edge: a ticker
-            continue
-        if abs(x + w / 2 - width / 2) > 0.2 * width and w < 0.5 * width:  # off centre: a logo, a clock
-            continue
-        y, h = _text_rows(strokes[y:y + h, x:x + w], y)  # a detail of the picture touching the text is not it
-        if not (0.08 * height <= h <= 0.6 * height and w >= 2.5 * h):
-            continue
-        mask = strokes[y:y + h, x:x + w]
-        fill = mask.mean()
-        if not 0.12 <= fill <= 0.65:
-            continue
-        middle = mask[h // 4: h - h // 4 or 1]
-        crossings = np.count_nonzero(middle[:, 1:] & ~middle[:, :-1]) / max(1, len(middle))
-        if crossings < 0.6 * w / h:  # text crosses a stroke about every half of its height
-            continue
-        if not _one_colour_on_dark(band, strokes, x, y, w, h, contrast):
-            continue
-        lines.append(Line(int(x), int(y), int(w), int(h), mask.copy()))
+        for top, rows in _dense_rows(strokes[y:y + h, x:x + w], round(0.08 * height)):
+            line = _line(band, strokes, x, y + top, w, rows, contrast)
+            if line is not None:
+                lines.append(line)
     return lines
+
+
+def _dense_rows(mask: np.ndarray, least: int) -> list[tuple[int, int]]:
+    """The runs of rows of a blob where its strokes are dense (0.3 of the densest row's or
+    more), at least ``least`` rows each: its lines of text, without the details of the
+    picture that touch them (first row, count)."""
+    counts = mask.sum(axis=1)
+    dense = np.concatenate(([False], counts >= 0.3 * counts.max(), [False]))
+    edges = np.flatnonzero(dense[1:] != dense[:-1])
+    return [(int(a), int(b - a)) for a, b in zip(edges[::2], edges[1::2]) if b - a >= max(1, least)]
+
+
+def _line(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w: int, h: int, contrast: int) -> Line | None:
+    """The rows ``y``, ``h`` of a blob as a line of text, or None if they do not look like one."""
+    height, width = band.shape
+    columns = np.flatnonzero(strokes[y:y + h, x:x + w].any(axis=0))
+    x, w = x + int(columns[0]), int(columns[-1] - columns[0] + 1)
+    if not (0.08 * height <= h <= 0.6 * height and w >= 2.5 * h and w >= 0.12 * width):
+        return None
+    if x <= 0.02 * width or x + w >= 0.98 * width:  # runs off an edge: a ticker
+        return None
+    if abs(x + w / 2 - width / 2) > 0.2 * width and w < 0.5 * width:  # off centre: a logo, a clock
+        return None
+    mask = strokes[y:y + h, x:x + w]
+    if not 0.12 <= mask.mean() <= 0.65:
+        return None
+    middle = mask[h // 4: h - h // 4 or 1]
+    crossings = np.count_nonzero(middle[:, 1:] & ~middle[:, :-1]) / max(1, len(middle))
+    if crossings < 0.6 * w / h:  # text crosses a stroke about every half of its height
+        return None
+    if not _one_colour_on_dark(band, strokes, x, y, w, h, contrast):
+        return None
+    return Line(x, int(y), w, int(h), mask.copy())
 
 
 def _one_colour_on_dark(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w: int, h: int, contrast: int) -> bool:
@@ -156,19 +175,6 @@ def _one_colour_on_dark(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w
     edges = np.diff(np.pad(mask, ((0, 0), (1, 1))).astype(np.int8), axis=1)
     widths = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)  # horizontal runs of stroke, row by row
     return widths.size > 0 and widths.std() <= 0.85 * widths.mean()
-
-
-def _text_rows(mask: np.ndarray, top: int) -> tuple[int, int]:
-    """The rows of a blob where its strokes are dense (a fifth of the densest row's or more),
-    the longest run of them: (first row, count)."""
-    counts = mask.sum(axis=1)
-    dense = counts >= 0.2 * counts.max()
-    best, start, run = (0, 0), 0, 0
-    for row, keep in enumerate(dense):
-        start, run = (start, run + 1) if keep else (row + 1, 0)
-        if run > best[1]:
-            best = (start, run)
-    return top + best[0], best[1]
 
 
 def persistence(before: Line, strokes: np.ndarray, near: np.ndarray) -> tuple[float, float]:
@@ -196,7 +202,7 @@ class _Track:
     contrast: int = 60  # the check's, to find its strokes again for OCR
     bright: int = 150
     end: float | None = None
-    struck: bool = False  # once lost a cell's strokes (but hardly any of the whole)
+    struck: float | None = None  # when it last lost a cell's strokes (but hardly any of the whole)
 
 
 class SubtitleTracker:
@@ -204,7 +210,7 @@ class SubtitleTracker:
 
     STILL_WHOLE = 0.8  # at least this share of the line's strokes still there, and
     STILL = 0.7  # at least this share of every cell's: the same line
-    ONE_DETAIL = 0.9  # a cell's strokes gone but this share of the whole there: a detail of the picture went (once)
+    ONE_DETAIL = 0.9  # a cell's strokes gone, this share of the whole there: a detail of the picture went (now and then)
     IN_PLACE = 0.5  # at least this share of the whole line's strokes still there, but not still: changed in place
 
     def __init__(self, check: SubtitleCheck) -> None:
@@ -223,8 +229,12 @@ class SubtitleTracker:
         for track in self.live:
             whole, least = persistence(track.line, strokes, near)
             at = [i for i, line in enumerate(found) if i not in claimed and _covers(track.line, line)]
-            if (whole >= self.STILL_WHOLE and least >= self.STILL) or (whole >= self.ONE_DETAIL and not track.struck):
-                track.struck = track.struck or least < self.STILL  # once: a detail of the picture beside it went
+            still = whole >= self.STILL_WHOLE and least >= self.STILL
+            lately = track.struck is not None and time - track.struck < 2.5 * check.every  # at one of the last 2 looks
+            if still or (whole >= self.ONE_DETAIL and not lately):
+                if not still:  # a detail of the picture beside it went (now and then): the line as it is now
+                    track.struck = time
+                    track.line = found[at[0]] if at else track.line
                 line = track.line
                 line.strokes &= near[line.y:line.y + line.h, line.x:line.x + line.w]  # the picture's strays drop out
                 kept.append(track)
