@@ -114,8 +114,10 @@ SCHEMAS: dict[str, dict[str, tuple[tuple[type, ...], bool]]] = {
         "vpt.device.seen_at": (_NUMBER, True),
         "vpt.device.flush": (_OPT_NUMBER, False),  # seconds a sample may wait before it is written
     },
-    # A video incident (black screen, freeze, a stream lost): from its first frame to the
-    # first frame without it (end None: still going), in epoch seconds.
+    # A video incident (black_screen, freeze, frame_drop, stream_lost; a device's too: any kind
+    # of text): from its first frame to the first frame without it (end None: still going), in
+    # epoch seconds. A frame_drop's frames are those the missing frames would have had
+    # (end_frame - start_frame of them missing).
     "incident": {
         "vpt.project": (_TEXT, True),
         "vpt.incident.kind": (_TEXT, True),
