@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from pytest_vpt.cli import cli
-from video_clips import encode, with_events
+from video_clips import FPS, encode, moving, with_events
 
 
 def vpt(*args: str, width: int = 200) -> tuple[int, str]:
@@ -43,3 +43,20 @@ def test_no_incidents_is_said(tmp_path, monkeypatch) -> None:
     assert code == 0, out
     code, out = vpt("--store", f"sqlite:///{tmp_path / 'vpt.db'}", "video", "incidents")
     assert (code, out) == (0, "no video incidents since 24h ago\n")
+
+
+def test_frame_drops_are_listed_with_the_frames_missing(pytester: pytest.Pytester, monkeypatch) -> None:
+    times = [i / FPS for i in range(120) if i not in {60, 61}]
+    encode(pytester.path / "drops.mp4", len(times), lambda i: moving(round(times[i] * FPS)), times=lambda i: times[i])
+    pytester.makepyfile(test_tv="""
+def test_clip(vpt_video):
+    vpt_video.assert_frame_drop_rate_below(100, "drops.mp4")
+""")
+    pytester.runpytest("--vpt").assert_outcomes(passed=1)
+    monkeypatch.chdir(pytester.path)
+    [incident] = json.loads(vpt("video", "incidents", "--json")[1])
+    assert (incident["kind"], incident["start_frame"], incident["end_frame"], incident["severity"]) == (
+        "frame_drop", 60, 62, "minor")
+    assert incident["position"] == pytest.approx(2.0, abs=0.01) and incident["duration"] == pytest.approx(2 / FPS, abs=0.01)
+    code, out = vpt("video", "incidents")
+    assert code == 0 and "frame_drop" in out and "2.0 s f60-62" in out

@@ -120,8 +120,13 @@ def test_frame_drops_and_repeats(tmp_path) -> None:
         return moving(shown - 1 if shown in repeated else shown)
 
     clip = encode(tmp_path / "drops.mp4", len(times), picture, times=lambda i: times[i])
-    drops = analyze(clip, checks=["drops"]).drops
+    report = analyze(clip, checks=["drops"])
+    drops = report.drops
     assert drops.dropped == 4 and [missing for _, missing in drops.gaps] == [3, 1]
+    # each gap an incident: the frames missing numbered as they would have been (frame 97 shown is 100 of the clip)
+    assert [(i.kind, i.start_frame, i.end_frame, i.missing_frames) for i in report.incidents] == [
+        ("frame_drop", 40, 43, 3), ("frame_drop", 97, 98, 1)]
+    assert report.incidents[0].describe() == "frame_drop at 1.33 s (frame 40): 3 frames missing, 0.10 s"
     assert drops.duplicated == 2
     assert drops.rate_per_minute == pytest.approx(6 / (160 / FPS / 60), rel=1e-3)
 

@@ -211,3 +211,20 @@ def test_vpt_watch_says_a_file_ended_early(tmp_path) -> None:
     assert last.startswith(f"stopped: 1 incident, 1 written; {half} ended early: ") and " s of 6.0 s analysed (" in last
     result = watch(tmp_path, whole)
     assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 1 incident, 1 written"
+
+
+def test_vpt_watch_looks_where_it_is_told_and_reports_short_stalls(tmp_path) -> None:
+    """A black screen under a bright logo is one once the logo is ignored (in pixels); a 0.3 s
+    freeze is an incident by default; a minimum given for one check leaves the other's alone."""
+    def picture(index: int) -> np.ndarray:
+        image = with_events(black=[(30, 60)], frozen=[(90, 99)])(index).copy()
+        image[8:56, 240:312] = 255  # a logo over everything
+        return image
+
+    clip = encode(tmp_path / "logo.mp4", 150, picture)
+    result = watch(tmp_path, clip, "--ignore", "240,0,80,60", "--no-alerts")
+    assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 2 incidents, 2 written"
+    kinds = [(i["kind"], i["start_frame"], i["end_frame"]) for i in incidents(f"sqlite:///{tmp_path / 'vpt.db'}")]
+    assert kinds == [("black_screen", 30, 60), ("freeze", 90, 99)]
+    result = watch(tmp_path, clip, "--ignore", "240,0,80,60", "--no-alerts", "--min-black", "2")
+    assert result.returncode == 0 and result.stderr.splitlines()[-1] == "stopped: 1 incident, 1 written"
