@@ -237,3 +237,25 @@ def with_subtitle_streams(path: Path, count: int, picture: Callable[[int], np.nd
         for packet in video.encode():
             container.mux(packet)
     return path
+
+
+def hls_with_webvtt(folder: Path, count: int, picture: Callable[[int], np.ndarray],
+                    cues: list[tuple[float, float, str]], language: str, fps: int = 30) -> Path:
+    """An HLS presentation in ``folder``: one MPEG-TS segment of video, and a WebVTT subtitle
+    rendition (EXT-X-MEDIA TYPE=SUBTITLES) in ``language`` with ``cues``; its master playlist."""
+    from video_clips import encode
+
+    seconds = count / fps
+    encode(folder / "video0.ts", count, picture, fps)
+    stamp = "{:02d}:{:02d}:{:06.3f}".format
+    vtt = "WEBVTT\n" + "".join(f"\n{stamp(int(a // 3600), int(a % 3600 // 60), a % 60)} --> "
+                                 f"{stamp(int(b // 3600), int(b % 3600 // 60), b % 60)}\n{text}\n" for a, b, text in cues)
+    (folder / "subs0.vtt").write_text(vtt)
+    for name, segment in (("video.m3u8", "video0.ts"), ("subs.m3u8", "subs0.vtt")):
+        (folder / name).write_text(f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:{int(seconds) + 1}\n"
+                                   f"#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:{seconds:.3f},\n{segment}\n#EXT-X-ENDLIST\n")
+    master = folder / "master.m3u8"
+    master.write_text(f'#EXTM3U\n#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="{language}",LANGUAGE="{language}",'
+                      f'DEFAULT=YES,AUTOSELECT=YES,URI="subs.m3u8"\n'
+                      f'#EXT-X-STREAM-INF:BANDWIDTH=800000,SUBTITLES="subs"\nvideo.m3u8\n')
+    return master

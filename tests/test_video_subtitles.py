@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from pytest_vpt.cli import cli
 from pytest_vpt.video import SubtitleCheck, analyze
 
-from subtitle_clips import BACKDROPS, LINES, NEGATIVES, STYLES, backdrop, subtitled, with_subtitle_streams, \
-    without_subtitles
+from subtitle_clips import BACKDROPS, LINES, NEGATIVES, STYLES, backdrop, hls_with_webvtt, subtitled, \
+    with_subtitle_streams, without_subtitles
 from video_clips import encode
 
 FPS = 30
@@ -111,3 +111,12 @@ def test_the_stream_of_the_language_asked_for_and_the_pixels_when_asked(tmp_path
     assert result.exit_code == 0, result.output
     assert "subtitles from its subrip stream (deu): shown 20% of the time (1.0-2.0 s)" in result.output
     assert "  1.0 s: Wo warst du?" in result.output
+
+
+def test_an_hls_webvtt_rendition_is_listed_and_the_pixels_tell(tmp_path) -> None:
+    """FFmpeg's HLS demuxer lists a WebVTT rendition (its language and codec) but hands over
+    none of its cues: the stream is reported, the presence comes from the picture."""
+    master = hls_with_webvtt(tmp_path, 150, subtitled("box", "busy", CUES), [(0.5, 2.5, "Where were you?")], "deu")
+    shown = analyze(master, checks=["subtitles"]).subtitles
+    assert [(s.language, s.codec, s.cues) for s in shown.streams] == [("deu", "webvtt", [])]
+    assert shown.origin == "pixels" and len(shown.intervals) == 2

@@ -244,7 +244,7 @@ class _Analysis:
 
     def _look_for_text(self, frame: Any) -> None:
         check: SubtitleCheck = self.checks["subtitles"]
-        if check.stream and self.source.subtitle_streams:  # the container's stream tells: no need to look
+        if check.stream and any(stream.cues for stream in self.source.subtitle_streams):  # its cues tell
             self.next_look = float("inf")
             return
         self.next_look = frame.time + check.every
@@ -255,12 +255,13 @@ class _Analysis:
         self.subtitles.look(band, frame.time)
 
     def _subtitles(self, duration: float) -> SubtitlesReport:
-        """The subtitles seen (or, when the container has a subtitle stream, its cues)."""
+        """The subtitles seen, or the cues of the container's subtitle stream when it has any
+        (the one in the check's language if there is one)."""
         check: SubtitleCheck = self.checks["subtitles"]
         streams = self.source.subtitle_streams
-        if check.stream and streams:
+        if check.stream and any(stream.cues for stream in streams):
             chosen = next((s for s in streams if s.language == check.lang and s.cues), None) or \
-                next((s for s in streams if s.cues), streams[0])
+                next(s for s in streams if s.cues)
             shown = [(cue.start, cue.end) for cue in chosen.cues]
             return SubtitlesReport(shown, shown_share(shown, duration), [cue.text for cue in chosen.cues], "stream",
                                    chosen.language, chosen.codec, list(streams))
