@@ -3,6 +3,7 @@ streams: and the vpt_video fixture; frame drops as incidents."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -12,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from pytest_vpt.cli import cli
-from pytest_vpt.video import analyze
+from pytest_vpt.video import Region, analyze
 from pytest_vpt.video.streams import Area, AreaError, StreamsError, load_streams, make_checks
 
-from photo_clips import Black, Clip, Freeze, Shot, score
+from photo_clips import Black, Clip, Freeze, Shot, score, short_set
 from video_clips import BLACK, FPS, encode, moving, with_events
 
 
@@ -209,3 +210,15 @@ def test_editing_cuts_through_black_and_stills_are_no_incident_by_default(tmp_pa
     result = score(events, incidents, clip.frames)
     assert (result.found, result.total, result.split, result.false) == (3, 3, 0, 0), incidents
     assert result.max_error <= 1, incidents
+
+
+@pytest.mark.parametrize("clip", short_set(), ids=lambda clip: clip.name)
+def test_the_default_minimums_find_no_false_incident_on_real_footage(tmp_path, clip) -> None:
+    """Pans, slow zooms, grain, night, fades, a dissolve, credits, overlays over a still: with
+    the product's minimums (black 0.2 s, freeze 0.3 s) nothing but the clips' events."""
+    region = Region(ignore=clip.ignore)
+    checks = [dataclasses.replace(check, region=region) for check in make_checks(["black", "freeze"])]
+    report = analyze(clip.write(tmp_path), checks=checks)
+    result = score(clip.events, [(i.kind, i.start_frame, i.end_frame) for i in report.incidents], clip.frames)
+    assert (result.found, result.split, result.false) == (result.total, 0, 0), report.incidents
+    assert result.max_error <= 1
