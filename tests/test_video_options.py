@@ -94,6 +94,15 @@ def test_sub_second_stalls_are_minor_incidents_by_default(stalls) -> None:
                                                                 ("freeze", 210, 216)]
 
 
+def test_the_defaults_said_are_the_defaults() -> None:
+    from pytest_vpt.video.incidents import MIN_DURATIONS
+
+    for command in (("video", "analyze"), ("watch",)):
+        out = " ".join(vpt(*command, "--help")[1].split())
+        assert f"black screen lasts before it is an incident (default {MIN_DURATIONS['black']:g})" in out
+        assert f"freeze lasts before it is an incident (default {MIN_DURATIONS['freeze']:g})" in out
+
+
 def test_frame_drops_are_incidents_with_their_missing_frames(tmp_path) -> None:
     missing = {40, 41, 42, 100}
     times = [i / FPS for i in range(160) if i not in missing]

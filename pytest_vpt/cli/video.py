@@ -23,18 +23,17 @@ _C = render.Column
 
 def picture_options(command: Any) -> Any:
     """Where the black and freeze checks look, and how long a black screen or freeze lasts
-    before it is an incident (each default: the streams: entry's, else the product's)."""
-    from ..video.incidents import MIN_DURATIONS
-
+    before it is an incident (each default: the streams: entry's, else the product's: the video
+    package's MIN_DURATIONS, said here without importing it, as the video extra may be missing)."""
     for option in reversed((
         click.option("--region", metavar="X,Y,W,H", help="look only at this rectangle: fractions of the frame "
                      "(0,0.5,1,0.5) or pixels (0,540,1920,540; 10px,... )"),
         click.option("--ignore", multiple=True, metavar="X,Y,W,H", help="leave this rectangle out: a logo, a "
                      "burned-in timecode (repeatable; fractions or pixels)"),
         click.option("--min-black", type=click.FloatRange(min=0), help="seconds a black screen lasts before it is an "
-                     f"incident (default {MIN_DURATIONS['black']:g})"),
+                     "incident (default 0.2)"),
         click.option("--min-freeze", type=click.FloatRange(min=0), help="seconds a freeze lasts before it is an "
-                     f"incident (default {MIN_DURATIONS['freeze']:g})"),
+                     "incident (default 0.3)"),
         click.option("--min-duration", type=click.FloatRange(min=0), help="--min-black and --min-freeze at once "
                      "(either given wins for its check)"),
     )):
