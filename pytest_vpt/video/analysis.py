@@ -26,7 +26,7 @@ from .detectors.bitrate import BitrateMeter, BitrateReport
 from .detectors.black import BlackCheck, is_black
 from .detectors.drops import DropCounter, DropsReport
 from .detectors.freeze import FreezeCheck, FreezeState
-from .detectors.subtitles import SubtitleCheck, SubtitleTracker, read_lines
+from .detectors.subtitles import SubtitleCheck, SubtitleTracker
 from .incidents import Incident, Runs
 from .region import Grid, Region
 from .streams import Area
@@ -267,7 +267,7 @@ class _Analysis:
                                    chosen.language, chosen.codec, list(streams))
         seen = self.subtitles.intervals(duration)
         shown = [(start, end) for start, end, _ in seen]
-        texts = [read_lines(lines, check.lang) for _, _, lines in seen] if check.ocr else []
+        texts = [text for _, _, text in seen] if check.ocr else []
         return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=list(streams))
 
     def _thumbnail(self, kind: str) -> Any:

@@ -1,32 +1,40 @@
 """Subtitle presence without OCR: still, bright text lines that appear abruptly in a band of
 the frame (the bottom quarter by default).
 
-Each look (a few times a second) takes the band's luma (at most ~960 pixels wide) and:
+Each look (every ``every`` seconds) takes the band's luma (at most ~960 pixels wide) and:
 
 1. Strokes: pixels at least ``bright`` (white and yellow text both are, in luma) and at least
-   ``contrast`` levels above the band's morphological opening (a white top-hat as wide as a
-   tenth of the band's height). A stroke is thin and brighter than what borders it: an
-   outline, a drop shadow, the semi-opaque box under the text (the contrast is to the box),
-   or a dark or flat picture. Wide bright areas (sky, a lit wall) are not strokes.
-2. Lines: the strokes closed horizontally into blobs; a line is a blob of text's shape (a
-   tenth to 60 % of the band high, at least 2.5 times as wide as high), its strokes filling
-   12-65 % of it, with many strokes across it (text alternates stroke and gap every few
-   pixels), of one colour (the strokes' luma spread is small), clear of the frame's left and
-   right edges and centred (or at least half as wide as the frame): a channel logo in a
-   corner, a clock or a timecode box in a corner, a ticker running off both edges are not.
-3. Time: each line is followed from look to look. It stays *still* (its strokes the same,
-   every cell of it, against the look before), or it *switches* (most of it changed: a new
-   line began), or it changes in place (a timecode's counting digits, scrolling credits, a
-   ticker that slid by less than its text's pitch): a line so changed is never a subtitle.
-   A subtitle is a line that appeared abruptly (from nothing, or as a switch) and stayed
-   still from ``min_duration`` to ``max_duration`` (7 s is the usual upper limit of a
-   subtitle; a logo or a lower third stays much longer).
+   ``contrast`` levels above the band's morphological opening (a white top-hat a tenth of the
+   band's height wide). A stroke is thin and brighter than what borders it: an outline, a
+   drop shadow, the semi-opaque box under the text (the contrast is to the box), or a dark or
+   flat picture. Wide bright areas (sky, a lit wall) are not strokes.
+2. Lines: the strokes closed horizontally (about a word's gap) into blobs; each run of a
+   blob's rows dense with strokes is a candidate (two lines over a busy picture that joins
+   them are two; a detail of the picture touching a line is cut off). A line is 8-60 % of the
+   band high, at least 2.5 times as wide as high and an eighth of the frame wide, clear of
+   the frame's left and right edges and centred (or half the frame wide): a channel logo or a
+   clock in a corner, a ticker running off both edges are not. Its strokes fill 12-65 % of
+   it, cross its middle rows often (a stroke at least every 1.7 times its height across),
+   are even in width (the runs' spread at most 0.85 of their mean), and their median is
+   1.6 x ``contrast`` above the darker quarter of the pixels bordering them: the bright
+   details of a photograph (gravel, grass, a reflection) seldom are all of these.
+3. Time: each line is followed from look to look by how many of its strokes are still there
+   (grown by a pixel, against the look before, refined as it goes). It stays *still* (80 % of
+   the whole and 70 % of every cell of its height), or it *switches* (under half left: a new
+   line began), or it changes in place (a timecode's counting digits, rolling credits, a
+   ticker): what follows a change in place is never a subtitle. A cell lost while 90 % of the
+   whole stays is a detail of the picture leaving the line; forgiven now and then, not at two
+   looks in a row (a running timecode changes at every look). A subtitle is a line that
+   appeared abruptly (from nothing, or as a switch) and stayed still from ``min_duration`` to
+   ``max_duration`` (7 s is the usual longest subtitle; a logo or a lower third stays longer).
 
 Intervals are the union of the subtitle lines' times (two lines shown together are one
 interval; a switch starts a new one), from the first look that saw them to the first that did
-not. The cost is one top-hat, one closing and a labelling of a small band: about 1-2 ms a
-look. With ``ocr=True``, each interval's strokes (dark on white, upsampled 3x) are read by
-Tesseract in ``lang``.
+not: each boundary is late by up to one look. Known misses: a subtitle shorter than an eighth
+of the frame's width ("No."), dark text, text that runs off the frame's edges. A look costs
+one top-hat, one closing and a labelling of a small band: about 2 ms at 1080p. With
+``ocr=True``, each interval's strokes (dark on white, the picture behind them left out,
+upsampled 3x) are read by Tesseract in ``lang``.
 """
 
 from __future__ import annotations
@@ -156,7 +164,7 @@ def _line(band: np.ndarray, strokes: np.ndarray, x: int, y: int, w: int, h: int,
         return None
     middle = mask[h // 4: h - h // 4 or 1]
     crossings = np.count_nonzero(middle[:, 1:] & ~middle[:, :-1]) / max(1, len(middle))
-    if crossings < 0.6 * w / h:  # text crosses a stroke about every half of its height
+    if crossings < 0.6 * w / h:  # text has a stroke at least every 1.7 times its height across
         return None
     if not _one_colour_on_dark(band, strokes, x, y, w, h, contrast):
         return None
@@ -198,25 +206,33 @@ class _Track:
     line: Line
     start: float
     abrupt: bool  # appeared from nothing or as a switch
-    band: np.ndarray | None = None  # the band where it began (kept for OCR)
-    contrast: int = 60  # the check's, to find its strokes again for OCR
-    bright: int = 150
-    end: float | None = None
+    band: np.ndarray | None = None  # the band where it began (kept for OCR until it ends)
     struck: float | None = None  # when it last lost a cell's strokes (but hardly any of the whole)
 
 
+@dataclass
+class Shown:
+    """A subtitle line that was shown: from ``start`` to ``end`` seconds (None: to the end)."""
+
+    start: float
+    end: float | None
+    top: int  # its row in the band (for the order of two lines)
+    text: str = ""  # with ocr: as Tesseract read it
+
+
 class SubtitleTracker:
-    """Follows the text lines of the looks at a band and tells the subtitles' intervals."""
+    """Follows the text lines of the looks at a band and tells the subtitles' intervals; only
+    the lines that were subtitles are kept (and, with OCR, read as they end)."""
 
     STILL_WHOLE = 0.8  # at least this share of the line's strokes still there, and
     STILL = 0.7  # at least this share of every cell's: the same line
-    ONE_DETAIL = 0.9  # a cell's strokes gone, this share of the whole there: a detail of the picture went (now and then)
+    ONE_DETAIL = 0.9  # a cell's strokes gone, this share of the whole there: a detail of the picture went
     IN_PLACE = 0.5  # at least this share of the whole line's strokes still there, but not still: changed in place
 
     def __init__(self, check: SubtitleCheck) -> None:
         self.check = check
         self.live: list[_Track] = []
-        self.done: list[_Track] = []
+        self.shown: list[Shown] = []
 
     def look(self, band: np.ndarray, time: float) -> bool:
         """The band at ``time``; true if a line that may be a subtitle shows."""
@@ -240,39 +256,38 @@ class SubtitleTracker:
                 kept.append(track)
                 claimed.update(at)
                 continue
-            self._end(track, time)
+            self._end(track, time, time)
             if whole >= self.IN_PLACE and at:  # changed in place: what follows is no new line
                 kept.append(_Track(found[at[0]], time, False))
                 claimed.update(at)
         for index, line in enumerate(found):
             if index not in claimed:
-                kept.append(_Track(line, time, True, band.copy() if check.ocr else None, check.contrast,
-                                  check.bright))
+                kept.append(_Track(line, time, True, band.copy() if check.ocr else None))
         self.live = kept
         return any(track.abrupt for track in kept)
 
-    def _end(self, track: _Track, time: float) -> None:
-        track.end = time
-        self.done.append(track)
+    def _end(self, track: _Track, until: float, end: float | None) -> None:
+        """``track`` is over (at ``until``; ``end`` None: still shown when the source ended)."""
+        if track.abrupt and self.check.min_duration <= until - track.start <= self.check.max_duration:
+            text = read_line(track, self.check) if self.check.ocr else ""
+            self.shown.append(Shown(track.start, end, track.line.y, text))
 
-    def intervals(self, end: float) -> list[tuple[float, float | None, list[_Track]]]:
+    def intervals(self, end: float) -> list[tuple[float, float | None, str]]:
         """The subtitles' intervals once the source ended at ``end`` (an interval's end None:
-        still shown at the end), each with its lines."""
+        still shown at the end), each with its text (with ocr: its lines, top first)."""
         for track in self.live:
-            self.done.append(track)  # end None: shown until the end
+            self._end(track, end, None)
         self.live = []
-        subtitles = [track for track in self.done if track.abrupt and
-                     self.check.min_duration <= (end if track.end is None else track.end) - track.start
-                     <= self.check.max_duration]
-        merged: list[tuple[float, float | None, list[_Track]]] = []
-        for track in sorted(subtitles, key=lambda track: track.start):
-            if merged and track.start < (end if merged[-1][1] is None else merged[-1][1]) - 1e-9:
+        merged: list[tuple[float, float | None, list[Shown]]] = []
+        for line in sorted(self.shown, key=lambda line: line.start):
+            if merged and line.start < (end if merged[-1][1] is None else merged[-1][1]) - 1e-9:
                 start, last, lines = merged[-1]
-                later = None if last is None or track.end is None else max(last, track.end)
-                merged[-1] = (start, later, lines + [track])
+                later = None if last is None or line.end is None else max(last, line.end)
+                merged[-1] = (start, later, lines + [line])
             else:
-                merged.append((track.start, track.end, [track]))
-        return merged
+                merged.append((line.start, line.end, [line]))
+        return [(start, last, " ".join(line.text for line in sorted(lines, key=lambda line: line.top) if line.text))
+                for start, last, lines in merged]
 
 
 def _covers(line: Line, other: Line) -> bool:
@@ -282,21 +297,16 @@ def _covers(line: Line, other: Line) -> bool:
     return w > 0 and h > 0 and w * h >= 0.5 * other.w * other.h
 
 
-def read_lines(tracks: list[_Track], lang: str = "eng") -> str:
-    """The text of an interval's lines as Tesseract reads it, from the band where they began:
-    their strokes (and a pixel around them) dark on white, the picture behind them left out."""
-    first = min(tracks, key=lambda track: track.start)
-    if first.band is None:
+def read_line(track: _Track, check: SubtitleCheck) -> str:
+    """A line's text as Tesseract reads it, from the band where it began: its strokes (and a
+    pixel around them) dark on white, the picture behind them left out."""
+    if track.band is None:
         return ""
-    height = max(t.line.h for t in tracks)
-    top = max(0, min(t.line.y for t in tracks) - height)
-    bottom = max(t.line.y + t.line.h for t in tracks) + height
-    left = max(0, min(t.line.x for t in tracks) - height)
-    right = max(t.line.x + t.line.w for t in tracks) + height
-    band = first.band[top:bottom, left:right]
-    strokes = stroke_mask(band, first.contrast, first.bright).view(np.uint8)
+    line, margin = track.line, track.line.h
+    band = track.band[max(0, line.y - margin):line.y + line.h + margin, max(0, line.x - margin):line.x + line.w + margin]
+    strokes = stroke_mask(band, check.contrast, check.bright).view(np.uint8)
     near = cv2.dilate(strokes, np.ones((3, 3), np.uint8)).view(bool)
-    return read_text(np.where(near, 255 - band, 255).astype(np.uint8), lang)
+    return read_text(np.where(near, 255 - band, 255).astype(np.uint8), check.lang)
 
 
 def read_text(band: np.ndarray, lang: str = "eng") -> str:
