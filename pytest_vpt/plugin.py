@@ -7,6 +7,7 @@ never wraps the test call, so outcomes and the exit code are what they are witho
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -149,11 +150,11 @@ def vpt_metrics() -> MetricsCollector:
 
 
 @pytest.fixture
-def vpt_video(vpt_metrics: MetricsCollector) -> VideoChecks:
+def vpt_video(vpt_metrics: MetricsCollector, request: pytest.FixtureRequest) -> VideoChecks:
     """Video checks for this test (``analyze``, ``assert_no_black_screen``, ``assert_no_freeze``,
     ``assert_frame_drop_rate_below``, ``assert_subtitles_present``); each analysis's figures
     become the test's metrics. Needs pytest-vpt[video]."""
-    return VideoChecks(vpt_metrics)
+    return VideoChecks(vpt_metrics, request.config.rootpath, _config_path(request.config))
 
 
 @pytest.fixture
@@ -168,13 +169,18 @@ def vpt_device(request: pytest.FixtureRequest) -> Device:
     return registered_device(ident, registry, request.config.stash[_REGISTRY_SOURCE])
 
 
+def _config_path(config: pytest.Config) -> Path | None:
+    """The vpt.yaml named by --vpt-config, VPT_CONFIG or the ini (None: the rootdir's own)."""
+    path = config.getoption("vpt_config", None) or os.environ.get("VPT_CONFIG") or config.getini("vpt_config")
+    return config.rootpath / path if path else None
+
+
 def _registry(config: pytest.Config) -> dict[str, Device]:
     """The device registry, loaded once (also without --vpt, for the fixture)."""
     registry = config.stash.get(_REGISTRY, None)
     if registry is None:
-        path = config.getoption("vpt_config", None) or os.environ.get("VPT_CONFIG") or config.getini("vpt_config")
         try:
-            registry = _load_registry(config, config.rootpath / path if path else None)
+            registry = _load_registry(config, _config_path(config))
         except pytest.UsageError as exc:
             pytest.fail(str(exc), pytrace=False)
     return registry

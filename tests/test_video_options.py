@@ -205,6 +205,21 @@ def test_the_vpt_video_fixture_uses_a_stream_by_its_id(pytester: pytest.Pytester
     result.stdout.fnmatch_lines(["*logo.mp4: 1 black screen incident: black_screen from 1.00 s (frame 30)*"])
 
 
+def test_the_vpt_video_fixture_reads_the_streams_of_the_file_vpt_config_names(pytester: pytest.Pytester,
+                                                                               logo_clip) -> None:
+    """The streams: of a vpt.yaml elsewhere (--vpt-config), not only the rootdir's."""
+    (pytester.path / "logo.mp4").write_bytes(logo_clip.read_bytes())
+    (pytester.path / "conf").mkdir()
+    (pytester.path / "conf" / "bench.yaml").write_text(YAML, encoding="utf-8")
+    pytester.makepyfile(test_tv="""
+        def test_analyze(vpt_video):
+            report = vpt_video.analyze("lobby")
+            assert [(i.kind, i.start_frame) for i in report.incidents] == [("black_screen", 30)]
+    """)
+    result = pytester.runpytest("--vpt", "-p", "no:randomly", "--vpt-config", "conf/bench.yaml")
+    result.assert_outcomes(passed=1)
+
+
 def test_editing_cuts_through_black_and_stills_are_no_incident_by_default(tmp_path) -> None:
     """Real photographs cut through 2 and 4 black frames (0.08 and 0.16 s at 25 fps) are no
     black screen with the defaults (0.2 s); a 0.4 s black and freezes of 0.5 s and 0.8 s are,
