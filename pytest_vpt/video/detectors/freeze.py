@@ -50,7 +50,9 @@ import numpy as np
 from ..region import Grid, Region
 
 BLOCK = 8  # samples a side of the blocks compared
-CONFIRM = 4  # frames that must repeat a picture coded again (and that a freeze lasts before one may be)
+CONFIRM = 4  # frames that must repeat a picture coded again
+RECODED_AFTER = 2  # frames a freeze lasts before its picture may be coded again
+YOUNG = 10  # frames (0.4 s at 25 fps) an encoder may go on refining a picture that just stopped
 FLAT = 25  # frames (1 s at 25 fps) a candidate stays flat before it is a freeze
 SETTLE = 4  # frames over which the change ending a freeze is followed
 SETTLED = 0.6  # share of that change a frame shows when the freeze has ended
@@ -89,6 +91,8 @@ class FreezeState:
         self.length = 0  # frames of the candidate, its first one included
         self.undecided: list[tuple[float, int]] = []  # its still frames while it is not known to be a freeze
         self.confirmed = False  # known to be a freeze: its frames are judged as they come
+        self.refined = False  # its base moved by a slow change early on (the encoder refining it, or slow motion)
+        self.repeated = 0  # frames that repeated the one before them since then
         self.pending: list[Pending] = []  # frames waiting for the ones after them: a picture coded again, or an end
         self.recoding = False  # what the pending frames may be: a picture coded again (else a freeze's end)
         rows, cols = shape[0] // BLOCK * BLOCK, shape[1] // BLOCK * BLOCK
@@ -136,6 +140,8 @@ class FreezeState:
     def _judge(self, number: int, black: bool, time: float, index: int) -> list[Judgement]:
         sample = self._frame(number)
         if self.started and not black and self._still(sample, self.base, self.check.noise, self.check.block_noise):
+            if self.refined:
+                self.repeated = self.repeated + 1 if self._repeats(sample, self._frame(number - 1)) else 0
             judged = self._continue(time, index)
             if not self.confirmed and self.length > FLAT and self._repeats(sample, self._frame(number - FLAT)):
                 judged += self._decide(True)  # flat for FLAT frames: a freeze
@@ -144,11 +150,15 @@ class FreezeState:
         if not self.started or self.length < 2:
             return self._hold(number, time, index)
         if black:
-            return [*self._decide(True), *self._hold(number, time, index)]
-        if self._repeats(sample, self._frame(number - 1), drift=True):  # slow motion, unless a freeze before it
-            return [*self._decide(self.confirmed), *self._hold(number, time, index)]
+            return [*self._decide(self._stopped()), *self._hold(number, time, index)]
+        if self._repeats(sample, self._frame(number - 1), drift=True):
+            if self.length <= YOUNG and not self.confirmed:  # the encoder refining a picture that just stopped?
+                np.copyto(self.base, sample)
+                self.refined, self.repeated = True, 0
+                return self._continue(time, index)
+            return [*self._decide(self.confirmed), *self._hold(number, time, index)]  # slow motion, unless a freeze before
         held = self.check.recode_noise
-        self.recoding = self.length >= CONFIRM and self._still(sample, self.held, held / 2, held)
+        self.recoding = self.length >= RECODED_AFTER and self._still(sample, self.held, held / 2, held)
         self.pending = [(number, time, index, False, self._mean_to(sample, self.base))]
         return []
 
@@ -158,6 +168,11 @@ class FreezeState:
             return [(True, time, index, self.since)]
         self.undecided.append((time, index))
         return []
+
+    def _stopped(self) -> bool:
+        """Whether a candidate ended abruptly was a freeze: unless its base moved early on, and
+        its picture did not repeat itself for CONFIRM frames after (slow motion caught up)."""
+        return not self.refined or self.repeated >= CONFIRM
 
     def _decide(self, frozen: bool) -> list[Judgement]:
         """The undecided frames of the candidate: all frozen, or none."""
@@ -170,6 +185,7 @@ class FreezeState:
         np.copyto(self.held, self._frame(number))
         np.copyto(self.base, self.held)
         self.since, self.length, self.confirmed, self.started = (time, index), 1, False, True
+        self.refined, self.repeated = False, 0
         return [(False, time, index, self.since)]
 
     def _frame(self, number: int) -> np.ndarray:
@@ -180,12 +196,17 @@ class FreezeState:
     def _recoded(self) -> list[Judgement]:
         """Pending frames that may show the held picture coded again: so if CONFIRM frames repeat it."""
         number, *_, black, _ = self.pending[-1]
-        if not black and self._repeats(self._frame(number), self._frame(number - 1)):
+        sample, before = self._frame(number), self._frame(number - 1)
+        if not black and self._repeats(sample, before):
             if len(self.pending) <= CONFIRM:
                 return []
             np.copyto(self.base, self._frame(self.pending[0][0]))  # the held picture, coded again: still frozen
+            self.repeated = CONFIRM if self.refined else 0
             return self._recoded_frames()
-        self.recoding = False  # not coded again: the candidate ended, where the frames after tell
+        self.recoding = False
+        if not black and not self.confirmed and self._repeats(sample, before, drift=True):
+            return self._moving()  # caught up by an encoder, and changing on: slow motion
+        # not coded again: the candidate ended, where the frames after tell
         return self._ended() if black or len(self.pending) > SETTLE else []
 
     def _recoded_frames(self) -> list[Judgement]:
@@ -193,6 +214,16 @@ class FreezeState:
         for _, time, index, _, _ in self.pending:
             judged += self._continue(time, index)
         self.pending, self.recoding = [], False
+        return judged
+
+    def _moving(self) -> list[Judgement]:
+        """The candidate was slow motion: none of it frozen; the pending frames judged again."""
+        judged = self._decide(False)
+        (number, time, index, _, _), *rest = self.pending
+        self.pending = []
+        judged += self._hold(number, time, index)
+        for number, time, index, black, _ in rest:
+            judged += self._next(number, black, time, index)
         return judged
 
     def _ended(self) -> list[Judgement]:
@@ -207,7 +238,7 @@ class FreezeState:
         judged: list[Judgement] = []
         for _, time, index, _, _ in self.pending[:at]:
             judged += self._continue(time, index)
-        judged += self._decide(True)
+        judged += self._decide(self._stopped())
         (number, time, index, _, _), *rest = self.pending[at:]
         self.pending, self.recoding = [], False
         judged += self._hold(number, time, index)
