@@ -34,3 +34,17 @@ def test_an_overlay_left_unmasked_over_a_frozen_programme_is_motion(encoded) -> 
     """The running timecode and ticker, not ignored, are moving picture: no freeze at all."""
     report = analyze(encoded["timecode_ticker_freeze"], checks=[FreezeCheck(min_duration=0.3)])
     assert report.incidents == []
+
+
+def test_a_freeze_on_a_source_changing_size_is_found_at_each_size() -> None:
+    """A capture that switches resolution mid-way: the detector starts over at the new size,
+    and a still photograph held at each size is one freeze there."""
+    import cv2
+
+    from photos import photo
+
+    small, large = (cv2.cvtColor(photo("astronaut.png", 480, 270), cv2.COLOR_RGB2BGR),
+                    cv2.cvtColor(photo("astronaut.png", 640, 360), cv2.COLOR_RGB2BGR))
+    frames = iter([(n / 25, small) for n in range(50)] + [(n / 25, large) for n in range(50, 100)])
+    report = analyze(lambda: next(frames, None), checks=[FreezeCheck(min_duration=0.3)])
+    assert [(i.start_frame, i.end_frame) for i in report.incidents] == [(0, 50), (50, None)]

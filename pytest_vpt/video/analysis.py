@@ -206,7 +206,7 @@ class _Analysis:
             if freeze_check is not None:
                 grid = self._grid(freeze_check.region, frame.luma)
                 sample = self._sample(grid, frame)
-                if self.freeze_state is None:
+                if self.freeze_state is None or self.freeze_state.grid is not grid:  # a new size starts over
                     self.freeze_state = FreezeState(freeze_check, grid)
                 for frozen, at, number, since in self.freeze_state.judge(sample, black, frame.time, frame.index):
                     self.freeze.update(frozen, at, number, start=since)
