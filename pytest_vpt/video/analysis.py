@@ -247,7 +247,7 @@ class _Analysis:
         if check.stream and any(stream.cues for stream in self.source.subtitle_streams):  # its cues tell
             self.next_look = float("inf")
             return
-        self.next_look = frame.time + check.every
+        self.next_look = frame.time + check.every - 1e-3  # a frame's time a hair early still counts
         region, (height, width) = check.region, frame.luma.shape
         step = max(1, width // 960)
         band = np.ascontiguousarray(frame.luma[int(region.y * height):int((region.y + region.height) * height):step,
