@@ -39,12 +39,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .. import config_file
 from ..sinks.base import SinkReport
 from ..sinks import StoreSink, open_sink
 from ..store.after_write import Analysis
 from ..store import StoreURL, parse_store_url
 from ..store.leases import RunLease, leases_folder
-from .alerting import RunAlerts
 from .backlog import Backlog, frame
 from .messages import check_header, decode, header
 from .recorder import RunInfo, RunRecorder, RunResult
@@ -62,7 +62,7 @@ _PIPE_SIZE = 1 << 20
 # while a long test runs): the recorder keeps up, little is left to write at the end, and a
 # run killed outright loses at most this much.
 _FLUSH_SECONDS = 0.25
-#: seconds a result waits in the recorder's sink at most before it is written (or sent):
+#: seconds a result waits in the recorder (a test row) or its sink at most before it is written (or sent):
 #: with pytest's quarter of a second, a result reaches a server within a second of its end
 SEND_WITHIN = 0.5
 
@@ -306,7 +306,7 @@ def main(argv: list[str]) -> int:
     store = None if where.server else parse_store_url(where.store, base_dir)
     sink = open_sink(store or where.server, base_dir, Analysis.from_json(where.analysis or {}), max_wait=SEND_WITHIN)
     if store is not None and isinstance(sink, StoreSink):  # a local store: its run's end evaluates the rules
-        alerts = RunAlerts.of_project(store, base_dir, Path(where.config) if where.config else None)
+        alerts = _run_alerts(store, base_dir, Path(where.config) if where.config else None)
         sink.on_written = alerts.landed if alerts is not None else None
     sink.open()
     backlog.wake_within = sink.wait_left  # results wait SEND_WITHIN at most, even when pytest sends nothing
@@ -316,15 +316,16 @@ def main(argv: list[str]) -> int:
         for batch in itertools.chain([first[2:]], batches):
             for message in batch:
                 if message[0] == "start":
-                    recorder = RunRecorder(RunInfo(**message[1]), sink)
+                    recorder = RunRecorder(RunInfo(**message[1]), sink, hold=SEND_WITHIN)
                     lease = _lease(store, recorder.info.run_id)
                     recorder.start()
+                    backlog.wake_within = recorder.wait_left  # the rows it holds wait SEND_WITHIN too
                 elif recorder is not None:
                     try:
                         recorder.handle(message)
                     except Exception as exc:  # a bug loses this message, not the run
                         sink.report.note(f"internal error recording {message[0]!r}: {type(exc).__name__}: {exc}")
-            sink.flush_due()
+            (recorder or sink).flush_due()
     except (EOFError, ValueError) as exc:
         sink.report.note(f"{sink.report.target}: pytest stopped in the middle of a batch: {exc}")
     if recorder is None:
@@ -337,6 +338,19 @@ def main(argv: list[str]) -> int:
     if lease is not None:  # a run whose end did not reach the store is closed by its next writer
         lease.release(keep_file=not result.sink.ok)
     return 0
+
+
+def _run_alerts(store: StoreURL, base_dir: Path, config: Path | None) -> Any:
+    """The project's alert rules (see alerting.py), when its configuration has an ``alerts:``
+    section: their modules are most of what the recorder would import, so only then."""
+    try:
+        if config_file.section("alerts", base_dir, config)[0] is None:
+            return None
+    except ValueError:
+        pass  # RunAlerts.of_project says why
+    from .alerting import RunAlerts
+
+    return RunAlerts.of_project(store, base_dir, config)
 
 
 def _lease(store: StoreURL | None, run_id: str) -> RunLease | None:
