@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .limits import MESSAGE_MAX, NODE_ID_MAX, TEXT_MAX, cut_text
-from .schema import event_id, make_event
+from .schema import SCHEMAS, event_id, make_event
 
 
 def run_event(
@@ -37,7 +37,7 @@ def run_event(
     })
 
 
-def attempt_event(
+def attempt_row(
     ident: str, *, run_id: str, project: str, nodeid: str, outcome: str, attempt: int, final: bool,
     started_at: float, finished_at: float | None = None, path: str | None = None, function: str | None = None,
     line: int | None = None, params: str | None = None, markers: list[str] | None = None,
@@ -45,37 +45,47 @@ def attempt_event(
     error_type: str | None = None, error_message: str | None = None, worker: str | None = None,
     seq: int | None = None, quarantined: bool = False, device: str | None = None,
     device_offline: bool | None = None, device_error: str | None = None, suite: str | None = None,
-) -> dict[str, Any]:
-    """One attempt of one test; ``line`` is 1-based; ``suite``: the suite it belongs to (a
-    JUnit ``testsuite``; default its file); an end before the start (a clock stepped back)
-    becomes the start."""
-    return make_event("test", ident, {
-        "vpt.run.id": run_id,
-        "vpt.project": project,
-        "test.case.name": nodeid,
-        "test.suite.name": cut_text(suite, TEXT_MAX) or path,
-        "code.file.path": path,
-        "code.function.name": cut_text(function, NODE_ID_MAX),
-        "code.line.number": line,
-        "vpt.test.params": cut_text(params, NODE_ID_MAX),
-        "vpt.test.markers": markers or None,
-        "vpt.test.outcome": outcome,
-        "vpt.test.attempt": attempt,
-        "vpt.test.final": final,
-        "vpt.test.started_at": started_at,
-        "vpt.test.finished_at": None if finished_at is None else max(finished_at, started_at),
-        "vpt.test.duration.setup": setup,
-        "vpt.test.duration.call": call,
-        "vpt.test.duration.teardown": teardown,
-        "error.type": cut_text(error_type, TEXT_MAX),
-        "exception.message": cut_text(error_message, MESSAGE_MAX),
-        "vpt.worker.id": worker,
-        "vpt.worker.seq": seq,
-        "vpt.test.quarantined": True if quarantined else None,
-        "vpt.device.id": device,
-        "vpt.device.offline": device_offline,
-        "vpt.device.error": cut_text(device_error, TEXT_MAX),
-    })
+) -> tuple:
+    """One attempt of one test as a test row: its id, then its attributes in the order of
+    ``SCHEMAS["test"]`` (store.test_rows.TEST_ROW). ``line`` is 1-based; ``suite``: the
+    suite it belongs to (a JUnit ``testsuite``; default its file); an end before the start
+    (a clock stepped back) becomes the start."""
+    return (
+        ident,
+        run_id,  # vpt.run.id
+        project,  # vpt.project
+        nodeid,  # test.case.name
+        cut_text(suite, TEXT_MAX) or path,  # test.suite.name
+        path,  # code.file.path
+        cut_text(function, NODE_ID_MAX),  # code.function.name
+        line,  # code.line.number
+        cut_text(params, NODE_ID_MAX),  # vpt.test.params
+        markers or None,  # vpt.test.markers
+        outcome,  # vpt.test.outcome
+        attempt,  # vpt.test.attempt
+        final,  # vpt.test.final
+        started_at,  # vpt.test.started_at
+        None if finished_at is None else max(finished_at, started_at),  # vpt.test.finished_at
+        setup,  # vpt.test.duration.setup
+        call,  # vpt.test.duration.call
+        teardown,  # vpt.test.duration.teardown
+        cut_text(error_type, TEXT_MAX),  # error.type
+        cut_text(error_message, MESSAGE_MAX),  # exception.message
+        worker,  # vpt.worker.id
+        seq,  # vpt.worker.seq
+        device,  # vpt.device.id
+        True if quarantined else None,  # vpt.test.quarantined
+        device_offline,  # vpt.device.offline
+        cut_text(device_error, TEXT_MAX),  # vpt.device.error
+    )
+
+
+def attempt_event(ident: str, **attempt: Any) -> dict[str, Any]:
+    """One attempt of one test, as an event: :func:`attempt_row`'s values under their names."""
+    return make_event("test", ident, dict(zip(_TEST_ATTRIBUTES, attempt_row(ident, **attempt)[1:])))
+
+
+_TEST_ATTRIBUTES = tuple(SCHEMAS["test"])
 
 
 def metric_event(

@@ -1,7 +1,11 @@
 """A run's recorder: messages in (see messages.py), events out, and an account of the run.
 
 It knows nothing of pytest objects: it runs in the recorder process (process.py), fed with
-plain messages, and writes the ``run``, ``test`` and ``metric`` events to a sink.
+plain messages, and writes the ``run``, ``test`` and ``metric`` events to a sink: the test
+attempts as test rows (store.test_rows, ``Sink.write_tests``: no event dict per attempt),
+held until :data:`ROWS_BATCH` of them are (or the first has waited ``hold`` seconds), the
+events that follow them (a test's metrics name its test) held behind them. The last ones go
+as events with the run's end, in one batch.
 """
 
 from __future__ import annotations
@@ -14,16 +18,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..analytics.failures import DEFAULT_CATEGORIES, CategoriesError, Failure, categorize, parse_categories
-from ..events import (
-    RUN_COUNT_KEYS, attempt_event, device_event, device_sample_event, fit_node_id, incident_event, run_event,
-)
+from ..events import RUN_COUNT_KEYS, device_event, device_sample_event, fit_node_id, incident_event, run_event
+from ..events.builders import attempt_row
 from ..metrics import Sample, metric_event
 from ..sinks.base import SinkReport
 from ..store.changes import RunChanges
+from ..store.test_rows import event_of
 from .attempts import Attempt
 from .messages import RECORDS, Collect, Devices, DeviceSamples, Finish, Phase, Samples
 
 SLOWEST = 5
+#: test rows held at most before they are handed to the sink, written as one batch
+ROWS_BATCH = 1000
 INTERRUPTED = 2  # pytest.ExitCode.INTERRUPTED
 
 
@@ -88,11 +94,19 @@ class RunResult:
 
 
 class RunRecorder:
-    """Assembles attempts from phase messages and emits the run's events to ``sink``."""
+    """Assembles attempts from phase messages and emits the run's events to ``sink``;
+    ``hold``: the seconds a test row waits at most before it is handed over (None: until
+    :data:`ROWS_BATCH` rows are held, or the run ends; see :meth:`flush_due`)."""
 
-    def __init__(self, info: RunInfo, sink: Any) -> None:
+    def __init__(self, info: RunInfo, sink: Any, hold: float | None = None) -> None:
         self.info = info
         self.sink = sink
+        self.hold = hold
+        self._rows: list[tuple] = []  # test rows not handed to the sink yet
+        self._held: list[dict[str, Any]] = []  # the events that came after them, in order
+        self._due: float | None = None  # when the first held row is to be handed over
+        #: a sink that takes no rows (none of this package's) is handed their events
+        self._write_tests = getattr(sink, "write_tests", None) or self._emit_rows
         self.totals: Counter = Counter()
         self.finals: Counter = Counter()
         self.attempts = 0
@@ -119,6 +133,45 @@ class RunRecorder:
         self.sink.emit(self._run_event("running"))
         self.sink.flush()
 
+    def wait_left(self) -> float | None:
+        """Seconds until the held rows, or the sink's buffered events, are due to be written
+        (0: now); None if nothing waits for a time."""
+        sink = self.sink.wait_left()
+        if self._due is None:
+            return sink
+        mine = max(self._due - time.monotonic(), 0.0)
+        return mine if sink is None else min(mine, sink)
+
+    def flush_due(self) -> None:
+        """Hand over the held rows if the first has waited ``hold`` seconds; let the sink write
+        what it holds that is due."""
+        if self._due is not None and time.monotonic() >= self._due:
+            self.hand_over()
+        self.sink.flush_due()
+
+    def hand_over(self, as_events: bool = False) -> None:
+        """Hand the held test rows to the sink, then the events held behind them, and have
+        the sink write them; ``as_events``: the rows as their events, in one batch with
+        those (the run's end goes with its last tests, to a store, a spool or a server)."""
+        rows, held = self._rows, self._held
+        self._rows, self._held, self._due = [], [], None
+        if rows:
+            (self._emit_rows if as_events else self._write_tests)(rows)
+        for event in held:
+            self.sink.emit(event)
+        self.sink.flush()
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        """One event for the sink, behind the held test rows if there are any."""
+        if self._rows:
+            self._held.append(event)
+        else:
+            self.sink.emit(event)
+
+    def _emit_rows(self, rows: list[tuple]) -> None:
+        for row in rows:
+            self.sink.emit(event_of(row))
+
     def handle(self, message: tuple) -> None:
         """Dispatch one message (see messages.py) to its ``on_<name>`` method, as its named record."""
         try:
@@ -132,7 +185,7 @@ class RunRecorder:
 
     def on_devices(self, message: Devices) -> None:
         for device in message.devices:
-            self.sink.emit(device_event(
+            self._emit(device_event(
                 self.info.project, device["id"], device["kind"], device["probe"], device["interval"],
                 device["timeout"], device["grace"], message.seen_at, tags=device["tags"]))
 
@@ -140,7 +193,7 @@ class RunRecorder:
         self.device_samples += len(message.samples)
         project, run_id = self.info.project, self.info.run_id
         for device, at, online, response_time, error, values, interval in message.samples:
-            self.sink.emit(device_sample_event(project, device, at, online, interval, response_time=response_time,
+            self._emit(device_sample_event(project, device, at, online, interval, response_time=response_time,
                                                error=error, values=values, run_id=run_id))
 
     def on_finish(self, message: Finish) -> None:
@@ -204,8 +257,9 @@ class RunRecorder:
         self._open.clear()
         totals = {key: (printed if printed is not None else self.totals).get(key, 0) for key in RUN_COUNT_KEYS[1:]}
         status = "finished" if exitstatus is not None and exitstatus != INTERRUPTED else "interrupted"
-        self.sink.emit(self._run_event(status, exitstatus, totals, cpu_seconds))
-        sink = self._flushed()
+        self._emit(self._run_event(status, exitstatus, totals, cpu_seconds))
+        self.hand_over(as_events=True)
+        sink = self.sink.report  # everything written: the sink's account is final (closing it may come later)
         self.result = RunResult(
             run_id=self.info.run_id,
             totals=totals,
@@ -231,11 +285,6 @@ class RunRecorder:
         explicit.update((nodeid, ("marker", reason or "marked vpt_quarantine")) for nodeid, reason in self._marked.items())
         return explicit
 
-    def _flushed(self) -> SinkReport:
-        """Everything written: the sink's account is final (closing it may come later)."""
-        self.sink.flush()
-        return self.sink.report
-
     def _close(self, attempt: Attempt, ident: str | None = None) -> None:
         if attempt.outcome is None:  # only a passing setup was seen: the run stopped there
             attempt.outcome = "error"
@@ -248,9 +297,13 @@ class RunRecorder:
         else:  # a rerun: a failure if the test then passes
             self._reruns.setdefault(attempt.nodeid, []).append(_failure(attempt, True))
         ident = ident or f"{self.info.run_id}-{attempt.worker}-{attempt.seq}"
-        self.sink.emit(self._test_event(attempt, ident))
+        if not self._rows and self.hold is not None:
+            self._due = time.monotonic() + self.hold
+        self._rows.append(self._test_row(attempt, ident))
         for index, sample in enumerate(attempt.samples):
             self._emit_sample(sample, attempt.nodeid, attempt.number, f"{ident}-m{index}")
+        if len(self._rows) >= ROWS_BATCH or len(self._held) >= ROWS_BATCH:
+            self.hand_over()
 
     def _note_final(self, attempt: Attempt) -> None:
         """Count a test's final outcome (a failure: and its category, and its reruns' if it
@@ -281,15 +334,15 @@ class RunRecorder:
     def _emit_sample(self, sample: Sample, nodeid: str | None, attempt: int | None, ident: str) -> None:
         if "incident" in sample:  # a video incident a test found (see recording/video.py)
             fields = sample["incident"]
-            self.sink.emit(incident_event(self.info.project, **fields, run_id=self.info.run_id, nodeid=nodeid))
+            self._emit(incident_event(self.info.project, **fields, run_id=self.info.run_id, nodeid=nodeid))
             return
         self.metrics += 1
-        self.sink.emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
+        self._emit(metric_event(sample, self.info.project, ident, self.info.run_id, nodeid, attempt))
 
-    def _test_event(self, attempt: Attempt, ident: str) -> dict[str, Any]:
-        """The attempt's event (an attempt that never started begins when it ended)."""
+    def _test_row(self, attempt: Attempt, ident: str) -> tuple:
+        """The attempt's test row (an attempt that never started begins when it ended)."""
         path, line, domain = attempt.location
-        return attempt_event(
+        return attempt_row(
             ident, run_id=self.info.run_id, project=self.info.project, nodeid=attempt.nodeid,
             outcome=attempt.outcome, attempt=attempt.number, final=attempt.final,
             started_at=attempt.started_at or attempt.finished_at or time.time(), finished_at=attempt.finished_at,
