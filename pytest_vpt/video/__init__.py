@@ -10,11 +10,11 @@ from .detectors.freeze import FreezeCheck
 from .detectors.subtitles import SubtitleCheck
 from .incidents import Incident
 from .region import Region
-from .sources import Frame, Source, SourceError, open_source
+from .sources import Cue, Frame, Source, SourceError, SubtitleStream, open_source
 from .streams import Area, AreaError, Stream, StreamsError, load_streams, make_checks
 
 __all__ = [
-    "Area", "AreaError", "BitrateCheck", "BlackCheck", "DropsCheck", "Frame", "FreezeCheck", "Incident", "Region",
-    "Source", "SourceError", "Stream", "StreamsError", "SubtitleCheck", "SubtitlesReport", "VideoReport", "analyze",
+    "Area", "AreaError", "BitrateCheck", "BlackCheck", "Cue", "DropsCheck", "Frame", "FreezeCheck", "Incident", "Region",
+    "Source", "SourceError", "Stream", "StreamsError", "SubtitleCheck", "SubtitleStream", "SubtitlesReport", "VideoReport", "analyze",
     "load_streams", "make_checks", "open_source", "quality_score",
 ]
