@@ -1,5 +1,6 @@
-"""One evaluation of every rule at ``now``: the series each condition reads (each read once for
-all rules), the condition per group, the state step (state.py), the states stored, then the
+"""One evaluation of the rules at ``now`` (every rule, or the few some news concerns: the others'
+alerts left as they are): the series each condition reads (each read once for all rules), the
+condition per group, the state step (state.py), the states stored, then the
 notifications handed to the channels (alerts.dispatch: off this thread, unless the evaluator
 delivers in-line). Stored before sent: a restart never tells an alert twice; a failed delivery
 is recorded on the alerts it concerned, by this thread (the history's), and never stops the
@@ -10,7 +11,7 @@ of each post stored with the alert so a restart neither re-posts early nor forge
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,7 +20,7 @@ from .expression import evaluate, series_in
 from .dispatch import Dispatcher, Outcome
 from .notification import Channel, Notification, resend_every
 from .rules import Rule, RuleSet
-from .series import Group, Reads, read, widest
+from .series import CATALOGUE, Group, Reads, read, windows
 from .state import Now, Step, fingerprint, notification, step
 
 log = logging.getLogger("pytest_vpt.alerts")
@@ -29,9 +30,10 @@ log = logging.getLogger("pytest_vpt.alerts")
 class Evaluation:
     """What one evaluation found: the alerts firing after it, the notifications handed to the
     channels, the re-posts to resending channels (channel, notification), and the rules that
-    could not be read (rule -> why; their alerts kept as they were). ``next_due``: when the
-    first pending alert's duration elapses (None: nothing pending), so a loop can evaluate
-    again right then.
+    could not be read (rule -> why; their alerts kept as they were). ``due``: rule -> when
+    its first pending alert's duration elapses (every rule's, those this evaluation left
+    alone as the last one that evaluated them found them); ``next_due``: the first of them
+    (None: nothing pending), so a loop can evaluate those rules again right then.
 
     ``failed_deliveries`` (each naming its channel and why): the deliveries that had failed
     by the time the evaluation returned, this one's (delivered in-line) and earlier ones'
@@ -46,6 +48,7 @@ class Evaluation:
     errors: dict[str, str] = field(default_factory=dict)
     failed_deliveries: list[str] = field(default_factory=list)
     next_due: float | None = None
+    due: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"now": self.now, "firing": [state.to_dict() for state in self.firing],
@@ -71,18 +74,26 @@ def groups_of(rule: Rule, reads: Reads, now: float, keys: dict[Any, str] | None 
         groups.add(())
     plans = [(node, found, tuple(sorted(names[node])) if node in names else None) for node, found in values.items()]
     seen: dict[str, Now] = {}
+    verdicts: dict[tuple[Any, ...], bool] = {}  # the condition of the same values (by type): evaluated once
     for group in groups:
         labels = dict(group)
         mine: dict[Any, Any] = {}
+        read_now: list[Any] = []
+        value = None  # the first value read, for the message
         for node, found, wanted in plans:
             if wanted is None:
-                mine[node] = None
+                found_here = None
             elif len(wanted) == len(group):
-                mine[node] = found.get(group)
+                found_here = found.get(group)
             else:  # a wider series' value (a project's) for a finer group (a device of it)
-                mine[node] = found.get(tuple((k, labels[k]) for k in wanted)) if labels.keys() >= set(wanted) else None
-        holds = evaluate(rule.expression, mine) is True
-        value = next((v for v in mine.values() if v is not None), None)
+                found_here = found.get(tuple((k, labels[k]) for k in wanted)) if labels.keys() >= set(wanted) else None
+            mine[node] = found_here
+            read_now += (type(found_here), found_here)
+            if value is None:
+                value = found_here
+        holds = verdicts.get(tuple(read_now))
+        if holds is None:
+            holds = verdicts[tuple(read_now)] = evaluate(rule.expression, mine) is True
         if rule.group_by:
             labels = {key: labels[key] for key in rule.group_by if key in labels}
             group = tuple(sorted(labels.items()))
@@ -115,15 +126,28 @@ class Evaluator:
         self.dispatcher = dispatcher if dispatcher is not None else Dispatcher(self.channels, threaded=False)
         self._resending = {name: every for name, channel in self.channels.items()
                            if (every := resend_every(channel)) is not None}
-        self._widest = widest([node for rule in ruleset.rules for node in series_in(rule.expression)])
+        self._windows = windows([node for rule in ruleset.rules for node in series_in(rule.expression)])
         self._keys: dict[str, dict[Any, str]] = {rule.name: {} for rule in ruleset.rules}
+        self._reads = {rule.name: series_in(rule.expression) for rule in ruleset.rules}
+        self._due: dict[str, float] = {}  # rule -> when its first pending alert's duration elapses
         self._last: Evaluation | None = None
 
-    def evaluate(self, now: float) -> Evaluation:
-        """Evaluate every rule at ``now``, store the states, hand the notifications over."""
+    def reading(self, groups: Collection[str] = (), metrics: Collection[str] = ()) -> frozenset[str]:
+        """The rules whose condition reads a series grouped per one of ``groups`` (``device``,
+        ``stream``, ``project``: the tests' series) or one of the custom ``metrics``: those that
+        news of them concerns."""
+        return frozenset(name for name, nodes in self._reads.items() if any(
+            CATALOGUE[node.name].group in groups if node.name != "metric" else node.texts[0] in metrics
+            for node in nodes))
+
+    def evaluate(self, now: float, rules: Collection[str] | None = None) -> Evaluation:
+        """Evaluate the rules named in ``rules`` at ``now`` (None: every rule, and the alerts of
+        rules gone from the file forgotten; those not named are left as they are), store the
+        states, hand the notifications over."""
+        chosen = self._chosen_rules(rules)
         result = Evaluation(now)
         self._record(result)  # deliveries that ended since the evaluation before
-        reads = Reads(self.history, self._widest)
+        reads = Reads(self.history, self._windows)
         stored: dict[str, dict[str, AlertState]] = {}
         for state in self.history.alert_states():
             stored.setdefault(state.rule, {})[state.fingerprint] = state
@@ -132,6 +156,9 @@ class Evaluator:
         dropped: list[tuple[str, str]] = []
         outgoing: list[tuple[list[str], Notification]] = []
         for rule in self.ruleset.rules:
+            if rule.name not in chosen:  # not evaluated now: its alerts as the store has them
+                result.firing.extend(s for s in stored.get(rule.name, {}).values() if s.state == "firing")
+                continue
             try:
                 seen = groups_of(rule, reads, now, self._keys[rule.name])
             except Exception as exc:  # a store that failed to answer: keep this rule's alerts as they are
@@ -144,14 +171,19 @@ class Evaluator:
             changed += moved.changed
             dropped += moved.dropped
             result.firing += moved.firing
-            for state in moved.pending:
-                due = state.pending_since + rule.duration
-                result.next_due = due if result.next_due is None else min(result.next_due, due)
+            dues = [state.pending_since + rule.duration for state in moved.pending]
+            if dues:
+                self._due[rule.name] = min(dues)
+            else:
+                self._due.pop(rule.name, None)
             outgoing += [(names, replace(each, at=now)) for each in moved.notifications]
-        known = {rule.name for rule in self.ruleset.rules}
-        for name, states in stored.items():  # rules removed from the file: their alerts forgotten
-            if name not in known:
-                dropped += [(name, key) for key in states]
+        result.due = dict(self._due)
+        result.next_due = min(self._due.values(), default=None)
+        if rules is None:
+            known = {rule.name for rule in self.ruleset.rules}
+            for name, states in stored.items():  # rules removed from the file: their alerts forgotten
+                if name not in known:
+                    dropped += [(name, key) for key in states]
         self.history.save_alert_states(changed, dropped)
         for names, each in outgoing:
             result.notifications.append(each)
@@ -161,6 +193,17 @@ class Evaluator:
         self._record(result)  # those that ended already (in-line: all of them)
         self._last = result
         return result
+
+    def _chosen_rules(self, rules: Collection[str] | None) -> frozenset[str]:
+        known = frozenset(self._keys)
+        if rules is None:
+            return known
+        if isinstance(rules, str):
+            raise ValueError(f"the rules to evaluate are a collection of names, got the text {rules!r}")
+        unknown = sorted(str(name) for name in rules if name not in known)
+        if unknown:
+            raise ValueError(f"no rule named {', '.join(repr(n) for n in unknown[:5])} in the rules in force")
+        return frozenset(rules)
 
     def _chosen(self, rule: Rule) -> list[str]:
         return [name for name in self.channels if not rule.channels or name in rule.channels]

@@ -3,7 +3,10 @@
 evaluations on the interval, the loop also evaluates when a pending alert's duration elapses
 (``Evaluation.next_due``: its firing is told right then) and, beside the server, when data
 that can start or end an alert landed (the after-write step rings its :class:`Doorbell`).
-These extra evaluations come at most one a second; none moves the interval. An evaluation
+These extra evaluations come at most one a second; none moves the interval. Each evaluates
+only the rules it concerns (the rules whose duration ended, those reading the series the news
+is of: a device newly failing or back, an incident, a run's end, a metric); the interval's
+evaluates them all. An evaluation
 that fails is logged and the next one runs on time; one that takes longer than the interval
 makes the next start at once (never two at a time).
 
@@ -21,7 +24,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,18 +46,22 @@ STOPPING = 10.0
 
 
 class Doorbell:
-    """Rung by writers when data that can change an alert landed; the loop answers it with an
-    evaluation. Ringing takes a lock for a moment only, never while an evaluation runs."""
+    """Rung by writers when data that can change an alert landed, naming the rules it concerns;
+    the loop answers it with an evaluation of those. Ringing takes a lock for a moment only,
+    never while an evaluation runs."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._rung = False
+        self._rules: set[str] | None = set()  # the rules the rings since the answer named (None: all)
         self.generation = 0  # counts the rings and wakes: a wait returns at the next one
         self.rings = 0
 
-    def ring(self) -> None:
+    def ring(self, rules: Collection[str] | None = None) -> None:
+        """Ask for an evaluation of ``rules`` (None: of every rule) at once."""
         with self._changed:
             self._rung = True
+            self._rules = None if rules is None or self._rules is None else self._rules | set(rules)
             self.rings += 1
             self._woken()
 
@@ -71,10 +78,12 @@ class Doorbell:
     def rung(self) -> bool:
         return self._rung
 
-    def answer(self) -> None:
-        """An evaluation starts: it sees what landed before it."""
+    def answer(self) -> frozenset[str] | None:
+        """An evaluation starts: it sees what landed before it. The rules the rings named
+        (None: every rule; empty: none rang)."""
         with self._changed:
-            self._rung = False
+            rules, self._rung, self._rules = self._rules, False, set()
+            return None if rules is None else frozenset(rules)
 
     def wait(self, timeout: float, seen: int) -> None:
         """Wait ``timeout`` seconds at most, or until a ring or wake after generation ``seen``."""
@@ -83,12 +92,14 @@ class Doorbell:
                 self._changed.wait(timeout)
 
 
-def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.Event,
+def run(evaluate: Callable[..., Evaluation], every: float, stop: threading.Event,
         on_result: Callable[[Evaluation], Any] | None = None, clock: Callable[[], float] = time.time,
         runs: int | None = None, doorbell: Doorbell | None = None, lead: Callable[[], bool] | None = None) -> int:
     """Call ``evaluate(now)`` every ``every`` seconds until ``stop`` is set (or ``runs`` times),
-    and in between when a pending alert's duration elapses or ``doorbell`` rings (an extra
-    evaluation at most every :data:`EXTRA_GAP` seconds): how many evaluations ran. ``lead``
+    and in between ``evaluate(now, rules)`` when a pending alert's duration elapses or
+    ``doorbell`` rings (an extra evaluation at most every :data:`EXTRA_GAP` seconds), ``rules``
+    those whose duration ended (``Evaluation.due``) and those the rings named (a ring naming
+    none, or a due time without ``due``: ``evaluate(now)``): how many evaluations ran. ``lead``
     (a :class:`Lead`) is asked before each: False, another process evaluates, this one skips
     it (and counts it not).
 
@@ -103,6 +114,7 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
         return began + (time.monotonic() - first)
 
     regular, due, last = began, None, -math.inf
+    dues: Mapping[str, float] = {}
     while True:
         seen = doorbell.generation if doorbell is not None else 0  # read first: no ring or stop is missed
         if stop.is_set() or (runs is not None and done >= runs):
@@ -115,14 +127,15 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
             else:
                 doorbell.wait(wait, seen)
             continue  # look again: stopped, rung, or due
-        if doorbell is not None:
-            doorbell.answer()
-        due = None
+        rung = doorbell.answer() if doorbell is not None else frozenset()
+        rules = None if on_interval else _concerned(rung, due, dues, now)
+        due, dues = None, {}
         if lead is None or lead():
             try:
-                result = evaluate(now)
+                result = evaluate(now) if rules is None else evaluate(now, rules)
                 next_due = getattr(result, "next_due", None)
                 due = next_due if next_due is not None and next_due > now else None
+                dues = getattr(result, "due", None) or {}
                 if on_result is not None:
                     on_result(result)
             except Exception as exc:  # a store gone away for a while: the next evaluation tries again
@@ -131,6 +144,15 @@ def run(evaluate: Callable[[float], Evaluation], every: float, stop: threading.E
         last = now
         if on_interval:
             regular = max(regular + every, wall())
+
+
+def _concerned(rung: frozenset[str] | None, due: float | None, dues: Mapping[str, float],
+               now: float) -> frozenset[str] | None:
+    """The rules an extra evaluation at ``now`` evaluates: those rung for, and those whose
+    duration ended by then (None: every rule)."""
+    if rung is None or (due is not None and due <= now and not dues):
+        return None
+    return rung | {name for name, at in dues.items() if at <= now}
 
 
 def _next(regular: float, due: float | None, last: float, doorbell: Doorbell | None,
@@ -201,6 +223,7 @@ class AlertLoop:
         self.evaluations = 0
         self._watching = threading.Lock()  # the two below: written by the writers' threads
         self._metrics: frozenset[str] = frozenset()  # the custom metrics the rules read
+        self._reading: Callable[..., frozenset[str]] | None = None  # Evaluator.reading, once it is open
         self._failing: set[tuple[str, str]] = set()  # the devices last sampled failing
 
     @property
@@ -219,22 +242,31 @@ class AlertLoop:
         self._thread.start()
 
     def landed(self, landed: Any) -> None:
-        """Ring for an evaluation at once when ``landed`` (store.after_write.Landed) can start
-        or end an alert: a run ended, an incident, a device sample that failed where the
-        last one did not (or the first since the loop started), a device sampled online again,
-        a sample of a metric a rule reads. Samples of healthy devices ring nothing."""
+        """Ring for an evaluation at once of the rules ``landed`` (store.after_write.Landed)
+        concerns when it can start or end an alert: a run ended (the rules reading the tests'
+        series), an incident (the streams'), a device sample that failed where the last one
+        did not (or the first since the loop started) or a device sampled online again (the
+        devices'), a sample of a metric a rule reads (those reading it). Samples of healthy
+        devices ring nothing."""
         if self._thread is None:
             return
         with self._watching:
-            news = bool(landed.ended_runs or landed.incidents or landed.metrics & self._metrics)
+            groups = {group for group, news in (("project", landed.ended_runs), ("stream", landed.incidents))
+                      if news}
+            metrics = landed.metrics & self._metrics
             failed = landed.failed_devices - self._failing
             back = self._failing & landed.online_devices
             if failed or back:
                 self._failing |= failed
                 self._failing -= back
-                news = True
-        if news:
+                groups.add("device")
+            reading = self._reading
+        if not (groups or metrics):
+            return
+        if reading is None:  # the rules not read yet: all of them
             self._doorbell.ring()
+        elif rules := reading(groups, metrics):
+            self._doorbell.ring(rules)
 
     def _main(self) -> None:
         assert self._open is not None
@@ -249,6 +281,7 @@ class AlertLoop:
                 self._metrics = frozenset(node.texts[0] for rule in evaluator.ruleset.rules
                                           for node in series_in(rule.expression) if node.name == "metric")
                 self._failing |= _offline(evaluator)
+                self._reading = evaluator.reading
             self.evaluations = run(evaluator.evaluate, self.every, self._stop, self._counted, doorbell=self._doorbell,
                                    lead=lead)
         finally:
@@ -287,7 +320,7 @@ def _offline(evaluator: Evaluator) -> set[tuple[str, str]]:
         return set()
 
 
-def followed(evaluator: Evaluator, also: Also | None) -> Callable[[float], Evaluation]:
+def followed(evaluator: Evaluator, also: Also | None) -> Callable[..., Evaluation]:
     """``evaluator.evaluate``, then what ``also`` makes of its history (``vpt alerts run``: the
     SLA's schedule, pytest_vpt.sla.Schedule) at the same ``now``; ``also`` failing is logged,
     never raised."""
@@ -300,8 +333,8 @@ def followed(evaluator: Evaluator, also: Also | None) -> Callable[[float], Evalu
     if tick is None:
         return evaluator.evaluate
 
-    def evaluate(now: float) -> Evaluation:
-        result = evaluator.evaluate(now)
+    def evaluate(now: float, rules: Collection[str] | None = None) -> Evaluation:
+        result = evaluator.evaluate(now, rules)
         try:
             tick(now)
         except Exception as exc:

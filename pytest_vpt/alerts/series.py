@@ -22,7 +22,9 @@ a device probed every 30 s (timeout 5 s) by ``vpt monitor`` (flush 5 s) is stale
 its last sample.
 
 ``response_time`` and ``metric`` are sampled: an aggregation folds them (``.p95``, ``.avg``,
-...; ``.last`` by default). A read is made once per evaluation for every rule that needs it.
+...; ``.last`` by default). A read is made once per evaluation for every rule that needs it:
+a sampled series over the widest window any rule reads it over, ``error_rate`` counted over
+every window the rules read it over in one pass.
 """
 
 from __future__ import annotations
@@ -41,12 +43,14 @@ Reader = Callable[["Reads", Series, float, tuple[str, ...]], dict[Group, Any]]
 
 class Reads:
     """The history's reads for one evaluation at one time, each made once (rules share them);
-    ``widest``: series name -> the widest window any rule reads it over, so a sampled series
-    is read once over that window and each rule takes its own part."""
+    ``windows``: series name -> the windows the rules read it over (:func:`windows`), so a
+    sampled series is read once over the widest (``widest``) and each rule takes its own part,
+    and the failed probes are counted for every window at once."""
 
-    def __init__(self, history: Any, widest: Mapping[str, float] | None = None) -> None:
+    def __init__(self, history: Any, windows: Mapping[str, tuple[float, ...]] | None = None) -> None:
         self.history = history
-        self.widest = dict(widest or {})
+        self.windows = dict(windows or {})
+        self.widest = {name: max(found) for name, found in self.windows.items() if found}
         self._done: dict[tuple[Any, ...], Any] = {}
 
     def get(self, method: str, *args: Any) -> Any:
@@ -94,19 +98,22 @@ def device_status(reads: Reads, series: Series, now: float, group_by: tuple[str,
     return {_device(row): row["state"] for row in reads.get("alert_device_states", now)}
 
 
-def widest(series: list[Series]) -> dict[str, float]:
-    """Series name -> the widest window these read it over."""
-    found: dict[str, float] = {}
+def windows(series: list[Series]) -> dict[str, tuple[float, ...]]:
+    """Series name -> the windows these read it over (the series read over a window), narrowest first."""
+    found: dict[str, set[float]] = {}
     for each in series:
         spec = SERIES[each.name][0]
-        if spec.sampled:
-            found[each.name] = max(found.get(each.name, 0.0), _window(each, spec))
-    return found
+        if spec.sampled or spec.window is not None:
+            found.setdefault(each.name, set()).add(_window(each, spec))
+    return {name: tuple(sorted(values)) for name, values in found.items()}
 
 
 def error_rate(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:
-    rows = reads.get("alert_probe_counts", now - _window(series, SERIES["error_rate"][0]), now)
-    return {_device(row): row["failed"] / row["probes"] for row in rows if row["probes"]}
+    own = _window(series, SERIES["error_rate"][0])
+    spans = tuple(sorted({own, *reads.windows.get("error_rate", ())}))
+    at = spans.index(own)
+    rows = reads.get("alert_probe_counts", tuple(now - span for span in spans), now)  # every window in one read
+    return {_device(row): row["failed"][at] / row["probes"][at] for row in rows if row["probes"][at]}
 
 
 def response_time(reads: Reads, series: Series, now: float, group_by: tuple[str, ...]) -> dict[Group, Any]:

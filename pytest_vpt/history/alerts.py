@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,6 +18,8 @@ from .record import Record
 #: the longest a silence may last: 90 days
 MAX_SILENCE = 90 * 86400.0
 MAX_NAME = 200
+#: the most windows one read of the probes' counts counts over
+MAX_WINDOWS = 1000
 
 
 @dataclass
@@ -97,10 +99,14 @@ class AlertReads:
         return self._query(alert_queries.device_samples, self.project,  # type: ignore[attr-defined]
                            _finite("since", since), _finite("until", until))
 
-    def alert_probe_counts(self, since: float, until: float) -> list[dict[str, Any]]:
-        """Per device: probes after ``since`` up to ``until`` and how many failed."""
+    def alert_probe_counts(self, sinces: Sequence[float], until: float) -> list[dict[str, Any]]:
+        """Per device and window: the probes after each of ``sinces`` up to ``until`` and how
+        many failed (project, device, probes and failed: a count per since, in their order),
+        every window counted in one pass over the widest."""
+        if isinstance(sinces, (str, bytes)) or not isinstance(sinces, Sequence) or not 0 < len(sinces) <= MAX_WINDOWS:
+            raise ValueError(f"the windows' starts are 1 to {MAX_WINDOWS} epoch seconds, got {sinces!r:.200}")
         return self._query(alert_queries.probe_counts, self.project,  # type: ignore[attr-defined]
-                           _finite("since", since), _finite("until", until))
+                           [_finite("since", since) for since in sinces], _finite("until", until))
 
     def alert_test_counts(self, since: float, until: float) -> list[dict[str, Any]]:
         """Per project: tests started after ``since`` up to ``until`` and how many failed."""

@@ -50,12 +50,30 @@ def device_samples(conn: Any, project: str | None, since: float, until: float) -
     return [{"project": p, "device": d, "time": at, "response_time": rt} for p, d, at, rt in rows]
 
 
-def probe_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
-    """Per device: the probes taken after ``since`` up to ``until``, and how many failed."""
-    where = Where().equal("st.project", project)
-    rows = conn.execute(f"SELECT s.project, s.device_id, count(*), sum(1 - s.online) {_SAMPLES} {where.sql} "
-                        "GROUP BY s.project, s.device_id", [since, until, *where.args])
-    return [{"project": p, "device": d, "probes": int(n), "failed": int(bad or 0)} for p, d, n, bad in rows]
+#: the most windows one query counts over (two sums each); more take another query
+WINDOWS_PER_QUERY = 32
+
+
+def probe_counts(conn: Any, project: str | None, sinces: list[float], until: float) -> list[dict[str, Any]]:
+    """Per device: the probes taken after each of ``sinces`` up to ``until``, and how many
+    failed (``probes`` and ``failed``: one count per since, in their order), each window
+    summed in one pass over the widest."""
+    found: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for first in range(0, len(sinces), WINDOWS_PER_QUERY):
+        part = sinces[first:first + WINDOWS_PER_QUERY]
+        sums = ", ".join("sum(CASE WHEN s.time > ? THEN 1 ELSE 0 END), sum(CASE WHEN s.time > ? THEN 1 - s.online "
+                         "ELSE 0 END)" for _ in part)
+        where = Where().equal("st.project", project)
+        rows = conn.execute(f"SELECT s.project, s.device_id, {sums} {_SAMPLES} {where.sql} GROUP BY s.project, "
+                            "s.device_id", [*(at for since in part for at in (since, since)), min(part), until,
+                                            *where.args])
+        for p, d, *counts in rows:
+            probes, failed = found.setdefault((p, d), ([0] * len(sinces), [0] * len(sinces)))
+            for index in range(len(part)):
+                probes[first + index] = int(counts[2 * index] or 0)
+                failed[first + index] = int(counts[2 * index + 1] or 0)
+    return [{"project": p, "device": d, "probes": probes, "failed": failed}
+            for (p, d), (probes, failed) in found.items()]
 
 
 def test_counts(conn: Any, project: str | None, since: float, until: float) -> list[dict[str, Any]]:
