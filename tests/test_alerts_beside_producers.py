@@ -104,10 +104,11 @@ def test_vpt_watch_tells_a_black_screen_while_it_lasts_and_when_it_ends(tmp_path
     assert proc.returncode == 0, err
     assert "alert rules: evaluated every 1 s beside it" in err and "alerts: 1 firing" in err
     assert re.search(r"; alerts: (\d pending, )?1 resolved$", err.splitlines()[-1]), err
-    # written open while it lasted (from when the watcher first saw it), then ended: one incident
+    # written open while it lasted, from its first frame, then ended: one incident, exact
     [black] = [i for i in incidents(f"sqlite:///{tmp_path / 'vpt.db'}") if i["kind"] == "black_screen"]
     assert black["end_frame"] == 270 and black["duration"] == pytest.approx(7.0)
-    assert black["duration"] - 1.5 <= black["ended_at"] - black["started_at"] <= black["duration"] + 0.01
+    assert black["start_frame"] == 60
+    assert black["ended_at"] - black["started_at"] == pytest.approx(black["duration"], abs=0.01)
 
 
 def test_no_alerts_sends_nothing_and_a_server_is_left_to_its_own_loop(tmp_path, slack) -> None:

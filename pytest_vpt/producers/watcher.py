@@ -2,9 +2,10 @@
 each incident into a sink (a store, or a vpt server) as it ends. When the stream drops it
 connects again, waiting longer each time (1 s, 2 s, 4 s ... 30 s); the time without a
 stream is an incident of its own (``stream_lost``), written open when it starts and again
-when it ends; each failed attempt is reported. A black screen or freeze is written open once
-it has lasted its check's ``min_duration`` (it is an incident then, whatever follows), so an
-alert rule sees it while it lasts, and written again under the same id when it ends. A frame
+when it ends; each failed attempt is reported. A black screen or freeze is written open, from
+its first frame, once it has lasted its check's ``min_duration`` and two seconds (a major
+incident then, whatever follows), so an alert rule sees it while it lasts, and written again
+under the same id when it ends; a shorter one is written once, when it ends. A frame
 drop (``frame_drop``) is written when the frame after the gap arrives. A file is watched once: one that cannot be decoded is an error
 (``WatchStatus.failed``), and one cut short says how much of it was analysed; an ``area`` (region and rectangles
 to ignore) that does not fit the frame is an error too. What runs beside
@@ -31,6 +32,7 @@ from ..video.streams import Area, AreaError, make_checks
 from .beside import Beside, attach
 
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts to connect again
+OPEN_AFTER = 2.0  # seconds an incident lasts before it is written open: a minor one is written once, when it ends
 _KINDS = {"black_screen": BlackCheck, "freeze": FreezeCheck}  # the incidents written open while they last
 WATCHED = ("black", "freeze", "drops")  # the checks watched by default (a frame drop is written when found)
 
@@ -95,7 +97,6 @@ class Watcher:
     def _watch(self, until: float | None) -> None:
         while not self._over(until):
             origin, self._delivered = time.time(), False
-            self._seen: dict[str, float] = {}  # kind going on -> when a progress report first said so
             self._opened: dict[str, str] = {}  # kind written open -> the id its end is written under
             try:
                 report = analyze(self.source, self.checks, timeout=self.timeout,
@@ -134,29 +135,27 @@ class Watcher:
     def _over(self, until: float | None) -> bool:
         return self.stop.is_set() or (until is not None and time.time() >= until)
 
-    def _progress(self, at: float, frames: int, ongoing: list[str], origin: float) -> None:
+    def _progress(self, at: float, frames: int, ongoing: dict[str, tuple[float, int]], origin: float) -> None:
         if self._lost_at is not None:  # frames again: the outage ended when this connection began
             self._lost(self._lost_at, origin)
             self._lost_at = None
         self._delivered = True
-        self.status.connected, self.status.seconds, self.status.frames, self.status.ongoing = True, at, frames, ongoing
+        self.status.connected, self.status.seconds, self.status.frames, self.status.ongoing = True, at, frames, list(ongoing)
         self.status.error = None
         self._open_ongoing(at, ongoing, origin)
         self._tell()
 
-    def _open_ongoing(self, at: float, ongoing: list[str], origin: float) -> None:
-        """Write open each incident going on that has lasted its check's min_duration (it began
-        at the latest when a report first said it was going on)."""
-        for kind in ongoing:
-            seen = self._seen.setdefault(kind, at)
-            if kind in self._opened or at - seen < self.min_durations.get(kind, 0.0):
+    def _open_ongoing(self, at: float, ongoing: dict[str, tuple[float, int]], origin: float) -> None:
+        """Write open each incident going on (kind -> the time and frame it began) that has
+        lasted its check's min_duration and :data:`OPEN_AFTER` (a major one), from its first
+        frame; a minor stall is written once, when it ends."""
+        for kind, (began, first_frame) in ongoing.items():
+            if kind in self._opened or at - began < max(OPEN_AFTER, self.min_durations.get(kind, 0.0)):
                 continue
-            start, lasted = origin + seen, at - seen
+            start, lasted = origin + began, at - began
             self._opened[kind] = builders.incident_id(self.project, self.name, kind, start)
             self._write(builders.incident_event(self.project, kind, self.name, start, lasted, severity(lasted),
-                                                position=seen))
-        for kind in [kind for kind in self._seen if kind not in ongoing]:
-            del self._seen[kind]
+                                                position=began, start_frame=first_frame))
 
     def _tell(self) -> None:
         """Hand the status to ``on_status``, with what runs beside says."""
@@ -174,7 +173,6 @@ class Watcher:
     def _record(self, incident: Incident, origin: float) -> None:
         self.status.incidents += 1
         event = incident_event(incident, self.project, self.name, origin)
-        self._seen.pop(incident.kind, None)
         opened = self._opened.pop(incident.kind, None)
         if opened is not None:  # written open while it lasted: its end replaces that row
             event["id"] = opened

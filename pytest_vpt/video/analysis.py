@@ -55,9 +55,10 @@ class SubtitlesReport:
     share: float  # of the time analysed
     texts: list[str] = field(default_factory=list)  # with ocr: each interval's first text; a stream's: each cue's
     origin: str = "pixels"  # "pixels" (seen in the picture) or "stream" (the container's subtitle stream)
-    language: str | None = None  # the stream's language (ISO 639-2, as the container says)
+    language: str | None = None  # the stream's language as its container says (ISO 639-2; an HLS playlist: BCP 47)
     codec: str | None = None  # the stream's codec: mov_text, subrip, ass, webvtt, ...
     streams: list[SubtitleStream] = field(default_factory=list)  # every subtitle stream of the container
+    warnings: list[str] = field(default_factory=list)  # what could not be read of them (an HLS segment missing)
 
 
 @dataclass
@@ -110,7 +111,7 @@ def _checks(checks: Iterable[Any]) -> dict[str, Any]:
 
 def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float | None = None, sample_every: int = 1,
             thumbnails: str | Path | None = None, timeout: float = 10.0, on_incident: Callable[[Incident], Any] | None = None,
-            on_progress: Callable[[float, int, list[str]], Any] | None = None,
+            on_progress: Callable[[float, int, dict[str, tuple[float, int]]], Any] | None = None,
             stop: Callable[[], bool] | None = None, area: Area | None = None) -> VideoReport:
     """Analyse ``source`` (a path, stream URL, capture device or callable, see
     :func:`open_source`) for ``seconds`` (None: to its end), looking at every
@@ -119,7 +120,7 @@ def analyze(source: Any, checks: Iterable[Any] = DEFAULT_CHECKS, seconds: float 
 
     For watching a stream: ``on_incident`` is called with each incident as it ends (and with
     those still open at the end), ``on_progress`` about once a second with the time reached,
-    the frames read and the kinds of incident in progress, and ``stop()`` returning true ends
+    the frames read and the incidents in progress (kind -> the time and frame each began), and ``stop()`` returning true ends
     the analysis as if the source had ended. ``area`` (a region and rectangles to ignore, in
     fractions or pixels, see :class:`~pytest_vpt.video.streams.Area`) replaces the black and
     freeze checks' regions once the frame size is known."""
@@ -186,7 +187,7 @@ class _Analysis:
             frames, last = frames + 1, frame.time
             if on_progress is not None and frame.time - reported >= 1.0:
                 reported = frame.time
-                on_progress(frame.time, frames, [r.kind for r in (self.black, self.freeze) if r and r.start is not None])
+                on_progress(frame.time, frames, {r.kind: r.start for r in (self.black, self.freeze) if r and r.start is not None})
             if self.drops is None and "drops" in self.checks:
                 self.drops = DropCounter(self.source.nominal_fps)
                 self.drops.on_incident = self.on_incident
@@ -258,17 +259,17 @@ class _Analysis:
         """The subtitles seen, or the cues of the container's subtitle stream when it has any
         (the one in the check's language if there is one)."""
         check: SubtitleCheck = self.checks["subtitles"]
-        streams = self.source.subtitle_streams
+        streams, warnings = self.source.subtitle_streams, list(self.source.subtitle_warnings)
         if check.stream and any(stream.cues for stream in streams):
             chosen = next((s for s in streams if s.language == check.lang and s.cues), None) or \
                 next(s for s in streams if s.cues)
             shown = [(cue.start, cue.end) for cue in chosen.cues]
             return SubtitlesReport(shown, shown_share(shown, duration), [cue.text for cue in chosen.cues], "stream",
-                                   chosen.language, chosen.codec, list(streams))
+                                   chosen.language, chosen.codec, list(streams), warnings)
         seen = self.subtitles.intervals(duration)
         shown = [(start, end) for start, end, _ in seen]
         texts = [text for _, _, text in seen] if check.ocr else []
-        return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=list(streams))
+        return SubtitlesReport(shown, shown_share(shown, duration), texts, streams=list(streams), warnings=warnings)
 
     def _thumbnail(self, kind: str) -> Any:
         def save(time: float, index: int) -> str | None:
