@@ -56,7 +56,7 @@ class Evaluation:
                                    "alerts": len(n.alerts)} for n in self.notifications],
                 "reposts": [{"channel": name, "rule": n.rule, "alerts": len(n.alerts)} for name, n in self.reposts],
                 "errors": dict(self.errors), "failed_deliveries": list(self.failed_deliveries),
-                "next_due": self.next_due}
+                "next_due": self.next_due, "due": dict(self.due)}
 
 
 def groups_of(rule: Rule, reads: Reads, now: float, keys: dict[Any, str] | None = None) -> dict[str, Now]:
