@@ -5,16 +5,22 @@ ended; and error rates over several windows counted in one read, each window exa
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 
 import pytest
 
 from pytest_vpt.alerts.evaluator import Evaluation, Evaluator
-from pytest_vpt.alerts.loop import Doorbell, run
+from pytest_vpt.alerts.loop import Doorbell, beside_server, run
 from pytest_vpt.alerts.rules import RuleSet, from_mapping
 from pytest_vpt.events.builders import device_sample_event, incident_event
 from pytest_vpt.history import History
 from pytest_vpt.history.alerts import AlertState
+from pytest_vpt.store import open_store
+from pytest_vpt.store.after_write import after_write
+
+from alert_endpoints import AlertEndpoints
 
 T0 = 1_800_000_000.0
 RULES = [
@@ -111,3 +117,51 @@ def test_the_loop_evaluates_what_the_doorbell_was_rung_for_and_what_is_due() -> 
     (began, every), (_, rung), (due_at, due), (_, everything) = calls
     assert every is None and rung == {"Offline", "Black"} and due == {"Slow"} and everything is None
     assert due_at - began == 2.5
+
+
+LOOP_RULES = """\
+alerts:
+  every: 60s
+  builtin: false
+  channels:
+    ops: {type: slack, url: "${SLACK_WEBHOOK}"}
+  rules:
+    - name: Offline
+      condition: device_status == "offline"
+      summary: "{device} is offline"
+    - name: Black
+      condition: black_screen == true
+      summary: "{stream} is black"
+"""
+
+
+def test_beside_a_store_news_of_a_device_evaluates_the_device_rules_only(tmp_path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'vpt.db'}"
+    (tmp_path / "vpt.yaml").write_text(LOOP_RULES, encoding="utf-8")
+    with AlertEndpoints() as slack, open_store(url) as store:
+        monkeypatch.setenv("SLACK_WEBHOOK", slack.slack_url("ops"))
+        loop = beside_server(url, tmp_path)
+
+        def write(events: list[dict], rung: bool = True) -> None:
+            store.write(events, fold=False)
+            if rung:
+                after_write(store, events, on_written=loop.landed)
+
+        loop.start()
+        try:
+            deadline = time.monotonic() + 20
+            while loop.evaluations < 1 and time.monotonic() < deadline:  # its first, at its start: the interval's
+                time.sleep(0.05)
+            now = time.time()
+            write([incident_event("box", "black_screen", "hdmi-1", now - 1, 1.0, "critical")], rung=False)
+            write([device_sample_event("box", "stb-1", now, False, 10.0)])
+            (offline,) = [json.dumps(each.json()) for each in slack.wait_for("/slack/", 1, timeout=20)]
+            assert "stb-1 is offline" in offline
+            with History.open(url) as history:  # the black screen waits for the interval or its own news
+                assert {state.rule for state in history.alert_states()} == {"Offline"}
+            write([incident_event("box", "black_screen", "hdmi-2", now, 1.0, "critical")])
+            told = [json.dumps(each.json()) for each in slack.wait_for("/slack/", 2, timeout=20)]
+            assert "Black" in told[1] and "hdmi-1" in told[1] and "hdmi-2" in told[1]
+        finally:
+            loop.stop()
+    assert loop.evaluations == 3
