@@ -92,7 +92,7 @@ class FreezeState:
         self.undecided: list[tuple[float, int]] = []  # its still frames while it is not known to be a freeze
         self.confirmed = False  # known to be a freeze: its frames are judged as they come
         self.refined = False  # its base moved by a slow change early on (the encoder refining it, or slow motion)
-        self.repeated = 0  # frames that repeated the one before them since then
+        self.repeated = 0  # frames in a row that repeated the one before them since then (CONFIRM: enough)
         self.pending: list[Pending] = []  # frames waiting for the ones after them: a picture coded again, or an end
         self.recoding = False  # what the pending frames may be: a picture coded again (else a freeze's end)
         rows, cols = shape[0] // BLOCK * BLOCK, shape[1] // BLOCK * BLOCK
@@ -140,7 +140,7 @@ class FreezeState:
     def _judge(self, number: int, black: bool, time: float, index: int) -> list[Judgement]:
         sample = self._frame(number)
         if self.started and not black and self._still(sample, self.base, self.check.noise, self.check.block_noise):
-            if self.refined:
+            if self.refined and self.repeated < CONFIRM:  # four repeats in a row, once, tell
                 self.repeated = self.repeated + 1 if self._repeats(sample, self._frame(number - 1)) else 0
             judged = self._continue(time, index)
             if not self.confirmed and self.length > FLAT and self._repeats(sample, self._frame(number - FLAT)):
@@ -154,7 +154,7 @@ class FreezeState:
         if self._repeats(sample, self._frame(number - 1), drift=True):
             if self.length <= YOUNG and not self.confirmed:  # the encoder refining a picture that just stopped?
                 np.copyto(self.base, sample)
-                self.refined, self.repeated = True, 0
+                self.refined, self.repeated = True, self.repeated if self.repeated >= CONFIRM else 0
                 return self._continue(time, index)
             return [*self._decide(self.confirmed), *self._hold(number, time, index)]  # slow motion, unless a freeze before
         held = self.check.recode_noise
@@ -171,7 +171,7 @@ class FreezeState:
 
     def _stopped(self) -> bool:
         """Whether a candidate ended abruptly was a freeze: unless its base moved early on, and
-        its picture did not repeat itself for CONFIRM frames after (slow motion caught up)."""
+        its picture never repeated itself CONFIRM frames in a row after (slow motion caught up)."""
         return not self.refined or self.repeated >= CONFIRM
 
     def _decide(self, frozen: bool) -> list[Judgement]:
