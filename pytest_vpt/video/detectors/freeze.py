@@ -16,18 +16,26 @@ third of a second; but its change goes on, and accumulates. So:
   what ends it, or what it shows, tells. A candidate ended by *drift* (the frame beyond the
   cap differs from the frame before it by little: a whole-frame mean within a quarter of
   ``noise``, no block beyond twice ``block_noise``) was slow motion all along: none of its
-  frames was frozen. One ended *abruptly* (a cut, motion resumed) was a freeze. A candidate
+  frames was frozen; but in its first ten frames (0.4 s at 25 fps) such a change only moves
+  the base, as an encoder refining a picture that just stopped does. One ended *abruptly* (a
+  cut, motion resumed) was a freeze, unless its base so moved and its picture never repeated
+  itself (every block within a third of ``block_noise`` of the frame before) four frames in
+  a row after: slow motion, caught up by an encoder at a keyframe. A candidate
   that has stayed *flat* for a second (every block within a third of ``block_noise`` of the
   frame 25 frames before) is a freeze from then on, reported while it lasts: slow motion
-  changes blocks at its edges by several levels in that time (a 0.2 %/s zoom: 4-11 levels,
-  though the whole-frame mean moves by less than 1), a held picture does not once the
-  encoder has refined it. Its frames are judged when that is known, its start its first frame.
+  changes blocks at its edges by several levels in that time (a 0.2 %/s zoom of a
+  photograph: about 3-10 levels in a second, 2-6 in 0.4 s, while the whole-frame mean moves
+  by about 1), a held picture does not once the encoder has refined it. A candidate's frames
+  are judged when it is decided, its start its first frame.
 - A frame that changed abruptly but stays within ``recode_noise`` of the *held* picture (the
   freeze's first frame) in every block and within half of it on the whole (a grainy picture
-  coded again moves by 3 levels), four or more frames into the freeze, may be the picture
+  coded again moves by 3 levels), two or more frames into the freeze, may be the picture
   coded again: it waits for the next four frames. If they repeat it (every block within a
   third of ``block_noise`` of the frame before), it was: the base moves to it and the freeze
-  goes on, unsplit. Otherwise the freeze ended there, at the frame the next rule finds.
+  goes on, unsplit. If they change on slowly, the candidate was slow motion; otherwise the
+  freeze ended there, at the frame the next rule finds. (A freeze starting the frame before
+  a keyframe is found from the keyframe: a live frame of grain followed by a frozen one looks
+  like a picture coded again.)
 - A freeze ends at the first frame at least 60 % of the way to the change that follows (over
   the next four frames): an encoder's B-frames may blend the held picture into the next one
   (live grain coming back fades in over three frames).
