@@ -115,10 +115,13 @@ def test_the_stream_of_the_language_asked_for_and_the_pixels_when_asked(tmp_path
     assert "  1.0 s: Wo warst du?" in result.output
 
 
-def test_an_hls_webvtt_rendition_is_listed_and_the_pixels_tell(tmp_path) -> None:
-    """FFmpeg's HLS demuxer lists a WebVTT rendition (its language and codec) but hands over
-    none of its cues: the stream is reported, the presence comes from the picture."""
+def test_an_hls_webvtt_rendition_is_read_with_its_cues(tmp_path) -> None:
+    """FFmpeg's HLS demuxer lists a WebVTT rendition but hands over none of its cues: they are
+    read from the rendition's playlist and segments, as a container's stream's are."""
     master = hls_with_webvtt(tmp_path, 150, subtitled("box", "busy", CUES), [(0.5, 2.5, "Where were you?")], "deu")
     shown = analyze(master, checks=["subtitles"]).subtitles
-    assert [(s.language, s.codec, s.cues) for s in shown.streams] == [("deu", "webvtt", [])]
-    assert shown.origin == "pixels" and len(shown.intervals) == 2
+    assert [(s.language, s.codec, len(s.cues)) for s in shown.streams] == [("deu", "webvtt", 1)]
+    assert (shown.origin, shown.language, shown.codec, shown.texts) == ("stream", "deu", "webvtt", ["Where were you?"])
+    assert shown.intervals == [pytest.approx((0.5, 2.5))] and shown.warnings == []
+    pixels = analyze(master, checks=[SubtitleCheck(stream=False)]).subtitles
+    assert pixels.origin == "pixels" and len(pixels.intervals) == 2

@@ -9,7 +9,10 @@ timeout. A stream is named (in errors, reports, incidents) without the credentia
 
 A file's subtitle streams (mov_text in MP4; SubRip, ASS, WebVTT in Matroska; whatever
 FFmpeg's demuxer exposes as a subtitle stream) are listed with their language and codec when
-it is opened, and their cues (start, end, text) are read with the frames.
+it is opened, and their cues (start, end, text) are read with the frames. An HLS
+presentation's WebVTT subtitle renditions, whose cues FFmpeg does not hand over, are read by
+:mod:`.hls` instead, each segment as the frames reach it; what cannot be read of them is in
+``subtitle_warnings``.
 
 A file also says whether it was cut short: once its frames are read, ``truncated`` gives the
 reason when the data ended inside a packet, and ``declared_duration`` is the duration its
@@ -92,6 +95,7 @@ class Source(ABC):
     declared_duration: float | None = None  # seconds, as the container's header says (None: not declared)
     truncated: str | None = None  # once the frames are read: why the data ended early, if it did
     subtitle_streams: tuple[SubtitleStream, ...] = ()  # the container's, their cues read with the frames
+    subtitle_warnings: list[str] | tuple[str, ...] = ()  # what could not be read of them (an HLS segment missing)
 
     @abstractmethod
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
@@ -173,6 +177,21 @@ class AVSource(Source):
         self._subtitles = {stream.index: SubtitleStream(stream.index, stream.language, _codec_name(stream))
                            for stream in self._container.streams.subtitles if stream.codec_context is not None}
         self.subtitle_streams = tuple(self._subtitles.values())
+        self._hls = self._read_hls(target, timeout) if self._container.format.name == "hls" else None
+
+    def _read_hls(self, target: str, timeout: float) -> Any:
+        """The HLS presentation's subtitle renditions, read by :mod:`.hls` in place of FFmpeg's (cueless) ones."""
+        from .hls import HLSSubtitles
+
+        start, base = self._stream.start_time, self._stream.time_base
+        ticks = round(float(start * base) * 90_000) if start is not None and base else 0
+        renditions = HLSSubtitles(target, timeout, list(self._subtitles), ticks)
+        self.subtitle_warnings = renditions.warnings
+        if not renditions.streams:
+            return None
+        self._subtitles = {}
+        self.subtitle_streams = renditions.streams
+        return renditions
 
     def frames(self, packets: Callable[[Packet], None] | None = None) -> Iterator[Frame]:
         import av
@@ -194,6 +213,8 @@ class AVSource(Source):
                 for decoded in packet.decode():
                     moment = decoded.time if decoded.time is not None else index / (self.nominal_fps or 25.0)
                     first = moment if first is None else first
+                    if self._hls is not None:
+                        self._hls.read_until(moment - first)
                     yield Frame(index, moment - first, _luma(decoded), _full_range(decoded))
                     index += 1
         except av.FFmpegError as exc:
