@@ -208,6 +208,9 @@ def test_hostile_playlists_give_warnings_naming_what_was_not_read(presentation, 
         assert expected in warnings
     assert [s["cues"] for s in shown["streams"] if s["language"] == "sv"] == [[{"start": 1.0, "end": 2.0,
                                                                                "text": "Live."}]]
+    text = CliRunner().invoke(cli, ["video", "analyze", f"{server.url}/master.m3u8", "--check", "subtitles"])
+    assert text.exit_code == 0 and "s3cr3t" not in text.output
+    assert "  warning: subtitles 'locked' (locked.m3u8): its segments are encrypted: not read" in text.output
 
 
 def test_loops_are_not_followed(presentation, tmp_path) -> None:
