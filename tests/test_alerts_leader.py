@@ -53,8 +53,9 @@ def slack(tmp_path, monkeypatch):
 
 
 def probe(url: str, device: str, online: bool = False) -> None:
+    """A sample of ``device``, probed every 2 minutes: it stays as sampled (never stale) for the test."""
     with History.open(url, create=True) as history:
-        history.store.write([device_sample_event("box", device, time.time(), online, 10.0)])
+        history.store.write([device_sample_event("box", device, time.time(), online, 120.0)])
 
 
 def devices_told(slack: AlertEndpoints) -> list[list[str]]:

@@ -128,7 +128,7 @@ class Evaluator:
                            if (every := resend_every(channel)) is not None}
         self._windows = windows([node for rule in ruleset.rules for node in series_in(rule.expression)])
         self._keys: dict[str, dict[Any, str]] = {rule.name: {} for rule in ruleset.rules}
-        self._reads = {rule.name: series_in(rule.expression) for rule in ruleset.rules}
+        self._series = {rule.name: series_in(rule.expression) for rule in ruleset.rules}
         self._due: dict[str, float] = {}  # rule -> when its first pending alert's duration elapses
         self._last: Evaluation | None = None
 
@@ -136,7 +136,7 @@ class Evaluator:
         """The rules whose condition reads a series grouped per one of ``groups`` (``device``,
         ``stream``, ``project``: the tests' series) or one of the custom ``metrics``: those that
         news of them concerns."""
-        return frozenset(name for name, nodes in self._reads.items() if any(
+        return frozenset(name for name, nodes in self._series.items() if any(
             CATALOGUE[node.name].group in groups if node.name != "metric" else node.texts[0] in metrics
             for node in nodes))
 
