@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..incidents import MIN_DURATIONS
 from ..region import Grid, Region
 
 
@@ -14,7 +15,7 @@ from ..region import Grid, Region
 class BlackCheck:
     pixel_threshold: float = 0.10  # of the luma range: 37 of 16-235 video range, 25 of 0-255
     picture_ratio: float = 0.98  # share of the region's pixels that must be that dark
-    min_duration: float = 0.5  # seconds a black screen lasts before it is an incident
+    min_duration: float = MIN_DURATIONS["black"]  # seconds a black screen lasts before it is an incident
     region: Region = field(default_factory=Region)
 
     def __post_init__(self) -> None:

@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..incidents import MIN_DURATIONS
 from ..region import Grid, Region
 
 BLOCK = 8  # samples a side of the blocks compared
@@ -72,7 +73,7 @@ class FreezeCheck:
     noise: float = 1.0  # mean absolute difference, in luma levels, still called unchanged
     block_noise: float = 3.0  # ... and the most any block may have changed since the picture was last coded
     recode_noise: float = 8.0  # the most any block of a picture coded again may differ from the held picture
-    min_duration: float = 1.0  # seconds a freeze lasts before it is an incident
+    min_duration: float = MIN_DURATIONS["freeze"]  # seconds a freeze lasts before it is an incident
     region: Region = field(default_factory=Region)
 
     def __post_init__(self) -> None:
