@@ -138,7 +138,7 @@ def plainly_valid(events: list[Any]) -> bool:
                 if required:
                     return False
                 continue
-            if not _plain_values(name, values, types, required):
+            if not plain_values(name, values, types, required):
                 return False
         if kind in ENDS and not _plain_ends(group, *ENDS[kind], names):
             return False
@@ -155,7 +155,9 @@ def _plain_texts(name: str, texts: list[str]) -> bool:
     return "\x00" not in "".join(texts) and max(map(len, texts)) <= TEXT_LIMITS.get(name, TEXT_MAX)
 
 
-def _plain_values(name: str, values: list, types: tuple[type, ...], required: bool) -> bool:
+def plain_values(name: str, values: list, types: tuple[type, ...], required: bool) -> bool:
+    """Whether every value of the attribute ``name`` (one per event) is plainly valid: its types,
+    texts, containers, ranges and enums checked for the whole column at once."""
     found = set(map(type, values))
     if found - set(types) - {type(None)} or (required and type(None) in found):
         return False

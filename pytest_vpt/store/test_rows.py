@@ -13,9 +13,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ..events import (
-    ENUMS, INT_MAX, INT_MIN, RANGES, SCHEMAS, TEXT_LIMITS, TEXT_MAX, EventError, make_event, validate_batch,
-)
+from ..events import SCHEMAS, EventError, make_event, validate_batch
+from ..events.validation import plain_values
 
 #: a test row's values: the event id, then the test event's attributes in the wire format's order
 TEST_ROW = ("id", *SCHEMAS["test"])
@@ -23,7 +22,6 @@ _SPECS = (((str,), True), *SCHEMAS["test"].values())
 #: where a row holds the values the store keys it by
 ID, RUN_ID, PROJECT, NODEID = (TEST_ROW.index(name) for name in ("id", "vpt.run.id", "vpt.project", "test.case.name"))
 STARTED, FINISHED = TEST_ROW.index("vpt.test.started_at"), TEST_ROW.index("vpt.test.finished_at")
-_NONE = type(None)
 
 
 def row_of(event: dict[str, Any]) -> tuple:
@@ -62,30 +60,7 @@ def _plainly_valid(rows: list[tuple]) -> bool:
         return True
     columns = list(zip(*rows))
     for name, (types, required), values in zip(TEST_ROW, _SPECS, columns):
-        if not _plain_column(name, types, required, values):
+        if not plain_values(name, list(values), types, required):
             return False
     ends = [math.inf if end is None else end for end in columns[FINISHED]]
     return not any(start > end for start, end in zip(columns[STARTED], ends)) and "" not in columns[ID]
-
-
-def _plain_column(name: str, types: tuple[type, ...], required: bool, values: tuple) -> bool:
-    found = set(map(type, values))
-    if found - set(types) - ({_NONE} if not required else set()) or (required and _NONE in found):
-        return False
-    if list in found or dict in found:
-        return False  # markers: checked by the events' own validation
-    if str in found:
-        texts = [value for value in values if type(value) is str]
-        if max(map(len, texts)) > TEXT_LIMITS.get(name, TEXT_MAX) or "\x00" in "".join(texts):
-            return False
-    if int in found:
-        numbers = [value for value in values if type(value) is int]
-        if min(numbers) < INT_MIN or max(numbers) > INT_MAX:
-            return False
-    bound = RANGES.get(name)
-    if bound is not None and (int in found or float in found):
-        numbers = [value for value in values if type(value) is int or type(value) is float]
-        if not (bound.holds(min(numbers)) and bound.holds(max(numbers)) and math.isfinite(sum(numbers))):
-            return False
-    allowed = ENUMS.get(name)
-    return not allowed or not (set(values) - {None}) - set(allowed)
