@@ -14,6 +14,7 @@ and AUTH.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import json
 import secrets
@@ -21,11 +22,13 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pytest_vpt.alerts.notification import AlertInstance, Notification
@@ -460,3 +463,14 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def slack_project(folder: Path, monkeypatch: Any, config: str) -> Iterator[AlertEndpoints]:
+    """Recording endpoints for a project in ``folder`` (the working directory) whose vpt.yaml
+    is ``config``, its ``${SLACK_WEBHOOK}`` the endpoints' Slack channel ``ops``."""
+    with AlertEndpoints() as endpoints:
+        monkeypatch.setenv("SLACK_WEBHOOK", endpoints.slack_url("ops"))
+        monkeypatch.chdir(folder)
+        (folder / "vpt.yaml").write_text(config, encoding="utf-8")
+        yield endpoints

@@ -15,7 +15,7 @@ from pytest_vpt.cli import cli
 from pytest_vpt.events.builders import device_sample_event
 from pytest_vpt.history import History
 
-from alert_endpoints import AlertEndpoints
+from alert_endpoints import slack_project
 from server_process import Server
 
 CONFIG = """\
@@ -39,10 +39,7 @@ def vpt(*args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def slack(tmp_path, monkeypatch):
-    with AlertEndpoints() as endpoints:
-        monkeypatch.setenv("SLACK_WEBHOOK", endpoints.slack_url("ops"))
-        monkeypatch.chdir(tmp_path)
-        (tmp_path / "vpt.yaml").write_text(CONFIG, encoding="utf-8")
+    with slack_project(tmp_path, monkeypatch, CONFIG) as endpoints:
         yield endpoints
 
 

@@ -21,7 +21,7 @@ from pytest_vpt.history import History
 from pytest_vpt.store import open_store
 from pytest_vpt.store.after_write import after_write
 
-from alert_endpoints import AlertEndpoints
+from alert_endpoints import AlertEndpoints, slack_project
 from conftest import run_events
 from server_process import Server, free_port
 
@@ -50,10 +50,7 @@ alerts:
 
 @pytest.fixture
 def slack(tmp_path, monkeypatch):
-    with AlertEndpoints() as endpoints:
-        monkeypatch.setenv("SLACK_WEBHOOK", endpoints.slack_url("ops"))
-        monkeypatch.chdir(tmp_path)
-        (tmp_path / "vpt.yaml").write_text(RULES, encoding="utf-8")
+    with slack_project(tmp_path, monkeypatch, RULES) as endpoints:
         yield endpoints
 
 
