@@ -6,7 +6,7 @@ probes every 10 s of 1,000 listeners on 127.0.0.1, written into a SQLite store e
 ``--flush`` seconds) with the project's rules beside it exactly as ``vpt monitor`` runs them
 (pytest_vpt.alerts.beside: the loop of ``vpt server``, told what each batch landed), and 50
 video streams whose black screens come and go (their incidents, and four metrics, written
-into the same store). The built-in rules plus 20 custom ones (error rates, response times,
+into the same store). The built-in rules plus 21 custom ones (error rates, response times,
 metrics, streams) are evaluated every 10 s, delivering to a local Slack endpoint on 127.0.0.1
 (tests/alert_endpoints.py). On a known schedule listeners are closed, so their probes really
 fail, for 90 s (a "Bench Offline" rule fires after 30 s: one notification each, expected) or
