@@ -12,7 +12,9 @@ FFmpeg's demuxer exposes as a subtitle stream) are listed with their language an
 it is opened, and their cues (start, end, text) are read with the frames. An HLS
 presentation's WebVTT subtitle renditions, whose cues FFmpeg does not hand over, are read by
 :mod:`.hls` instead, each segment as the frames reach it; what cannot be read of them is in
-``subtitle_warnings``.
+``subtitle_warnings``. CEA-608 closed captions carried in the video itself (A/53 cc_data,
+as in broadcast MPEG-TS and HLS) are read by :mod:`.cea608` as the frames are decoded, and
+listed as an ``eia_608`` stream (the video's index, no language) once the first is seen.
 
 A file also says whether it was cut short: once its frames are read, ``truncated`` gives the
 reason when the data ended inside a packet, and ``declared_duration`` is the duration its
@@ -177,6 +179,7 @@ class AVSource(Source):
         self._subtitles = {stream.index: SubtitleStream(stream.index, stream.language, _codec_name(stream))
                            for stream in self._container.streams.subtitles if stream.codec_context is not None}
         self.subtitle_streams = tuple(self._subtitles.values())
+        self._captions: Any = None  # the CEA-608 decoder, once the video is seen to carry captions
         self._hls = self._read_hls(target, timeout) if self._container.format.name == "hls" else None
 
     def _read_hls(self, target: str, timeout: float) -> Any:
@@ -215,11 +218,23 @@ class AVSource(Source):
                     first = moment if first is None else first
                     if self._hls is not None:
                         self._hls.read_until(moment - first)
+                    if decoded.side_data.get("A53_CC") is not None:
+                        self._read_captions(decoded, moment - first)
                     yield Frame(index, moment - first, _luma(decoded), _full_range(decoded))
                     index += 1
         except av.FFmpegError as exc:
             raise SourceError(f"{self.name}: cannot be decoded after {index} frames: {_reason(exc)}") from None
         self.truncated = "its last packet is cut short" if cut else self._cut_transport_packet()
+
+    def _read_captions(self, frame: Any, time: float) -> None:
+        """The CEA-608 captions of the frame's A/53 side data, read as a subtitle stream (the video's index)."""
+        from .cea608 import CODEC, CaptionDecoder
+
+        if self._captions is None:
+            self._captions = CaptionDecoder()
+            self.subtitle_streams = (*self.subtitle_streams,
+                                     SubtitleStream(self._stream.index, None, CODEC, self._captions.cues))
+        self._captions.feed(time, bytes(frame.side_data.get("A53_CC")))
 
     def _read_cue(self, packet: Any, origin: float) -> None:
         """The cues of a subtitle packet, kept with its stream (one that cannot be decoded is skipped)."""
