@@ -99,6 +99,9 @@ def test_the_captions_in_the_video_are_read_with_their_texts_and_intervals(tmp_p
     result = CliRunner().invoke(cli, ["video", "analyze", str(clip), "--check", "subtitles", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["subtitles"]["texts"] == shown.texts
+    told = CliRunner().invoke(cli, ["video", "analyze", str(clip), "--check", "subtitles"]).output
+    assert "subtitles from its eia_608 stream (no language)" in told
+    assert "  3.1 s: LINE ONE\n         LINE TWO\n" in told  # a cue's second line under its first
 
 
 def test_a_video_without_captions_reports_no_caption_stream(tmp_path) -> None:

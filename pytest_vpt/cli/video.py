@@ -142,7 +142,8 @@ def analyze(store_option: StoreOption, source: str, seconds: float | None, sampl
         origin = f" from its {shown.codec} stream ({said})" if shown.origin == "stream" else ""
         click.echo(f"subtitles{origin}: shown {shown.share:.0%} of the time" + (f" ({spans})" if spans else ""))
         for (start, _), text in list(zip(shown.intervals, shown.texts))[:10]:
-            click.echo(f"  {start:.1f} s: {text}")
+            said = f"  {start:.1f} s: "
+            click.echo(said + text.replace("\n", "\n" + " " * len(said)))  # a cue's later lines under its first
         for warning in shown.warnings:  # a subtitle rendition or segment that could not be read
             click.echo(f"  warning: {warning}", err=True)
 
