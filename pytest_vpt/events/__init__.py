@@ -28,7 +28,7 @@ quarantine requests)                                        ``ITEMS_MAX`` items 
 """
 
 from .builders import (
-    attempt_event, device_event, device_sample_event, incident_event, incident_id, metric_event, run_event,
+    attempt_event, attempt_row, device_event, device_sample_event, incident_event, incident_id, metric_event, run_event,
 )
 from .limits import (
     DEPTH_MAX, DURATION_MAX, ENDS, ID_MAX, INT_MAX, INT_MIN, ITEMS_MAX, MESSAGE_MAX, NODE_ID_MAX, RANGES, TEXT_LIMITS,
@@ -44,7 +44,7 @@ __all__ = [
     "CONTEXT_KEYS", "DEPTH_MAX", "DURATION_MAX", "ENDS", "ENUMS", "ID_MAX", "INT_MAX", "INT_MIN", "ITEMS_MAX",
     "MESSAGE_MAX", "METRIC_KINDS", "NODE_ID_MAX", "OUTCOMES", "RANGES", "RUN_COUNT_KEYS", "RUN_STATUSES",
     "SCHEMA_VERSION", "SCHEMAS", "SEVERITIES", "TEXT_LIMITS", "TEXT_MAX", "TIME_MAX", "TIME_MIN", "VALUE_MAX",
-    "EventError", "Range", "attempt_event", "check_metric_name", "check_tags", "container_problem", "cut_text", "device_event",
+    "EventError", "Range", "attempt_event", "attempt_row", "check_metric_name", "check_tags", "container_problem", "cut_text", "device_event",
     "device_sample_event", "event_id", "fit_node_id", "incident_event", "incident_id", "is_metric_name", "make_event",
     "metric_event", "plainly_valid", "run_event", "validate", "validate_batch",
 ]

@@ -30,9 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ...events import (
-    DURATION_MAX, MESSAGE_MAX, NODE_ID_MAX, TEXT_MAX, TIME_MAX, TIME_MIN, cut_text, event_id, fit_node_id, run_event,
-)
+from ...events import DURATION_MAX, TIME_MAX, TIME_MIN, attempt_row, event_id, fit_node_id, run_event
 from ...sinks.base import TEST_ROW, SinkReport
 from ...store.changes import RunChanges
 from . import ReportedAttempt, ReportedTest, read_report
@@ -159,26 +157,21 @@ def _opened(path: Path) -> Iterator[ReportedTest]:
 
 def _attempt_rows(test: ReportedTest, run_id: str, project: str, file_time: float, seq: int) -> list[tuple]:
     """The test's attempts as the plugin records them (numbered from 1, the last final, a
-    failed or erroring attempt before it a ``rerun``), as rows: each the values of the event
-    ``events.attempt_event`` builds, in TEST_ROW order."""
+    failed or erroring attempt before it a ``rerun``), as rows (``events.attempt_row``)."""
     nodeid = fit_node_id(test.nodeid)
     attempts = test.attempts or []
     key = hashlib.blake2b(f"{run_id}\x1f{nodeid}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-    suite = cut_text(test.suite, TEXT_MAX) or test.file
-    function = cut_text(test.name, NODE_ID_MAX)
     line = test.line if isinstance(test.line, int) and test.line > 0 else None
     rows = []
     for number, attempt in enumerate(attempts, start=1):
         final = number == len(attempts)
         started = _time(attempt.started_at, file_time)
         duration = _duration(attempt.duration)
-        finished = max(min(started + (duration or 0.0), TIME_MAX), started)
-        rows.append((
-            f"junit-{key}-{number}", run_id, project, nodeid, suite, test.file, function, line, None, None,
-            _outcome(attempt, final), number, final, started, finished, None, duration, None,
-            cut_text(attempt.error_type, TEXT_MAX), cut_text(attempt.message, MESSAGE_MAX), None, seq + number,
-            None, None, None, None,
-        ))
+        rows.append(attempt_row(
+            f"junit-{key}-{number}", run_id=run_id, project=project, nodeid=nodeid, suite=test.suite,
+            path=test.file, function=test.name, line=line, outcome=_outcome(attempt, final), attempt=number,
+            final=final, started_at=started, finished_at=min(started + (duration or 0.0), TIME_MAX), call=duration,
+            error_type=attempt.error_type, error_message=attempt.message, seq=seq + number))
     return rows
 
 
