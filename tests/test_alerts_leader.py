@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from pytest_vpt.alerts import loop as alert_loop
-from pytest_vpt.alerts.loop import Lead, beside_server
+from pytest_vpt.alerts.lead import Lead
+from pytest_vpt.alerts.loop import beside_server
 from pytest_vpt.cli import cli
 from pytest_vpt.events.builders import device_sample_event
 from pytest_vpt.history import History

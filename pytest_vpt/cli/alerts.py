@@ -2,7 +2,7 @@
 ``--every`` (``run``), list the alerts (``list``), hold a rule's messages back (``silence``),
 and send a test message through a channel (``test``).
 
-One process at a time evaluates a store's rules (alerts.loop.Lead): ``run`` stands by while
+One process at a time evaluates a store's rules (alerts.lead.Lead): ``run`` stands by while
 another leads and takes over when it ends; ``check`` waits :data:`LEAD_WAIT` seconds for the
 lead and, when another process keeps it, evaluates nothing (that process tells what fires)
 and answers from the alerts as stored, its exit status the same: 1 while one fires."""
@@ -21,7 +21,8 @@ import click
 from ..alerts import Dispatcher, Evaluation, Evaluator, RuleSet, RulesError, load
 from ..alerts.channels import ChannelConfigError, build_channels
 from ..alerts.delivery import deliver
-from ..alerts.loop import DRAIN, Lead, followed
+from ..alerts.lead import Lead
+from ..alerts.loop import DRAIN, followed
 from ..alerts.loop import run as run_loop
 from ..alerts.notification import AlertInstance, Notification
 from ..alerts.state import shown
