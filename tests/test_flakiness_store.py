@@ -160,6 +160,32 @@ def test_regression_resent_run_not_counted_twice(store) -> None:
     assert before["t.py::test_y"]["runs"] == 2
 
 
+def test_a_run_of_known_new_and_skipped_tests_folds_each_once(store) -> None:
+    """Known clean passes, a new clean pass, a new failure and a test only skipped, in one run:
+    each test with a verdict gets its row and holds the run, the skipped one neither."""
+    for index in range(3):
+        store.write(run_events(f"r{index}", 1.8e9 + index * 600, f"{index:040x}",
+                               {"t.py::known": "P", "t.py::recovering": "FP" if index == 0 else "P"}))
+        store.refresh_flakiness(f"r{index}")
+    events = run_events("r3", 1.8e9 + 1800, f"{3:040x}", {
+        "t.py::known": "P", "t.py::recovering": "P", "t.py::new": "P", "t.py::new_fails": "F", "t.py::skipped": "P"})
+    for event in events:
+        if event.get("test.case.name") == "t.py::skipped":
+            event["vpt.test.outcome"] = "skipped"
+    store.write(events)
+    changes = store.refresh_flakiness("r3")
+    assert changes.became == []  # one failure is not enough to tell
+    rows = by_nodeid(store)
+    assert {nodeid: (row["runs"], row["last_run_id"]) for nodeid, row in rows.items()} == {
+        "t.py::known": (4, "r3"), "t.py::recovering": (4, "r3"), "t.py::new": (1, "r3"), "t.py::new_fails": (1, "r3")}
+    held = {row[0] for row in store.conn.execute(
+        "SELECT c.nodeid FROM test_flakiness_runs h JOIN test_cases c ON c.test_id = h.test_id WHERE h.run_id = 'r3'")}
+    assert held == set(rows)
+    assert store.refresh_flakiness("r3").became == [] and by_nodeid(store) == rows
+    store.apply(flakiness.rebuild)
+    assert by_nodeid(store) == rows
+
+
 def test_a_late_older_run_is_folded_once(store) -> None:
     for run_id, at in (("r1", 1.8e9), ("r3", 1.8e9 + 1200)):
         store.write(run_events(run_id, at, f"{run_id:0>40}", {"t.py::test_x": "P"}))

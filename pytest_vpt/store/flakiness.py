@@ -67,15 +67,20 @@ def refresh(
     if run is None:
         return changes
     project, started_at, revision, dirty, branch = run
-    # if the clean passes cannot be folded at once, each is folded (or set aside) with the others
-    for fold_clean in (clean_passes.fold_again, clean_passes.fold_first):
-        rollup_failures.attempt(conn, fold_clean, conn, run_id, project, started_at, branch, settings, explicit or {})
+    # if the clean passes cannot be folded at once, each is folded (or set aside) with the others;
+    # the first clean passes are looked for only when some test of the run has no row yet
+    fold_args = (conn, run_id, project, started_at, branch, settings, explicit or {})
+    rollup_failures.attempt(conn, clean_passes.fold_again, *fold_args)
+    left = _left_over(conn, run_id)
+    if any(not has_row for _, has_row in left):
+        rollup_failures.attempt(conn, clean_passes.fold_first, *fold_args)
+        left = _left_over(conn, run_id)
     entries = _entries(conn, project) if policy is not None else {}
     failed: list[int] = []
     became: dict[int, tuple[str, str, str]] = {}
     quarantine: dict[int, tuple[str, str, str]] = {}
     this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
-    for tests in _tests_in_chunks(conn, run_id, project):
+    for tests in _tests_in_chunks(conn, run_id, project, [test_id for test_id, _ in left]):
         failed += _fold_tests(conn, tests, project, this_run, settings, policy, explicit or {}, entries, became,
                               quarantine)
     _hold(conn, run_id, project, failed)
@@ -145,12 +150,13 @@ def _write(conn: sqlite3.Connection, run_id: str, written: dict[int, tuple[tuple
 def _hold(conn: sqlite3.Connection, run_id: str, project: str, failed: list[int]) -> None:
     """Record that the rows of the run's tests (its project's, but those ``failed``) now hold it."""
     conn.execute(
-        # the run's attempts read once in their key's order and grouped; the rows written in key
-        # order (written at random places, each would cost a page of its own)
-        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT ?, a.test_id FROM (SELECT test_id FROM test_attempts "
-        f"WHERE run_id = ? AND outcome IN ({VERDICT_OUTCOMES}) GROUP BY test_id) a "
-        "WHERE EXISTS (SELECT 1 FROM test_cases c WHERE c.test_id = a.test_id AND c.project = ?) "
-        "AND a.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) ORDER BY a.test_id ON CONFLICT DO NOTHING",
+        # the run's tests found through their test cases' key, in its order, so the rows are written
+        # in key order (written at random places, each would cost a page of its own); the project
+        # is compared, not searched (c.project || '' keeps the planner off the project's test cases)
+        "INSERT INTO test_flakiness_runs (run_id, test_id) SELECT ?, c.test_id FROM test_cases c "
+        f"WHERE c.test_id IN (SELECT test_id FROM test_attempts WHERE run_id = ? AND outcome IN ({VERDICT_OUTCOMES})) "
+        "AND c.project || '' = ? AND c.test_id NOT IN (SELECT CAST(value AS INTEGER) FROM json_each(?)) "
+        "ORDER BY c.test_id ON CONFLICT DO NOTHING",
         (run_id, run_id, project, json.dumps(failed)),
     )
 
@@ -198,13 +204,21 @@ def forget(conn: sqlite3.Connection, project: str, nodeid: str) -> bool:
     ).rowcount > 0
 
 
-def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str) -> Iterator[list[_RunOfTest]]:
-    """The run's tests, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
-    # those the clean passes' fold took already are left out
-    ids = [row[0] for row in conn.execute(
-        "SELECT a.test_id FROM (SELECT test_id FROM test_attempts WHERE run_id = ? GROUP BY test_id) a "
-        "LEFT JOIN test_flakiness f ON f.test_id = a.test_id "
-        "WHERE f.last_run_id IS NULL OR f.last_run_id != ? ORDER BY a.test_id", (run_id, run_id))]
+def _left_over(conn: sqlite3.Connection, run_id: str) -> list[tuple[int, bool]]:
+    """The run's tests whose row does not hold it yet (those the clean passes' fold left), in
+    test id order, each with whether it has a row at all."""
+    # the run's attempts read in their key's order, not sorted and grouped: most often none is left
+    left = {test_id: has_row for test_id, has_row in conn.execute(
+        "SELECT a.test_id, f.last_run_id IS NOT NULL FROM test_attempts a LEFT JOIN test_flakiness f "
+        "ON f.test_id = a.test_id WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id)",
+        (run_id,))}
+    return sorted((test_id, bool(has_row)) for test_id, has_row in left.items())
+
+
+def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str, ids: list[int]) -> Iterator[list[_RunOfTest]]:
+    """The run's tests ``ids``, ``_CHUNK`` at a time: a run of 100,000 tests is not held in memory at once."""
+    if not ids:
+        return
     span = conn.execute("SELECT min(started_at), max(started_at) FROM test_attempts WHERE run_id = ?", (run_id,)).fetchone()
     for start in range(0, len(ids), _CHUNK):
         tests = _tests_of(conn, run_id, project, ids[start:start + _CHUNK], *span)
