@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, compress
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
 from . import devices, ids
 from .daily import PENDING_COLUMNS
 from ..redaction import redact_url
-from .test_rows import ID, NODEID, PROJECT, RUN_ID, STARTED, TEST_ROW, row_of
+from .test_rows import NODEID, PROJECT, STARTED, TEST_ROW, row_of
 from .rows import ATTEMPT_COLUMNS, COUNT_COLUMNS, INCIDENT_COLUMNS, METRIC_COLUMNS, RUN_COLUMNS, TEST_CASE_COLUMNS
 from .sql import least, same_nodeid
 
@@ -81,69 +80,29 @@ CASES = _Table("test_cases", TEST_CASE_COLUMNS, {"first_seen": "?"}, conflict=CA
 ATTEMPT_DERIVED = ("duration", "markers", "quarantined", "device_offline")
 #: the columns of an attempt row: those copied from its test row, its test id, then ATTEMPT_DERIVED
 ATTEMPT_ROW = (*ATTEMPT_COLUMNS, "test_id", *ATTEMPT_DERIVED)
-_COPIED_AT = tuple(TEST_ROW.index(attribute) for attribute in ATTEMPT_COLUMNS.values())
-_COPIED = itemgetter(*_COPIED_AT)
-_SETUP, _CALL, _TEARDOWN, _MARKERS, _QUARANTINED, _OFFLINE, _FINAL = (TEST_ROW.index(attribute) for attribute in (
+_COPIED = itemgetter(*(TEST_ROW.index(attribute) for attribute in ATTEMPT_COLUMNS.values()))
+_SETUP, _CALL, _TEARDOWN, _MARKERS, _QUARANTINED, _OFFLINE = (TEST_ROW.index(attribute) for attribute in (
     "vpt.test.duration.setup", "vpt.test.duration.call", "vpt.test.duration.teardown", "vpt.test.markers",
-    "vpt.test.quarantined", "vpt.device.offline", "vpt.test.final"))
-_PENDING_AT = tuple(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS)
+    "vpt.test.quarantined", "vpt.device.offline"))
 #: an attempt row's values queued for the daily rollup (PENDING_COLUMNS)
-pending_row = itemgetter(*_PENDING_AT)
-
-
-def _duration(setup: float | None, call: float | None, teardown: float | None) -> float | None:
-    """Setup, call and teardown together (those known; None if none is)."""
-    if setup is None and call is None and teardown is None:
-        return None
-    return (setup or 0) + (call or 0) + (teardown or 0)
-
-
-def _markers(markers: list[str] | None) -> str:
-    return _json(markers, "[]")
-
-
-def _flag(value: Any) -> int:
-    return 1 if value else 0
+pending_row = itemgetter(*(ATTEMPT_ROW.index(c) for c in PENDING_COLUMNS))
 
 
 def attempt_row(row: tuple, test_id: int) -> tuple:
-    """The values of ATTEMPT_ROW for a test row."""
-    return (*_COPIED(row), test_id, _duration(row[_SETUP], row[_CALL], row[_TEARDOWN]), _markers(row[_MARKERS]),
-            _flag(row[_QUARANTINED]), _flag(row[_OFFLINE]))
+    """The values of ATTEMPT_ROW for a test row: setup, call and teardown together are its
+    duration (those known; None if none is)."""
+    setup, call, teardown = row[_SETUP], row[_CALL], row[_TEARDOWN]
+    known = setup is not None or call is not None or teardown is not None
+    duration = (setup or 0) + (call or 0) + (teardown or 0) if known else None
+    return (*_COPIED(row), test_id, duration, _json(row[_MARKERS], "[]"), 1 if row[_QUARANTINED] else 0,
+            1 if row[_OFFLINE] else 0)
 
 
-def attempt_columns(columns: list[tuple], test_ids: Sequence[int]) -> list[Sequence]:
-    """ATTEMPT_ROW's columns of test rows given as TEST_ROW's columns: attempt_row's values
-    (flags as the integers stored), a column at a time."""
-    copied = [columns[at] if at != _FINAL else list(map(_flag, columns[at])) for at in _COPIED_AT]
-    return [*copied, test_ids, list(map(_duration, columns[_SETUP], columns[_CALL], columns[_TEARDOWN])),
-            list(map(_markers, columns[_MARKERS])), list(map(_flag, columns[_QUARANTINED])),
-            list(map(_flag, columns[_OFFLINE]))]
-
-
-#: the most values one statement binds (SQLite's least limit)
-_VALUES_MAX = 999
-
-
-def _insert(conn: Any, table: str, names: Sequence[str], columns: Sequence[Sequence], tail: str = "") -> None:
-    """INSERT into ``table`` the rows that ``columns`` (of ``names``) hold, many rows to a
-    statement; a column of Nones only is written NULL (sending a None costs more than a number)."""
-    sent = [column[0] is not None or column.count(None) < len(column) for column in columns]
-    bound = list(compress(columns, sent))
-    row = f"({', '.join('?' if each else 'NULL' for each in sent)})"
-    head = f"INSERT INTO {table} ({', '.join(names)}) VALUES "
-    per_statement = max(1, _VALUES_MAX // len(bound))
-    whole = len(columns[0]) // per_statement * per_statement
-    if whole:
-        values = list(chain.from_iterable(zip(*bound)))
-        step = per_statement * len(bound)
-        conn.executemany(f"{head}{', '.join([row] * per_statement)} {tail}",
-                         [values[at:at + step] for at in range(0, whole * len(bound), step)])
-    if whole < len(columns[0]):
-        conn.executemany(f"{head}{row} {tail}", list(zip(*(column[whole:] for column in bound))))
-
-
-_TEST_KEY = itemgetter(RUN_ID, ID)
+_ATTEMPT_KEY = itemgetter(ATTEMPT_ROW.index("run_id"), ATTEMPT_ROW.index("event_id"))
+_INSERT_ATTEMPTS = (f"INSERT INTO test_attempts ({', '.join(ATTEMPT_ROW)}) VALUES ({', '.join('?' * len(ATTEMPT_ROW))}) "
+                    "ON CONFLICT DO NOTHING")
+_INSERT_PENDING = (f"INSERT INTO test_daily_pending ({', '.join(PENDING_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(PENDING_COLUMNS))})")
 _METRICS = _Table(
     "metrics", METRIC_COLUMNS, {"test_id": _TEST_ID, "tags": "?"},
     lambda e: (*test_key(e), _json(e.get("vpt.metric.tags"), "{}")),
@@ -155,48 +114,47 @@ _INCIDENTS = _Table(
     "severity = excluded.severity, end_frame = excluded.end_frame, thumbnail = coalesce(excluded.thumbnail, "
     "video_incidents.thumbnail) WHERE video_incidents.ended_at IS NULL AND video_incidents.project = excluded.project",
 )
-#: a test row's facts that CASES_CONFLICT may update, as ids.stored_cases gives them
-_FACTS = itemgetter(*(TEST_ROW.index(attribute) for attribute in ("test.suite.name", "code.line.number", "vpt.test.params")))
+# The stored test cases of some node ids of a project: their ids, then what CASES_CONFLICT may update.
+_CASES_OF = ("SELECT nodeid, test_id, first_seen, suite, line, params FROM test_cases WHERE project = ? "
+             "AND nodeid IN (SELECT value FROM json_each(?)) AND md5(nodeid) IN (SELECT md5(value) FROM json_each(?))")
 
 
-def _tells_news(test: tuple, stored: tuple | None) -> bool:
-    """Whether CASES_CONFLICT would change the stored case with this test row (or there is none)."""
+def stored_cases(conn: Any, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(project, node id) -> (test id, first seen, suite, line, params) of the stored test
+    cases among ``keys``: one query per project."""
+    by_project: dict[str, set[str]] = {}
+    for project, nodeid in keys:
+        by_project.setdefault(project, set()).add(nodeid)
+    found: dict[tuple[str, str], tuple] = {}
+    for project, nodeids in by_project.items():
+        listed = json.dumps(sorted(nodeids))
+        found.update(((project, nodeid), tuple(facts)) for nodeid, *facts in conn.execute(
+            _CASES_OF, (project, listed, listed)))
+    return found
+
+
+def _tells_news(row: tuple, stored: tuple | None) -> bool:
+    """Whether CASES_CONFLICT would change the stored case with this row (or there is none)."""
     if stored is None:
         return True
-    _, first_seen, facts = stored
-    return test[STARTED] < first_seen or any(new is not None and new != old for new, old in zip(_FACTS(test), facts))
-
-
-def _case_ids(conn: Any, tests: list[tuple]) -> list[int]:
-    """The test id of each test row's case, the cases with news written first (a test seen
-    before costs a lookup at most, see ids.cases_of)."""
-    seen = ids.seen_cases(conn)
-    keys = list(zip(map(itemgetter(PROJECT), tests), map(itemgetter(NODEID), tests)))
-    cases = ids.cases_of(conn, keys, seen)
-    news = [case_row(test) for test, case in zip(tests, cases)
-            if case is None or _FACTS(test) != case[2] or test[STARTED] < case[1]  # else: nothing new
-            if _tells_news(test, case)]
-    if news:
-        ids.writing_cases(conn, seen)
-        conn.executemany(CASES.sql, news)
-        written = ids.stored_cases(conn, {(row[0], row[1]) for row in news})
-        if seen is not None:
-            seen.update(written)
-        cases = [written.get(key, case) for key, case in zip(keys, cases)]
-    return [case[0] for case in cases]
+    _, first_seen, suite, line, params = stored
+    return row[-1] < first_seen or any(
+        new is not None and new != old for new, old in ((row[2], suite), (row[5], line), (row[6], params)))
 
 
 def write_tests(conn: Any, tests: list[tuple]) -> None:
-    """Test rows not stored yet (see test_rows): their test cases (those with news), then
-    their attempts, queued for the daily rollup."""
-    test_ids = _case_ids(conn, tests)
-    if len(tests) > 1:  # in key order: fewer pages to find and write than at random
-        keys = list(map(_TEST_KEY, tests))
-        in_order = itemgetter(*sorted(range(len(tests)), key=keys.__getitem__))
-        tests, test_ids = in_order(tests), in_order(test_ids)
-    attempts = attempt_columns(list(zip(*tests)), test_ids)
-    _insert(conn, "test_attempts", ATTEMPT_ROW, attempts, "ON CONFLICT DO NOTHING")
-    _insert(conn, "test_daily_pending", PENDING_COLUMNS, [attempts[at] for at in _PENDING_AT])
+    """Test rows not stored yet (see test_rows): their test cases (those with news: a test
+    seen before costs one lookup, no write), then their attempts, queued for the daily rollup."""
+    rows = list(map(case_row, tests))
+    cases = stored_cases(conn, {(row[0], row[1]) for row in rows})
+    news = [row for row in rows if _tells_news(row, cases.get((row[0], row[1])))]
+    if news:
+        conn.executemany(CASES.sql, news)
+        cases.update(stored_cases(conn, {(row[0], row[1]) for row in news if (row[0], row[1]) not in cases}))
+    attempts = [attempt_row(test, cases[test[PROJECT], test[NODEID]][0]) for test in tests]
+    attempts.sort(key=_ATTEMPT_KEY)  # in key order: fewer pages to find and write than at random
+    conn.executemany(_INSERT_ATTEMPTS, attempts)
+    conn.executemany(_INSERT_PENDING, [pending_row(row) for row in attempts])
 
 
 def write_test_rows(conn: Any, tests: list[tuple], tests_writer: Callable[[Any, list], None] = write_tests) -> None:
