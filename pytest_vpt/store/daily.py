@@ -11,7 +11,9 @@ so a week's p95 is read from seven rows per test. The day's p50 and p95 are kept
 plain SQL to read (Grafana has no ``vpt_merge_hist``), and so are all the project's tests'
 durations of the day (``duration_daily``: count, sum, histogram, p50, p95), folded from the
 same queued attempts in one more statement (in the same one on PostgreSQL). One fold of many
-batches costs about what one fold of one batch costs: the service folds in the background.
+batches costs about what one fold of one batch costs: the service folds in the background. On
+SQLite a test's day is merged once per fold, its attempts bucketed in plain SQL, and histograms
+met again (most are alike) are not merged or read again.
 
 A poison item cannot stop the fold: a duration out of range (infinite, NaN, negative, longer
 than ``LONGEST``) is counted without its duration and listed in ``rollup_failures``; if the
@@ -26,6 +28,7 @@ import math
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import accumulate
 from typing import Any
 
@@ -72,10 +75,15 @@ _FLAG = (
     "ON CONFLICT (what, test_id) DO UPDATE SET error = excluded.error, at = excluded.at, "
     "count = rollup_failures.count + excluded.count"
 )
+# A timed attempt's duration bucket (5 % wide: vpt_bucket, as :func:`bucket`), and as SQLite
+# computes the same in plain SQL: libm's logarithm, as Python's, divided alike (durations in range
+# are 0 or more; its math functions are needed anyway, for _DAY's floor).
+_BUCKET = "vpt_bucket(p.duration)"
+_SQLITE_BUCKET = "CAST(floor(ln(max(p.duration, 0.000001)) / ln(1.05)) AS INTEGER)"
 # The days' histograms of the batch, then its counts; rows are written in key order, so
 # concurrent folds take row locks alike.
 _HISTOGRAMS = (
-    f"buckets AS (SELECT p.test_id, {_DAY} AS day, vpt_bucket(p.duration) AS bucket, count(*) AS n "
+    f"buckets AS (SELECT p.test_id, {_DAY} AS day, {_BUCKET} AS bucket, count(*) AS n "
     f"FROM queued p WHERE {_TIMED} GROUP BY 1, 2, 3), "
     "histograms AS (SELECT test_id, day, group_concat(bucket || ' ' || n, ' ') AS hist FROM buckets GROUP BY 1, 2)"
 )
@@ -83,19 +91,34 @@ _HISTOGRAMS = (
 _PERCENTILES = "vpt_hist_percentile({0}, 0.5), vpt_hist_percentile({0}, 0.95)"
 _MERGED = ("(duration_hist, p50_seconds, p95_seconds) = (SELECT m, " + _PERCENTILES.format("m") + " FROM "
            "(SELECT vpt_merge_hist({0}.duration_hist, excluded.duration_hist) AS m LIMIT 1) AS merged)")
+_COLUMNS = f"test_id, day, project, {', '.join(_COUNTS)}, duration_hist, p50_seconds, p95_seconds"
+_ADD_COUNTS = ", ".join(f"{c} = test_daily.{c} + excluded.{c}" for c in _COUNTS)
+# Each test's day of the batch ({join}: and its histogram), in key order.
+_GROUPED = (f"FROM queued p JOIN test_cases c ON c.test_id = p.test_id {{join}}"
+            f"GROUP BY p.test_id, {_DAY}, c.project ORDER BY 1, 2")
 _FOLD = (
-    f"INSERT INTO test_daily (test_id, day, project, {', '.join(_COUNTS)}, duration_hist, p50_seconds, p95_seconds) "
+    f"INSERT INTO test_daily ({_COLUMNS}) "
     f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, vpt_merge_hist('', max(h.hist)), "
     f"{_PERCENTILES.format('max(h.hist)')} "
-    "FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
-    f"LEFT JOIN histograms h ON h.test_id = p.test_id AND h.day = {_DAY} "
-    f"GROUP BY p.test_id, {_DAY}, c.project ORDER BY 1, 2 "
-    f"ON CONFLICT (test_id, day) DO UPDATE SET {', '.join(f'{c} = test_daily.{c} + excluded.{c}' for c in _COUNTS)}, "
-    + _MERGED.format("test_daily")
+    + _GROUPED.format(join=f"LEFT JOIN histograms h ON h.test_id = p.test_id AND h.day = {_DAY} ")
+    + f" ON CONFLICT (test_id, day) DO UPDATE SET {_ADD_COUNTS}, " + _MERGED.format("test_daily")
+)
+# SQLite, the only writer, merges each test's day once, in the SELECT (an INSERT that reads its own
+# table reads all of it first): the row the day has (none for a new day) with the batch's durations,
+# one bucket per attempt ("b 1 b 1 ...": vpt_merge_hist adds them up); its percentiles are read once,
+# from the merged histogram. (The WHERE lets ON CONFLICT follow a SELECT from a subquery.)
+_KEPT_HIST = f"(SELECT t.duration_hist FROM test_daily t WHERE t.test_id = p.test_id AND t.day = {_DAY})"
+_ATTEMPT_BUCKETS = f"group_concat(CASE WHEN {_TIMED} THEN {_SQLITE_BUCKET} || ' 1' END, ' ')"
+_FOLD_MERGED = (
+    f"INSERT INTO test_daily ({_COLUMNS}) SELECT *, {_PERCENTILES.format('hist')} FROM ("
+    f"SELECT p.test_id, {_DAY}, c.project, {', '.join(_COUNTS.values())}, "
+    f"vpt_merge_hist({_KEPT_HIST}, {_ATTEMPT_BUCKETS}) AS hist " + _GROUPED.format(join="")
+    + f") WHERE 1 ON CONFLICT (test_id, day) DO UPDATE SET {_ADD_COUNTS}, (duration_hist, p50_seconds, "
+    "p95_seconds) = (excluded.duration_hist, excluded.p50_seconds, excluded.p95_seconds)"
 )
 # The durations of all the project's tests per day (duration_daily), from the same attempts.
 _PROJECT_BUCKETS = (
-    f"project_buckets AS (SELECT c.project, {_DAY} AS day, vpt_bucket(p.duration) AS bucket, count(*) AS n, "
+    f"project_buckets AS (SELECT c.project, {_DAY} AS day, {{bucket}} AS bucket, count(*) AS n, "
     "sum(p.duration) AS seconds FROM queued p JOIN test_cases c ON c.test_id = p.test_id "
     f"WHERE {_TIMED} GROUP BY 1, 2, 3)"
 )
@@ -124,8 +147,9 @@ def fold(conn: Any) -> None:
 
     def fold_scope(where: str, args: tuple) -> None:
         conn.execute(f"WITH {_READ.format(where=where)} {_FLAG}", (*args, time.time()))
-        conn.execute(f"WITH {_READ.format(where=where)}, {_HISTOGRAMS} {_FOLD}", args)
-        conn.execute(f"WITH {_READ.format(where=where)}, {_PROJECT_BUCKETS} {_FOLD_PROJECTS}", args)
+        conn.execute(f"WITH {_READ.format(where=where)} {_FOLD_MERGED}", args)
+        conn.execute(f"WITH {_READ.format(where=where)}, {_PROJECT_BUCKETS.format(bucket=_SQLITE_BUCKET)} "
+                     f"{_FOLD_PROJECTS}", args)
         conn.execute(f"DELETE FROM test_daily_pending WHERE {where}", args)
 
     _fold_isolating(conn, fold_scope)
@@ -138,7 +162,7 @@ def fold_concurrently(conn: Any) -> None:
 
     def fold_scope(where: str, args: tuple) -> None:
         conn.execute(f"WITH {_TAKE.format(where=where)}, flagged AS ({_FLAG}), {_HISTOGRAMS}, tests AS ({_FOLD}), "
-                     f"{_PROJECT_BUCKETS} {_FOLD_PROJECTS}", (*args, time.time()))
+                     f"{_PROJECT_BUCKETS.format(bucket=_BUCKET)} {_FOLD_PROJECTS}", (*args, time.time()))
 
     _fold_isolating(conn, fold_scope)
 
@@ -184,6 +208,11 @@ def histogram(text: str | None) -> Iterator[tuple[int, int]]:
     return zip(values[0::2], values[1::2])
 
 
+#: the histograms merged and read lately, by their texts: a fold meets the same ones again and again
+_REMEMBERED = 1 << 12
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def merge_hist(a: str | None, b: str | None) -> str:
     """Two histograms added up, in bucket order (``vpt_merge_hist`` in SQL)."""
     if not a and b and b.count(" ") == 1:  # the common cases first: a new day's single bucket,
@@ -192,38 +221,68 @@ def merge_hist(a: str | None, b: str | None) -> str:
         (bucket_a, count_a), (bucket_b, count_b) = a.split(" "), b.split(" ")
         if bucket_a == bucket_b:
             return f"{bucket_a} {int(count_a) + int(count_b)}"
+    added = _add_pair(a, b.split()) if a and b else None  # or a bucket more in a kept day
+    if added is not None:
+        return added
     merged: dict[int, int] = {}
     for bucket, count in (*histogram(a), *histogram(b)):
         merged[bucket] = merged.get(bucket, 0) + count
     buckets = sorted(merged)
-    text = " ".join(f"{bucket} {merged[bucket]}" for bucket in buckets)
-    _last[0] = (text, buckets, list(accumulate(merged[bucket] for bucket in buckets)))  # the fold's percentiles next
+    return _keep(" ".join(f"{bucket} {merged[bucket]}" for bucket in buckets), buckets,
+                 list(accumulate(merged[bucket] for bucket in buckets)))
+
+
+def _add_pair(a: str, pair: list[str]) -> str | None:
+    """``a`` with one (bucket, count) pair added, as :func:`merge_hist` adds them up, without
+    sorting ``a`` again: None unless ``a`` is in bucket order, each bucket once (as kept)."""
+    values = list(map(int, a.split()))
+    buckets = values[0::2]
+    if len(pair) != 2 or len(values) % 2 or buckets != sorted(set(buckets)):
+        return None
+    bucket, count = int(pair[0]), int(pair[1])
+    at = bisect_left(buckets, bucket)
+    if at < len(buckets) and buckets[at] == bucket:
+        values[2 * at + 1] += count
+    else:
+        values[2 * at:2 * at] = bucket, count
+        buckets.insert(at, bucket)
+    return _keep(" ".join(map(str, values)), buckets, list(accumulate(values[1::2])))
+
+
+def _keep(text: str, buckets: list[int], seen: list[int]) -> str:
+    """A merged histogram, kept with its buckets and running counts for its percentiles next."""
+    if len(_merged) >= _MERGED_KEPT:
+        _merged.clear()
+    _merged[text] = (buckets, seen)
     return text
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def hist_percentile(text: str | None, share: float) -> float | None:
     """The duration below which ``share`` of a kept histogram's counts fall, as
     :func:`pytest_vpt.analytics.buckets.percentile` reads it (``vpt_hist_percentile`` in SQL).
-    The fold asks for two shares of each histogram in turn: the last one read is kept."""
+    The fold asks for the percentiles of the histograms it merged: those are not read again."""
     if not text:
         return None
     if text.count(" ") == 1:  # the common case: one bucket
         bucket_, count = text.split(" ")
         return middle(int(bucket_)) if int(count) > 0 else None
-    last = _last[0]  # read once: another thread's fold may replace it
-    if last[0] != text:
+    kept = _merged.get(text)
+    if kept is None:
         values = list(map(int, text.split()))
         pairs = sorted(zip(values[0::2], values[1::2]))
-        last = _last[0] = (text, [b for b, _ in pairs], list(accumulate(n for _, n in pairs)))
-    _, buckets, seen = last
+        kept = [b for b, _ in pairs], list(accumulate(n for _, n in pairs))
+    buckets, seen = kept
     if not seen or not seen[-1]:
         return None
     rank = share * seen[-1]
     return middle(buckets[min(bisect_left(seen, rank), len(buckets) - 1)])
 
 
-#: the histogram merged or read last: (its text, its buckets in order, their running counts)
-_last: list[tuple[str | None, list[int], list[int]]] = [(None, [], [])]
+#: the histograms merged lately (a fold's, read for their percentiles next): their buckets in
+#: order and running counts, by text; at most so many (then forgotten, to be read again)
+_merged: dict[str, tuple[list[int], list[int]]] = {}
+_MERGED_KEPT = 1 << 14
 
 
 def requeue(conn: Any, project: str | None = None) -> int:
