@@ -60,7 +60,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(option.ini, option.help, type=option.ini_type, default=_INI_DEFAULTS[option.ini_type])
 
 
-@pytest.hookimpl(tryfirst=True)  # before other plugins start threads: the recorder is then forked (recording/process.py)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}(reason): quarantine this test: with --vpt --vpt-quarantine its failures do not "

@@ -117,14 +117,6 @@ class RecorderPlugin:
         if problem not in self.problems:
             self.problems.append(problem)
 
-    def pytest_configure(self, config: pytest.Config) -> None:
-        # called as the plugin is registered (pytest_configure is historic), early in pytest's
-        # configuration: the recorder is forked before other plugins start threads
-        self.recorder.start()
-
-    def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self.recorder.discard()  # pytest ended without a session (--markers, --help)
-
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.recorder.open()
         if self.sampling is not None:

@@ -92,26 +92,15 @@ class RecorderProcess:
         self._pending = threading.Event()  # set when the buffer is no longer empty
         self._closed = threading.Event()
         self._flushing: threading.Thread | None = None
-        self._opened = False
 
-    def start(self) -> None:
-        """Start the recorder process, which waits for :meth:`open`. Called early (pytest's
-        configuration, before other plugins start threads), it is forked, not spawned."""
-        if self._proc is not None or self._error is not None:
-            return
+    def open(self) -> None:
+        """Start the recorder and hand it the run's start, written at once."""
         try:
             self._proc = _fork(self.base_dir) if _can_fork() else _spawn(self.base_dir)
         except OSError as exc:
             self._error = f"cannot start the recorder process: {exc}"
             return
         _widen_pipe(self._proc.stdin)
-
-    def open(self) -> None:
-        """Start the recorder (unless :meth:`start` did) and hand it the run's start, written at once."""
-        self.start()
-        if self._proc is None:
-            return
-        self._opened = True
         self._buffer += [header(), ("sink", self.url.text, self.server, self.info.analysis,
                                         str(self.config) if self.config else None)]
         self.send(("start", vars(self.info)))
@@ -190,20 +179,6 @@ class RecorderProcess:
         if self._error:
             result.sink.note(self._error)
         return result
-
-    def discard(self) -> None:
-        """End a recorder that was started and never opened (pytest stopped before its session):
-        it leaves without writing anything."""
-        if self._proc is None or self._opened:
-            return
-        proc, self._proc = self._proc, None
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-        proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            stream.close()
 
     def _failed(self, reason: str) -> RunResult:
         target = self.server or str(self.url)
