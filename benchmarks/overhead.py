@@ -5,9 +5,13 @@ rotating order: plain, --junitxml, --vpt, and plain and --vpt under pytest-xdist
 `-n 2` (every core busy). Prints each one's median wall time and CPU time (pytest's, its
 workers' and its recorder process's: the benchmark adopts the recorder when pytest leaves it
 tidying up, and counts it to the end) and the median of the per-repetition ratios to plain
-(pairing keeps a shared machine's changing load out of the ratio). Then runs 100,000 tests
-plain and with --vpt while a spinning child process keeps one core busy, and prints the
-peak memory (max RSS; for --vpt, pytest's plus its recorder process's) of each.
+(pairing keeps a shared machine's changing load out of the ratio). The package's bytecode is
+compiled first, as installing it leaves it; the suite's files are compiled in every run, as
+in a fresh CI checkout. Then runs 100,000 tests plain and with --vpt while a spinning child
+process keeps one core busy, and prints the peak memory of each: max RSS; for --vpt,
+pytest's plus the peak private memory of its recorder process (a forked recorder shares
+pytest's pages, counted in pytest's RSS; the sum of both RSS, which counts those twice, is
+printed beside it).
 
 Goals: wall, total CPU and `-n 2` wall ratios <= 1.03; memory < +50 MB. The last line is
 the median wall-time ratio of --vpt to plain.
@@ -18,6 +22,7 @@ the median wall-time ratio of --vpt to plain.
 from __future__ import annotations
 
 import argparse
+import compileall
 import ctypes
 import os
 import statistics
@@ -27,6 +32,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+import pytest_vpt
 
 PER_FILE = 500
 
@@ -41,21 +48,28 @@ def make_suite(root: Path, count: int) -> Path:
     return suite
 
 
-def recorder_peak_rss(parent: int, done: threading.Event, peak: list[int]) -> None:
+def recorder_peak_memory(parent: int, done: threading.Event, peak: list[int]) -> None:
     """Poll /proc for the recorder process that pytest ``parent`` starts (adopted by this
-    process once pytest has left); keep its peak RSS (KiB)."""
+    process once pytest has left); keep its peak RSS and the peak of its private memory
+    (KiB). A forked recorder shares pytest's pages until one of them writes a page: those
+    are in pytest's own peak RSS already, so what the recorder adds is its private memory."""
     while not done.wait(0.05):
         for status in Path("/proc").glob("[0-9]*/status"):
             try:
                 text = status.read_text()
                 cmdline = (status.parent / "cmdline").read_bytes()
+                if not ((f"\nPPid:\t{parent}\n" in text or f"\nPPid:\t{os.getpid()}\n" in text)
+                        and (b"pytest_vpt.recording.process" in cmdline or text.startswith("Name:\tvpt-recorder\n"))):
+                    continue
+                rollup = (status.parent / "smaps_rollup").read_text()
             except OSError:
                 continue
-            if (f"\nPPid:\t{parent}\n" in text or f"\nPPid:\t{os.getpid()}\n" in text) \
-                    and (b"pytest_vpt.recording.process" in cmdline or text.startswith("Name:\tvpt-recorder\n")):
-                for line in text.splitlines():
-                    if line.startswith("VmHWM:"):
-                        peak[0] = max(peak[0], int(line.split()[1]))
+            for line in text.splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]))
+            private = sum(int(line.split()[1]) for line in rollup.splitlines()
+                          if line.startswith(("Private_Clean:", "Private_Dirty:")))
+            peak[1] = max(peak[1], private)
 
 
 def adopt_orphans() -> None:
@@ -85,16 +99,16 @@ def reap_children(keep: set[int]) -> float:
 
 
 def run(suite: Path, args: list[str], watch_recorder: bool = False,
-        keep: set[int] = frozenset()) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (with the recorder's) and peak RSS (KiB) of one pytest run
-    (plus its recorder's)."""
+        keep: set[int] = frozenset()) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (with the recorder's), and peak memory (KiB) of one pytest
+    run: pytest's peak RSS plus its recorder's private memory, and plus its recorder's RSS."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VPT_", "PYTEST_ADDOPTS"))}
     command = [sys.executable, "-m", "pytest", "-q", *args]
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=suite, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    done, recorder_rss = threading.Event(), [0]
+    done, recorder = threading.Event(), [0, 0]
     if watch_recorder:
-        watcher = threading.Thread(target=recorder_peak_rss, args=(proc.pid, done, recorder_rss))
+        watcher = threading.Thread(target=recorder_peak_memory, args=(proc.pid, done, recorder))
         watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
@@ -106,7 +120,7 @@ def run(suite: Path, args: list[str], watch_recorder: bool = False,
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return elapsed, used, usage.ru_maxrss + recorder_rss[0]
+    return elapsed, used, usage.ru_maxrss + recorder[1], usage.ru_maxrss + recorder[0]
 
 
 def main() -> None:
@@ -117,6 +131,10 @@ def main() -> None:
     options = parser.parse_args()
 
     adopt_orphans()
+    # the package's bytecode, as installing it leaves it (pip compiles it; an editable checkout
+    # run with PYTHONDONTWRITEBYTECODE would compile every module in every run): the suite's
+    # own test files are still rewritten and compiled in every run, as in a fresh CI checkout
+    compileall.compile_dir(Path(pytest_vpt.__file__).parent, quiet=1)
     with tempfile.TemporaryDirectory(prefix="vpt-bench-") as tmp:
         root = Path(tmp)
         suite = make_suite(root, options.tests)
@@ -138,7 +156,7 @@ def main() -> None:
             # machine's load hits all alike; ratios are taken within a repetition.
             order = names[repetition % len(names):] + names[: repetition % len(names)]
             for name in order:
-                wall, used, _ = run(suite, variants[name])
+                wall, used, *_ = run(suite, variants[name])
                 times[name].append(wall)
                 cpu[name].append(used)
 
@@ -158,14 +176,14 @@ def main() -> None:
             spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
             try:
                 plain_rss = run(big, [], keep={spinner.pid})[2]
-                vpt_rss = run(big, ["--vpt", "--vpt-store", f"sqlite:///{root}/big.db"], watch_recorder=True,
-                              keep={spinner.pid})[2]
+                _, _, vpt_rss, both_rss = run(big, ["--vpt", "--vpt-store", f"sqlite:///{root}/big.db"],
+                                              watch_recorder=True, keep={spinner.pid})
             finally:
                 spinner.kill()
                 spinner.wait()
             print(f"peak memory, {options.memory_tests} tests, one core kept busy: plain {plain_rss / 1024:.1f} MB, "
-                  f"--vpt {vpt_rss / 1024:.1f} MB (pytest and its recorder process), "
-                  f"difference {(vpt_rss - plain_rss) / 1024:+.1f} MB")
+                  f"--vpt {vpt_rss / 1024:.1f} MB (pytest and its recorder process; both RSS summed "
+                  f"{both_rss / 1024:.1f} MB), difference {(vpt_rss - plain_rss) / 1024:+.1f} MB")
         print(f"total CPU ratio --vpt/plain (pytest and its recorder process): {paired(cpu, '--vpt'):.3f}")
         print(f"wall-time ratio with -n 2, --vpt/plain: {paired(times, '-n 2 --vpt', '-n 2'):.3f}")
         print(f"wall-time ratio --vpt/plain: {paired(times, '--vpt'):.3f}")
