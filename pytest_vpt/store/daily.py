@@ -208,7 +208,7 @@ def histogram(text: str | None) -> Iterator[tuple[int, int]]:
     return zip(values[0::2], values[1::2])
 
 
-#: the histograms merged and read lately, by their texts: a fold meets the same ones again and again
+#: how many histograms merged and read are remembered: a fold meets the same ones again and again
 _REMEMBERED = 1 << 12
 
 
@@ -221,68 +221,27 @@ def merge_hist(a: str | None, b: str | None) -> str:
         (bucket_a, count_a), (bucket_b, count_b) = a.split(" "), b.split(" ")
         if bucket_a == bucket_b:
             return f"{bucket_a} {int(count_a) + int(count_b)}"
-    added = _add_pair(a, b.split()) if a and b else None  # or a bucket more in a kept day
-    if added is not None:
-        return added
     merged: dict[int, int] = {}
     for bucket, count in (*histogram(a), *histogram(b)):
         merged[bucket] = merged.get(bucket, 0) + count
-    buckets = sorted(merged)
-    return _keep(" ".join(f"{bucket} {merged[bucket]}" for bucket in buckets), buckets,
-                 list(accumulate(merged[bucket] for bucket in buckets)))
-
-
-def _add_pair(a: str, pair: list[str]) -> str | None:
-    """``a`` with one (bucket, count) pair added, as :func:`merge_hist` adds them up, without
-    sorting ``a`` again: None unless ``a`` is in bucket order, each bucket once (as kept)."""
-    values = list(map(int, a.split()))
-    buckets = values[0::2]
-    if len(pair) != 2 or len(values) % 2 or buckets != sorted(set(buckets)):
-        return None
-    bucket, count = int(pair[0]), int(pair[1])
-    at = bisect_left(buckets, bucket)
-    if at < len(buckets) and buckets[at] == bucket:
-        values[2 * at + 1] += count
-    else:
-        values[2 * at:2 * at] = bucket, count
-        buckets.insert(at, bucket)
-    return _keep(" ".join(map(str, values)), buckets, list(accumulate(values[1::2])))
-
-
-def _keep(text: str, buckets: list[int], seen: list[int]) -> str:
-    """A merged histogram, kept with its buckets and running counts for its percentiles next."""
-    if len(_merged) >= _MERGED_KEPT:
-        _merged.clear()
-    _merged[text] = (buckets, seen)
-    return text
+    return " ".join(f"{bucket} {merged[bucket]}" for bucket in sorted(merged))
 
 
 @lru_cache(maxsize=_REMEMBERED)
 def hist_percentile(text: str | None, share: float) -> float | None:
     """The duration below which ``share`` of a kept histogram's counts fall, as
-    :func:`pytest_vpt.analytics.buckets.percentile` reads it (``vpt_hist_percentile`` in SQL).
-    The fold asks for the percentiles of the histograms it merged: those are not read again."""
+    :func:`pytest_vpt.analytics.buckets.percentile` reads it (``vpt_hist_percentile`` in SQL)."""
     if not text:
         return None
     if text.count(" ") == 1:  # the common case: one bucket
         bucket_, count = text.split(" ")
         return middle(int(bucket_)) if int(count) > 0 else None
-    kept = _merged.get(text)
-    if kept is None:
-        values = list(map(int, text.split()))
-        pairs = sorted(zip(values[0::2], values[1::2]))
-        kept = [b for b, _ in pairs], list(accumulate(n for _, n in pairs))
-    buckets, seen = kept
+    values = list(map(int, text.split()))
+    pairs = sorted(zip(values[0::2], values[1::2]))
+    buckets, seen = [b for b, _ in pairs], list(accumulate(n for _, n in pairs))
     if not seen or not seen[-1]:
         return None
-    rank = share * seen[-1]
-    return middle(buckets[min(bisect_left(seen, rank), len(buckets) - 1)])
-
-
-#: the histograms merged lately (a fold's, read for their percentiles next): their buckets in
-#: order and running counts, by text; at most so many (then forgotten, to be read again)
-_merged: dict[str, tuple[list[int], list[int]]] = {}
-_MERGED_KEPT = 1 << 14
+    return middle(buckets[min(bisect_left(seen, share * seen[-1]), len(buckets) - 1)])
 
 
 def requeue(conn: Any, project: str | None = None) -> int:
