@@ -71,8 +71,8 @@ def refresh(
     # the first clean passes are looked for only when some test of the run has no row yet
     fold_args = (conn, run_id, project, started_at, branch, settings, explicit or {})
     rollup_failures.attempt(conn, clean_passes.fold_again, *fold_args)
-    left = _left_over(conn, run_id)
-    if any(not has_row for _, has_row in left):
+    left = _left_over(conn, run_id, until_new=True)
+    if left is None:
         rollup_failures.attempt(conn, clean_passes.fold_first, *fold_args)
         left = _left_over(conn, run_id)
     entries = _entries(conn, project) if policy is not None else {}
@@ -80,7 +80,7 @@ def refresh(
     became: dict[int, tuple[str, str, str]] = {}
     quarantine: dict[int, tuple[str, str, str]] = {}
     this_run = dict(run_id=run_id, started_at=started_at, revision=revision, dirty=dirty, branch=branch)
-    for tests in _tests_in_chunks(conn, run_id, project, [test_id for test_id, _ in left]):
+    for tests in _tests_in_chunks(conn, run_id, project, left):
         failed += _fold_tests(conn, tests, project, this_run, settings, policy, explicit or {}, entries, became,
                               quarantine)
     _hold(conn, run_id, project, failed)
@@ -204,15 +204,21 @@ def forget(conn: sqlite3.Connection, project: str, nodeid: str) -> bool:
     ).rowcount > 0
 
 
-def _left_over(conn: sqlite3.Connection, run_id: str) -> list[tuple[int, bool]]:
-    """The run's tests whose row does not hold it yet (those the clean passes' fold left), in
-    test id order, each with whether it has a row at all."""
+def _left_over(conn: sqlite3.Connection, run_id: str, until_new: bool = False) -> list[int] | None:
+    """The ids of the run's tests whose row does not hold it yet (those the clean passes' fold
+    left), in order; with ``until_new``, None as soon as one has no row at all (a new test:
+    the first clean passes are still to be folded, and a first run of a large suite is not
+    listed whole)."""
     # the run's attempts read in their key's order, not sorted and grouped: most often none is left
-    left = {test_id: has_row for test_id, has_row in conn.execute(
-        "SELECT a.test_id, f.last_run_id IS NOT NULL FROM test_attempts a LEFT JOIN test_flakiness f "
-        "ON f.test_id = a.test_id WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id)",
-        (run_id,))}
-    return sorted((test_id, bool(has_row)) for test_id, has_row in left.items())
+    left: set[int] = set()
+    for test_id, has_row in conn.execute(
+            "SELECT a.test_id, f.last_run_id IS NOT NULL FROM test_attempts a LEFT JOIN test_flakiness f "
+            "ON f.test_id = a.test_id WHERE a.run_id = ? AND (f.last_run_id IS NULL OR f.last_run_id != a.run_id)",
+            (run_id,)):
+        if until_new and not has_row:
+            return None
+        left.add(test_id)
+    return sorted(left)
 
 
 def _tests_in_chunks(conn: sqlite3.Connection, run_id: str, project: str, ids: list[int]) -> Iterator[list[_RunOfTest]]:
