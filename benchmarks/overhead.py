@@ -2,9 +2,11 @@
 
 Generates 5,000 trivial tests and runs the commands back to back, several times, in a
 rotating order: plain, --junitxml, --vpt, and plain and --vpt under pytest-xdist with
-`-n 2` (every core busy). Prints each one's median wall time and CPU time (pytest's, its
-workers' and its recorder process's: the benchmark adopts the recorder when pytest leaves it
-tidying up, and counts it to the end) and the median of the per-repetition ratios to plain
+`-n 2` (every core busy), and the floor of any recorder: pytest with bare_recorder.py, which
+keeps six values of each report and hands them to a child process that drops them, or writes
+them with one statement into one SQLite table when pytest ends. Prints each one's median
+wall time and CPU time (pytest's, its workers' and its recorder process's: the benchmark
+adopts the recorder when pytest leaves it tidying up, and counts it to the end) and the median of the per-repetition ratios to plain
 (pairing keeps a shared machine's changing load out of the ratio). The package's bytecode is
 compiled first, as installing it leaves it; the suite's files are compiled in every run, as
 in a fresh CI checkout. Then runs 100,000 tests plain and with --vpt while a spinning child
@@ -13,8 +15,9 @@ pytest's plus the peak private memory of its recorder process (a forked recorder
 pytest's pages, counted in pytest's RSS; the sum of both RSS, which counts those twice, is
 printed beside it).
 
-Goals: wall, total CPU and `-n 2` wall ratios <= 1.03; memory < +50 MB. The last line is
-the median wall-time ratio of --vpt to plain.
+Goals: wall, total CPU and `-n 2` wall ratios <= 1.03; memory < +50 MB. Before the goals'
+figures, a line gives the floors' total CPU ratios. The last line is the median wall-time
+ratio of --vpt to plain.
 
     python benchmarks/overhead.py [--tests 5000] [--repeat 11] [--memory-tests 100000]
 """
@@ -36,6 +39,7 @@ from pathlib import Path
 import pytest_vpt
 
 PER_FILE = 500
+HERE = Path(__file__).resolve().parent
 
 
 def make_suite(root: Path, count: int) -> Path:
@@ -99,10 +103,10 @@ def reap_children(keep: set[int]) -> float:
 
 
 def run(suite: Path, args: list[str], watch_recorder: bool = False,
-        keep: set[int] = frozenset()) -> tuple[float, float, int, int]:
+        keep: set[int] = frozenset(), extra_env: dict[str, str] | None = None) -> tuple[float, float, int, int]:
     """Wall seconds, CPU seconds (with the recorder's), and peak memory (KiB) of one pytest
     run: pytest's peak RSS plus its recorder's private memory, and plus its recorder's RSS."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VPT_", "PYTEST_ADDOPTS"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VPT_", "PYTEST_ADDOPTS"))} | (extra_env or {})
     command = [sys.executable, "-m", "pytest", "-q", *args]
     started = time.perf_counter()
     proc = subprocess.Popen(command, cwd=suite, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -145,9 +149,14 @@ def main() -> None:
             "--vpt": vpt,
             "-n 2": ["-n", "2"],
             "-n 2 --vpt": ["-n", "2", *vpt],
+            "bare, child": ["-p", "bare_recorder"],
+            "bare, sqlite": ["-p", "bare_recorder"],
         }
-        for args in variants.values():  # warm-up: bytecode caches, page cache, the store's schema
-            run(suite, args)
+        bare = {"PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+        envs = {"bare, child": bare | {"BARE_RECORDER": "child"},
+                "bare, sqlite": bare | {"BARE_RECORDER": f"sqlite:{root}/bare.db"}}
+        for name, args in variants.items():  # warm-up: bytecode caches, page cache, the store's schema
+            run(suite, args, extra_env=envs.get(name))
         times: dict[str, list[float]] = {name: [] for name in variants}
         cpu: dict[str, list[float]] = {name: [] for name in variants}
         names = list(variants)
@@ -156,7 +165,7 @@ def main() -> None:
             # machine's load hits all alike; ratios are taken within a repetition.
             order = names[repetition % len(names):] + names[: repetition % len(names)]
             for name in order:
-                wall, used, *_ = run(suite, variants[name])
+                wall, used, *_ = run(suite, variants[name], extra_env=envs.get(name))
                 times[name].append(wall)
                 cpu[name].append(used)
 
@@ -184,6 +193,9 @@ def main() -> None:
             print(f"peak memory, {options.memory_tests} tests, one core kept busy: plain {plain_rss / 1024:.1f} MB, "
                   f"--vpt {vpt_rss / 1024:.1f} MB (pytest and its recorder process; both RSS summed "
                   f"{both_rss / 1024:.1f} MB), difference {(vpt_rss - plain_rss) / 1024:+.1f} MB")
+        print(f"floor: total CPU ratio of a bare recorder/plain (bare_recorder.py: six values a report, nothing "
+              f"else): in a child process {paired(cpu, 'bare, child'):.3f}, in pytest's process "
+              f"{paired(cpu, 'bare, sqlite'):.3f}")
         print(f"total CPU ratio --vpt/plain (pytest and its recorder process): {paired(cpu, '--vpt'):.3f}")
         print(f"wall-time ratio with -n 2, --vpt/plain: {paired(times, '-n 2 --vpt', '-n 2'):.3f}")
         print(f"wall-time ratio --vpt/plain: {paired(times, '--vpt'):.3f}")

@@ -9,10 +9,13 @@ by side in one run, each in a process of its own:
 
 - push: ``vpt --store sqlite:///... push FILE`` into a fresh store, the whole write included
   (test cases, attempts, the daily rollup, the flakiness verdicts of the run);
-- junitparser: ``JUnitXml.fromfile(FILE)`` and iterating every suite's cases, nothing else.
+- junitparser: ``JUnitXml.fromfile(FILE)`` and iterating every suite's cases, nothing else;
+- bare: the floor of any push (bare_push.py): the file streamed with lxml and three values of
+  each ``testcase`` written into one SQLite table, nothing checked, nothing folded.
 
-Prints per size each side's peak RSS and test cases (``testcase`` elements) per second, and
-last ``push/junitparser throughput: R`` (the smallest ratio over the sizes). Goals: R >= 1.0,
+Prints per size each side's peak RSS and test cases (``testcase`` elements) per second, then
+the floor's ratio to junitparser, and last ``push/junitparser throughput: R`` (the smallest
+ratio over the sizes). Goals: R >= 1.0,
 and push's peak RSS <= 100 MB at both sizes (flat: it does not grow with the file).
 
     python benchmarks/push.py [--sizes 1000000,100000] [--folder DIR] [--keep]
@@ -30,6 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
 SUITE = 1000  # test cases a suite
 OUTPUT = "frame 1234 decoded in 16.6 ms; buffer level 87%; bitrate 5.2 Mbit/s; no dropped frames\n" * 2
 JUNITPARSER = """
@@ -116,10 +120,12 @@ def main() -> None:
             push = measure([sys.executable, "-m", "pytest_vpt", "--store", f"sqlite:///{store}", "push", str(report),
                             "--project", "bench", "--json"], env)
             load = measure([sys.executable, "-c", JUNITPARSER, str(report)], env)
-            if int(load[2].split()[-1]) != elements:
-                raise SystemExit(f"junitparser saw {load[2].strip()} test cases, not {elements}")
-            figures.append((size, elements, push, load))
-            for name, (seconds, rss, _, cpu) in (("push:       ", push), ("junitparser:", load)):
+            bare = measure([sys.executable, str(HERE / "bare_push.py"), str(report), str(folder / f"bare-{size}.db")], env)
+            for name, side in (("junitparser", load), ("bare push", bare)):
+                if int(side[2].split()[-1]) != elements:
+                    raise SystemExit(f"{name} saw {side[2].strip()} test cases, not {elements}")
+            figures.append((size, elements, push, load, bare))
+            for name, (seconds, rss, _, cpu) in (("push:       ", push), ("junitparser:", load), ("bare push:  ", bare)):
                 print(f"  {name} {seconds:7.1f} s  {elements / seconds:10,.0f} test cases/s  peak RSS {rss:7.1f} MB  "
                       f"(CPU {cpu:.1f} s)", flush=True)
             report.unlink()
@@ -127,10 +133,12 @@ def main() -> None:
         if not args.keep and args.folder is None:
             shutil.rmtree(folder, ignore_errors=True)
     print()
-    for size, elements, push, load in figures:
+    for size, elements, push, load, bare in figures:
         print(f"{size:>9,} tests  push {elements / push[0]:9,.0f}/s {push[1]:6.1f} MB   "
               f"junitparser {elements / load[0]:9,.0f}/s {load[1]:7.1f} MB   ratio {load[0] / push[0]:.2f}")
-    worst = min(load[0] / push[0] for _, _, push, load in figures)
+        print(f"{'':>16}bare push {elements / bare[0]:9,.0f}/s {bare[1]:6.1f} MB   ratio {load[0] / bare[0]:.2f}")
+    print(f"floor: bare push/junitparser throughput: {min(load[0] / bare[0] for *_, load, bare in figures):.2f}")
+    worst = min(load[0] / push[0] for _, _, push, load, _ in figures)
     print(f"push/junitparser throughput: {worst:.2f}")
 
 
