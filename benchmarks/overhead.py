@@ -1,19 +1,19 @@
 """Overhead of `pytest --vpt` against plain pytest and `pytest --junitxml`, side by side.
 
 Generates 5,000 trivial tests and runs the commands back to back, several times, in a
-rotating order: plain, --junitxml, --vpt, and plain and --vpt under pytest-xdist with
-`-n 2` (every core busy), and the floor of any recorder: pytest with bare_recorder.py, which
-keeps six values of each report and hands them to a child process that drops them, or writes
-them with one statement into one SQLite table when pytest ends. Prints each one's median
-wall time and CPU time (pytest's, its workers' and its recorder process's: the benchmark
-adopts the recorder when pytest leaves it tidying up, and counts it to the end) and the median of the per-repetition ratios to plain
-(pairing keeps a shared machine's changing load out of the ratio). The package's bytecode is
-compiled first, as installing it leaves it; the suite's files are compiled in every run, as
-in a fresh CI checkout. Then runs 100,000 tests plain and with --vpt while a spinning child
-process keeps one core busy, and prints the peak memory of each: max RSS; for --vpt,
-pytest's plus the peak private memory of its recorder process (a forked recorder shares
-pytest's pages, counted in pytest's RSS; the sum of both RSS, which counts those twice, is
-printed beside it).
+rotating order: plain, --junitxml, --vpt, and plain and --vpt under pytest-xdist with `-n 2`
+(every core busy), and the floor of any recorder: pytest with bare_recorder.py, which keeps
+six values of each report and hands them to a child process that drops them, or writes them
+with one statement into one SQLite table when pytest ends. Prints each one's median wall
+time and CPU time (pytest's, its workers' and its recorder process's: the benchmark adopts
+the recorder when pytest leaves it tidying up, and counts it to the end) and the median of
+the per-repetition ratios to plain (pairing keeps a shared machine's changing load out of
+the ratio). The package's bytecode is compiled first, as installing it leaves it; the
+suite's files are compiled in every run, as in a fresh CI checkout. Then runs 100,000 tests
+plain and with --vpt while a spinning child process keeps one core busy, and prints the peak
+memory of each: max RSS; for --vpt, pytest's plus the peak private memory of its recorder
+process (a forked recorder shares pytest's pages, counted in pytest's RSS; the sum of both
+RSS, which counts those twice, is printed beside it).
 
 Goals: wall, total CPU and `-n 2` wall ratios <= 1.03; memory < +50 MB. Before the goals'
 figures, a line gives the floors' total CPU ratios. The last line is the median wall-time

@@ -15,8 +15,8 @@ by side in one run, each in a process of its own:
 
 Prints per size each side's peak RSS and test cases (``testcase`` elements) per second, then
 the floor's ratio to junitparser, and last ``push/junitparser throughput: R`` (the smallest
-ratio over the sizes). Goals: R >= 1.0,
-and push's peak RSS <= 100 MB at both sizes (flat: it does not grow with the file).
+ratio over the sizes). Goals: R >= 1.0, and push's peak RSS <= 100 MB at both sizes (flat:
+it does not grow with the file).
 
     python benchmarks/push.py [--sizes 1000000,100000] [--folder DIR] [--keep]
 """
